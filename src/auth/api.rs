@@ -1,0 +1,429 @@
+//! The token endpoint (password, refresh_token and client_credentials grants),
+//! revocation and the published signing keys.
+
+use std::time::Instant;
+
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{Duration as ChronoDuration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::keys::Claims;
+use super::rules;
+use super::{passwords, store};
+use crate::error::{AppError, AppResult};
+use crate::extract::{content_type, is_json, parse_json, read_body, unsupported_media_type};
+use crate::state::AppState;
+
+/// The grant being asked for.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    Password,
+    RefreshToken,
+    ClientCredentials,
+}
+
+/// OAuth 2.0 token request; JSON or form-encoded. Which fields are needed depends on
+/// `grant_type`: `username` and `password`; `refresh_token`; or `client_id` and
+/// `client_secret` (also accepted as HTTP Basic credentials).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    pub grant_type: GrantType,
+    /// The person's email (password grant).
+    #[schema(example = "ada@example.com")]
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub refresh_token: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Space-separated scopes to narrow a client's token to (client_credentials).
+    pub scope: Option<String>,
+}
+
+/// An issued token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// A JWT signed with EdDSA; its `kid` is published at `/.well-known/jwks.json`.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+    /// Present for people: use once with `grant_type=refresh_token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// Present for integration clients: the scopes the token carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// A refresh token to revoke (RFC 7009 names it `token`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RevokeRequest {
+    #[serde(alias = "refresh_token")]
+    pub token: String,
+    /// Accepted for RFC 7009 compatibility; only refresh tokens are revocable.
+    pub token_type_hint: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revoked {
+    /// Always true: an unknown token is not revealed as such (RFC 7009).
+    pub revoked: bool,
+}
+
+/// Parses a JSON or form-encoded body.
+async fn form_or_json<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    payload: &mut actix_web::dev::Payload,
+    limit: usize,
+) -> AppResult<T> {
+    let ct = content_type(req);
+    let is_form = ct.split(';').next().is_some_and(|m| {
+        m.trim()
+            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    });
+    if !is_form && !is_json(&ct) {
+        return Err(unsupported_media_type(
+            "application/json or application/x-www-form-urlencoded",
+        ));
+    }
+    let body = read_body(payload, None, limit).await?;
+    if is_form {
+        serde_urlencoded::from_bytes(&body).map_err(|e| {
+            AppError::bad_request("invalid_request", format!("the form body is invalid: {e}"))
+        })
+    } else {
+        parse_json(&body)
+    }
+}
+
+fn no_store(mut res: HttpResponse) -> HttpResponse {
+    let h = res.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    h.insert(header::PRAGMA, header::HeaderValue::from_static("no-cache"));
+    res
+}
+
+fn required<'a>(v: &'a Option<String>, name: &str) -> AppResult<&'a str> {
+    v.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
+        AppError::bad_request(
+            "invalid_request",
+            format!("{name} is required for this grant"),
+        )
+    })
+}
+
+fn invalid_grant(detail: &str) -> AppError {
+    AppError::bad_request("invalid_grant", detail)
+}
+
+fn invalid_client() -> AppError {
+    AppError::unauthorized("invalid_client", "unknown client or wrong client secret")
+}
+
+fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+    use base64::Engine;
+    let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, b64) = v.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    let s = String::from_utf8(raw).ok()?;
+    let (id, secret) = s.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
+}
+
+fn peer(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+impl AppState {
+    fn access_token(
+        &self,
+        org: Uuid,
+        kind: &str,
+        sub: Uuid,
+        role: Option<&str>,
+        scope: Option<String>,
+    ) -> String {
+        let now = Utc::now().timestamp();
+        self.keys.sign(&Claims {
+            iss: self.keys.issuer.clone(),
+            aud: self.keys.audience.clone(),
+            sub: sub.to_string(),
+            exp: now + self.config.access_token_ttl.as_secs() as i64,
+            iat: now,
+            jti: Uuid::now_v7().to_string(),
+            org,
+            kind: kind.into(),
+            role: role.map(str::to_string),
+            scope,
+        })
+    }
+
+    fn refresh_expiry(&self) -> chrono::DateTime<Utc> {
+        Utc::now() + ChronoDuration::seconds(self.config.refresh_token_ttl.as_secs() as i64)
+    }
+
+    /// Refuses an attempt while any of `keys` is over its limit.
+    fn throttled(&self, keys: &[(String, u32)]) -> AppResult<()> {
+        let mut t = self.throttle.lock().expect("throttle lock");
+        let now = Instant::now();
+        for (k, limit) in keys {
+            t.check(k, *limit, now)
+                .map_err(AppError::too_many_requests)?;
+        }
+        Ok(())
+    }
+
+    fn record_failure(&self, keys: &[(String, u32)]) {
+        let mut t = self.throttle.lock().expect("throttle lock");
+        for (k, _) in keys {
+            t.fail(k, Instant::now());
+        }
+    }
+}
+
+/// Obtain an access token.
+///
+/// `password` signs a person in and also returns a refresh token; `refresh_token`
+/// rotates it (a refresh token presented twice revokes every token of that sign-in);
+/// `client_credentials` signs an integration client in with its scopes. Repeated
+/// failures answer 429 with `Retry-After`.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content(
+        (TokenRequest = "application/json"),
+        (TokenRequest = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "Token issued", body = TokenResponse),
+        (status = 400, description = "`invalid_request`, `invalid_grant` (wrong email or password, reused or expired refresh token)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_client`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts (`too_many_attempts`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/auth/token")]
+pub async fn token(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let body: TokenRequest = form_or_json(&req, &mut payload.into_inner(), 64 * 1024).await?;
+    let res = match body.grant_type {
+        GrantType::Password => password_grant(&req, &state, &body).await?,
+        GrantType::RefreshToken => refresh_grant(&state, &body).await?,
+        GrantType::ClientCredentials => client_grant(&req, &state, &body).await?,
+    };
+    Ok(no_store(HttpResponse::Ok().json(res)))
+}
+
+async fn issue_for_user(
+    state: &AppState,
+    org: Uuid,
+    user: Uuid,
+    role: String,
+    family: Uuid,
+) -> AppResult<TokenResponse> {
+    let refresh = rules::new_secret();
+    let hash = rules::secret_digest(&refresh);
+    let expires = state.refresh_expiry();
+    crate::db::run(&state.pool, move |c| {
+        store::insert_refresh(c, org, user, family, &hash, expires)
+    })
+    .await?;
+    Ok(TokenResponse {
+        access_token: state.access_token(org, "user", user, Some(&role), None),
+        token_type: "Bearer".into(),
+        expires_in: state.config.access_token_ttl.as_secs(),
+        refresh_token: Some(refresh),
+        scope: None,
+    })
+}
+
+async fn password_grant(
+    req: &HttpRequest,
+    state: &AppState,
+    body: &TokenRequest,
+) -> AppResult<TokenResponse> {
+    let email = required(&body.username, "username")?.trim().to_lowercase();
+    let password = required(&body.password, "password")?.to_string();
+    let limit = state.config.login_max_failures;
+    let keys = [
+        (format!("email:{email}"), limit),
+        (format!("ip:{}", peer(req)), limit.saturating_mul(4)),
+    ];
+    state.throttled(&keys)?;
+    let found = crate::db::run(&state.pool, move |c| {
+        let row = store::user_by_email(c, &email)?;
+        Ok(match row {
+            Some(u) if u.active && u.password_hash.is_some() => {
+                let ok =
+                    passwords::verify(&password, u.password_hash.as_deref().unwrap_or_default());
+                ok.then_some((u.org_id, u.id, u.role))
+            }
+            Some(u) => {
+                // Deactivated, or no password set: same answer, same time.
+                passwords::verify(&password, u.password_hash.as_deref().unwrap_or_default());
+                passwords::verify_dummy(&password);
+                None
+            }
+            None => {
+                passwords::verify_dummy(&password);
+                None
+            }
+        })
+    })
+    .await?;
+    let Some((org, user, role)) = found else {
+        state.record_failure(&keys);
+        return Err(invalid_grant("wrong email or password"));
+    };
+    state
+        .throttle
+        .lock()
+        .expect("throttle lock")
+        .clear(&keys[0].0);
+    issue_for_user(state, org, user, role, Uuid::now_v7()).await
+}
+
+async fn refresh_grant(state: &AppState, body: &TokenRequest) -> AppResult<TokenResponse> {
+    let hash = rules::secret_digest(required(&body.refresh_token, "refresh_token")?);
+    let presented = crate::db::tx(&state.pool, move |c| {
+        store::spend_refresh(c, &hash, Utc::now())
+    })
+    .await?;
+    match presented {
+        store::Presented::Fresh {
+            org_id,
+            user_id,
+            family_id,
+            role,
+        } => issue_for_user(state, org_id, user_id, role, family_id).await,
+        store::Presented::Reused => Err(invalid_grant(
+            "this refresh token was already used; every token of this sign-in is now revoked",
+        )),
+        store::Presented::Invalid => Err(invalid_grant("the refresh token is invalid or expired")),
+    }
+}
+
+async fn client_grant(
+    req: &HttpRequest,
+    state: &AppState,
+    body: &TokenRequest,
+) -> AppResult<TokenResponse> {
+    let (id, secret) = match basic_credentials(req) {
+        Some(pair) => pair,
+        None => (
+            required(&body.client_id, "client_id")?.to_string(),
+            required(&body.client_secret, "client_secret")?.to_string(),
+        ),
+    };
+    let limit = state.config.login_max_failures;
+    let keys = [
+        (format!("client:{id}"), limit),
+        (format!("ip:{}", peer(req)), limit.saturating_mul(4)),
+    ];
+    state.throttled(&keys)?;
+    let Ok(client_id) = id.parse::<Uuid>() else {
+        state.record_failure(&keys);
+        return Err(invalid_client());
+    };
+    let row = crate::db::run(&state.pool, move |c| store::active_client(c, client_id)).await?;
+    let digest = rules::secret_digest(&secret);
+    let Some(row) = row.filter(|r| constant_time_eq(&r.secret_hash, &digest)) else {
+        state.record_failure(&keys);
+        return Err(invalid_client());
+    };
+    let scopes = rules::narrow_scopes(&row.scopes, body.scope.as_deref())
+        .map_err(|m| AppError::bad_request("invalid_scope", m))?;
+    let scope = rules::scope_string(&scopes);
+    Ok(TokenResponse {
+        access_token: state.access_token(
+            row.org_id,
+            "client",
+            client_id,
+            None,
+            Some(scope.clone()),
+        ),
+        token_type: "Bearer".into(),
+        expires_in: state.config.access_token_ttl.as_secs(),
+        refresh_token: None,
+        scope: Some(scope),
+    })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Revoke a refresh token (sign out).
+///
+/// Revokes the token and every token rotated from the same sign-in. Answers 200
+/// whether or not the token was known (RFC 7009).
+#[utoipa::path(
+    tag = "auth",
+    request_body(content(
+        (RevokeRequest = "application/json"),
+        (RevokeRequest = "application/x-www-form-urlencoded"),
+    )),
+    responses((status = 200, description = "Revoked", body = Revoked))
+)]
+#[post("/v1/auth/revoke")]
+pub async fn revoke(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let body: RevokeRequest = form_or_json(&req, &mut payload.into_inner(), 64 * 1024).await?;
+    let hash = rules::secret_digest(&body.token);
+    crate::db::run(&state.pool, move |c| {
+        store::revoke_by_hash(c, &hash, Utc::now())
+    })
+    .await?;
+    Ok(no_store(HttpResponse::Ok().json(Revoked { revoked: true })))
+}
+
+/// A JSON Web Key (RFC 7517), here an Ed25519 public key.
+#[derive(Serialize, ToSchema)]
+pub struct JwkDoc {
+    #[schema(example = "OKP")]
+    pub kty: String,
+    #[schema(example = "Ed25519")]
+    pub crv: String,
+    pub x: String,
+    pub kid: String,
+    #[schema(example = "EdDSA")]
+    pub alg: String,
+    #[serde(rename = "use")]
+    #[schema(example = "sig")]
+    pub use_: String,
+}
+
+/// The JSON Web Key Set that verifies access tokens.
+#[derive(Serialize, ToSchema)]
+pub struct JwkSetDoc {
+    pub keys: Vec<JwkDoc>,
+}
+
+/// The public keys that verify access tokens, for gateways and dashboards.
+#[utoipa::path(tag = "auth", responses((status = 200, description = "JSON Web Key Set", body = JwkSetDoc)))]
+#[get("/.well-known/jwks.json")]
+pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(state.keys.jwks())
+}

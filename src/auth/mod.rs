@@ -1,0 +1,11 @@
+//! Authentication: signed tokens, passwords, the caller extractor, the token endpoint.
+
+pub mod api;
+pub mod keys;
+pub mod passwords;
+pub mod principal;
+pub mod rules;
+pub mod store;
+
+pub use principal::{Actor, Principal};
+pub use rules::{Role, Scope};

@@ -1,0 +1,146 @@
+//! The authenticated caller, taken from the bearer token and checked against the
+//! database on every request (so a deactivated user's tokens stop working at once).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use uuid::Uuid;
+
+use super::rules::{Role, Scope};
+use super::store;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Actor {
+    User { id: Uuid, role: Role },
+    Client { id: Uuid, scopes: Vec<Scope> },
+}
+
+/// Who is calling, and for which organisation.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub org_id: Uuid,
+    pub actor: Actor,
+}
+
+impl Principal {
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self.actor {
+            Actor::User { id, .. } => Some(id),
+            Actor::Client { .. } => None,
+        }
+    }
+    pub fn role(&self) -> Option<Role> {
+        match self.actor {
+            Actor::User { role, .. } => Some(role),
+            Actor::Client { .. } => None,
+        }
+    }
+    pub fn is_admin(&self) -> bool {
+        self.role() == Some(Role::Admin)
+    }
+    pub fn has_scope(&self, s: Scope) -> bool {
+        matches!(&self.actor, Actor::Client { scopes, .. } if scopes.contains(&s))
+    }
+    /// Sees everything in the organisation, read-only or not: admins, viewers and
+    /// clients with the `read` scope.
+    pub fn reads_org_wide(&self) -> bool {
+        matches!(self.role(), Some(Role::Admin | Role::Viewer)) || self.has_scope(Scope::Read)
+    }
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::forbidden("only an admin may do this"))
+        }
+    }
+    /// A person (not an integration client), with their id and role.
+    pub fn require_user(&self) -> AppResult<(Uuid, Role)> {
+        match self.actor {
+            Actor::User { id, role } => Ok((id, role)),
+            Actor::Client { .. } => Err(AppError::forbidden(
+                "integration clients cannot do this; sign in as a person",
+            )),
+        }
+    }
+    /// Any reader: clients need the `read` scope.
+    pub fn require_reader(&self) -> AppResult<()> {
+        match &self.actor {
+            Actor::User { .. } => Ok(()),
+            Actor::Client { .. } if self.has_scope(Scope::Read) => Ok(()),
+            Actor::Client { .. } => Err(AppError::forbidden("this client lacks the read scope")),
+        }
+    }
+}
+
+fn bearer(req: &HttpRequest) -> AppResult<String> {
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        AppError::unauthorized("missing_token", "send Authorization: Bearer <access token>")
+    })?;
+    let value = value.to_str().map_err(|_| {
+        AppError::unauthorized("invalid_token", "the Authorization header is not readable")
+    })?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim().to_string())
+        }
+        _ => Err(AppError::unauthorized(
+            "invalid_token",
+            "the Authorization header must be: Bearer <access token>",
+        )),
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
+            let token = token?;
+            let claims = state.keys.verify(&token).map_err(|_| {
+                AppError::unauthorized("invalid_token", "the access token is invalid or expired")
+            })?;
+            let sub: Uuid = claims.sub.parse().map_err(|_| {
+                AppError::unauthorized("invalid_token", "the access token is invalid")
+            })?;
+            let org_id = claims.org;
+            let kind = claims.kind.clone();
+            let scope = claims.scope.clone();
+            let actor = crate::db::run(&state.pool, move |c| {
+                store::load_actor(c, org_id, &kind, sub)
+            })
+            .await?
+            .ok_or_else(|| {
+                AppError::unauthorized(
+                    "invalid_token",
+                    "the access token's user or client is no longer active",
+                )
+            })?;
+            // A client's token carries the scopes it was issued with, never more than it holds now.
+            let actor = match actor {
+                Actor::Client { id, scopes } => {
+                    let issued: Vec<Scope> = scope
+                        .as_deref()
+                        .unwrap_or("")
+                        .split_whitespace()
+                        .filter_map(Scope::parse)
+                        .collect();
+                    Actor::Client {
+                        id,
+                        scopes: scopes.into_iter().filter(|s| issued.contains(s)).collect(),
+                    }
+                }
+                user => user,
+            };
+            Ok(Principal { org_id, actor })
+        })
+    }
+}

@@ -1,0 +1,219 @@
+//! Pure rules of authentication: scopes, the sign-in throttle, refresh token hashing.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+/// What a person may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The whole organisation.
+    Admin,
+    /// The teams they manage and those teams' sub-teams.
+    Manager,
+    /// Their own targets, accounts, results and reviews, and their team's scorecard.
+    Salesperson,
+    /// Read-only scorecards and progress, for dashboards.
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Salesperson => "salesperson",
+            Role::Viewer => "viewer",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "admin" => Role::Admin,
+            "manager" => Role::Manager,
+            "salesperson" => Role::Salesperson,
+            "viewer" => Role::Viewer,
+            _ => return None,
+        })
+    }
+}
+
+/// What an integration client may do.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+pub enum Scope {
+    #[serde(rename = "sales:write")]
+    SalesWrite,
+    #[serde(rename = "activities:write")]
+    ActivitiesWrite,
+    #[serde(rename = "accounts:write")]
+    AccountsWrite,
+    #[serde(rename = "read")]
+    Read,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::SalesWrite,
+        Scope::ActivitiesWrite,
+        Scope::AccountsWrite,
+        Scope::Read,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::SalesWrite => "sales:write",
+            Scope::ActivitiesWrite => "activities:write",
+            Scope::AccountsWrite => "accounts:write",
+            Scope::Read => "read",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// The scopes a client receives: those asked for (space-separated, OAuth style),
+/// which must all be granted to it, or all of its scopes when none are asked for.
+pub fn narrow_scopes(granted: &[Scope], requested: Option<&str>) -> Result<Vec<Scope>, String> {
+    let Some(req) = requested.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(granted.to_vec());
+    };
+    let mut out = Vec::new();
+    for word in req.split_whitespace() {
+        match Scope::parse(word) {
+            Some(s) if granted.contains(&s) => {
+                if !out.contains(&s) {
+                    out.push(s)
+                }
+            }
+            _ => return Err(format!("scope {word:?} is not granted to this client")),
+        }
+    }
+    Ok(out)
+}
+
+pub fn scope_string(scopes: &[Scope]) -> String {
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// SHA-256 of a high-entropy secret (refresh tokens, client secrets); such secrets need
+/// no slow hash, and an index can find them.
+pub fn secret_digest(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// A random 256-bit secret, URL-safe.
+pub fn new_secret() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    super::keys::base64_url(&b)
+}
+
+/// Counts failed attempts per key in a sliding window and refuses further
+/// attempts once a key has reached its limit.
+#[derive(Debug)]
+pub struct Throttle {
+    window: Duration,
+    failures: HashMap<String, VecDeque<Instant>>,
+}
+
+impl Throttle {
+    pub fn new(window: Duration) -> Self {
+        Throttle {
+            window,
+            failures: HashMap::new(),
+        }
+    }
+
+    fn prune(&mut self, key: &str, now: Instant) -> Option<&mut VecDeque<Instant>> {
+        let window = self.window;
+        let q = self.failures.get_mut(key)?;
+        while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            q.pop_front();
+        }
+        Some(q)
+    }
+
+    /// `Err(seconds)` when `key` already has `limit` failures in the window.
+    pub fn check(&mut self, key: &str, limit: u32, now: Instant) -> Result<(), u64> {
+        let window = self.window;
+        match self.prune(key, now) {
+            Some(q) if q.len() >= limit as usize => {
+                let oldest = *q.front().expect("non-empty");
+                let wait = window.saturating_sub(now.duration_since(oldest));
+                Err(wait.as_secs().max(1))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn fail(&mut self, key: &str, now: Instant) {
+        self.prune(key, now);
+        self.failures
+            .entry(key.to_string())
+            .or_default()
+            .push_back(now);
+        // Keep memory bounded under a flood of distinct keys.
+        if self.failures.len() > 100_000 {
+            let window = self.window;
+            self.failures
+                .retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
+        }
+    }
+
+    pub fn clear(&mut self, key: &str) {
+        self.failures.remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_blocks_at_the_limit_and_forgets_after_the_window() {
+        let t0 = Instant::now();
+        let mut t = Throttle::new(Duration::from_secs(60));
+        for i in 0..3 {
+            assert!(t.check("a", 3, t0).is_ok(), "attempt {i}");
+            t.fail("a", t0 + Duration::from_secs(i));
+        }
+        assert_eq!(t.check("a", 3, t0 + Duration::from_secs(10)), Err(50));
+        assert!(t.check("b", 3, t0).is_ok(), "other keys are not affected");
+        // The first failure leaves the window at t0+60.
+        assert!(t.check("a", 3, t0 + Duration::from_secs(60)).is_ok());
+        t.clear("a");
+        assert!(t.check("a", 1, t0).is_ok());
+    }
+
+    #[test]
+    fn scopes_narrow_to_what_was_granted() {
+        let g = [Scope::SalesWrite, Scope::Read];
+        assert_eq!(narrow_scopes(&g, None).unwrap(), g.to_vec());
+        assert_eq!(
+            narrow_scopes(&g, Some("read read")).unwrap(),
+            vec![Scope::Read]
+        );
+        assert!(narrow_scopes(&g, Some("accounts:write")).is_err());
+        assert!(narrow_scopes(&g, Some("bogus")).is_err());
+        assert_eq!(scope_string(&g), "sales:write read");
+    }
+
+    #[test]
+    fn secrets_are_random_and_digests_stable() {
+        let a = new_secret();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, new_secret());
+        assert_eq!(secret_digest("x"), secret_digest("x"));
+        assert_ne!(secret_digest("x"), secret_digest("y"));
+    }
+}

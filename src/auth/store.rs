@@ -1,0 +1,258 @@
+//! Queries behind sign-in: people by email, integration clients, refresh token families.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::principal::Actor;
+use super::rules::{Role, Scope};
+use crate::db::lower;
+use crate::db::schema::{api_clients, refresh_tokens, users};
+use crate::error::AppResult;
+
+pub struct LoginRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub role: String,
+    pub active: bool,
+    pub password_hash: Option<String>,
+}
+
+pub fn user_by_email(c: &mut PgConnection, email: &str) -> AppResult<Option<LoginRow>> {
+    let row = users::table
+        .filter(lower(users::email).eq(email.to_lowercase()))
+        .select((
+            users::org_id,
+            users::id,
+            users::role,
+            users::active,
+            users::password_hash,
+        ))
+        .first::<(Uuid, Uuid, String, bool, Option<String>)>(c)
+        .optional()?;
+    Ok(
+        row.map(|(org_id, id, role, active, password_hash)| LoginRow {
+            org_id,
+            id,
+            role,
+            active,
+            password_hash,
+        }),
+    )
+}
+
+/// The active user or client behind a token, with its current role or scopes.
+pub fn load_actor(
+    c: &mut PgConnection,
+    org: Uuid,
+    kind: &str,
+    id: Uuid,
+) -> AppResult<Option<Actor>> {
+    match kind {
+        "user" => {
+            let role: Option<String> = users::table
+                .filter(
+                    users::org_id
+                        .eq(org)
+                        .and(users::id.eq(id))
+                        .and(users::active),
+                )
+                .select(users::role)
+                .first(c)
+                .optional()?;
+            Ok(role
+                .and_then(|r| Role::parse(&r))
+                .map(|role| Actor::User { id, role }))
+        }
+        "client" => {
+            let scopes: Option<Vec<String>> = api_clients::table
+                .filter(
+                    api_clients::org_id
+                        .eq(org)
+                        .and(api_clients::id.eq(id))
+                        .and(api_clients::active),
+                )
+                .select(api_clients::scopes)
+                .first(c)
+                .optional()?;
+            Ok(scopes.map(|s| Actor::Client {
+                id,
+                scopes: s.iter().filter_map(|x| Scope::parse(x)).collect(),
+            }))
+        }
+        _ => Ok(None),
+    }
+}
+
+pub struct ClientRow {
+    pub org_id: Uuid,
+    pub secret_hash: Vec<u8>,
+    pub scopes: Vec<Scope>,
+}
+
+pub fn active_client(c: &mut PgConnection, id: Uuid) -> AppResult<Option<ClientRow>> {
+    let row: Option<(Uuid, Vec<u8>, Vec<String>)> = api_clients::table
+        .filter(api_clients::id.eq(id).and(api_clients::active))
+        .select((
+            api_clients::org_id,
+            api_clients::secret_hash,
+            api_clients::scopes,
+        ))
+        .first(c)
+        .optional()?;
+    Ok(row.map(|(org_id, secret_hash, scopes)| ClientRow {
+        org_id,
+        secret_hash,
+        scopes: scopes.iter().filter_map(|x| Scope::parse(x)).collect(),
+    }))
+}
+
+pub fn insert_refresh(
+    c: &mut PgConnection,
+    org: Uuid,
+    user: Uuid,
+    family: Uuid,
+    hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> AppResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::org_id.eq(org),
+            refresh_tokens::id.eq(Uuid::now_v7()),
+            refresh_tokens::user_id.eq(user),
+            refresh_tokens::family_id.eq(family),
+            refresh_tokens::token_hash.eq(hash),
+            refresh_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// What presenting a refresh token found.
+pub enum Presented {
+    /// Valid: it is now spent, and its family may receive a successor.
+    Fresh {
+        org_id: Uuid,
+        user_id: Uuid,
+        family_id: Uuid,
+        role: String,
+    },
+    /// Already spent or revoked: its whole family has just been revoked.
+    Reused,
+    /// Unknown, expired, or its user is no longer active.
+    Invalid,
+}
+
+/// Spends a refresh token. Call inside a transaction: the row is locked.
+pub fn spend_refresh(
+    c: &mut PgConnection,
+    hash: &[u8],
+    now: DateTime<Utc>,
+) -> AppResult<Presented> {
+    let row: Option<(
+        Uuid,
+        Uuid,
+        Uuid,
+        Uuid,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    )> = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(hash))
+        .select((
+            refresh_tokens::org_id,
+            refresh_tokens::id,
+            refresh_tokens::user_id,
+            refresh_tokens::family_id,
+            refresh_tokens::expires_at,
+            refresh_tokens::used_at,
+            refresh_tokens::revoked_at,
+        ))
+        .for_update()
+        .first(c)
+        .optional()?;
+    let Some((org_id, id, user_id, family_id, expires_at, used_at, revoked_at)) = row else {
+        return Ok(Presented::Invalid);
+    };
+    if used_at.is_some() || revoked_at.is_some() {
+        revoke_family(c, org_id, family_id, now)?;
+        return Ok(Presented::Reused);
+    }
+    if expires_at <= now {
+        return Ok(Presented::Invalid);
+    }
+    let role: Option<String> = users::table
+        .filter(
+            users::org_id
+                .eq(org_id)
+                .and(users::id.eq(user_id))
+                .and(users::active),
+        )
+        .select(users::role)
+        .first(c)
+        .optional()?;
+    let Some(role) = role else {
+        return Ok(Presented::Invalid);
+    };
+    diesel::update(refresh_tokens::table.find((org_id, id)))
+        .set(refresh_tokens::used_at.eq(now))
+        .execute(c)?;
+    Ok(Presented::Fresh {
+        org_id,
+        user_id,
+        family_id,
+        role,
+    })
+}
+
+pub fn revoke_family(
+    c: &mut PgConnection,
+    org: Uuid,
+    family: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    diesel::update(
+        refresh_tokens::table.filter(
+            refresh_tokens::org_id
+                .eq(org)
+                .and(refresh_tokens::family_id.eq(family))
+                .and(refresh_tokens::revoked_at.is_null()),
+        ),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(c)?;
+    Ok(())
+}
+
+/// Revokes the family of the token with this hash, if there is one.
+pub fn revoke_by_hash(c: &mut PgConnection, hash: &[u8], now: DateTime<Utc>) -> AppResult<()> {
+    let row: Option<(Uuid, Uuid)> = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(hash))
+        .select((refresh_tokens::org_id, refresh_tokens::family_id))
+        .first(c)
+        .optional()?;
+    if let Some((org, family)) = row {
+        revoke_family(c, org, family, now)?;
+    }
+    Ok(())
+}
+
+/// Signs a person out everywhere (deactivation, password change).
+pub fn revoke_user(
+    c: &mut PgConnection,
+    org: Uuid,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    diesel::update(
+        refresh_tokens::table.filter(
+            refresh_tokens::org_id
+                .eq(org)
+                .and(refresh_tokens::user_id.eq(user))
+                .and(refresh_tokens::revoked_at.is_null()),
+        ),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(c)?;
+    Ok(())
+}

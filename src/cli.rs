@@ -1,0 +1,272 @@
+//! The command line's actions: serve, migrate, bootstrap, demo.
+
+use chrono::{Datelike, NaiveDate};
+use diesel::{Connection, PgConnection};
+use uuid::Uuid;
+
+use crate::auth::keys::Keys;
+use crate::auth::{passwords, rules as auth_rules, Role};
+use crate::config::Config;
+use crate::error::{AppError, Validator};
+use crate::users::rules::SellingStyle;
+use crate::users::store::NewUser;
+use crate::{clients, db, org, teams, users};
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+fn prepare(config: &Config) -> Result<(), db::DbSetupError> {
+    let applied = db::prepare(&config.database_url)?;
+    if applied > 0 {
+        tracing::info!(applied, "migrations applied");
+    }
+    Ok(())
+}
+
+fn connect(config: &Config) -> Result<PgConnection, Box<dyn std::error::Error>> {
+    prepare(config)?;
+    Ok(PgConnection::establish(&config.database_url)?)
+}
+
+pub fn serve(config: Config, demo: bool) -> CliResult {
+    prepare(&config)?;
+    if demo {
+        self::demo(&config)?;
+    }
+    let keys = Keys::from_config(&config)?;
+    if keys.ephemeral {
+        tracing::warn!(
+            kid = %keys.kid,
+            "no ONPACE_JWT_PRIVATE_KEY_FILE: signing tokens with a key generated at start, for development only; tokens will not survive a restart"
+        );
+    }
+    let state = crate::AppState::new(config, keys);
+    actix_web::rt::System::new().block_on(crate::server::serve(state))?;
+    Ok(())
+}
+
+pub fn migrate(config: &Config) -> CliResult {
+    let applied = db::prepare(&config.database_url)?;
+    println!("database ready ({applied} migration(s) applied)");
+    Ok(())
+}
+
+/// Creates an organisation and its first admin; returns the organisation's id.
+pub fn create_org_with_admin(
+    c: &mut PgConnection,
+    name: &str,
+    currency: &str,
+    admin_email: &str,
+    admin_name: &str,
+    password: &str,
+) -> Result<(Uuid, Uuid), AppError> {
+    let mut v = Validator::new();
+    org::rules::check_name(&mut v, "org", name);
+    org::rules::check_currency(&mut v, "currency", currency);
+    users::rules::check_email(&mut v, "admin-email", admin_email);
+    v.text("admin-name", admin_name, 200);
+    if let Some((_, msg)) = passwords::check_policy(password) {
+        v.check(false, "ONPACE_ADMIN_PASSWORD", "invalid_password", msg);
+    }
+    v.finish()?;
+    c.transaction(|c| {
+        let o = org::store::create(c, name.trim(), currency)?;
+        let admin = users::store::insert(
+            c,
+            &NewUser {
+                org_id: o.id,
+                id: Uuid::now_v7(),
+                email: admin_email.trim().to_string(),
+                name: admin_name.trim().to_string(),
+                role: Role::Admin.as_str().into(),
+                selling_style: None,
+                password_hash: Some(passwords::hash(password)),
+            },
+        )?;
+        Ok((o.id, admin.id))
+    })
+}
+
+fn describe(e: AppError) -> Box<dyn std::error::Error> {
+    let fields: Vec<String> = e
+        .errors
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect();
+    if fields.is_empty() {
+        e.detail.into()
+    } else {
+        fields.join("; ").into()
+    }
+}
+
+pub fn bootstrap(
+    config: &Config,
+    org_name: &str,
+    currency: &str,
+    email: &str,
+    admin_name: &str,
+) -> CliResult {
+    let mut c = connect(config)?;
+    let (password, generated) = match std::env::var("ONPACE_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (auth_rules::new_secret()[..20].to_string(), true),
+    };
+    let (org_id, _) =
+        create_org_with_admin(&mut c, org_name, currency, email, admin_name, &password)
+            .map_err(describe)?;
+    if generated {
+        eprintln!("admin password (shown once): {password}");
+    }
+    println!("{org_id}");
+    Ok(())
+}
+
+pub const DEMO_ADMIN: &str = "admin@demo.onpace.example.com";
+pub const DEMO_PASSWORD: &str = "onpace-demo-2026";
+
+fn quarter_start(today: NaiveDate) -> NaiveDate {
+    let month = (today.month0() / 3) * 3 + 1;
+    NaiveDate::from_ymd_opt(today.year(), month, 1).expect("valid quarter start")
+}
+
+/// Fills a demo organisation, unless it exists; prints how to sign in.
+pub fn demo(config: &Config) -> CliResult {
+    let mut c = connect(config)?;
+    if users::store::email_taken(&mut c, DEMO_ADMIN, None).map_err(describe)? {
+        println!("The demo organisation exists already. Sign in as {DEMO_ADMIN} (or any demo person) with password {DEMO_PASSWORD}.");
+        return Ok(());
+    }
+    let secret = c
+        .transaction(|c| -> Result<String, AppError> {
+            let (org, admin) = create_org_with_admin(
+                c,
+                "Northwind Trading (demo)",
+                "EUR",
+                DEMO_ADMIN,
+                "Alex Admin",
+                DEMO_PASSWORD,
+            )?;
+            org::store::update(
+                c,
+                org,
+                &org::store::OrgChanges {
+                    timezone: Some("Europe/Amsterdam".into()),
+                    ..Default::default()
+                },
+            )?;
+            let hash = passwords::hash(DEMO_PASSWORD);
+            let mut person = |email: &str,
+                              name: &str,
+                              role: Role,
+                              style: Option<SellingStyle>|
+             -> Result<Uuid, AppError> {
+                Ok(users::store::insert(
+                    c,
+                    &NewUser {
+                        org_id: org,
+                        id: Uuid::now_v7(),
+                        email: format!("{email}@demo.onpace.example.com"),
+                        name: name.into(),
+                        role: role.as_str().into(),
+                        selling_style: style.map(|s| s.as_str().into()),
+                        password_hash: Some(hash.clone()),
+                    },
+                )?
+                .id)
+            };
+            let maria = person("maria", "Maria Manager", Role::Manager, None)?;
+            let sam = person("sam", "Sam Manager", Role::Manager, None)?;
+            let farmers = [
+                person(
+                    "fiona",
+                    "Fiona Farmer",
+                    Role::Salesperson,
+                    Some(SellingStyle::Farmer),
+                )?,
+                person(
+                    "frank",
+                    "Frank Farmer",
+                    Role::Salesperson,
+                    Some(SellingStyle::Farmer),
+                )?,
+                person(
+                    "faye",
+                    "Faye Farmer",
+                    Role::Salesperson,
+                    Some(SellingStyle::Farmer),
+                )?,
+            ];
+            let hunters = [
+                person(
+                    "hugo",
+                    "Hugo Hunter",
+                    Role::Salesperson,
+                    Some(SellingStyle::Hunter),
+                )?,
+                person(
+                    "hana",
+                    "Hana Hunter",
+                    Role::Salesperson,
+                    Some(SellingStyle::Hunter),
+                )?,
+            ];
+            let harper = person(
+                "harper",
+                "Harper Hybrid",
+                Role::Salesperson,
+                Some(SellingStyle::Hybrid),
+            )?;
+            person("dana", "Dana Dashboard", Role::Viewer, None)?;
+
+            let company = teams::store::insert(c, org, "Northwind Sales", None, None)?.id;
+            let north =
+                teams::store::insert(c, org, "Farmers North", Some(maria), Some(company))?.id;
+            let south = teams::store::insert(c, org, "Hunters South", Some(sam), Some(company))?.id;
+            let today = org::rules::today_in("Europe/Amsterdam");
+            let start = quarter_start(today) - chrono::Duration::days(92);
+            for f in farmers {
+                teams::store::insert_membership(c, org, north, f, start)?;
+            }
+            for h in hunters {
+                teams::store::insert_membership(c, org, south, h, start)?;
+            }
+            // Harper moved from North to South at the start of this quarter.
+            let moved = quarter_start(today);
+            teams::store::insert_membership(c, org, north, harper, start)?;
+            teams::store::end_membership(
+                c,
+                org,
+                north,
+                harper,
+                start,
+                moved.pred_opt().expect("date"),
+            )?;
+            teams::store::insert_membership(c, org, south, harper, moved)?;
+
+            let secret = auth_rules::new_secret();
+            clients::store::insert(
+                c,
+                org,
+                "CRM sync (demo)",
+                &[
+                    "sales:write".into(),
+                    "activities:write".into(),
+                    "accounts:write".into(),
+                    "read".into(),
+                ],
+                &auth_rules::secret_digest(&secret),
+                admin,
+            )?;
+            Ok(secret)
+        })
+        .map_err(describe)?;
+    println!("Demo organisation created: Northwind Trading (demo), EUR.");
+    println!("Sign in with password {DEMO_PASSWORD} as any of:");
+    println!("  {DEMO_ADMIN} (admin), maria@… and sam@… (managers),");
+    println!("  fiona@, frank@, faye@ (farmers), hugo@, hana@ (hunters), harper@ (hybrid), dana@ (viewer)");
+    println!("  — every demo address ends in @demo.onpace.example.com.");
+    println!(
+        "An integration client \"CRM sync (demo)\" was created; its secret (shown once): {secret}"
+    );
+    Ok(())
+}

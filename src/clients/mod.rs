@@ -1,0 +1,5 @@
+//! Integration clients: CRM connectors and dashboards with scopes.
+
+pub mod api;
+pub mod rules;
+pub mod store;

@@ -1,0 +1,86 @@
+//! Queries for integration clients.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::lower;
+use crate::db::schema::api_clients;
+use crate::error::{AppError, AppResult};
+use crate::http::Page;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_clients)]
+pub struct ClientRow {
+    pub id: Uuid,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub active: bool,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<ClientRow> {
+    api_clients::table
+        .find((org, id))
+        .select(ClientRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("client"))
+}
+
+pub fn list(c: &mut PgConnection, org: Uuid, page: &Page<Uuid>) -> AppResult<Vec<ClientRow>> {
+    let mut q = api_clients::table
+        .filter(api_clients::org_id.eq(org))
+        .select(ClientRow::as_select())
+        .order(api_clients::id)
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        q = q.filter(api_clients::id.gt(after));
+    }
+    Ok(q.load(c)?)
+}
+
+pub fn insert(
+    c: &mut PgConnection,
+    org: Uuid,
+    name: &str,
+    scopes: &[String],
+    secret_hash: &[u8],
+    created_by: Uuid,
+) -> AppResult<ClientRow> {
+    let taken: bool = diesel::select(diesel::dsl::exists(
+        api_clients::table
+            .filter(api_clients::org_id.eq(org))
+            .filter(api_clients::active)
+            .filter(lower(api_clients::name).eq(name.to_lowercase())),
+    ))
+    .get_result(c)?;
+    if taken {
+        return Err(AppError::conflict(
+            "client_name_taken",
+            "an active client with this name exists",
+        ));
+    }
+    Ok(diesel::insert_into(api_clients::table)
+        .values((
+            api_clients::org_id.eq(org),
+            api_clients::id.eq(Uuid::now_v7()),
+            api_clients::name.eq(name),
+            api_clients::scopes.eq(scopes),
+            api_clients::secret_hash.eq(secret_hash),
+            api_clients::created_by.eq(created_by),
+        ))
+        .returning(ClientRow::as_returning())
+        .get_result(c)?)
+}
+
+pub fn deactivate(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<ClientRow> {
+    diesel::update(api_clients::table.find((org, id)))
+        .set(api_clients::active.eq(false))
+        .returning(ClientRow::as_returning())
+        .get_result(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("client"))
+}

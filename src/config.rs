@@ -1,0 +1,158 @@
+//! Configuration from environment variables, each with a default for a local run.
+
+use std::time::Duration;
+
+/// Every setting the service reads, with its environment variable.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`: the database; created when it does not exist.
+    pub database_url: String,
+    /// `ONPACE_LISTEN`: address and port to listen on.
+    pub listen: String,
+    /// `ONPACE_DB_POOL_SIZE`: connections in the pool.
+    pub db_pool_size: u32,
+    /// `ONPACE_DB_TIMEOUT_MS`: how long a request waits for a connection before answering 503.
+    pub db_timeout: Duration,
+    /// `ONPACE_JWT_PRIVATE_KEY_FILE`: PKCS#8 PEM Ed25519 signing key. Unset: a fresh
+    /// development key at every start.
+    pub jwt_private_key_file: Option<String>,
+    /// `ONPACE_JWT_KID`: key id published in the JWKS and token headers.
+    pub jwt_kid: Option<String>,
+    /// `ONPACE_JWT_ISSUER`.
+    pub jwt_issuer: String,
+    /// `ONPACE_JWT_AUDIENCE`.
+    pub jwt_audience: String,
+    /// `ONPACE_ACCESS_TOKEN_TTL_SECS`.
+    pub access_token_ttl: Duration,
+    /// `ONPACE_REFRESH_TOKEN_TTL_SECS`.
+    pub refresh_token_ttl: Duration,
+    /// `ONPACE_CORS_ORIGINS`: comma-separated browser origins allowed to call the API.
+    pub cors_origins: Vec<String>,
+    /// `ONPACE_MAX_BODY_BYTES`: largest request body accepted.
+    pub max_body_bytes: usize,
+    /// `ONPACE_LOGIN_MAX_FAILURES`: failed sign-ins per email (and 4x per client address)
+    /// within `ONPACE_LOGIN_WINDOW_SECS` before further attempts answer 429.
+    pub login_max_failures: u32,
+    /// `ONPACE_LOGIN_WINDOW_SECS`.
+    pub login_window: Duration,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/onpace";
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: DEFAULT_DATABASE_URL.into(),
+            listen: "127.0.0.1:8080".into(),
+            db_pool_size: 10,
+            db_timeout: Duration::from_millis(2000),
+            jwt_private_key_file: None,
+            jwt_kid: None,
+            jwt_issuer: "onpace".into(),
+            jwt_audience: "onpace-api".into(),
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            cors_origins: Vec::new(),
+            max_body_bytes: 2 * 1024 * 1024,
+            login_max_failures: 5,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// A setting that is present but cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {message}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `get`, so that tests need not touch the environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let d = Config::default();
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        Ok(Config {
+            database_url: get("DATABASE_URL").unwrap_or(d.database_url),
+            listen: get("ONPACE_LISTEN").unwrap_or(d.listen),
+            db_pool_size: parse(&get, "ONPACE_DB_POOL_SIZE", d.db_pool_size)?,
+            db_timeout: Duration::from_millis(parse(&get, "ONPACE_DB_TIMEOUT_MS", 2000u64)?),
+            jwt_private_key_file: get("ONPACE_JWT_PRIVATE_KEY_FILE"),
+            jwt_kid: get("ONPACE_JWT_KID"),
+            jwt_issuer: get("ONPACE_JWT_ISSUER").unwrap_or(d.jwt_issuer),
+            jwt_audience: get("ONPACE_JWT_AUDIENCE").unwrap_or(d.jwt_audience),
+            access_token_ttl: Duration::from_secs(parse(
+                &get,
+                "ONPACE_ACCESS_TOKEN_TTL_SECS",
+                900u64,
+            )?),
+            refresh_token_ttl: Duration::from_secs(parse(
+                &get,
+                "ONPACE_REFRESH_TOKEN_TTL_SECS",
+                d.refresh_token_ttl.as_secs(),
+            )?),
+            cors_origins: get("ONPACE_CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            max_body_bytes: parse(&get, "ONPACE_MAX_BODY_BYTES", d.max_body_bytes)?,
+            login_max_failures: parse(&get, "ONPACE_LOGIN_MAX_FAILURES", d.login_max_failures)?,
+            login_window: Duration::from_secs(parse(&get, "ONPACE_LOGIN_WINDOW_SECS", 900u64)?),
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| ConfigError {
+            name,
+            message: format!("cannot read {v:?} as a number"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_for_a_local_run() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(c.database_url, "postgres://postgres@127.0.0.1:5432/onpace");
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert_eq!(c.access_token_ttl, Duration::from_secs(900));
+        assert!(c.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn reads_and_checks_values() {
+        let c = Config::from_lookup(|k| match k {
+            "ONPACE_CORS_ORIGINS" => Some("https://a.example, https://b.example,".into()),
+            "ONPACE_DB_POOL_SIZE" => Some("3".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(
+            c.cors_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
+        assert_eq!(c.db_pool_size, 3);
+        let e = Config::from_lookup(|k| (k == "ONPACE_DB_POOL_SIZE").then(|| "many".into()));
+        assert_eq!(e.unwrap_err().name, "ONPACE_DB_POOL_SIZE");
+    }
+}

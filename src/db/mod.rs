@@ -1,0 +1,146 @@
+//! The connection pool, database creation and the embedded migrations.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
+
+diesel::define_sql_function!(/// SQL `lower(text)`.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Why the database could not be prepared, said in one line with the remedy.
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("cannot reach PostgreSQL at {url}: {cause}. Set DATABASE_URL to a reachable server, or start one with `docker compose up -d db`")]
+    Unreachable { url: String, cause: String },
+    #[error("DATABASE_URL is not a usable PostgreSQL URL ({0})")]
+    BadUrl(String),
+    #[error("cannot create database {name}: {cause}")]
+    Create { name: String, cause: String },
+    #[error("migrations failed: {0}")]
+    Migrate(String),
+}
+
+/// Hides the password of a URL for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Creates the database named by `url` when it does not exist yet.
+pub fn ensure_database(url: &str) -> Result<(), DbSetupError> {
+    match PgConnection::establish(url) {
+        Ok(_) => return Ok(()),
+        Err(ConnectionError::BadConnection(msg)) if msg.contains("does not exist") => {}
+        Err(e) => {
+            return Err(DbSetupError::Unreachable {
+                url: redact(url),
+                cause: first_line(&e.to_string()),
+            })
+        }
+    }
+    let mut parsed = url::Url::parse(url).map_err(|e| DbSetupError::BadUrl(e.to_string()))?;
+    let name = parsed.path().trim_start_matches('/').to_string();
+    if name.is_empty() {
+        return Err(DbSetupError::BadUrl("no database name".into()));
+    }
+    parsed.set_path("/postgres");
+    let mut admin =
+        PgConnection::establish(parsed.as_str()).map_err(|e| DbSetupError::Unreachable {
+            url: redact(url),
+            cause: first_line(&e.to_string()),
+        })?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    match diesel::sql_query(format!("CREATE DATABASE {quoted}")).execute(&mut admin) {
+        Ok(_) => Ok(()),
+        // Another process created it meanwhile.
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("already exists") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(DbSetupError::Create {
+            name,
+            cause: first_line(&e.to_string()),
+        }),
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().trim().to_string()
+}
+
+/// Applies every pending migration; returns how many ran.
+pub fn migrate(url: &str) -> Result<usize, DbSetupError> {
+    let mut conn = PgConnection::establish(url).map_err(|e| DbSetupError::Unreachable {
+        url: redact(url),
+        cause: first_line(&e.to_string()),
+    })?;
+    let done = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
+    Ok(done.len())
+}
+
+/// Creates the database if needed and applies pending migrations.
+pub fn prepare(url: &str) -> Result<usize, DbSetupError> {
+    ensure_database(url)?;
+    migrate(url)
+}
+
+/// A pool whose checkout gives up after `timeout`, so an outage answers 503 quickly.
+pub fn pool(url: &str, size: u32, timeout: Duration) -> PgPool {
+    Pool::builder()
+        .max_size(size.max(1))
+        .min_idle(Some(0))
+        .connection_timeout(timeout)
+        .test_on_check_out(true)
+        .build_unchecked(ConnectionManager::new(url))
+}
+
+/// Runs blocking database work off the async workers, with a connection from the pool.
+pub async fn run<T, F>(pool: &PgPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get().map_err(|_| AppError::unavailable())?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// Like [`run`], inside one transaction.
+pub async fn tx<T, F>(pool: &PgPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| conn.transaction(f)).await
+}
+
+/// Whether the database answers.
+pub fn ping(conn: &mut PgConnection) -> Result<(), AppError> {
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,95 @@
+// @generated-style table definitions; keep in step with migrations/.
+
+diesel::table! {
+    orgs (id) {
+        id -> Uuid,
+        name -> Text,
+        currency -> Text,
+        fiscal_year_start_month -> Int2,
+        week_start -> Text,
+        timezone -> Text,
+        working_days -> Array<Text>,
+        holidays -> Array<Date>,
+        realistic_max_ratio -> Numeric,
+        stretch_max_ratio -> Numeric,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        selling_style -> Nullable<Text>,
+        active -> Bool,
+        password_hash -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    teams (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        manager_id -> Nullable<Uuid>,
+        parent_team_id -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    team_members (org_id, team_id, user_id, from_on) {
+        org_id -> Uuid,
+        team_id -> Uuid,
+        user_id -> Uuid,
+        from_on -> Date,
+        to_on -> Nullable<Date>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_clients (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        secret_hash -> Bytea,
+        scopes -> Array<Text>,
+        active -> Bool,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        user_id -> Uuid,
+        family_id -> Uuid,
+        token_hash -> Bytea,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    orgs,
+    users,
+    teams,
+    team_members,
+    api_clients,
+    refresh_tokens
+);

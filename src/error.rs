@@ -1,0 +1,300 @@
+//! Every failure a client can see, as RFC 9457 `application/problem+json` with a stable `code`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as a dotted path into the request body or the query parameter's name.
+    pub field: String,
+    /// Stable machine-readable reason, e.g. `required`, `too_long`, `invalid_format`.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type.
+    #[serde(rename = "type")]
+    #[schema(example = "/problems/validation_failed")]
+    pub kind: String,
+    pub title: String,
+    #[schema(example = 422)]
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code.
+    #[schema(example = "validation_failed")]
+    pub code: String,
+    /// Present on validation errors: each invalid field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(nullable = false)]
+    pub errors: Vec<FieldError>,
+}
+
+/// The error type of every handler.
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    pub retry_after: Option<u64>,
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl AppError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        AppError {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, detail)
+    }
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+    /// Not found, or not visible to the caller: the two are never told apart.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+    }
+    /// 422 with one entry per invalid field.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            detail,
+        );
+        e.errors = errors;
+        e
+    }
+    /// One invalid field.
+    pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(field, code, message)])
+    }
+    pub fn precondition_failed() -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "version_mismatch",
+            "the object changed since it was read: fetch it again and retry with its new ETag",
+        )
+    }
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database cannot be reached; retry shortly",
+        )
+    }
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed attempts; retry in {retry_after} seconds"),
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "an unexpected error occurred; it has been logged",
+        )
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: format!("/problems/{}", self.code),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_string(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        res.content_type(PROBLEM_JSON);
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.insert_header((
+                header::WWW_AUTHENTICATE,
+                format!(
+                    "Bearer realm=\"onpace\", error=\"{}\"",
+                    if self.code == "missing_token" {
+                        "invalid_request"
+                    } else {
+                        "invalid_token"
+                    }
+                ),
+            ));
+        }
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match &e {
+            E::NotFound => AppError::not_found("object"),
+            E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _) => {
+                AppError::unavailable()
+            }
+            E::DatabaseError(K::UniqueViolation, _) => {
+                AppError::conflict("conflict", "an object with the same unique values exists")
+            }
+            E::DatabaseError(K::SerializationFailure, _) => AppError::conflict(
+                "concurrent_update",
+                "another request changed the same data at the same time; retry",
+            ),
+            E::DatabaseError(_, info) if is_connection_message(info.message()) => {
+                AppError::unavailable()
+            }
+            _ => AppError::internal(e),
+        }
+    }
+}
+
+fn is_connection_message(m: &str) -> bool {
+    let m = m.to_ascii_lowercase();
+    m.contains("server closed the connection")
+        || m.contains("connection refused")
+        || m.contains("terminating connection")
+        || m.contains("could not connect")
+        || m.contains("no connection to the server")
+}
+
+/// Collects invalid fields and turns them into one 422.
+#[derive(Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn check(&mut self, ok: bool, field: &str, code: &str, message: impl Into<String>) {
+        if !ok {
+            self.errors.push(FieldError::new(field, code, message));
+        }
+    }
+    pub fn push(&mut self, e: FieldError) {
+        self.errors.push(e);
+    }
+    /// A required, trimmed text of at most `max` characters.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) {
+        if value.trim().is_empty() {
+            self.push(FieldError::new(field, "required", "must not be empty"));
+        } else if value.chars().count() > max {
+            self.push(FieldError::new(
+                field,
+                "too_long",
+                format!("must be at most {max} characters"),
+            ));
+        }
+    }
+    pub fn finish(self) -> Result<(), AppError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::validation(self.errors))
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validator_reports_every_field() {
+        let mut v = Validator::new();
+        v.text("name", "  ", 10);
+        v.text("title", "abcdefghijk", 10);
+        v.text("ok", "fine", 10);
+        let e = v.finish().unwrap_err();
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.code, "validation_failed");
+        let codes: Vec<_> = e
+            .errors
+            .iter()
+            .map(|f| (f.field.as_str(), f.code.as_str()))
+            .collect();
+        assert_eq!(codes, vec![("name", "required"), ("title", "too_long")]);
+    }
+
+    #[test]
+    fn problem_body_has_the_rfc_9457_members() {
+        let p = AppError::conflict("email_taken", "taken").problem();
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(v["type"], "/problems/email_taken");
+        assert_eq!(v["title"], "Conflict");
+        assert_eq!(v["status"], 409);
+        assert_eq!(v["code"], "email_taken");
+        assert!(v.get("errors").is_none());
+    }
+}

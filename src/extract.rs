@@ -1,0 +1,237 @@
+//! Request extractors that answer every failure with problem+json: JSON bodies
+//! (415 wrong type, 413 too large, 400 malformed, 422 invalid with the field's path),
+//! query strings and path ids.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, FieldError};
+use crate::state::AppState;
+
+/// A JSON request body of type `T`; unknown fields are refused where `T` says so.
+pub struct Json<T>(pub T);
+
+/// Whether a content type is JSON (`application/json`, `application/*+json`).
+pub fn is_json(content_type: &str) -> bool {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+pub fn content_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+pub fn unsupported_media_type(expected: &str) -> AppError {
+    AppError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("send the body as {expected}"),
+    )
+}
+
+pub fn too_large(limit: usize) -> AppError {
+    AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+/// Reads the whole body, refusing more than `limit` bytes.
+pub async fn read_body(
+    payload: &mut Payload,
+    declared: Option<usize>,
+    limit: usize,
+) -> Result<web::BytesMut, AppError> {
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            AppError::bad_request("malformed_body", "the request body could not be read")
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parses JSON, telling malformed (400) from well-formed but invalid (422).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            use serde_json::error::Category;
+            match inner.classify() {
+                Category::Data => {
+                    let msg = strip_position(&inner.to_string());
+                    let (field, code) = classify_data_error(&path, &msg);
+                    Err(AppError::validation(vec![FieldError::new(
+                        field, code, msg,
+                    )]))
+                }
+                _ => Err(AppError::bad_request(
+                    "malformed_json",
+                    format!("the body is not valid JSON: {}", inner),
+                )),
+            }
+        }
+    }
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+fn classify_data_error(path: &str, msg: &str) -> (String, &'static str) {
+    let named = |prefix: &str| {
+        msg.strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(|f| {
+                if path == "." || path.is_empty() {
+                    f.to_string()
+                } else if path == f || path.ends_with(&format!(".{f}")) {
+                    path.to_string()
+                } else {
+                    format!("{path}.{f}")
+                }
+            })
+    };
+    if let Some(f) = named("unknown field `") {
+        return (f, "unknown_field");
+    }
+    if let Some(f) = named("missing field `") {
+        return (f, "required");
+    }
+    let field = if path == "." {
+        String::new()
+    } else {
+        path.to_string()
+    };
+    let code = if msg.starts_with("unknown variant") {
+        "invalid_choice"
+    } else if msg.starts_with("invalid type") {
+        "invalid_type"
+    } else {
+        "invalid_value"
+    };
+    (field, code)
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let ct = content_type(req);
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.config.max_body_bytes)
+            .unwrap_or(256 * 1024);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json(&ct) {
+                return Err(unsupported_media_type("application/json"));
+            }
+            let body = read_body(&mut payload, declared, limit).await?;
+            parse_json(&body).map(Json)
+        })
+    }
+}
+
+/// Query string errors: 400 with the reason.
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    AppError::bad_request(
+        "invalid_query",
+        format!("the query string is invalid: {err}"),
+    )
+    .into()
+}
+
+/// Path errors (an id that is not a UUID): 400.
+pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    AppError::bad_request("invalid_path", format!("the path is invalid: {err}")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct T {
+        name: String,
+        inner: Option<Inner>,
+    }
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Inner {
+        n: u8,
+    }
+
+    #[test]
+    fn json_errors_are_classified_with_paths() {
+        let e = parse_json::<T>(b"{").unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (400, "malformed_json"));
+        let e = parse_json::<T>(br#"{"name":"a","role":"x"}"#).unwrap_err();
+        assert_eq!(
+            (
+                e.status.as_u16(),
+                e.errors[0].field.as_str(),
+                e.errors[0].code.as_str()
+            ),
+            (422, "role", "unknown_field")
+        );
+        let e = parse_json::<T>(br#"{}"#).unwrap_err();
+        assert_eq!(
+            (e.errors[0].field.as_str(), e.errors[0].code.as_str()),
+            ("name", "required")
+        );
+        let e = parse_json::<T>(br#"{"name":"a","inner":{"n":"x"}}"#).unwrap_err();
+        assert_eq!(
+            (e.errors[0].field.as_str(), e.errors[0].code.as_str()),
+            ("inner.n", "invalid_type")
+        );
+        assert!(parse_json::<T>(br#"{"name":"a"}"#).is_ok());
+    }
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json(""));
+    }
+}

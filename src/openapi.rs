@@ -1,0 +1,160 @@
+//! The OpenAPI document: gathered from the registered routes, then completed with
+//! the problem responses every operation can give.
+
+use utoipa::openapi::path::{Operation, Parameter, ParameterIn, PathItem};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi, Ref, RefOr};
+use utoipa::{OpenApi as _, ToSchema};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, Problem};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "onpace",
+        description = "Sales targets that people are accountable for: SMART targets agreed with every salesperson and team, results pushed by CRMs, progress and pace at any moment, and reviews that carry actions forward.",
+        license(name = "MIT", identifier = "MIT"),
+        contact(name = "onpace maintainers", url = "https://github.com/onpace/onpace")
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "auth", description = "Tokens, sign-out and signing keys"),
+        (name = "org", description = "The organisation and its calendar settings"),
+        (name = "users", description = "People, their roles and selling styles"),
+        (name = "teams", description = "Nested teams and dated membership"),
+        (name = "clients", description = "Integration clients and their scopes"),
+        (name = "operations", description = "Health and readiness"),
+    ),
+    components(schemas(Problem, FieldError))
+)]
+struct Base;
+
+fn problem(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                crate::error::PROBLEM_JSON,
+                Content::new(Some(Ref::from_schema_name(Problem::name()))),
+            )
+            .build(),
+    )
+}
+
+fn add(op: &mut Operation, status: &str, description: &str) {
+    op.responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| problem(description));
+}
+
+/// Adds the problem responses an operation can give, from what it declares:
+/// a body (400, 413, 415, 422), a bearer token (401, 403), a path id (404), an
+/// `If-Match` header (412), and for all of them 503 and 500.
+fn complete(path: &str, item: &mut PathItem) {
+    let ops = [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ];
+    for op in ops.into_iter().flatten() {
+        let declared: Vec<&Parameter> = op
+            .parameters
+            .iter()
+            .flatten()
+            .filter_map(|p| match p {
+                RefOr::T(p) => Some(p),
+                RefOr::Ref(_) => None,
+            })
+            .collect();
+        let params: Vec<String> = declared
+            .iter()
+            .map(|p| p.name.to_ascii_lowercase())
+            .collect();
+        let has_query = declared
+            .iter()
+            .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+        let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+        if op.request_body.is_some() {
+            add(
+                op,
+                "400",
+                "Malformed request (`malformed_json`, `invalid_request`)",
+            );
+            add(op, "413", "Body too large (`body_too_large`)");
+            add(op, "415", "Wrong content type (`unsupported_media_type`)");
+            add(
+                op,
+                "422",
+                "Invalid fields (`validation_failed` with `errors[]`) or a rule refused",
+            );
+        }
+        if has_query {
+            add(
+                op,
+                "400",
+                "Malformed query (`invalid_query`, `invalid_cursor`)",
+            );
+            add(op, "422", "Invalid query values (`validation_failed`)");
+        }
+        if path.contains('{') {
+            add(op, "400", "Malformed path (`invalid_path`)");
+            add(
+                op,
+                "404",
+                "Not found, or not visible to the caller (`not_found`)",
+            );
+        }
+        if secured {
+            add(op, "401", "No token, or an invalid, expired or revoked one (`missing_token`, `invalid_token`)");
+            add(op, "403", "Authenticated but not allowed (`forbidden`)");
+        }
+        if params.iter().any(|p| p == "if-match") {
+            add(
+                op,
+                "412",
+                "`If-Match` does not match the current version (`version_mismatch`)",
+            );
+        }
+        add(op, "503", "Database unavailable (`database_unavailable`)");
+    }
+}
+
+/// The whole document.
+pub fn document() -> OpenApi {
+    let (_, collected) = actix_web::App::new()
+        .into_utoipa_app()
+        .configure(crate::server::routes)
+        .split_for_parts();
+    let mut doc = Base::openapi();
+    doc.merge(collected);
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("An access token from POST /v1/auth/token"))
+                .build(),
+        ),
+    );
+    for (path, item) in doc.paths.paths.iter_mut() {
+        complete(path, item);
+    }
+    doc
+}
+
+/// The document as committed in `openapi/openapi.json`.
+pub fn pretty() -> String {
+    let mut s = document()
+        .to_pretty_json()
+        .expect("the document serialises");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,179 @@
+//! `GET /v1/org`, `PATCH /v1/org`.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::rules::{self, Day, WeekStart};
+use super::store::{self, OrgChanges, OrgRow};
+use crate::auth::Principal;
+use crate::db;
+use crate::error::{AppResult, Validator};
+use crate::extract::Json;
+use crate::http::{check_if_match, if_match, with_etag};
+use crate::state::AppState;
+
+/// Ratios of a target to the subject's own history that rate it as attainable.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attainability {
+    /// At most this many times the history: `realistic` (default 1.2).
+    #[schema(value_type = String, example = "1.2")]
+    pub realistic_max_ratio: Decimal,
+    /// At most this many times: `stretch`; above it: `unrealistic` (default 1.5).
+    #[schema(value_type = String, example = "1.5")]
+    pub stretch_max_ratio: Decimal,
+}
+
+/// The organisation and its calendar settings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Org {
+    pub id: Uuid,
+    pub name: String,
+    /// Reporting currency (ISO 4217).
+    #[schema(example = "EUR")]
+    pub currency: String,
+    /// First month of the fiscal year, 1-12.
+    #[schema(minimum = 1, maximum = 12)]
+    pub fiscal_year_start_month: i16,
+    pub week_start: WeekStart,
+    /// IANA time zone; "today" is taken in it.
+    #[schema(example = "Europe/Amsterdam")]
+    pub timezone: String,
+    pub working_days: Vec<Day>,
+    pub holidays: Vec<NaiveDate>,
+    pub attainability: Attainability,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<OrgRow> for Org {
+    fn from(r: OrgRow) -> Self {
+        Org {
+            id: r.id,
+            name: r.name,
+            currency: r.currency,
+            fiscal_year_start_month: r.fiscal_year_start_month,
+            week_start: WeekStart::parse(&r.week_start).unwrap_or(WeekStart::Monday),
+            timezone: r.timezone,
+            working_days: r
+                .working_days
+                .iter()
+                .filter_map(|d| Day::parse(d))
+                .collect(),
+            holidays: r.holidays,
+            attainability: Attainability {
+                realistic_max_ratio: r.realistic_max_ratio.normalize(),
+                stretch_max_ratio: r.stretch_max_ratio.normalize(),
+            },
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Changes to the organisation; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgPatch {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[schema(example = "EUR", pattern = "^[A-Z]{3}$")]
+    pub currency: Option<String>,
+    #[schema(minimum = 1, maximum = 12)]
+    pub fiscal_year_start_month: Option<i16>,
+    pub week_start: Option<WeekStart>,
+    pub timezone: Option<String>,
+    #[schema(min_items = 1)]
+    pub working_days: Option<Vec<Day>>,
+    pub holidays: Option<Vec<NaiveDate>>,
+    pub attainability: Option<Attainability>,
+}
+
+/// The caller's organisation.
+#[utoipa::path(
+    tag = "org",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The organisation", body = Org, headers(("ETag" = String))))
+)]
+#[get("/v1/org")]
+pub async fn get_org(p: Principal, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let row = db::run(&state.pool, move |c| store::get(c, p.org_id)).await?;
+    Ok(with_etag(StatusCode::OK, row.version, &Org::from(row)))
+}
+
+/// Change the organisation's settings (admin).
+#[utoipa::path(
+    tag = "org",
+    security(("bearer" = [])),
+    request_body = OrgPatch,
+    params(("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the organisation changed since")),
+    responses((status = 200, description = "Updated", body = Org, headers(("ETag" = String))))
+)]
+#[patch("/v1/org")]
+pub async fn patch_org(
+    p: Principal,
+    req: HttpRequest,
+    body: Json<OrgPatch>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_admin()?;
+    let b = body.0;
+    let mut v = Validator::new();
+    if let Some(n) = &b.name {
+        rules::check_name(&mut v, "name", n);
+    }
+    if let Some(cur) = &b.currency {
+        rules::check_currency(&mut v, "currency", cur);
+    }
+    if let Some(m) = b.fiscal_year_start_month {
+        v.check(
+            (1..=12).contains(&m),
+            "fiscal_year_start_month",
+            "out_of_range",
+            "must be 1 to 12",
+        );
+    }
+    if let Some(tz) = &b.timezone {
+        rules::check_timezone(&mut v, "timezone", tz);
+    }
+    if let Some(days) = &b.working_days {
+        rules::check_working_days(&mut v, "working_days", days);
+    }
+    if let Some(a) = &b.attainability {
+        rules::check_thresholds(&mut v, a.realistic_max_ratio, a.stretch_max_ratio);
+    }
+    v.finish()?;
+    let mut holidays = b.holidays.clone();
+    if let Some(h) = holidays.as_mut() {
+        h.sort();
+        h.dedup();
+    }
+    let changes = OrgChanges {
+        name: b.name.map(|n| n.trim().to_string()),
+        currency: b.currency,
+        fiscal_year_start_month: b.fiscal_year_start_month,
+        week_start: b.week_start.map(|w| w.as_str().to_string()),
+        timezone: b.timezone,
+        working_days: b
+            .working_days
+            .map(|d| d.iter().map(|x| x.as_str().to_string()).collect()),
+        holidays,
+        realistic_max_ratio: b.attainability.as_ref().map(|a| a.realistic_max_ratio),
+        stretch_max_ratio: b.attainability.as_ref().map(|a| a.stretch_max_ratio),
+    };
+    let expected = if_match(&req);
+    let row = db::tx(&state.pool, move |c| {
+        let current = store::lock(c, p.org_id)?;
+        check_if_match(expected.as_deref(), current.version)?;
+        store::update(c, p.org_id, &changes)
+    })
+    .await?;
+    Ok(with_etag(StatusCode::OK, row.version, &Org::from(row)))
+}

@@ -1,0 +1,5 @@
+//! The organisation: name, reporting currency, calendar settings.
+
+pub mod api;
+pub mod rules;
+pub mod store;

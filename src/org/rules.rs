@@ -1,0 +1,198 @@
+//! Validation of organisation settings.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::Validator;
+
+/// Active ISO 4217 currency codes.
+const ISO_4217: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW ZWG ZWL";
+
+pub fn is_currency(code: &str) -> bool {
+    code.len() == 3 && ISO_4217.split(' ').any(|c| c == code)
+}
+
+/// First day of the week.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WeekStart {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl WeekStart {
+    pub const ALL: [WeekStart; 7] = [
+        WeekStart::Monday,
+        WeekStart::Tuesday,
+        WeekStart::Wednesday,
+        WeekStart::Thursday,
+        WeekStart::Friday,
+        WeekStart::Saturday,
+        WeekStart::Sunday,
+    ];
+    pub fn as_str(self) -> &'static str {
+        Day::ALL[self as usize].long()
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.as_str() == s)
+    }
+}
+
+/// A day of the week, as used in `working_days`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Day {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Day {
+    pub const ALL: [Day; 7] = [
+        Day::Mon,
+        Day::Tue,
+        Day::Wed,
+        Day::Thu,
+        Day::Fri,
+        Day::Sat,
+        Day::Sun,
+    ];
+    pub fn as_str(self) -> &'static str {
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][self as usize]
+    }
+    fn long(self) -> &'static str {
+        [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ][self as usize]
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+pub fn check_name(v: &mut Validator, field: &str, name: &str) {
+    v.text(field, name, 200);
+}
+
+pub fn check_currency(v: &mut Validator, field: &str, code: &str) {
+    v.check(
+        is_currency(code),
+        field,
+        "invalid_currency",
+        "must be an ISO 4217 currency code in capitals, e.g. EUR",
+    );
+}
+
+pub fn check_timezone(v: &mut Validator, field: &str, tz: &str) {
+    v.check(
+        tz.parse::<chrono_tz::Tz>().is_ok(),
+        field,
+        "invalid_timezone",
+        "must be an IANA time zone, e.g. Europe/Amsterdam",
+    );
+}
+
+pub fn check_working_days(v: &mut Validator, field: &str, days: &[Day]) {
+    let mut sorted = days.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    v.check(
+        !days.is_empty(),
+        field,
+        "required",
+        "at least one working day",
+    );
+    v.check(
+        sorted.len() == days.len(),
+        field,
+        "duplicate",
+        "each day at most once",
+    );
+}
+
+/// The attainability thresholds: 0 < realistic < stretch <= 100.
+pub fn check_thresholds(v: &mut Validator, realistic: Decimal, stretch: Decimal) {
+    let max = Decimal::from(100);
+    v.check(
+        realistic > Decimal::ZERO && realistic < max,
+        "attainability.realistic_max_ratio",
+        "out_of_range",
+        "must be greater than 0 and less than 100",
+    );
+    v.check(
+        stretch > realistic && stretch <= max,
+        "attainability.stretch_max_ratio",
+        "out_of_range",
+        "must be greater than realistic_max_ratio and at most 100",
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currencies() {
+        assert!(is_currency("EUR"));
+        assert!(is_currency("USD"));
+        assert!(!is_currency("eur"));
+        assert!(!is_currency("ABC"));
+        assert!(!is_currency("EURO"));
+    }
+
+    #[test]
+    fn settings_checks() {
+        let mut v = Validator::new();
+        check_timezone(&mut v, "timezone", "Europe/Amsterdam");
+        check_working_days(&mut v, "working_days", &[Day::Mon, Day::Fri]);
+        check_thresholds(&mut v, Decimal::new(12, 1), Decimal::new(15, 1));
+        assert!(v.finish().is_ok());
+
+        let mut v = Validator::new();
+        check_timezone(&mut v, "timezone", "Mars/Olympus");
+        check_working_days(&mut v, "working_days", &[Day::Mon, Day::Mon]);
+        check_thresholds(&mut v, Decimal::new(15, 1), Decimal::new(12, 1));
+        let e = v.finish().unwrap_err();
+        let fields: Vec<_> = e.errors.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "timezone",
+                "working_days",
+                "attainability.stretch_max_ratio"
+            ]
+        );
+    }
+
+    #[test]
+    fn week_start_names() {
+        assert_eq!(WeekStart::Sunday.as_str(), "sunday");
+        assert_eq!(WeekStart::parse("monday"), Some(WeekStart::Monday));
+        assert_eq!(WeekStart::parse("mon"), None);
+    }
+}
+
+/// Today in the organisation's time zone (UTC when the zone is unknown).
+pub fn today_in(timezone: &str) -> chrono::NaiveDate {
+    let now = chrono::Utc::now();
+    match timezone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => now.with_timezone(&tz).date_naive(),
+        Err(_) => now.date_naive(),
+    }
+}

@@ -1,0 +1,82 @@
+//! Queries for organisations.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::db::schema::orgs;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = orgs)]
+pub struct OrgRow {
+    pub id: Uuid,
+    pub name: String,
+    pub currency: String,
+    pub fiscal_year_start_month: i16,
+    pub week_start: String,
+    pub timezone: String,
+    pub working_days: Vec<String>,
+    pub holidays: Vec<NaiveDate>,
+    pub realistic_max_ratio: Decimal,
+    pub stretch_max_ratio: Decimal,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = orgs)]
+pub struct OrgChanges {
+    pub name: Option<String>,
+    pub currency: Option<String>,
+    pub fiscal_year_start_month: Option<i16>,
+    pub week_start: Option<String>,
+    pub timezone: Option<String>,
+    pub working_days: Option<Vec<String>>,
+    pub holidays: Option<Vec<NaiveDate>>,
+    pub realistic_max_ratio: Option<Decimal>,
+    pub stretch_max_ratio: Option<Decimal>,
+}
+
+pub fn get(c: &mut PgConnection, id: Uuid) -> AppResult<OrgRow> {
+    orgs::table
+        .find(id)
+        .select(OrgRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("organisation"))
+}
+
+pub fn lock(c: &mut PgConnection, id: Uuid) -> AppResult<OrgRow> {
+    orgs::table
+        .find(id)
+        .select(OrgRow::as_select())
+        .for_update()
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("organisation"))
+}
+
+pub fn create(c: &mut PgConnection, name: &str, currency: &str) -> AppResult<OrgRow> {
+    Ok(diesel::insert_into(orgs::table)
+        .values((
+            orgs::id.eq(Uuid::now_v7()),
+            orgs::name.eq(name),
+            orgs::currency.eq(currency),
+        ))
+        .returning(OrgRow::as_returning())
+        .get_result(c)?)
+}
+
+pub fn update(c: &mut PgConnection, id: Uuid, changes: &OrgChanges) -> AppResult<OrgRow> {
+    Ok(diesel::update(orgs::table.find(id))
+        .set((
+            changes,
+            orgs::version.eq(orgs::version + 1),
+            orgs::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(OrgRow::as_returning())
+        .get_result(c)?)
+}

@@ -1,0 +1,207 @@
+//! The application: routes, middleware, and the HTTP server.
+
+use actix_cors::Cors;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{get, web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer, ResponseError};
+use serde::Serialize;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{AppError, PROBLEM_JSON};
+use crate::state::AppState;
+use crate::{auth, clients, db, extract, org, teams, users};
+
+/// Every documented route. Registered through utoipa-actix-web, so a route cannot
+/// exist without its OpenAPI entry.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(healthz)
+        .service(readyz)
+        .service(auth::api::token)
+        .service(auth::api::revoke)
+        .service(auth::api::jwks)
+        .service(org::api::get_org)
+        .service(org::api::patch_org)
+        .service(users::api::me)
+        .service(users::api::change_password)
+        .service(users::api::list)
+        .service(users::api::create)
+        .service(users::api::get_one)
+        .service(users::api::patch_one)
+        .service(users::api::deactivate)
+        .service(teams::api::list)
+        .service(teams::api::create)
+        .service(teams::api::get_one)
+        .service(teams::api::patch_one)
+        .service(teams::api::delete_one)
+        .service(teams::api::members)
+        .service(teams::api::put_member)
+        .service(teams::api::end_member)
+        .service(clients::api::list)
+        .service(clients::api::create)
+        .service(clients::api::get_one)
+        .service(clients::api::deactivate);
+}
+
+/// Builds the application around `state`.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .configure(routes)
+        .split_for_parts();
+    let cors = cors(&state.config.cors_origins);
+    app.app_data(web::Data::new(state.clone()))
+        .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+        .app_data(web::PathConfig::default().error_handler(extract::path_error))
+        .app_data(web::PayloadConfig::new(state.config.max_body_bytes))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::document()))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(not_found))
+        .wrap(cors)
+        .wrap(from_fn(conventions))
+        .wrap(TracingLogger::default())
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    for o in origins {
+        cors = cors.allowed_origin(o);
+    }
+    cors
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "route_not_found",
+        format!("no route {} {}", req.method(), req.path()),
+    ))
+}
+
+/// Request id, security headers, cache rules, and problem+json for every error
+/// answered outside the handlers (routing, CORS, payload limits).
+async fn conventions(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.to_string());
+    let mut res = match next.call(req).await {
+        Ok(res) => res.map_into_boxed_body(),
+        // Errors raised by inner middleware (CORS) carry no request: answer them as problems.
+        Err(e) => {
+            let status = e.as_response_error().status_code();
+            return Err(AppError::new(status, "request_refused", e.to_string()).into());
+        }
+    };
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        let code = match status.as_u16() {
+            404 => "route_not_found",
+            405 => "method_not_allowed",
+            413 => "body_too_large",
+            415 => "unsupported_media_type",
+            400 => "bad_request",
+            _ if status.is_server_error() => "internal_error",
+            _ => "request_refused",
+        };
+        let detail = status.canonical_reason().unwrap_or("error").to_lowercase();
+        let problem = AppError::new(status, code, detail).error_response();
+        let (req, old) = res.into_parts();
+        let mut fresh = problem;
+        for (name, value) in old.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                fresh.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        res = ServiceResponse::new(req, fresh);
+    }
+    let h = res.headers_mut();
+    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        h.insert(header::HeaderName::from_static("x-request-id"), id);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if h.contains_key(header::ETAG) && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        );
+    }
+    Ok(res)
+}
+
+/// Health answer.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// The process is up.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Up", body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// The database answers.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "Database unavailable", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    db::run(&state.pool, db::ping).await?;
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ready".into(),
+    }))
+}
+
+/// Serves until stopped.
+pub async fn serve(state: AppState) -> std::io::Result<()> {
+    let listen = state.config.listen.clone();
+    tracing::info!(%listen, "onpace listening");
+    HttpServer::new(move || build_app(state.clone()))
+        .bind(&listen)?
+        .run()
+        .await
+}

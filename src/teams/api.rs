@@ -1,0 +1,476 @@
+//! `/v1/teams` and dated membership.
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::PgConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::rules::{self, Join};
+use super::store::{self, MemberRow, TeamChanges, TeamRow};
+use crate::auth::Principal;
+use crate::db;
+use crate::error::{AppError, AppResult, FieldError, Validator};
+use crate::extract::Json;
+use crate::http::{check_if_match, finish, if_match, with_etag, List, PageParams};
+use crate::state::AppState;
+use crate::users::rules::double_option;
+
+/// A team; teams nest (a region of teams, the company).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Team {
+    pub id: Uuid,
+    pub name: String,
+    pub manager_id: Option<Uuid>,
+    pub parent_team_id: Option<Uuid>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TeamRow> for Team {
+    fn from(r: TeamRow) -> Self {
+        Team {
+            id: r.id,
+            name: r.name,
+            manager_id: r.manager_id,
+            parent_team_id: r.parent_team_id,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A new team (admin).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeam {
+    #[schema(min_length = 1, max_length = 200, example = "North")]
+    pub name: String,
+    /// An active manager or admin.
+    pub manager_id: Option<Uuid>,
+    pub parent_team_id: Option<Uuid>,
+}
+
+/// Changes to a team (admin); `null` clears the manager or the parent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchTeam {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(nullable = true)]
+    pub manager_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(nullable = true)]
+    pub parent_team_id: Option<Option<Uuid>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TeamQuery {
+    /// Only the direct sub-teams of this team.
+    pub parent_team_id: Option<Uuid>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// One dated membership.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Membership {
+    pub team_id: Uuid,
+    pub user_id: Uuid,
+    /// The person's name.
+    pub name: String,
+    /// First day of membership.
+    pub from: NaiveDate,
+    /// Last day of membership; null while it lasts.
+    pub to: Option<NaiveDate>,
+}
+
+impl From<MemberRow> for Membership {
+    fn from(r: MemberRow) -> Self {
+        Membership {
+            team_id: r.team_id,
+            user_id: r.user_id,
+            name: r.name,
+            from: r.from_on,
+            to: r.to_on,
+        }
+    }
+}
+
+/// Join a team from a day.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinTeam {
+    /// First day of membership. An open membership of another team that began
+    /// earlier ends the day before (a move).
+    pub from: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MembersQuery {
+    /// Only memberships that cover this day.
+    pub as_of: Option<NaiveDate>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EndQuery {
+    /// The last day of membership (default: today in the organisation's time zone).
+    pub to: Option<NaiveDate>,
+}
+
+/// Checks a manager and a parent team for a team (`team` when it exists already).
+fn check_links(
+    c: &mut PgConnection,
+    org: Uuid,
+    team: Option<Uuid>,
+    manager: Option<Uuid>,
+    parent: Option<Uuid>,
+) -> AppResult<()> {
+    let mut v = Validator::new();
+    if let Some(m) = manager {
+        let ok = matches!(store::user_role(c, org, m)?, Some((role, true)) if role == "manager" || role == "admin");
+        v.check(
+            ok,
+            "manager_id",
+            "invalid_manager",
+            "must be an active manager or admin of this organisation",
+        );
+    }
+    if let Some(parent) = parent {
+        match store::get(c, org, parent) {
+            Ok(_) => {
+                if let Some(team) = team {
+                    let subtree = store::subtree_ids(c, org, team)?;
+                    v.check(
+                        !rules::creates_cycle(&subtree, parent),
+                        "parent_team_id",
+                        "team_cycle",
+                        "a team cannot sit under itself or one of its sub-teams",
+                    );
+                }
+            }
+            Err(e) if e.status == StatusCode::NOT_FOUND => {
+                v.push(FieldError::new(
+                    "parent_team_id",
+                    "not_found",
+                    "no such team",
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    v.finish()
+}
+
+/// Teams the caller may see.
+#[utoipa::path(tag = "teams", security(("bearer" = [])), params(TeamQuery),
+    responses((status = 200, description = "A page of teams", body = List<Team>)))]
+#[get("/v1/teams")]
+pub async fn list(
+    p: Principal,
+    q: web::Query<TeamQuery>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_reader()?;
+    let q = q.into_inner();
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .by_id()?;
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |c| {
+        let visible = store::visible_ids(c, &p)?;
+        store::list(c, p.org_id, visible, q.parent_team_id, &page)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(finish(
+        rows.into_iter().map(Team::from).collect(),
+        limit,
+        |t: &Team| t.id.to_string(),
+    )))
+}
+
+/// Create a team (admin).
+#[utoipa::path(tag = "teams", security(("bearer" = [])), request_body = CreateTeam,
+    responses((status = 201, description = "Created", body = Team, headers(("ETag" = String)))))]
+#[post("/v1/teams")]
+pub async fn create(
+    p: Principal,
+    body: Json<CreateTeam>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_admin()?;
+    let b = body.0;
+    let mut v = Validator::new();
+    v.text("name", &b.name, 200);
+    v.finish()?;
+    let row = db::tx(&state.pool, move |c| {
+        check_links(c, p.org_id, None, b.manager_id, b.parent_team_id)?;
+        store::insert(c, p.org_id, b.name.trim(), b.manager_id, b.parent_team_id)
+    })
+    .await?;
+    Ok(with_etag(
+        StatusCode::CREATED,
+        row.version,
+        &Team::from(row),
+    ))
+}
+
+/// One team.
+#[utoipa::path(tag = "teams", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The team's id")),
+    responses((status = 200, description = "The team", body = Team, headers(("ETag" = String)))))]
+#[get("/v1/teams/{id}")]
+pub async fn get_one(
+    p: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_reader()?;
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |c| store::get_visible(c, &p, id)).await?;
+    Ok(with_etag(StatusCode::OK, row.version, &Team::from(row)))
+}
+
+/// Change a team (admin).
+#[utoipa::path(tag = "teams", security(("bearer" = [])), request_body = PatchTeam,
+    params(
+        ("id" = Uuid, Path, description = "The team's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the team changed since")
+    ),
+    responses((status = 200, description = "Updated", body = Team, headers(("ETag" = String)))))]
+#[patch("/v1/teams/{id}")]
+pub async fn patch_one(
+    p: Principal,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: Json<PatchTeam>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_admin()?;
+    let id = id.into_inner();
+    let b = body.0;
+    let mut v = Validator::new();
+    if let Some(n) = &b.name {
+        v.text("name", n, 200);
+    }
+    v.finish()?;
+    let expected = if_match(&req);
+    let row = db::tx(&state.pool, move |c| {
+        let current = store::lock(c, p.org_id, id)?;
+        check_if_match(expected.as_deref(), current.version)?;
+        check_links(
+            c,
+            p.org_id,
+            Some(id),
+            b.manager_id.flatten(),
+            b.parent_team_id.flatten(),
+        )?;
+        let changes = TeamChanges {
+            name: b.name.map(|n| n.trim().to_string()),
+            manager_id: b.manager_id,
+            parent_team_id: b.parent_team_id,
+        };
+        store::update(c, p.org_id, id, &changes)
+    })
+    .await?;
+    Ok(with_etag(StatusCode::OK, row.version, &Team::from(row)))
+}
+
+/// Delete a team without sub-teams (admin). Its membership history goes with it.
+#[utoipa::path(tag = "teams", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The team's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "`team_has_subteams`", body = crate::error::Problem, content_type = "application/problem+json")
+    ))]
+#[delete("/v1/teams/{id}")]
+pub async fn delete_one(
+    p: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_admin()?;
+    let id = id.into_inner();
+    db::tx(&state.pool, move |c| {
+        store::lock(c, p.org_id, id)?;
+        if store::has_children(c, p.org_id, id)? {
+            return Err(AppError::conflict(
+                "team_has_subteams",
+                "move or delete its sub-teams first",
+            ));
+        }
+        store::delete(c, p.org_id, id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn member_cursor(s: &str) -> Option<(NaiveDate, Uuid)> {
+    let (d, u) = s.split_once('_')?;
+    Some((d.parse().ok()?, u.parse().ok()?))
+}
+
+/// The team's memberships, past and present, by first day.
+#[utoipa::path(tag = "teams", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The team's id"), MembersQuery),
+    responses((status = 200, description = "A page of memberships", body = List<Membership>)))]
+#[get("/v1/teams/{id}/members")]
+pub async fn members(
+    p: Principal,
+    id: web::Path<Uuid>,
+    q: web::Query<MembersQuery>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_reader()?;
+    let id = id.into_inner();
+    let q = q.into_inner();
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .page(member_cursor)?;
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |c| {
+        store::get_visible(c, &p, id)?;
+        store::members(c, p.org_id, id, q.as_of, &page)
+    })
+    .await?;
+    let page_out = finish(
+        rows.into_iter().map(Membership::from).collect(),
+        limit,
+        |m: &Membership| format!("{}_{}", m.from, m.user_id),
+    );
+    Ok(HttpResponse::Ok().json(page_out))
+}
+
+fn membership_of(
+    c: &mut PgConnection,
+    org: Uuid,
+    team: Uuid,
+    user: Uuid,
+    from: NaiveDate,
+) -> AppResult<Membership> {
+    let page = crate::http::Page {
+        limit: 10_000,
+        after: None,
+    };
+    store::members(c, org, team, None, &page)?
+        .into_iter()
+        .find(|m| m.user_id == user && m.from_on == from)
+        .map(Membership::from)
+        .ok_or_else(|| AppError::not_found("membership"))
+}
+
+/// Add a person to the team from a day (admins, and managers of the team).
+///
+/// A person belongs to one team on any day: an open membership of another team
+/// that began earlier ends the day before (a move). Joining this team again with
+/// another first day re-dates the open membership.
+#[utoipa::path(tag = "teams", security(("bearer" = [])), request_body = JoinTeam,
+    params(("id" = Uuid, Path, description = "The team's id"), ("user_id" = Uuid, Path, description = "The person's id")),
+    responses(
+        (status = 200, description = "The membership", body = Membership),
+        (status = 409, description = "`membership_overlap`", body = crate::error::Problem, content_type = "application/problem+json")
+    ))]
+#[put("/v1/teams/{id}/members/{user_id}")]
+pub async fn put_member(
+    p: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Json<JoinTeam>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let (team, user) = path.into_inner();
+    let from = body.0.from;
+    let m = db::tx(&state.pool, move |c| {
+        store::get_visible(c, &p, team)?;
+        if !store::can_manage(c, &p, team)? {
+            return Err(AppError::forbidden("only an admin or the team's manager may change its members"));
+        }
+        match store::user_role(c, p.org_id, user)? {
+            None => return Err(AppError::not_found("user")),
+            Some((_, false)) => {
+                return Err(AppError::unprocessable("user_inactive", "a deactivated person cannot join a team"))
+            }
+            Some(_) => {}
+        }
+        let spans = store::spans(c, p.org_id, user)?;
+        match rules::plan_join(&spans, team, from) {
+            Join::Unchanged => {}
+            Join::Overlap(_) => return Err(store::overlap()),
+            Join::Insert { close, replace } => {
+                if let Some((old_team, old_from, last_day)) = close {
+                    if !store::can_manage(c, &p, old_team)? {
+                        return Err(AppError::forbidden(
+                            "the person belongs to a team you do not manage; ask an admin to move them",
+                        ));
+                    }
+                    store::end_membership(c, p.org_id, old_team, user, old_from, last_day)?;
+                }
+                if let Some(old_from) = replace {
+                    store::delete_membership(c, p.org_id, team, user, old_from)?;
+                }
+                store::insert_membership(c, p.org_id, team, user, from)?;
+            }
+        }
+        membership_of(c, p.org_id, team, user, from)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(m))
+}
+
+/// End a person's membership of the team on a day (admins, and managers of the team).
+#[utoipa::path(tag = "teams", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The team's id"), ("user_id" = Uuid, Path, description = "The person's id"), EndQuery),
+    responses((status = 200, description = "The ended membership", body = Membership)))]
+#[delete("/v1/teams/{id}/members/{user_id}")]
+pub async fn end_member(
+    p: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    q: web::Query<EndQuery>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let (team, user) = path.into_inner();
+    let to = q.into_inner().to;
+    let m = db::tx(&state.pool, move |c| {
+        store::get_visible(c, &p, team)?;
+        if !store::can_manage(c, &p, team)? {
+            return Err(AppError::forbidden(
+                "only an admin or the team's manager may change its members",
+            ));
+        }
+        let to = match to {
+            Some(d) => d,
+            None => crate::org::rules::today_in(&crate::org::store::get(c, p.org_id)?.timezone),
+        };
+        let open = store::spans(c, p.org_id, user)?
+            .into_iter()
+            .find(|s| s.team_id == team && s.to.is_none())
+            .ok_or_else(|| AppError::not_found("open membership"))?;
+        if to < open.from {
+            return Err(AppError::invalid_field(
+                "to",
+                "before_start",
+                format!(
+                    "must be on or after the first day of membership, {}",
+                    open.from
+                ),
+            ));
+        }
+        store::end_membership(c, p.org_id, team, user, open.from, to)?;
+        membership_of(c, p.org_id, team, user, open.from)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(m))
+}

@@ -1,0 +1,5 @@
+//! Teams: a tree with managers, and dated membership.
+
+pub mod api;
+pub mod rules;
+pub mod store;

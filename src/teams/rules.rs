@@ -1,0 +1,174 @@
+//! Rules for teams and dated membership.
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+/// A membership as stored: both days included, `to` open when None.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub team_id: Uuid,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+impl Span {
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        self.from <= day && self.to.is_none_or(|t| day <= t)
+    }
+}
+
+/// What joining `team` from `from` does to a person's existing memberships.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Join {
+    /// Already a member of this team from that day, open-ended: nothing to do.
+    Unchanged,
+    /// Insert the membership, first ending the open one in `close` the day before (a move),
+    /// and removing the open membership of this same team that starts on `replace` (a re-dated join).
+    Insert {
+        close: Option<(Uuid, NaiveDate, NaiveDate)>,
+        replace: Option<NaiveDate>,
+    },
+    /// It would overlap a membership that cannot be adjusted.
+    Overlap(Span),
+}
+
+/// Decides how a person joins `team` from `from`, given all their memberships.
+///
+/// A person belongs to one team on any day. Joining while an open membership of
+/// another team started earlier moves them: the old one ends the day before.
+/// Joining the same team again with another start date re-dates the open membership.
+/// Any other overlap is refused.
+pub fn plan_join(existing: &[Span], team: Uuid, from: NaiveDate) -> Join {
+    let mut close = None;
+    let mut replace = None;
+    for s in existing {
+        if s.team_id == team && s.to.is_none() {
+            if s.from == from {
+                return Join::Unchanged;
+            }
+            replace = Some(s.from);
+            continue;
+        }
+        let overlaps = s.to.is_none_or(|t| t >= from);
+        if !overlaps {
+            continue;
+        }
+        if s.to.is_none() && s.from < from {
+            let day_before = from
+                .pred_opt()
+                .expect("a date after another has a predecessor");
+            close = Some((s.team_id, s.from, day_before));
+        } else {
+            return Join::Overlap(*s);
+        }
+    }
+    // Any remaining collision with a closed membership is refused by the database.
+    Join::Insert { close, replace }
+}
+
+/// Whether making `parent` the parent of `team` would create a cycle, given the
+/// ids of `team` and all its descendants.
+pub fn creates_cycle(team_and_descendants: &[Uuid], parent: Uuid) -> bool {
+    team_and_descendants.contains(&parent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn joining_without_history_inserts() {
+        let t = Uuid::now_v7();
+        assert_eq!(
+            plan_join(&[], t, d("2026-01-01")),
+            Join::Insert {
+                close: None,
+                replace: None
+            }
+        );
+    }
+
+    #[test]
+    fn joining_another_team_moves_the_person() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let spans = [Span {
+            team_id: a,
+            from: d("2026-01-01"),
+            to: None,
+        }];
+        assert_eq!(
+            plan_join(&spans, b, d("2026-11-16")),
+            Join::Insert {
+                close: Some((a, d("2026-01-01"), d("2026-11-15"))),
+                replace: None
+            }
+        );
+    }
+
+    #[test]
+    fn joining_before_the_current_membership_overlaps() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let open = Span {
+            team_id: a,
+            from: d("2026-06-01"),
+            to: None,
+        };
+        assert_eq!(plan_join(&[open], b, d("2026-06-01")), Join::Overlap(open));
+        let closed = Span {
+            team_id: a,
+            from: d("2026-01-01"),
+            to: Some(d("2026-03-31")),
+        };
+        assert_eq!(
+            plan_join(&[closed], b, d("2026-03-31")),
+            Join::Overlap(closed)
+        );
+        assert_eq!(
+            plan_join(&[closed], b, d("2026-04-01")),
+            Join::Insert {
+                close: None,
+                replace: None
+            }
+        );
+    }
+
+    #[test]
+    fn same_team_same_day_is_unchanged_and_another_day_redates() {
+        let a = Uuid::now_v7();
+        let open = Span {
+            team_id: a,
+            from: d("2026-06-01"),
+            to: None,
+        };
+        assert_eq!(plan_join(&[open], a, d("2026-06-01")), Join::Unchanged);
+        assert_eq!(
+            plan_join(&[open], a, d("2026-05-01")),
+            Join::Insert {
+                close: None,
+                replace: Some(d("2026-06-01"))
+            }
+        );
+    }
+
+    #[test]
+    fn spans_cover_their_days() {
+        let s = Span {
+            team_id: Uuid::nil(),
+            from: d("2026-01-01"),
+            to: Some(d("2026-01-31")),
+        };
+        assert!(s.covers(d("2026-01-01")) && s.covers(d("2026-01-31")));
+        assert!(!s.covers(d("2026-02-01")) && !s.covers(d("2025-12-31")));
+    }
+
+    #[test]
+    fn cycles() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        assert!(creates_cycle(&[a, b], b));
+        assert!(!creates_cycle(&[a], b));
+    }
+}

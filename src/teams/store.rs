@@ -1,0 +1,419 @@
+//! Queries for teams, the team tree and dated membership.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types;
+use uuid::Uuid;
+
+use super::rules::Span;
+use crate::auth::{Principal, Role};
+use crate::db::schema::{team_members, teams, users};
+use crate::error::{AppError, AppResult};
+use crate::http::Page;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = teams)]
+pub struct TeamRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub name: String,
+    pub manager_id: Option<Uuid>,
+    pub parent_team_id: Option<Uuid>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = teams)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub manager_id: Option<Option<Uuid>>,
+    pub parent_team_id: Option<Option<Uuid>>,
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    id: Uuid,
+}
+
+/// The teams `user` manages, with all their sub-teams.
+pub fn managed_team_ids(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResult<Vec<Uuid>> {
+    let rows: Vec<IdRow> = diesel::sql_query(
+        "WITH RECURSIVE t(id) AS ( \
+             SELECT id FROM teams WHERE org_id = $1 AND manager_id = $2 \
+             UNION SELECT c.id FROM teams c JOIN t ON c.parent_team_id = t.id WHERE c.org_id = $1 \
+         ) SELECT id FROM t",
+    )
+    .bind::<sql_types::Uuid, _>(org)
+    .bind::<sql_types::Uuid, _>(user)
+    .load(c)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// `team` and all its sub-teams.
+pub fn subtree_ids(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResult<Vec<Uuid>> {
+    let rows: Vec<IdRow> = diesel::sql_query(
+        "WITH RECURSIVE t(id) AS ( \
+             SELECT id FROM teams WHERE org_id = $1 AND id = $2 \
+             UNION SELECT c.id FROM teams c JOIN t ON c.parent_team_id = t.id WHERE c.org_id = $1 \
+         ) SELECT id FROM t",
+    )
+    .bind::<sql_types::Uuid, _>(org)
+    .bind::<sql_types::Uuid, _>(team)
+    .load(c)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Teams `user` belongs or belonged to.
+pub fn member_team_ids(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(team_members::table
+        .filter(
+            team_members::org_id
+                .eq(org)
+                .and(team_members::user_id.eq(user)),
+        )
+        .select(team_members::team_id)
+        .distinct()
+        .load(c)?)
+}
+
+/// Which teams a caller may see: `None` is every team. Admins, viewers and read
+/// clients see all; managers the teams they manage (with sub-teams) and their own;
+/// salespeople their own.
+pub fn visible_ids(c: &mut PgConnection, p: &Principal) -> AppResult<Option<Vec<Uuid>>> {
+    if p.reads_org_wide() {
+        return Ok(None);
+    }
+    let Some(me) = p.user_id() else {
+        return Ok(Some(Vec::new()));
+    };
+    let mut ids = member_team_ids(c, p.org_id, me)?;
+    if p.role() == Some(Role::Manager) {
+        ids.extend(managed_team_ids(c, p.org_id, me)?);
+    }
+    Ok(Some(ids))
+}
+
+/// Whether the caller may change the membership of `team`: admins, and managers of
+/// the team or of a team above it.
+pub fn can_manage(c: &mut PgConnection, p: &Principal, team: Uuid) -> AppResult<bool> {
+    if p.is_admin() {
+        return Ok(true);
+    }
+    match (p.role(), p.user_id()) {
+        (Some(Role::Manager), Some(me)) => Ok(managed_team_ids(c, p.org_id, me)?.contains(&team)),
+        _ => Ok(false),
+    }
+}
+
+pub fn get_visible(c: &mut PgConnection, p: &Principal, id: Uuid) -> AppResult<TeamRow> {
+    if let Some(ids) = visible_ids(c, p)? {
+        if !ids.contains(&id) {
+            return Err(AppError::not_found("team"));
+        }
+    }
+    get(c, p.org_id, id)
+}
+
+pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
+    teams::table
+        .find((org, id))
+        .select(TeamRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("team"))
+}
+
+pub fn lock(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
+    teams::table
+        .find((org, id))
+        .select(TeamRow::as_select())
+        .for_update()
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("team"))
+}
+
+pub fn list(
+    c: &mut PgConnection,
+    org: Uuid,
+    visible: Option<Vec<Uuid>>,
+    parent: Option<Uuid>,
+    page: &Page<Uuid>,
+) -> AppResult<Vec<TeamRow>> {
+    let mut q = teams::table
+        .filter(teams::org_id.eq(org))
+        .select(TeamRow::as_select())
+        .order(teams::id)
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(ids) = visible {
+        q = q.filter(teams::id.eq_any(ids));
+    }
+    if let Some(parent) = parent {
+        q = q.filter(teams::parent_team_id.eq(parent));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(teams::id.gt(after));
+    }
+    Ok(q.load(c)?)
+}
+
+pub fn insert(
+    c: &mut PgConnection,
+    org: Uuid,
+    name: &str,
+    manager: Option<Uuid>,
+    parent: Option<Uuid>,
+) -> AppResult<TeamRow> {
+    Ok(diesel::insert_into(teams::table)
+        .values((
+            teams::org_id.eq(org),
+            teams::id.eq(Uuid::now_v7()),
+            teams::name.eq(name),
+            teams::manager_id.eq(manager),
+            teams::parent_team_id.eq(parent),
+        ))
+        .returning(TeamRow::as_returning())
+        .get_result(c)?)
+}
+
+pub fn update(
+    c: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    changes: &TeamChanges,
+) -> AppResult<TeamRow> {
+    Ok(diesel::update(teams::table.find((org, id)))
+        .set((
+            changes,
+            teams::version.eq(teams::version + 1),
+            teams::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(TeamRow::as_returning())
+        .get_result(c)?)
+}
+
+pub fn has_children(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        teams::table.filter(teams::org_id.eq(org).and(teams::parent_team_id.eq(id))),
+    ))
+    .get_result(c)?)
+}
+
+pub fn delete(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<()> {
+    diesel::delete(teams::table.find((org, id))).execute(c)?;
+    Ok(())
+}
+
+/// The role and activity of a person, if they exist in the organisation.
+pub fn user_role(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResult<Option<(String, bool)>> {
+    Ok(users::table
+        .find((org, user))
+        .select((users::role, users::active))
+        .first(c)
+        .optional()?)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct MemberRow {
+    pub team_id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub from_on: NaiveDate,
+    pub to_on: Option<NaiveDate>,
+}
+
+/// Memberships of a team, by start day then person; `as_of` keeps those covering that day.
+pub fn members(
+    c: &mut PgConnection,
+    org: Uuid,
+    team: Uuid,
+    as_of: Option<NaiveDate>,
+    page: &Page<(NaiveDate, Uuid)>,
+) -> AppResult<Vec<MemberRow>> {
+    let mut q = team_members::table
+        .inner_join(
+            users::table.on(users::org_id
+                .eq(team_members::org_id)
+                .and(users::id.eq(team_members::user_id))),
+        )
+        .filter(
+            team_members::org_id
+                .eq(org)
+                .and(team_members::team_id.eq(team)),
+        )
+        .select((
+            team_members::team_id,
+            team_members::user_id,
+            users::name,
+            team_members::from_on,
+            team_members::to_on,
+        ))
+        .order((team_members::from_on, team_members::user_id))
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(day) = as_of {
+        q = q.filter(
+            team_members::from_on.le(day).and(
+                team_members::to_on
+                    .is_null()
+                    .or(team_members::to_on.ge(day)),
+            ),
+        );
+    }
+    if let Some((from, user)) = page.after {
+        q = q.filter(
+            team_members::from_on.gt(from).or(team_members::from_on
+                .eq(from)
+                .and(team_members::user_id.gt(user))),
+        );
+    }
+    Ok(q.load(c)?)
+}
+
+/// Every membership of a person, locked for a change.
+pub fn spans(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResult<Vec<Span>> {
+    let rows: Vec<(Uuid, NaiveDate, Option<NaiveDate>)> = team_members::table
+        .filter(
+            team_members::org_id
+                .eq(org)
+                .and(team_members::user_id.eq(user)),
+        )
+        .select((
+            team_members::team_id,
+            team_members::from_on,
+            team_members::to_on,
+        ))
+        .order(team_members::from_on)
+        .for_update()
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|(team_id, from, to)| Span { team_id, from, to })
+        .collect())
+}
+
+pub fn end_membership(
+    c: &mut PgConnection,
+    org: Uuid,
+    team: Uuid,
+    user: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<()> {
+    diesel::update(team_members::table.find((org, team, user, from)))
+        .set(team_members::to_on.eq(Some(to)))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn delete_membership(
+    c: &mut PgConnection,
+    org: Uuid,
+    team: Uuid,
+    user: Uuid,
+    from: NaiveDate,
+) -> AppResult<()> {
+    diesel::delete(team_members::table.find((org, team, user, from))).execute(c)?;
+    Ok(())
+}
+
+pub fn insert_membership(
+    c: &mut PgConnection,
+    org: Uuid,
+    team: Uuid,
+    user: Uuid,
+    from: NaiveDate,
+) -> AppResult<()> {
+    diesel::insert_into(team_members::table)
+        .values((
+            team_members::org_id.eq(org),
+            team_members::team_id.eq(team),
+            team_members::user_id.eq(user),
+            team_members::from_on.eq(from),
+        ))
+        .execute(c)
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ExclusionViolation
+                | diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => overlap(),
+            e => e.into(),
+        })?;
+    Ok(())
+}
+
+pub fn overlap() -> AppError {
+    AppError::conflict(
+        "membership_overlap",
+        "a person belongs to one team on any day, and this membership would overlap another",
+    )
+}
+
+/// A team the person belongs to today, or manages.
+pub struct MyTeamRow {
+    pub id: Uuid,
+    pub name: String,
+    pub relation: &'static str,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+pub fn my_teams(
+    c: &mut PgConnection,
+    org: Uuid,
+    user: Uuid,
+    today: NaiveDate,
+) -> AppResult<Vec<MyTeamRow>> {
+    let member: Vec<(Uuid, String, NaiveDate, Option<NaiveDate>)> = team_members::table
+        .inner_join(
+            teams::table.on(teams::org_id
+                .eq(team_members::org_id)
+                .and(teams::id.eq(team_members::team_id))),
+        )
+        .filter(
+            team_members::org_id
+                .eq(org)
+                .and(team_members::user_id.eq(user)),
+        )
+        .filter(team_members::from_on.le(today))
+        .filter(
+            team_members::to_on
+                .is_null()
+                .or(team_members::to_on.ge(today)),
+        )
+        .select((
+            teams::id,
+            teams::name,
+            team_members::from_on,
+            team_members::to_on,
+        ))
+        .load(c)?;
+    let managed: Vec<(Uuid, String)> = teams::table
+        .filter(teams::org_id.eq(org).and(teams::manager_id.eq(user)))
+        .select((teams::id, teams::name))
+        .order(teams::id)
+        .load(c)?;
+    let mut out: Vec<MyTeamRow> = member
+        .into_iter()
+        .map(|(id, name, from, to)| MyTeamRow {
+            id,
+            name,
+            relation: "member",
+            from: Some(from),
+            to,
+        })
+        .collect();
+    out.extend(managed.into_iter().map(|(id, name)| MyTeamRow {
+        id,
+        name,
+        relation: "manager",
+        from: None,
+        to: None,
+    }));
+    Ok(out)
+}

@@ -1,0 +1,5 @@
+//! People: roles, selling styles, activation, and the caller's own view.
+
+pub mod api;
+pub mod rules;
+pub mod store;

@@ -1,0 +1,237 @@
+//! Queries for people.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::auth::{Principal, Role};
+use crate::db::lower;
+use crate::db::schema::{team_members, users};
+use crate::error::{AppError, AppResult};
+use crate::http::Page;
+use crate::teams::store as teams;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub selling_style: Option<String>,
+    pub active: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub selling_style: Option<String>,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub selling_style: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+/// Which people a caller may see: `None` is everyone in the organisation.
+///
+/// Admins, viewers and read clients see everyone; a manager sees themselves and
+/// everyone who belongs or belonged to the teams they manage (with sub-teams);
+/// a salesperson sees themselves and the people of their own teams.
+pub fn visible_ids(c: &mut PgConnection, p: &Principal) -> AppResult<Option<Vec<Uuid>>> {
+    if p.reads_org_wide() {
+        return Ok(None);
+    }
+    let Some(me) = p.user_id() else {
+        return Ok(Some(Vec::new()));
+    };
+    let team_ids = match p.role() {
+        Some(Role::Manager) => {
+            let mut t = teams::managed_team_ids(c, p.org_id, me)?;
+            t.extend(teams::member_team_ids(c, p.org_id, me)?);
+            t
+        }
+        _ => teams::member_team_ids(c, p.org_id, me)?,
+    };
+    let mut ids: Vec<Uuid> = team_members::table
+        .filter(team_members::org_id.eq(p.org_id))
+        .filter(team_members::team_id.eq_any(&team_ids))
+        .select(team_members::user_id)
+        .distinct()
+        .load(c)?;
+    ids.push(me);
+    Ok(Some(ids))
+}
+
+pub struct ListFilter {
+    pub role: Option<String>,
+    pub active: Option<bool>,
+    pub q: Option<String>,
+}
+
+pub fn list(
+    c: &mut PgConnection,
+    org: Uuid,
+    visible: Option<Vec<Uuid>>,
+    f: &ListFilter,
+    page: &Page<Uuid>,
+) -> AppResult<Vec<UserRow>> {
+    let mut q = users::table
+        .filter(users::org_id.eq(org))
+        .select(UserRow::as_select())
+        .order(users::id)
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(ids) = visible {
+        q = q.filter(users::id.eq_any(ids));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(users::id.gt(after));
+    }
+    if let Some(r) = &f.role {
+        q = q.filter(users::role.eq(r.clone()));
+    }
+    if let Some(a) = f.active {
+        q = q.filter(users::active.eq(a));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        q = q.filter(
+            lower(users::name)
+                .like(pattern.clone())
+                .or(lower(users::email).like(pattern)),
+        );
+    }
+    Ok(q.load(c)?)
+}
+
+pub fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A person the caller may see, else 404.
+pub fn get_visible(c: &mut PgConnection, p: &Principal, id: Uuid) -> AppResult<UserRow> {
+    if let Some(ids) = visible_ids(c, p)? {
+        if !ids.contains(&id) {
+            return Err(AppError::not_found("user"));
+        }
+    }
+    get(c, p.org_id, id)
+}
+
+pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<UserRow> {
+    users::table
+        .find((org, id))
+        .select(UserRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("user"))
+}
+
+pub fn lock(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<UserRow> {
+    users::table
+        .find((org, id))
+        .select(UserRow::as_select())
+        .for_update()
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("user"))
+}
+
+pub fn email_taken(c: &mut PgConnection, email: &str, except: Option<Uuid>) -> AppResult<bool> {
+    let mut q = users::table
+        .filter(lower(users::email).eq(email.to_lowercase()))
+        .select(users::id)
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(users::id.ne(id));
+    }
+    Ok(q.first::<Uuid>(c).optional()?.is_some())
+}
+
+pub fn email_conflict() -> AppError {
+    AppError::conflict("email_taken", "a user with this email already exists")
+}
+
+fn unique_email(e: diesel::result::Error) -> AppError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => email_conflict(),
+        e => e.into(),
+    }
+}
+
+pub fn insert(c: &mut PgConnection, new: &NewUser) -> AppResult<UserRow> {
+    if email_taken(c, &new.email, None)? {
+        return Err(email_conflict());
+    }
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(UserRow::as_returning())
+        .get_result(c)
+        .map_err(unique_email)
+}
+
+pub fn update(
+    c: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    changes: &UserChanges,
+) -> AppResult<UserRow> {
+    diesel::update(users::table.find((org, id)))
+        .set((
+            changes,
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(UserRow::as_returning())
+        .get_result(c)
+        .map_err(unique_email)
+}
+
+/// Active admins other than `except`.
+pub fn other_active_admins(c: &mut PgConnection, org: Uuid, except: Uuid) -> AppResult<i64> {
+    Ok(users::table
+        .filter(users::org_id.eq(org))
+        .filter(users::role.eq("admin"))
+        .filter(users::active)
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(c)?)
+}
+
+pub fn password_hash(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<Option<String>> {
+    Ok(users::table
+        .find((org, id))
+        .select(users::password_hash)
+        .first(c)?)
+}
+
+pub fn set_password_hash(c: &mut PgConnection, org: Uuid, id: Uuid, hash: &str) -> AppResult<()> {
+    diesel::update(users::table.find((org, id)))
+        .set((
+            users::password_hash.eq(hash),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(c)?;
+    Ok(())
+}
