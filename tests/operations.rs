@@ -1,0 +1,132 @@
+//! Health, readiness, request ids, unknown routes, CORS, and a database outage.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use onpace::AppState;
+use tokio::net::{TcpListener, TcpStream};
+
+#[actix_web::test]
+async fn health_and_readiness() {
+    let app = TestApp::new().await;
+    let v = app.get("/healthz").send().await.expect(200);
+    assert_eq!(v["status"], "ok");
+    let r = app.get("/readyz").send().await;
+    assert_eq!(r.expect(200)["status"], "ready");
+    let id = r.header("x-request-id").expect("a request id");
+    assert_eq!(id.len(), 36);
+    assert_eq!(r.header("x-content-type-options").as_deref(), Some("nosniff"));
+    let other = app.get("/readyz").send().await.header("x-request-id").unwrap();
+    assert_ne!(id, other, "each request has its own id");
+}
+
+#[actix_web::test]
+async fn unknown_routes_and_methods_are_problems() {
+    let app = TestApp::new().await;
+    app.get("/v1/nothing-here").send().await.problem(404, "route_not_found");
+    app.get("/").send().await.problem(404, "route_not_found");
+    // A malformed id in a path.
+    let org = app.org("Acme").await;
+    app.get("/v1/users/not-a-uuid").token(&org.admin).send().await.problem(400, "invalid_path");
+}
+
+#[actix_web::test]
+async fn openapi_and_docs_are_served() {
+    let app = TestApp::new().await;
+    let v = app.get("/openapi.json").send().await.expect(200);
+    assert!(v["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(v["paths"]["/v1/auth/token"]["post"].is_object());
+    let r = app.get("/docs/").send().await;
+    assert_eq!(r.status.as_u16(), 200);
+    assert!(String::from_utf8_lossy(&r.body).contains("swagger"), "the docs page is Swagger UI");
+    let r = app.get("/docs/swagger-ui.css").send().await;
+    assert_eq!(r.status.as_u16(), 200, "the UI's assets are served from the binary");
+}
+
+#[actix_web::test]
+async fn cors_answers_listed_origins_only() {
+    let app = TestApp::with(|mut c| {
+        c.cors_origins = vec!["https://dash.example.com".into()];
+        c
+    })
+    .await;
+    let r = app
+        .req(actix_web::http::Method::OPTIONS, "/v1/org")
+        .header("origin", "https://dash.example.com")
+        .header("access-control-request-method", "PATCH")
+        .header("access-control-request-headers", "authorization, if-match, idempotency-key")
+        .send()
+        .await;
+    assert_eq!(r.status.as_u16(), 200);
+    assert_eq!(r.header("access-control-allow-origin").as_deref(), Some("https://dash.example.com"));
+    let allowed = r.header("access-control-allow-headers").unwrap().to_lowercase();
+    for h in ["authorization", "if-match", "idempotency-key"] {
+        assert!(allowed.contains(h), "{h} allowed: {allowed}");
+    }
+    let r = app.get("/healthz").header("origin", "https://dash.example.com").send().await;
+    assert!(r.header("access-control-expose-headers").unwrap().to_lowercase().contains("etag"));
+    // Another origin gets no CORS permission.
+    let r = app.get("/healthz").header("origin", "https://evil.example.com").send().await;
+    assert!(r.header("access-control-allow-origin").is_none());
+}
+
+/// A TCP proxy in front of PostgreSQL that can be switched off and on.
+struct Switch {
+    port: u16,
+    on: Arc<AtomicBool>,
+}
+
+async fn proxy() -> Switch {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let on = Arc::new(AtomicBool::new(true));
+    let flag = on.clone();
+    actix_web::rt::spawn(async move {
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else { return };
+            if !flag.load(Ordering::SeqCst) {
+                continue; // dropped: connection refused by the "dead" server
+            }
+            let flag = flag.clone();
+            actix_web::rt::spawn(async move {
+                let Ok(mut server) = TcpStream::connect("127.0.0.1:5432").await else { return };
+                let copy = tokio::io::copy_bidirectional(&mut client, &mut server);
+                let watch = async {
+                    while flag.load(Ordering::SeqCst) {
+                        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+                    }
+                };
+                tokio::select! { _ = copy => {}, _ = watch => {} }
+            });
+        }
+    });
+    Switch { port, on }
+}
+
+#[actix_web::test]
+async fn database_outage_is_503_and_recovers_by_itself() {
+    let db = TestDb::new();
+    let p = proxy().await;
+    let mut url = url::Url::parse(&db.url).unwrap();
+    url.set_port(Some(p.port)).unwrap();
+    let state = AppState::new(config(url.as_str()), keys());
+    let app = TestApp::on(db, state).await;
+
+    app.get("/readyz").send().await.expect(200);
+
+    p.on.store(false, Ordering::SeqCst);
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    app.get("/readyz").send().await.problem(503, "database_unavailable");
+    let org = uuid::Uuid::now_v7();
+    let token = app.sign(org, "user", uuid::Uuid::now_v7(), None);
+    app.get("/v1/org").token(&token).send().await.problem(503, "database_unavailable");
+    assert!(started.elapsed() < Duration::from_secs(6), "503 comes quickly: {:?}", started.elapsed());
+
+    p.on.store(true, Ordering::SeqCst);
+    app.get("/readyz").send().await.expect(200);
+}
