@@ -18,7 +18,7 @@ use crate::extract::{content_type, is_json, parse_json, read_body, unsupported_m
 use crate::state::AppState;
 
 /// The grant being asked for.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema, PartialEq)]
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantType {
     Password,
@@ -31,7 +31,8 @@ pub enum GrantType {
 /// `client_secret` (also accepted as HTTP Basic credentials).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    pub grant_type: GrantType,
+    #[schema(value_type = GrantType)]
+    pub grant_type: String,
     /// The person's email (password grant).
     #[schema(example = "ada@example.com")]
     pub username: Option<String>,
@@ -223,10 +224,16 @@ pub async fn token(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let body: TokenRequest = form_or_json(&req, &mut payload.into_inner(), 64 * 1024).await?;
-    let res = match body.grant_type {
-        GrantType::Password => password_grant(&req, &state, &body).await?,
-        GrantType::RefreshToken => refresh_grant(&state, &body).await?,
-        GrantType::ClientCredentials => client_grant(&req, &state, &body).await?,
+    let res = match body.grant_type.as_str() {
+        "password" => password_grant(&req, &state, &body).await?,
+        "refresh_token" => refresh_grant(&state, &body).await?,
+        "client_credentials" => client_grant(&req, &state, &body).await?,
+        other => {
+            return Err(AppError::bad_request(
+                "unsupported_grant_type",
+                format!("grant_type {other:?} is not one of password, refresh_token, client_credentials"),
+            ))
+        }
     };
     Ok(no_store(HttpResponse::Ok().json(res)))
 }
