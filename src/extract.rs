@@ -74,10 +74,62 @@ pub async fn read_body(
     Ok(body)
 }
 
-/// Parses JSON, telling malformed (400) from well-formed but invalid (422).
+/// The path of the first string in `v` that holds a NUL character, which no text
+/// column can store.
+fn find_nul(v: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        Value::String(s) if s.contains('\0') => Some(path.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| find_nul(x, &join(&i.to_string()))),
+        Value::Object(map) => map.iter().find_map(|(k, x)| {
+            if k.contains('\0') {
+                Some(join(k))
+            } else {
+                find_nul(x, &join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Parses JSON, telling malformed (400) from well-formed but invalid (422), and
+/// refusing NUL characters in any string (422).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
+    let value = parse_value(bytes)?;
+    if let Some(field) = find_nul(&value, "") {
+        return Err(AppError::invalid_field(
+            &field,
+            "invalid_characters",
+            "must not contain NUL characters",
+        ));
+    }
+    from_value(value)
+}
+
+/// Like [`parse_json`] for bodies whose unknown fields are ignored (OAuth
+/// requests): the caller guards the strings it uses.
+pub fn parse_json_lenient<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    from_value(parse_value(bytes)?)
+}
+
+fn parse_value(bytes: &[u8]) -> Result<serde_json::Value, AppError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    })
+}
+
+fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => Ok(v),
         Err(e) => {
             let path = e.path().to_string();
@@ -224,6 +276,18 @@ mod tests {
             ("inner.n", "invalid_type")
         );
         assert!(parse_json::<T>(br#"{"name":"a"}"#).is_ok());
+    }
+
+    #[test]
+    fn nul_characters_are_refused_with_their_path() {
+        let e = parse_json::<T>(br#"{"name":"a\u0000b"}"#).unwrap_err();
+        assert_eq!(
+            (e.status.as_u16(), e.errors[0].field.as_str()),
+            (422, "name")
+        );
+        let e =
+            parse_json::<serde_json::Value>(br#"{"a":[{"b":"x"},{"c":"\u0000"}]}"#).unwrap_err();
+        assert_eq!(e.errors[0].field, "a.1.c");
     }
 
     #[test]

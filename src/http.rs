@@ -114,7 +114,10 @@ pub fn if_match(req: &HttpRequest) -> Option<String> {
 
 /// Checks `If-Match` against the current version: `*` or any listed ETag (weak or strong) matches.
 pub fn check_if_match(if_match: Option<&str>, version: i32) -> AppResult<()> {
-    let Some(h) = if_match else { return Ok(()) };
+    // An empty header sets no condition.
+    let Some(h) = if_match.filter(|h| !h.trim().is_empty()) else {
+        return Ok(());
+    };
     let current = etag(version);
     let ok = h
         .split(',')
@@ -134,6 +137,7 @@ mod tests {
     #[test]
     fn if_match_rules() {
         assert!(check_if_match(None, 3).is_ok());
+        assert!(check_if_match(Some(" "), 3).is_ok());
         assert!(check_if_match(Some("\"3\""), 3).is_ok());
         assert!(check_if_match(Some("W/\"3\""), 3).is_ok());
         assert!(check_if_match(Some("\"1\", \"3\""), 3).is_ok());

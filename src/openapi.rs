@@ -53,7 +53,7 @@ fn add(op: &mut Operation, status: &str, description: &str) {
 /// Adds the problem responses an operation can give, from what it declares:
 /// a body (400, 413, 415, 422), a bearer token (401, 403), a path id (404), an
 /// `If-Match` header (412), and for all of them 503 and 500.
-fn complete(path: &str, item: &mut PathItem) {
+fn add_problems(path: &str, item: &mut PathItem) {
     let ops = [
         item.get.as_mut(),
         item.put.as_mut(),
@@ -78,7 +78,10 @@ fn complete(path: &str, item: &mut PathItem) {
         let has_query = declared
             .iter()
             .any(|p| matches!(p.parameter_in, ParameterIn::Query));
-        let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+        // `security: [{}]` marks a public operation; any named scheme means a token is needed.
+        let secured = op.security.iter().flatten().any(|r| {
+            serde_json::to_value(r).is_ok_and(|v| v.as_object().is_some_and(|m| !m.is_empty()))
+        });
         if op.request_body.is_some() {
             add(
                 op,
@@ -124,12 +127,41 @@ fn complete(path: &str, item: &mut PathItem) {
     }
 }
 
+/// Operation ids are `<tag>_<handler>` (e.g. `users_list`), unique across the document.
+fn name_operations(item: &mut PathItem) {
+    let ops = [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ];
+    for op in ops.into_iter().flatten() {
+        let tag = op
+            .tags
+            .as_ref()
+            .and_then(|t| t.first())
+            .cloned()
+            .unwrap_or_default();
+        if let Some(id) = op.operation_id.as_mut() {
+            if !tag.is_empty() && !id.starts_with(&format!("{tag}_")) {
+                *id = format!("{tag}_{id}");
+            }
+        }
+    }
+}
+
 /// The whole document.
 pub fn document() -> OpenApi {
     let (_, collected) = actix_web::App::new()
         .into_utoipa_app()
         .configure(crate::server::routes)
         .split_for_parts();
+    complete(collected)
+}
+
+/// Completes the paths collected from the routes into the published document.
+pub fn complete(collected: OpenApi) -> OpenApi {
     let mut doc = Base::openapi();
     doc.merge(collected);
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
@@ -145,7 +177,8 @@ pub fn document() -> OpenApi {
         ),
     );
     for (path, item) in doc.paths.paths.iter_mut() {
-        complete(path, item);
+        add_problems(path, item);
+        name_operations(item);
     }
     doc
 }

@@ -2,7 +2,9 @@
 
 use actix_cors::Cors;
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use std::rc::Rc;
+
+use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{get, web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer, ResponseError};
@@ -34,6 +36,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(users::api::get_one)
         .service(users::api::patch_one)
         .service(users::api::deactivate)
+        .service(users::api::reactivate)
         .service(teams::api::list)
         .service(teams::api::create)
         .service(teams::api::get_one)
@@ -60,18 +63,23 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let (app, _) = App::new()
+    let (app, collected) = App::new()
         .into_utoipa_app()
         .configure(routes)
         .split_for_parts();
+    let doc = crate::openapi::complete(collected);
+    let known = Rc::new(known_routes(&doc));
     let cors = cors(&state.config.cors_origins);
     app.app_data(web::Data::new(state.clone()))
         .app_data(web::QueryConfig::default().error_handler(extract::query_error))
         .app_data(web::PathConfig::default().error_handler(extract::path_error))
         .app_data(web::PayloadConfig::new(state.config.max_body_bytes))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::document()))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
         .service(web::redirect("/docs", "/docs/"))
-        .default_service(web::to(not_found))
+        .default_service(web::to(move |req: HttpRequest| {
+            let known = known.clone();
+            async move { unrouted(&req, &known) }
+        }))
         .wrap(cors)
         .wrap(from_fn(conventions))
         .wrap(TracingLogger::default())
@@ -98,7 +106,49 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+/// Each documented path with the methods it answers.
+type KnownRoutes = Vec<(ResourceDef, Vec<&'static str>)>;
+
+fn known_routes(doc: &utoipa::openapi::OpenApi) -> KnownRoutes {
+    doc.paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let methods = [
+                ("GET", item.get.is_some()),
+                ("PUT", item.put.is_some()),
+                ("POST", item.post.is_some()),
+                ("DELETE", item.delete.is_some()),
+                ("PATCH", item.patch.is_some()),
+            ];
+            let allowed = methods
+                .iter()
+                .filter(|(_, has)| *has)
+                .map(|(m, _)| *m)
+                .collect();
+            (ResourceDef::new(path.as_str()), allowed)
+        })
+        .collect()
+}
+
+/// No handler took the request: 405 with `Allow` when the path exists, else 404.
+fn unrouted(req: &HttpRequest, known: &KnownRoutes) -> Result<HttpResponse, AppError> {
+    if let Some((_, allowed)) = known.iter().find(|(def, _)| def.is_match(req.path())) {
+        let allow = allowed.join(", ");
+        let mut res = AppError::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!(
+                "{} is not allowed on {}; allowed: {allow}",
+                req.method(),
+                req.path()
+            ),
+        )
+        .error_response();
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_str(&allow).expect("ascii"));
+        return Ok(res);
+    }
     Err(AppError::new(
         actix_web::http::StatusCode::NOT_FOUND,
         "route_not_found",
@@ -172,7 +222,7 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Up", body = Health)))]
+#[utoipa::path(tag = "operations", security(()), responses((status = 200, description = "Up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health {
@@ -183,6 +233,7 @@ pub async fn healthz() -> HttpResponse {
 /// The database answers.
 #[utoipa::path(
     tag = "operations",
+    security(()),
     responses(
         (status = 200, description = "Ready", body = Health),
         (status = 503, description = "Database unavailable", body = crate::error::Problem, content_type = "application/problem+json")

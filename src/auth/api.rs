@@ -14,7 +14,9 @@ use super::keys::Claims;
 use super::rules;
 use super::{passwords, store};
 use crate::error::{AppError, AppResult};
-use crate::extract::{content_type, is_json, parse_json, read_body, unsupported_media_type};
+use crate::extract::{
+    content_type, is_json, parse_json_lenient, read_body, unsupported_media_type,
+};
 use crate::state::AppState;
 
 /// The grant being asked for.
@@ -99,7 +101,7 @@ async fn form_or_json<T: serde::de::DeserializeOwned>(
             AppError::bad_request("invalid_request", format!("the form body is invalid: {e}"))
         })
     } else {
-        parse_json(&body)
+        parse_json_lenient(&body)
     }
 }
 
@@ -206,6 +208,7 @@ impl AppState {
 /// failures answer 429 with `Retry-After`.
 #[utoipa::path(
     tag = "auth",
+    security(()),
     request_body(content(
         (TokenRequest = "application/json"),
         (TokenRequest = "application/x-www-form-urlencoded"),
@@ -228,12 +231,12 @@ pub async fn token(
         "password" => password_grant(&req, &state, &body).await?,
         "refresh_token" => refresh_grant(&state, &body).await?,
         "client_credentials" => client_grant(&req, &state, &body).await?,
-        other => {
-            return Err(AppError::bad_request(
-                "unsupported_grant_type",
-                format!("grant_type {other:?} is not one of password, refresh_token, client_credentials"),
-            ))
-        }
+        other => return Err(AppError::bad_request(
+            "unsupported_grant_type",
+            format!(
+                "grant_type {other:?} is not one of password, refresh_token, client_credentials"
+            ),
+        )),
     };
     Ok(no_store(HttpResponse::Ok().json(res)))
 }
@@ -267,6 +270,9 @@ async fn password_grant(
     body: &TokenRequest,
 ) -> AppResult<TokenResponse> {
     let email = required(&body.username, "username")?.trim().to_lowercase();
+    if email.contains('\0') {
+        return Err(invalid_grant("wrong email or password"));
+    }
     let password = required(&body.password, "password")?.to_string();
     let limit = state.config.login_max_failures;
     let keys = [
@@ -383,6 +389,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// whether or not the token was known (RFC 7009).
 #[utoipa::path(
     tag = "auth",
+    security(()),
     request_body(content(
         (RevokeRequest = "application/json"),
         (RevokeRequest = "application/x-www-form-urlencoded"),
@@ -427,7 +434,7 @@ pub struct JwkSetDoc {
 }
 
 /// The public keys that verify access tokens, for gateways and dashboards.
-#[utoipa::path(tag = "auth", responses((status = 200, description = "JSON Web Key Set", body = JwkSetDoc)))]
+#[utoipa::path(tag = "auth", security(()), responses((status = 200, description = "JSON Web Key Set", body = JwkSetDoc)))]
 #[get("/.well-known/jwks.json")]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()

@@ -11,7 +11,7 @@ use super::store::{self, ClientRow};
 use crate::auth::rules::{new_secret, secret_digest};
 use crate::auth::{Principal, Scope};
 use crate::db;
-use crate::error::{AppResult, Validator};
+use crate::error::{AppError, AppResult, Validator};
 use crate::extract::Json;
 use crate::http::{finish, List, PageParams};
 use crate::state::AppState;
@@ -120,9 +120,25 @@ pub async fn create(
         }))
 }
 
+/// A deactivated client is gone (410).
+fn live(row: ClientRow) -> AppResult<ClientRow> {
+    if row.active {
+        Ok(row)
+    } else {
+        Err(AppError::new(
+            actix_web::http::StatusCode::GONE,
+            "client_deactivated",
+            "this client was deactivated; it can no longer obtain or use tokens",
+        ))
+    }
+}
+
 /// One integration client (admin).
 #[utoipa::path(tag = "clients", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The client's id")),
-    responses((status = 200, description = "The client", body = Client)))]
+    responses(
+        (status = 200, description = "The client", body = Client),
+        (status = 410, description = "Deactivated (`client_deactivated`)", body = crate::error::Problem, content_type = "application/problem+json")
+    ))]
 #[get("/v1/clients/{id}")]
 pub async fn get_one(
     p: Principal,
@@ -131,13 +147,16 @@ pub async fn get_one(
 ) -> AppResult<HttpResponse> {
     p.require_admin()?;
     let id = id.into_inner();
-    let row = db::run(&state.pool, move |c| store::get(c, p.org_id, id)).await?;
+    let row = db::run(&state.pool, move |c| live(store::get(c, p.org_id, id)?)).await?;
     Ok(HttpResponse::Ok().json(Client::from(row)))
 }
 
 /// Deactivate an integration client (admin); its tokens stop working at once.
 #[utoipa::path(tag = "clients", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The client's id")),
-    responses((status = 200, description = "Deactivated", body = Client)))]
+    responses(
+        (status = 200, description = "Deactivated", body = Client),
+        (status = 410, description = "Already deactivated (`client_deactivated`)", body = crate::error::Problem, content_type = "application/problem+json")
+    ))]
 #[delete("/v1/clients/{id}")]
 pub async fn deactivate(
     p: Principal,
@@ -146,6 +165,10 @@ pub async fn deactivate(
 ) -> AppResult<HttpResponse> {
     p.require_admin()?;
     let id = id.into_inner();
-    let row = db::run(&state.pool, move |c| store::deactivate(c, p.org_id, id)).await?;
+    let row = db::tx(&state.pool, move |c| {
+        live(store::get(c, p.org_id, id)?)?;
+        store::deactivate(c, p.org_id, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Client::from(row)))
 }

@@ -146,6 +146,9 @@ pub async fn patch_org(
     if let Some(days) = &b.working_days {
         rules::check_working_days(&mut v, "working_days", days);
     }
+    if let Some(h) = &b.holidays {
+        rules::check_holidays(&mut v, "holidays", h);
+    }
     if let Some(a) = &b.attainability {
         rules::check_thresholds(&mut v, a.realistic_max_ratio, a.stretch_max_ratio);
     }

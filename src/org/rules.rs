@@ -126,9 +126,39 @@ pub fn check_working_days(v: &mut Validator, field: &str, days: &[Day]) {
     );
 }
 
-/// The attainability thresholds: 0 < realistic < stretch <= 100.
+/// Holidays are `YYYY-MM-DD` days: years 0000 to 9999. (The database cannot store
+/// a date before 4713 BC, which would otherwise fail as a 500.)
+pub fn check_holidays(v: &mut Validator, field: &str, days: &[chrono::NaiveDate]) {
+    use chrono::Datelike;
+    for (i, d) in days.iter().enumerate() {
+        v.check(
+            (0..=9999).contains(&d.year()),
+            &format!("{field}[{i}]"),
+            "out_of_range",
+            "must be a date with a four-digit year (YYYY-MM-DD)",
+        );
+    }
+}
+
+/// Decimal places a threshold may have: the column is `numeric(6,3)`, and a finer
+/// value would be rounded on storage (possibly into realistic == stretch).
+pub const THRESHOLD_SCALE: u32 = 3;
+
+/// The attainability thresholds: 0 < realistic < stretch <= 100, each with at most
+/// three decimal places.
 pub fn check_thresholds(v: &mut Validator, realistic: Decimal, stretch: Decimal) {
     let max = Decimal::from(100);
+    for (field, x) in [
+        ("attainability.realistic_max_ratio", realistic),
+        ("attainability.stretch_max_ratio", stretch),
+    ] {
+        v.check(
+            x.normalize().scale() <= THRESHOLD_SCALE,
+            field,
+            "too_precise",
+            "must have at most 3 decimal places",
+        );
+    }
     v.check(
         realistic > Decimal::ZERO && realistic < max,
         "attainability.realistic_max_ratio",
@@ -178,6 +208,50 @@ mod tests {
                 "attainability.stretch_max_ratio"
             ]
         );
+    }
+
+    #[test]
+    fn thresholds_have_at_most_three_decimal_places() {
+        let mut v = Validator::new();
+        // Trailing zeros do not count.
+        check_thresholds(&mut v, Decimal::new(1_250_000, 6), Decimal::new(1_755, 3));
+        assert!(v.finish().is_ok());
+        let mut v = Validator::new();
+        check_thresholds(&mut v, Decimal::new(12_001, 4), Decimal::new(12_004, 4));
+        let e = v.finish().unwrap_err();
+        let got: Vec<_> = e
+            .errors
+            .iter()
+            .map(|f| (f.field.as_str(), f.code.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("attainability.realistic_max_ratio", "too_precise"),
+                ("attainability.stretch_max_ratio", "too_precise")
+            ]
+        );
+    }
+
+    #[test]
+    fn holidays_have_four_digit_years() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let mut v = Validator::new();
+        check_holidays(
+            &mut v,
+            "holidays",
+            &[d(0, 1, 1), d(2026, 12, 25), d(9999, 12, 31)],
+        );
+        assert!(v.finish().is_ok());
+        let mut v = Validator::new();
+        check_holidays(
+            &mut v,
+            "holidays",
+            &[d(2026, 1, 1), d(-5000, 1, 1), d(10000, 1, 1)],
+        );
+        let e = v.finish().unwrap_err();
+        let fields: Vec<_> = e.errors.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, vec!["holidays[1]", "holidays[2]"]);
     }
 
     #[test]

@@ -218,6 +218,9 @@ pub async fn create(
     v.text("name", &b.name, 200);
     v.finish()?;
     let row = db::tx(&state.pool, move |c| {
+        if b.parent_team_id.is_some() {
+            store::lock_tree(c, p.org_id)?;
+        }
         check_links(c, p.org_id, None, b.manager_id, b.parent_team_id)?;
         store::insert(c, p.org_id, b.name.trim(), b.manager_id, b.parent_team_id)
     })
@@ -269,6 +272,9 @@ pub async fn patch_one(
     v.finish()?;
     let expected = if_match(&req);
     let row = db::tx(&state.pool, move |c| {
+        if matches!(b.parent_team_id, Some(Some(_))) {
+            store::lock_tree(c, p.org_id)?;
+        }
         let current = store::lock(c, p.org_id, id)?;
         check_if_match(expected.as_deref(), current.version)?;
         check_links(
@@ -304,6 +310,7 @@ pub async fn delete_one(
     p.require_admin()?;
     let id = id.into_inner();
     db::tx(&state.pool, move |c| {
+        store::lock_tree(c, p.org_id)?;
         store::lock(c, p.org_id, id)?;
         if store::has_children(c, p.org_id, id)? {
             return Err(AppError::conflict(
@@ -315,6 +322,19 @@ pub async fn delete_one(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// 422 unless `day` is one a membership can hold.
+fn check_day(field: &str, day: NaiveDate) -> AppResult<()> {
+    if rules::day_in_range(day) {
+        Ok(())
+    } else {
+        Err(AppError::invalid_field(
+            field,
+            "out_of_range",
+            "must be a day between 0001-01-01 and 9999-12-31",
+        ))
+    }
 }
 
 fn member_cursor(s: &str) -> Option<(NaiveDate, Uuid)> {
@@ -336,6 +356,9 @@ pub async fn members(
     p.require_reader()?;
     let id = id.into_inner();
     let q = q.into_inner();
+    if let Some(day) = q.as_of {
+        check_day("as_of", day)?;
+    }
     let page = PageParams {
         limit: q.limit,
         cursor: q.cursor,
@@ -393,11 +416,13 @@ pub async fn put_member(
 ) -> AppResult<HttpResponse> {
     let (team, user) = path.into_inner();
     let from = body.0.from;
+    check_day("from", from)?;
     let m = db::tx(&state.pool, move |c| {
         store::get_visible(c, &p, team)?;
         if !store::can_manage(c, &p, team)? {
             return Err(AppError::forbidden("only an admin or the team's manager may change its members"));
         }
+        store::share(c, p.org_id, team)?;
         match store::user_role(c, p.org_id, user)? {
             None => return Err(AppError::not_found("user")),
             Some((_, false)) => {
@@ -443,6 +468,9 @@ pub async fn end_member(
 ) -> AppResult<HttpResponse> {
     let (team, user) = path.into_inner();
     let to = q.into_inner().to;
+    if let Some(day) = to {
+        check_day("to", day)?;
+    }
     let m = db::tx(&state.pool, move |c| {
         store::get_visible(c, &p, team)?;
         if !store::can_manage(c, &p, team)? {

@@ -1,7 +1,13 @@
 //! Rules for teams and dated membership.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
+
+/// Whether a day can be stored and written back as `YYYY-MM-DD`: years 1 to 9999.
+/// (chrono reads years far outside what PostgreSQL's `date` holds.)
+pub fn day_in_range(day: NaiveDate) -> bool {
+    (1..=9999).contains(&day.year())
+}
 
 /// A membership as stored: both days included, `to` open when None.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,6 +169,18 @@ mod tests {
         };
         assert!(s.covers(d("2026-01-01")) && s.covers(d("2026-01-31")));
         assert!(!s.covers(d("2026-02-01")) && !s.covers(d("2025-12-31")));
+    }
+
+    #[test]
+    fn days_in_range() {
+        assert!(day_in_range(d("0001-01-01")) && day_in_range(d("9999-12-31")));
+        assert!(!day_in_range(d("0000-12-31")));
+        assert!(!day_in_range(
+            NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap()
+        ));
+        assert!(!day_in_range(
+            NaiveDate::from_ymd_opt(-5_000, 1, 1).unwrap()
+        ));
     }
 
     #[test]

@@ -108,6 +108,18 @@ pub fn can_manage(c: &mut PgConnection, p: &Principal, team: Uuid) -> AppResult<
     }
 }
 
+/// Serialises changes to the shape of an organisation's team tree (a new parent,
+/// a deleted team) for the rest of the transaction. Call it first, before any row
+/// lock: two re-parentings that each lock their own team and then need a key lock
+/// on the other's would otherwise deadlock (a 500), and a team deleted while a
+/// child is attached to it would break the foreign key.
+pub fn lock_tree(c: &mut PgConnection, org: Uuid) -> AppResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(727275, hashtext($1::text))")
+        .bind::<sql_types::Uuid, _>(org)
+        .execute(c)?;
+    Ok(())
+}
+
 pub fn get_visible(c: &mut PgConnection, p: &Principal, id: Uuid) -> AppResult<TeamRow> {
     if let Some(ids) = visible_ids(c, p)? {
         if !ids.contains(&id) {
@@ -121,6 +133,19 @@ pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
     teams::table
         .find((org, id))
         .select(TeamRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("team"))
+}
+
+/// Holds the team against deletion for the rest of the transaction (its members are
+/// changing). Taken before the members' rows, in the same order as a deletion
+/// takes them (team, then memberships), so that the two cannot deadlock.
+pub fn share(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
+    teams::table
+        .find((org, id))
+        .select(TeamRow::as_select())
+        .for_key_share()
         .first(c)
         .optional()?
         .ok_or_else(|| AppError::not_found("team"))

@@ -68,7 +68,8 @@ pub struct CreateUser {
 }
 
 /// Changes to a person; absent fields stay as they are. Admins may change every
-/// field; people may change their own `name`.
+/// field; people may change their own `name`. (Deactivation is DELETE;
+/// reactivation is POST /v1/users/{id}/reactivate.)
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUser {
@@ -81,8 +82,6 @@ pub struct PatchUser {
     #[serde(default, deserialize_with = "rules::double_option")]
     #[schema(nullable = true)]
     pub selling_style: Option<Option<SellingStyle>>,
-    /// `false` deactivates (as DELETE does), `true` reactivates.
-    pub active: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -241,6 +240,13 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let q = q.into_inner();
+    if q.q.as_deref().is_some_and(|s| s.contains('\0')) {
+        return Err(AppError::invalid_field(
+            "q",
+            "invalid_characters",
+            "must not contain NUL characters",
+        ));
+    }
     let page = PageParams {
         limit: q.limit,
         cursor: q.cursor.clone(),
@@ -323,7 +329,10 @@ pub async fn create(
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The person's id")),
-    responses((status = 200, description = "The person", body = User, headers(("ETag" = String))))
+    responses(
+        (status = 200, description = "The person", body = User, headers(("ETag" = String))),
+        (status = 410, description = "Deactivated (`user_deactivated`)", body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
 #[get("/v1/users/{id}")]
 pub async fn get_one(
@@ -333,8 +342,21 @@ pub async fn get_one(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
-    let row = db::run(&state.pool, move |c| store::get_visible(c, &p, id)).await?;
+    let row = db::run(&state.pool, move |c| live(store::get_visible(c, &p, id)?)).await?;
     Ok(with_etag(StatusCode::OK, row.version, &User::from(row)))
+}
+
+/// A deactivated person is gone (410) for reads and changes; their history stays.
+fn live(row: UserRow) -> AppResult<UserRow> {
+    if row.active {
+        Ok(row)
+    } else {
+        Err(AppError::new(
+            StatusCode::GONE,
+            "user_deactivated",
+            "this person was deactivated; their history stays (list them with ?active=false; an admin may POST /v1/users/{id}/reactivate)",
+        ))
+    }
 }
 
 /// What a PATCH changes, checked against the person as they are.
@@ -342,10 +364,7 @@ fn plan_patch(p: &Principal, current: &UserRow, b: &PatchUser) -> AppResult<User
     let (caller, _) = p.require_user()?;
     let is_self = caller == current.id;
     if !p.is_admin() {
-        let only_name = b.email.is_none()
-            && b.role.is_none()
-            && b.selling_style.is_none()
-            && b.active.is_none();
+        let only_name = b.email.is_none() && b.role.is_none() && b.selling_style.is_none();
         if !is_self || !only_name {
             return Err(AppError::forbidden(
                 "only an admin may change this; people may change their own name",
@@ -375,11 +394,8 @@ fn plan_patch(p: &Principal, current: &UserRow, b: &PatchUser) -> AppResult<User
     }
     rules::check_style(&mut v, role, style);
     v.finish()?;
-    if is_self && (b.active == Some(false) || (b.role.is_some() && role != Role::Admin)) {
-        return Err(AppError::conflict(
-            "cannot_change_own_admin",
-            "an admin cannot deactivate or demote themselves; ask another admin",
-        ));
+    if is_self && b.role.is_some() && role != Role::Admin {
+        return Err(own_admin());
     }
     let style_changes = style.map(|s| s.as_str().to_string()) != current.selling_style;
     Ok(UserChanges {
@@ -387,8 +403,15 @@ fn plan_patch(p: &Principal, current: &UserRow, b: &PatchUser) -> AppResult<User
         name: b.name.as_ref().map(|n| n.trim().to_string()),
         role: b.role.map(|r| r.as_str().to_string()),
         selling_style: style_changes.then(|| style.map(|s| s.as_str().to_string())),
-        active: b.active,
+        active: None,
     })
+}
+
+fn own_admin() -> AppError {
+    AppError::conflict(
+        "cannot_change_own_admin",
+        "an admin cannot deactivate or demote themselves; ask another admin",
+    )
 }
 
 /// Change a person.
@@ -402,7 +425,8 @@ fn plan_patch(p: &Principal, current: &UserRow, b: &PatchUser) -> AppResult<User
     ),
     responses(
         (status = 200, description = "Updated", body = User, headers(("ETag" = String))),
-        (status = 409, description = "`email_taken`, `cannot_change_own_admin`", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 409, description = "`email_taken`, `cannot_change_own_admin`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Deactivated (`user_deactivated`)", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
 #[patch("/v1/users/{id}")]
@@ -417,7 +441,7 @@ pub async fn patch_one(
     let expected = if_match(&req);
     let row = db::tx(&state.pool, move |c| {
         store::get_visible(c, &p, id)?;
-        let current = store::lock(c, p.org_id, id)?;
+        let current = live(store::lock(c, p.org_id, id)?)?;
         let changes = plan_patch(&p, &current, &body.0)?;
         check_if_match(expected.as_deref(), current.version)?;
         if let Some(e) = &changes.email {
@@ -425,11 +449,7 @@ pub async fn patch_one(
                 return Err(store::email_conflict());
             }
         }
-        let updated = store::update(c, p.org_id, id, &changes)?;
-        if !updated.active && current.active {
-            auth_store::revoke_user(c, p.org_id, id, Utc::now())?;
-        }
-        Ok(updated)
+        store::update(c, p.org_id, id, &changes)
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &User::from(row)))
@@ -442,7 +462,8 @@ pub async fn patch_one(
     params(("id" = Uuid, Path, description = "The person's id")),
     responses(
         (status = 200, description = "Deactivated", body = User, headers(("ETag" = String))),
-        (status = 409, description = "`cannot_change_own_admin`", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 409, description = "`cannot_change_own_admin`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Already deactivated (`user_deactivated`)", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
 #[delete("/v1/users/{id}")]
@@ -454,21 +475,48 @@ pub async fn deactivate(
     p.require_admin()?;
     let id = id.into_inner();
     let row = db::tx(&state.pool, move |c| {
-        let current = store::lock(c, p.org_id, id)?;
-        let changes = plan_patch(
-            &p,
-            &current,
-            &PatchUser {
-                email: None,
-                name: None,
-                role: None,
-                selling_style: None,
-                active: Some(false),
-            },
-        )?;
+        let current = live(store::lock(c, p.org_id, id)?)?;
+        if p.user_id() == Some(current.id) {
+            return Err(own_admin());
+        }
+        let changes = UserChanges {
+            active: Some(false),
+            ..Default::default()
+        };
         let updated = store::update(c, p.org_id, id, &changes)?;
         auth_store::revoke_user(c, p.org_id, id, Utc::now())?;
         Ok(updated)
+    })
+    .await?;
+    Ok(with_etag(StatusCode::OK, row.version, &User::from(row)))
+}
+
+/// Reactivate a deactivated person (admin). Answers the person as they are when
+/// already active.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The person's id")),
+    responses((status = 200, description = "Active again", body = User, headers(("ETag" = String))))
+)]
+#[post("/v1/users/{id}/reactivate")]
+pub async fn reactivate(
+    p: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_admin()?;
+    let id = id.into_inner();
+    let row = db::tx(&state.pool, move |c| {
+        let current = store::lock(c, p.org_id, id)?;
+        if current.active {
+            return Ok(current);
+        }
+        let changes = UserChanges {
+            active: Some(true),
+            ..Default::default()
+        };
+        store::update(c, p.org_id, id, &changes)
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &User::from(row)))

@@ -24,7 +24,8 @@ use onpace::{AppState, Config};
 pub const PASSWORD: &str = "a long test password";
 
 fn server_url() -> String {
-    std::env::var("ONPACE_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("ONPACE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn url_for(db: &str) -> String {
@@ -35,7 +36,10 @@ fn url_for(db: &str) -> String {
 
 fn admin_conn() -> PgConnection {
     PgConnection::establish(&server_url()).unwrap_or_else(|e| {
-        panic!("tests need PostgreSQL at {} (set ONPACE_TEST_DATABASE_URL): {e}", server_url())
+        panic!(
+            "tests need PostgreSQL at {} (set ONPACE_TEST_DATABASE_URL): {e}",
+            server_url()
+        )
     })
 }
 
@@ -53,23 +57,35 @@ fn template() -> &'static str {
         }
         let name = format!("onpace_tmpl_{:016x}", h.finish());
         let mut c = admin_conn();
-        diesel::sql_query("SELECT pg_advisory_lock(727274)").execute(&mut c).unwrap();
+        diesel::sql_query("SELECT pg_advisory_lock(727274)")
+            .execute(&mut c)
+            .unwrap();
         #[derive(diesel::QueryableByName)]
         struct N {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let exists: N = diesel::sql_query(format!("SELECT count(*) AS n FROM pg_database WHERE datname = '{name}'"))
-            .get_result(&mut c)
-            .unwrap();
+        let exists: N = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM pg_database WHERE datname = '{name}'"
+        ))
+        .get_result(&mut c)
+        .unwrap();
         if exists.n == 0 {
             let building = format!("{name}_building");
-            diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).execute(&mut c).unwrap();
-            diesel::sql_query(format!("CREATE DATABASE {building}")).execute(&mut c).unwrap();
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                .execute(&mut c)
+                .unwrap();
+            diesel::sql_query(format!("CREATE DATABASE {building}"))
+                .execute(&mut c)
+                .unwrap();
             onpace::db::migrate(&url_for(&building)).expect("migrations apply");
-            diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut c).unwrap();
+            diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .execute(&mut c)
+                .unwrap();
         }
-        diesel::sql_query("SELECT pg_advisory_unlock(727274)").execute(&mut c).unwrap();
+        diesel::sql_query("SELECT pg_advisory_unlock(727274)")
+            .execute(&mut c)
+            .unwrap();
         name
     })
 }
@@ -98,15 +114,24 @@ impl TestDb {
         let tmpl = template();
         let name = format!("onpace_t_{}", Uuid::new_v4().simple());
         let mut c = admin_conn();
-        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {tmpl}")).execute(&mut c).unwrap();
-        TestDb { url: url_for(&name), name }
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {tmpl}"))
+            .execute(&mut c)
+            .unwrap();
+        TestDb {
+            url: url_for(&name),
+            name,
+        }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Ok(mut c) = PgConnection::establish(&server_url()) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut c);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut c);
         }
     }
 }
@@ -120,11 +145,18 @@ pub struct Res {
 
 impl Res {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| {
+            panic!(
+                "not JSON ({}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).map(|v| v.to_str().unwrap().to_string())
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
     }
     /// Asserts the status, and that errors are problem+json with this code.
     #[track_caller]
@@ -140,9 +172,17 @@ impl Res {
         }
         let v = self.json();
         if status >= 400 {
-            assert_eq!(self.header("content-type").as_deref(), Some("application/problem+json"));
+            assert_eq!(
+                self.header("content-type").as_deref(),
+                Some("application/problem+json")
+            );
             assert_eq!(v["status"], status);
-            assert!(v["code"].is_string() && v["type"].is_string() && v["title"].is_string() && v["detail"].is_string());
+            assert!(
+                v["code"].is_string()
+                    && v["type"].is_string()
+                    && v["title"].is_string()
+                    && v["detail"].is_string()
+            );
         }
         v
     }
@@ -170,11 +210,17 @@ impl Req<'_> {
         self
     }
     pub fn json(mut self, v: &Value) -> Self {
-        self.inner = self.inner.insert_header(("content-type", "application/json")).set_payload(v.to_string());
+        self.inner = self
+            .inner
+            .insert_header(("content-type", "application/json"))
+            .set_payload(v.to_string());
         self
     }
     pub fn body(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
-        self.inner = self.inner.insert_header(("content-type", content_type)).set_payload(body.into());
+        self.inner = self
+            .inner
+            .insert_header(("content-type", content_type))
+            .set_payload(body.into());
         self
     }
     pub fn peer(mut self, addr: &str) -> Self {
@@ -182,14 +228,26 @@ impl Req<'_> {
         self
     }
     pub async fn send(self) -> Res {
-        let res = self.app.svc.call(self.inner.to_request()).await.unwrap_or_else(|e| {
-            let r = e.error_response();
-            panic!("service error {}: {e}", r.status())
-        });
+        let res = self
+            .app
+            .svc
+            .call(self.inner.to_request())
+            .await
+            .unwrap_or_else(|e| {
+                let r = e.error_response();
+                panic!("service error {}: {e}", r.status())
+            });
         let status = res.status();
         let headers = res.headers().clone();
-        let body = actix_web::body::to_bytes(res.into_body()).await.map(|b| b.to_vec()).unwrap_or_default();
-        Res { status, headers, body }
+        let body = actix_web::body::to_bytes(res.into_body())
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
+        Res {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
@@ -228,7 +286,13 @@ pub fn config(url: &str) -> Config {
 pub fn keys() -> Keys {
     let mut seed = [0u8; 32];
     seed[..16].copy_from_slice(Uuid::new_v4().as_bytes());
-    Keys::new(SigningKey::from_bytes(&seed), None, "onpace", "onpace-api", true)
+    Keys::new(
+        SigningKey::from_bytes(&seed),
+        None,
+        "onpace",
+        "onpace-api",
+        true,
+    )
 }
 
 impl TestApp {
@@ -250,7 +314,10 @@ impl TestApp {
     }
 
     pub fn req(&self, method: Method, path: &str) -> Req<'_> {
-        Req { app: self, inner: TestRequest::default().method(method).uri(path) }
+        Req {
+            app: self,
+            inner: TestRequest::default().method(method).uri(path),
+        }
     }
     pub fn get(&self, path: &str) -> Req<'_> {
         self.req(Method::GET, path)
@@ -291,10 +358,26 @@ impl TestApp {
 
     /// A new organisation (EUR) with an admin, as `onpace bootstrap` makes it.
     pub async fn org(&self, name: &str) -> Org {
-        let email = format!("admin-{}@{}.example.com", Uuid::new_v4().simple(), name.to_lowercase().replace(' ', "-"));
-        let (id, admin_id) =
-            onpace::cli::create_org_with_admin(&mut self.conn(), name, "EUR", &email, "Admin", PASSWORD).unwrap();
-        Org { id, admin_id, admin: self.sign(id, "user", admin_id, None), admin_email: email }
+        let email = format!(
+            "admin-{}@{}.example.com",
+            Uuid::new_v4().simple(),
+            name.to_lowercase().replace(' ', "-")
+        );
+        let (id, admin_id) = onpace::cli::create_org_with_admin(
+            &mut self.conn(),
+            name,
+            "EUR",
+            &email,
+            "Admin",
+            PASSWORD,
+        )
+        .unwrap();
+        Org {
+            id,
+            admin_id,
+            admin: self.sign(id, "user", admin_id, None),
+            admin_email: email,
+        }
     }
 
     /// A new person, created through the API by the org's admin.
@@ -304,12 +387,28 @@ impl TestApp {
         if let Some(s) = style {
             body["selling_style"] = json!(s);
         }
-        let v = self.post("/v1/users").token(&org.admin).json(&body).send().await.expect(201);
+        let v = self
+            .post("/v1/users")
+            .token(&org.admin)
+            .json(&body)
+            .send()
+            .await
+            .expect(201);
         let id: Uuid = v["id"].as_str().unwrap().parse().unwrap();
-        Person { id, token: self.sign(org.id, "user", id, None), email }
+        Person {
+            id,
+            token: self.sign(org.id, "user", id, None),
+            email,
+        }
     }
 
-    pub async fn team(&self, org: &Org, name: &str, manager: Option<Uuid>, parent: Option<Uuid>) -> Uuid {
+    pub async fn team(
+        &self,
+        org: &Org,
+        name: &str,
+        manager: Option<Uuid>,
+        parent: Option<Uuid>,
+    ) -> Uuid {
         let v = self
             .post("/v1/teams")
             .token(&org.admin)
@@ -338,7 +437,10 @@ impl TestApp {
             .send()
             .await
             .expect(201);
-        (v["id"].as_str().unwrap().parse().unwrap(), v["client_secret"].as_str().unwrap().to_string())
+        (
+            v["id"].as_str().unwrap().parse().unwrap(),
+            v["client_secret"].as_str().unwrap().to_string(),
+        )
     }
 
     /// Signs in with a password through the token endpoint.
