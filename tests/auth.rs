@@ -67,12 +67,17 @@ async fn access_tokens_are_eddsa_jwts_verifiable_with_the_published_jwks() {
     let jwks = app.get("/.well-known/jwks.json").send().await.expect(200);
     let key = &jwks["keys"][0];
     assert_eq!(key["kid"], header["kid"]);
-    assert_eq!((key["kty"].as_str(), key["crv"].as_str()), (Some("OKP"), Some("Ed25519")));
+    assert_eq!(
+        (key["kty"].as_str(), key["crv"].as_str()),
+        (Some("OKP"), Some("Ed25519"))
+    );
     let dk = jsonwebtoken::DecodingKey::from_ed_components(key["x"].as_str().unwrap()).unwrap();
     let mut val = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
     val.set_audience(&["onpace-api"]);
     val.set_issuer(&["onpace"]);
-    let claims = jsonwebtoken::decode::<Claims>(token, &dk, &val).unwrap().claims;
+    let claims = jsonwebtoken::decode::<Claims>(token, &dk, &val)
+        .unwrap()
+        .claims;
     assert_eq!(claims.org, org.id);
     assert_eq!(claims.sub, org.admin_id.to_string());
     assert!(claims.exp - claims.iat == 900);
@@ -82,9 +87,18 @@ async fn access_tokens_are_eddsa_jwts_verifiable_with_the_published_jwks() {
 async fn wrong_credentials_and_bad_requests() {
     let app = TestApp::new().await;
     let org = app.org("Acme").await;
-    let wrong = app.login(&org.admin_email, "not the password").await.problem(400, "invalid_grant");
-    let unknown = app.login("nobody@example.com", PASSWORD).await.problem(400, "invalid_grant");
-    assert_eq!(wrong["detail"], unknown["detail"], "no hint which emails exist");
+    let wrong = app
+        .login(&org.admin_email, "not the password")
+        .await
+        .problem(400, "invalid_grant");
+    let unknown = app
+        .login("nobody@example.com", PASSWORD)
+        .await
+        .problem(400, "invalid_grant");
+    assert_eq!(
+        wrong["detail"], unknown["detail"],
+        "no hint which emails exist"
+    );
     app.post("/v1/auth/token")
         .json(&json!({"grant_type": "password", "username": org.admin_email}))
         .send()
@@ -100,7 +114,11 @@ async fn wrong_credentials_and_bad_requests() {
         .send()
         .await
         .problem(415, "unsupported_media_type");
-    app.post("/v1/auth/token").body("application/json", "{").send().await.problem(400, "malformed_json");
+    app.post("/v1/auth/token")
+        .body("application/json", "{")
+        .send()
+        .await
+        .problem(400, "malformed_json");
     app.post("/v1/auth/token")
         .json(&json!({"grant_type": "refresh_token", "refresh_token": "made-up"}))
         .send()
@@ -113,7 +131,9 @@ async fn failed_sign_ins_are_throttled() {
     let app = TestApp::new().await;
     let org = app.org("Acme").await;
     for _ in 0..5 {
-        app.login(&org.admin_email, "wrong password!").await.problem(400, "invalid_grant");
+        app.login(&org.admin_email, "wrong password!")
+            .await
+            .problem(400, "invalid_grant");
     }
     let r = app.login(&org.admin_email, PASSWORD).await;
     r.problem(429, "too_many_attempts");
@@ -135,7 +155,11 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     let v = refresh(&app, &r1).await.expect(200);
     let r2 = v["refresh_token"].as_str().unwrap().to_string();
     assert_ne!(r1, r2);
-    app.get("/v1/me").token(v["access_token"].as_str().unwrap()).send().await.expect(200);
+    app.get("/v1/me")
+        .token(v["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .expect(200);
 
     // r1 presented again: reuse. The whole family, r2 included, is revoked.
     refresh(&app, &r1).await.problem(400, "invalid_grant");
@@ -157,7 +181,11 @@ async fn revoke_signs_out() {
         .as_str()
         .unwrap()
         .to_string();
-    let r = app.post("/v1/auth/revoke").json(&json!({"token": r1})).send().await;
+    let r = app
+        .post("/v1/auth/revoke")
+        .json(&json!({"token": r1}))
+        .send()
+        .await;
     assert_eq!(r.expect(200)["revoked"], true);
     refresh(&app, &r1).await.problem(400, "invalid_grant");
     // Form body, and an unknown token: still 200 (RFC 7009).
@@ -175,10 +203,22 @@ async fn deactivated_people_cannot_refresh() {
     let p = app.person(&org, "salesperson", Some("hunter")).await;
     let v = app.login(&p.email, PASSWORD).await.expect(200);
     let access = v["access_token"].as_str().unwrap().to_string();
-    app.delete(&format!("/v1/users/{}", p.id)).token(&org.admin).send().await.expect(200);
-    app.get("/v1/me").token(&access).send().await.problem(401, "invalid_token");
-    refresh(&app, v["refresh_token"].as_str().unwrap()).await.problem(400, "invalid_grant");
-    app.login(&p.email, PASSWORD).await.problem(400, "invalid_grant");
+    app.delete(&format!("/v1/users/{}", p.id))
+        .token(&org.admin)
+        .send()
+        .await
+        .expect(200);
+    app.get("/v1/me")
+        .token(&access)
+        .send()
+        .await
+        .problem(401, "invalid_token");
+    refresh(&app, v["refresh_token"].as_str().unwrap())
+        .await
+        .problem(400, "invalid_grant");
+    app.login(&p.email, PASSWORD)
+        .await
+        .problem(400, "invalid_grant");
 }
 
 fn claims(org: Uuid, sub: Uuid) -> Claims {
@@ -213,14 +253,25 @@ async fn every_bad_token_is_refused() {
     // Claims altered after signing: someone else's id.
     let parts: Vec<&str> = good.split('.').collect();
     let altered = serde_json::to_value(claims(org.id, org.admin_id)).unwrap();
-    bad.push(("altered claims", format!("{}.{}.{}", parts[0], b64(&altered), parts[2])));
+    bad.push((
+        "altered claims",
+        format!("{}.{}.{}", parts[0], b64(&altered), parts[2]),
+    ));
     // HS256 signed with the public key (algorithm confusion).
-    let x = app.get("/.well-known/jwks.json").send().await.json()["keys"][0]["x"].as_str().unwrap().to_string();
+    let x = app.get("/.well-known/jwks.json").send().await.json()["keys"][0]["x"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut hs = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     hs.kid = Some(app.state.keys.kid.clone());
     bad.push((
         "HS256 with the public key",
-        jsonwebtoken::encode(&hs, &claims(org.id, sp.id), &jsonwebtoken::EncodingKey::from_secret(x.as_bytes())).unwrap(),
+        jsonwebtoken::encode(
+            &hs,
+            &claims(org.id, sp.id),
+            &jsonwebtoken::EncodingKey::from_secret(x.as_bytes()),
+        )
+        .unwrap(),
     ));
     // Expired beyond the leeway.
     let mut c = claims(org.id, sp.id);
@@ -234,18 +285,34 @@ async fn every_bad_token_is_refused() {
     c.iss = "someone-else".into();
     bad.push(("wrong issuer", app.state.keys.sign(&c)));
     // Another key presenting the same kid.
-    let other = Keys::new(SigningKey::from_bytes(&[9u8; 32]), Some(app.state.keys.kid.clone()), "onpace", "onpace-api", true);
+    let other = Keys::new(
+        SigningKey::from_bytes(&[9u8; 32]),
+        Some(app.state.keys.kid.clone()),
+        "onpace",
+        "onpace-api",
+        true,
+    );
     bad.push(("wrong key", other.sign(&claims(org.id, sp.id))));
     // A valid signature for a person of another organisation id.
-    bad.push(("unknown org", app.state.keys.sign(&claims(Uuid::now_v7(), sp.id))));
+    bad.push((
+        "unknown org",
+        app.state.keys.sign(&claims(Uuid::now_v7(), sp.id)),
+    ));
     bad.push(("garbage", "not.a.jwt".into()));
 
     for (what, token) in bad {
         let r = app.get("/v1/me").token(&token).send().await;
         assert_eq!(r.status.as_u16(), 401, "{what}");
         r.problem(401, "invalid_token");
-        assert!(r.header("www-authenticate").unwrap().starts_with("Bearer"), "{what}");
+        assert!(
+            r.header("www-authenticate").unwrap().starts_with("Bearer"),
+            "{what}"
+        );
     }
     app.get("/v1/me").send().await.problem(401, "missing_token");
-    app.get("/v1/me").header("authorization", "Basic abc").send().await.problem(401, "invalid_token");
+    app.get("/v1/me")
+        .header("authorization", "Basic abc")
+        .send()
+        .await
+        .problem(401, "invalid_token");
 }

@@ -19,19 +19,34 @@ async fn health_and_readiness() {
     assert_eq!(r.expect(200)["status"], "ready");
     let id = r.header("x-request-id").expect("a request id");
     assert_eq!(id.len(), 36);
-    assert_eq!(r.header("x-content-type-options").as_deref(), Some("nosniff"));
-    let other = app.get("/readyz").send().await.header("x-request-id").unwrap();
+    assert_eq!(
+        r.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+    let other = app
+        .get("/readyz")
+        .send()
+        .await
+        .header("x-request-id")
+        .unwrap();
     assert_ne!(id, other, "each request has its own id");
 }
 
 #[actix_web::test]
 async fn unknown_routes_and_methods_are_problems() {
     let app = TestApp::new().await;
-    app.get("/v1/nothing-here").send().await.problem(404, "route_not_found");
+    app.get("/v1/nothing-here")
+        .send()
+        .await
+        .problem(404, "route_not_found");
     app.get("/").send().await.problem(404, "route_not_found");
     // A malformed id in a path.
     let org = app.org("Acme").await;
-    app.get("/v1/users/not-a-uuid").token(&org.admin).send().await.problem(400, "invalid_path");
+    app.get("/v1/users/not-a-uuid")
+        .token(&org.admin)
+        .send()
+        .await
+        .problem(400, "invalid_path");
 }
 
 #[actix_web::test]
@@ -42,9 +57,16 @@ async fn openapi_and_docs_are_served() {
     assert!(v["paths"]["/v1/auth/token"]["post"].is_object());
     let r = app.get("/docs/").send().await;
     assert_eq!(r.status.as_u16(), 200);
-    assert!(String::from_utf8_lossy(&r.body).contains("swagger"), "the docs page is Swagger UI");
+    assert!(
+        String::from_utf8_lossy(&r.body).contains("swagger"),
+        "the docs page is Swagger UI"
+    );
     let r = app.get("/docs/swagger-ui.css").send().await;
-    assert_eq!(r.status.as_u16(), 200, "the UI's assets are served from the binary");
+    assert_eq!(
+        r.status.as_u16(),
+        200,
+        "the UI's assets are served from the binary"
+    );
 }
 
 #[actix_web::test]
@@ -58,19 +80,40 @@ async fn cors_answers_listed_origins_only() {
         .req(actix_web::http::Method::OPTIONS, "/v1/org")
         .header("origin", "https://dash.example.com")
         .header("access-control-request-method", "PATCH")
-        .header("access-control-request-headers", "authorization, if-match, idempotency-key")
+        .header(
+            "access-control-request-headers",
+            "authorization, if-match, idempotency-key",
+        )
         .send()
         .await;
     assert_eq!(r.status.as_u16(), 200);
-    assert_eq!(r.header("access-control-allow-origin").as_deref(), Some("https://dash.example.com"));
-    let allowed = r.header("access-control-allow-headers").unwrap().to_lowercase();
+    assert_eq!(
+        r.header("access-control-allow-origin").as_deref(),
+        Some("https://dash.example.com")
+    );
+    let allowed = r
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_lowercase();
     for h in ["authorization", "if-match", "idempotency-key"] {
         assert!(allowed.contains(h), "{h} allowed: {allowed}");
     }
-    let r = app.get("/healthz").header("origin", "https://dash.example.com").send().await;
-    assert!(r.header("access-control-expose-headers").unwrap().to_lowercase().contains("etag"));
+    let r = app
+        .get("/healthz")
+        .header("origin", "https://dash.example.com")
+        .send()
+        .await;
+    assert!(r
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_lowercase()
+        .contains("etag"));
     // Another origin gets no CORS permission.
-    let r = app.get("/healthz").header("origin", "https://evil.example.com").send().await;
+    let r = app
+        .get("/healthz")
+        .header("origin", "https://evil.example.com")
+        .send()
+        .await;
     assert!(r.header("access-control-allow-origin").is_none());
 }
 
@@ -87,13 +130,17 @@ async fn proxy() -> Switch {
     let flag = on.clone();
     actix_web::rt::spawn(async move {
         loop {
-            let Ok((mut client, _)) = listener.accept().await else { return };
+            let Ok((mut client, _)) = listener.accept().await else {
+                return;
+            };
             if !flag.load(Ordering::SeqCst) {
                 continue; // dropped: connection refused by the "dead" server
             }
             let flag = flag.clone();
             actix_web::rt::spawn(async move {
-                let Ok(mut server) = TcpStream::connect("127.0.0.1:5432").await else { return };
+                let Ok(mut server) = TcpStream::connect("127.0.0.1:5432").await else {
+                    return;
+                };
                 let copy = tokio::io::copy_bidirectional(&mut client, &mut server);
                 let watch = async {
                     while flag.load(Ordering::SeqCst) {
@@ -121,11 +168,22 @@ async fn database_outage_is_503_and_recovers_by_itself() {
     p.on.store(false, Ordering::SeqCst);
     actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
-    app.get("/readyz").send().await.problem(503, "database_unavailable");
+    app.get("/readyz")
+        .send()
+        .await
+        .problem(503, "database_unavailable");
     let org = uuid::Uuid::now_v7();
     let token = app.sign(org, "user", uuid::Uuid::now_v7(), None);
-    app.get("/v1/org").token(&token).send().await.problem(503, "database_unavailable");
-    assert!(started.elapsed() < Duration::from_secs(6), "503 comes quickly: {:?}", started.elapsed());
+    app.get("/v1/org")
+        .token(&token)
+        .send()
+        .await
+        .problem(503, "database_unavailable");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "503 comes quickly: {:?}",
+        started.elapsed()
+    );
 
     p.on.store(true, Ordering::SeqCst);
     app.get("/readyz").send().await.expect(200);
