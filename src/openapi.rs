@@ -50,18 +50,23 @@ fn add(op: &mut Operation, status: &str, description: &str) {
         .or_insert_with(|| problem(description));
 }
 
-/// Adds the problem responses an operation can give, from what it declares:
-/// a body (400, 413, 415, 422), a bearer token (401, 403), a path id (404), an
-/// `If-Match` header (412), and for all of them 503 and 500.
-fn add_problems(path: &str, item: &mut PathItem) {
-    let ops = [
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
         item.get.as_mut(),
         item.put.as_mut(),
         item.post.as_mut(),
         item.delete.as_mut(),
         item.patch.as_mut(),
-    ];
-    for op in ops.into_iter().flatten() {
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Adds the problem responses an operation can give, from what it declares:
+/// a body (400, 413, 415, 422), a query (400, 422), a bearer token (401, 403),
+/// a path id (400, 404), an `If-Match` header (412), and for all of them 503.
+fn add_problems(path: &str, item: &mut PathItem) {
+    for op in operations(item) {
         let declared: Vec<&Parameter> = op
             .parameters
             .iter()
@@ -129,14 +134,7 @@ fn add_problems(path: &str, item: &mut PathItem) {
 
 /// Operation ids are `<tag>_<handler>` (e.g. `users_list`), unique across the document.
 fn name_operations(item: &mut PathItem) {
-    let ops = [
-        item.get.as_mut(),
-        item.put.as_mut(),
-        item.post.as_mut(),
-        item.delete.as_mut(),
-        item.patch.as_mut(),
-    ];
-    for op in ops.into_iter().flatten() {
+    for op in operations(item) {
         let tag = op
             .tags
             .as_ref()
