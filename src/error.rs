@@ -211,6 +211,29 @@ impl From<diesel::result::Error> for AppError {
             E::DatabaseError(_, info) if is_connection_message(info.message()) => {
                 AppError::unavailable()
             }
+            E::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+                AppError::conflict(
+                    "concurrent_update",
+                    "another request changed the same data at the same time; retry",
+                )
+            }
+            // Rules in handlers refuse these first; the database is the last line.
+            E::DatabaseError(K::ForeignKeyViolation, _) => AppError::unprocessable(
+                "invalid_reference",
+                "the request refers to something that does not exist in this organisation",
+            ),
+            E::DatabaseError(K::CheckViolation | K::NotNullViolation, _) => {
+                AppError::unprocessable(
+                    "invalid_value",
+                    "a value is outside what the service can store",
+                )
+            }
+            E::DatabaseError(_, info) if info.message().contains("out of range") => {
+                AppError::unprocessable(
+                    "value_out_of_range",
+                    "a value (a date or a number) is outside the range the service can store",
+                )
+            }
             _ => AppError::internal(e),
         }
     }
@@ -245,7 +268,8 @@ impl Validator {
     }
     /// A required, trimmed text of at most `max` characters.
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
-        if value.trim().is_empty() {
+        let value = value.trim();
+        if value.is_empty() {
             self.push(FieldError::new(field, "required", "must not be empty"));
         } else if value.chars().count() > max {
             self.push(FieldError::new(

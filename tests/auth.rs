@@ -316,3 +316,105 @@ async fn every_bad_token_is_refused() {
         .await
         .problem(401, "invalid_token");
 }
+
+fn token_issued_secs_ago(app: &TestApp, org: Uuid, sub: Uuid, secs: i64) -> String {
+    let mut c = claims(org, sub);
+    c.iat -= secs;
+    app.state.keys.sign(&c)
+}
+
+#[actix_web::test]
+async fn access_tokens_issued_before_a_password_change_or_deactivation_stop_working() {
+    let app = TestApp::new().await;
+    let org = app.org("Acme").await;
+    let p = app.person(&org, "salesperson", Some("farmer")).await;
+    let old = token_issued_secs_ago(&app, org.id, p.id, 5);
+    app.get("/v1/me").token(&old).send().await.expect(200);
+    app.post("/v1/me/password")
+        .token(&old)
+        .json(&json!({"current_password": PASSWORD, "new_password": "another long password"}))
+        .send()
+        .await
+        .expect(204);
+    app.get("/v1/me")
+        .token(&old)
+        .send()
+        .await
+        .problem(401, "invalid_token");
+    let fresh = app
+        .login(&p.email, "another long password")
+        .await
+        .expect(200);
+    let fresh = fresh["access_token"].as_str().unwrap().to_string();
+    app.get("/v1/me").token(&fresh).send().await.expect(200);
+
+    // Deactivation then reactivation does not revive tokens from before.
+    let q = app.person(&org, "salesperson", Some("hunter")).await;
+    let before = token_issued_secs_ago(&app, org.id, q.id, 5);
+    app.delete(&format!("/v1/users/{}", q.id))
+        .token(&org.admin)
+        .send()
+        .await
+        .expect(200);
+    app.post(&format!("/v1/users/{}/reactivate", q.id))
+        .token(&org.admin)
+        .send()
+        .await
+        .expect(200);
+    app.get("/v1/me")
+        .token(&before)
+        .send()
+        .await
+        .problem(401, "invalid_token");
+    app.login(&q.email, PASSWORD).await.expect(200);
+}
+
+#[actix_web::test]
+async fn guessing_the_current_password_is_throttled() {
+    let app = TestApp::new().await;
+    let org = app.org("Acme").await;
+    let p = app.person(&org, "manager", None).await;
+    let guess =
+        |current: &str| json!({"current_password": current, "new_password": "a new long password"});
+    for i in 0..5 {
+        app.post("/v1/me/password")
+            .token(&p.token)
+            .json(&guess(&format!("guess number {i}")))
+            .send()
+            .await
+            .problem(422, "validation_failed");
+    }
+    let r = app
+        .post("/v1/me/password")
+        .token(&p.token)
+        .json(&guess(PASSWORD))
+        .send()
+        .await;
+    r.problem(429, "too_many_attempts");
+    assert!(r.header("retry-after").is_some());
+}
+
+#[actix_web::test]
+async fn basic_client_credentials_are_form_decoded() {
+    let app = TestApp::new().await;
+    let org = app.org("Acme").await;
+    let (id, secret) = app.client(&org, &["read"]).await;
+    // Every character percent-encoded, as RFC 6749 §2.3.1 allows.
+    let enc = |s: &str| s.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        enc(&id.to_string()),
+        enc(&secret)
+    ));
+    let v = app
+        .post("/v1/auth/token")
+        .header("authorization", &format!("Basic {basic}"))
+        .body(
+            "application/x-www-form-urlencoded",
+            "grant_type=client_credentials",
+        )
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(v["scope"], "read");
+}

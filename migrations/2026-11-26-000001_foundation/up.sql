@@ -29,6 +29,8 @@ CREATE TABLE users (
     selling_style text CHECK (selling_style IN ('farmer','hunter','hybrid')),
     active boolean NOT NULL DEFAULT true,
     password_hash text,
+    -- Access tokens issued before this instant are refused (deactivation, password change).
+    sessions_valid_from timestamptz,
     version integer NOT NULL DEFAULT 1,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),

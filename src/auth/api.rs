@@ -144,7 +144,12 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
         .ok()?;
     let s = String::from_utf8(raw).ok()?;
     let (id, secret) = s.split_once(':')?;
-    Some((id.to_string(), secret.to_string()))
+    // RFC 6749 §2.3.1: both are form-urlencoded before they are joined.
+    let decode = |v: &str| -> Option<String> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={v}")).ok()?;
+        pairs.into_iter().next().map(|(_, v)| v)
+    };
+    Some((decode(id)?, decode(secret)?))
 }
 
 fn peer(req: &HttpRequest) -> String {
@@ -182,7 +187,7 @@ impl AppState {
     }
 
     /// Refuses an attempt while any of `keys` is over its limit.
-    fn throttled(&self, keys: &[(String, u32)]) -> AppResult<()> {
+    pub fn throttled(&self, keys: &[(String, u32)]) -> AppResult<()> {
         let mut t = self.throttle.lock().expect("throttle lock");
         let now = Instant::now();
         for (k, limit) in keys {
@@ -192,7 +197,7 @@ impl AppState {
         Ok(())
     }
 
-    fn record_failure(&self, keys: &[(String, u32)]) {
+    pub fn record_failure(&self, keys: &[(String, u32)]) {
         let mut t = self.throttle.lock().expect("throttle lock");
         for (k, _) in keys {
             t.fail(k, Instant::now());
@@ -231,12 +236,14 @@ pub async fn token(
         "password" => password_grant(&req, &state, &body).await?,
         "refresh_token" => refresh_grant(&state, &body).await?,
         "client_credentials" => client_grant(&req, &state, &body).await?,
-        other => return Err(AppError::bad_request(
-            "unsupported_grant_type",
-            format!(
+        other => {
+            return Err(AppError::bad_request(
+                "unsupported_grant_type",
+                format!(
                 "grant_type {other:?} is not one of password, refresh_token, client_credentials"
             ),
-        )),
+            ))
+        }
     };
     Ok(no_store(HttpResponse::Ok().json(res)))
 }

@@ -114,8 +114,9 @@ impl FromRequest for Principal {
             let org_id = claims.org;
             let kind = claims.kind.clone();
             let scope = claims.scope.clone();
+            let issued_at = claims.iat;
             let actor = crate::db::run(&state.pool, move |c| {
-                store::load_actor(c, org_id, &kind, sub)
+                store::load_actor(c, org_id, &kind, sub, issued_at)
             })
             .await?
             .ok_or_else(|| {

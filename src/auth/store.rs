@@ -42,26 +42,30 @@ pub fn user_by_email(c: &mut PgConnection, email: &str) -> AppResult<Option<Logi
 }
 
 /// The active user or client behind a token, with its current role or scopes.
+/// A person's token issued (`issued_at`, Unix seconds) before their sessions were
+/// last cut (deactivation, password change) finds no one.
 pub fn load_actor(
     c: &mut PgConnection,
     org: Uuid,
     kind: &str,
     id: Uuid,
+    issued_at: i64,
 ) -> AppResult<Option<Actor>> {
     match kind {
         "user" => {
-            let role: Option<String> = users::table
+            let row: Option<(String, Option<DateTime<Utc>>)> = users::table
                 .filter(
                     users::org_id
                         .eq(org)
                         .and(users::id.eq(id))
                         .and(users::active),
                 )
-                .select(users::role)
+                .select((users::role, users::sessions_valid_from))
                 .first(c)
                 .optional()?;
-            Ok(role
-                .and_then(|r| Role::parse(&r))
+            Ok(row
+                .filter(|(_, from)| from.is_none_or(|t| issued_at >= t.timestamp()))
+                .and_then(|(r, _)| Role::parse(&r))
                 .map(|role| Actor::User { id, role }))
         }
         "client" => {
@@ -143,35 +147,40 @@ pub enum Presented {
     Invalid,
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens)]
+struct RefreshRow {
+    org_id: Uuid,
+    id: Uuid,
+    user_id: Uuid,
+    family_id: Uuid,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
 /// Spends a refresh token. Call inside a transaction: the row is locked.
 pub fn spend_refresh(
     c: &mut PgConnection,
     hash: &[u8],
     now: DateTime<Utc>,
 ) -> AppResult<Presented> {
-    let row: Option<(
-        Uuid,
-        Uuid,
-        Uuid,
-        Uuid,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-    )> = refresh_tokens::table
+    let row: Option<RefreshRow> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(hash))
-        .select((
-            refresh_tokens::org_id,
-            refresh_tokens::id,
-            refresh_tokens::user_id,
-            refresh_tokens::family_id,
-            refresh_tokens::expires_at,
-            refresh_tokens::used_at,
-            refresh_tokens::revoked_at,
-        ))
+        .select(RefreshRow::as_select())
         .for_update()
         .first(c)
         .optional()?;
-    let Some((org_id, id, user_id, family_id, expires_at, used_at, revoked_at)) = row else {
+    let Some(RefreshRow {
+        org_id,
+        id,
+        user_id,
+        family_id,
+        expires_at,
+        used_at,
+        revoked_at,
+    }) = row
+    else {
         return Ok(Presented::Invalid);
     };
     if used_at.is_some() || revoked_at.is_some() {
@@ -237,13 +246,17 @@ pub fn revoke_by_hash(c: &mut PgConnection, hash: &[u8], now: DateTime<Utc>) -> 
     Ok(())
 }
 
-/// Signs a person out everywhere (deactivation, password change).
+/// Signs a person out everywhere (deactivation, password change): every refresh
+/// token is revoked and every access token issued until now is refused.
 pub fn revoke_user(
     c: &mut PgConnection,
     org: Uuid,
     user: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    diesel::update(users::table.find((org, user)))
+        .set(users::sessions_valid_from.eq(now))
+        .execute(c)?;
     diesel::update(
         refresh_tokens::table.filter(
             refresh_tokens::org_id

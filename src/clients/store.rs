@@ -58,12 +58,9 @@ pub fn insert(
     ))
     .get_result(c)?;
     if taken {
-        return Err(AppError::conflict(
-            "client_name_taken",
-            "an active client with this name exists",
-        ));
+        return Err(name_taken());
     }
-    Ok(diesel::insert_into(api_clients::table)
+    diesel::insert_into(api_clients::table)
         .values((
             api_clients::org_id.eq(org),
             api_clients::id.eq(Uuid::now_v7()),
@@ -73,7 +70,22 @@ pub fn insert(
             api_clients::created_by.eq(created_by),
         ))
         .returning(ClientRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .map_err(|e| match e {
+            // Another request took the name between the check above and this insert.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                ref info,
+            ) if info.constraint_name() == Some("api_clients_name_key") => name_taken(),
+            e => e.into(),
+        })
+}
+
+fn name_taken() -> AppError {
+    AppError::conflict(
+        "client_name_taken",
+        "an active client with this name exists",
+    )
 }
 
 pub fn deactivate(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<ClientRow> {

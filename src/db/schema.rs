@@ -28,6 +28,7 @@ diesel::table! {
         selling_style -> Nullable<Text>,
         active -> Bool,
         password_hash -> Nullable<Text>,
+        sessions_valid_from -> Nullable<Timestamptz>,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,

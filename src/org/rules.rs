@@ -173,6 +173,15 @@ pub fn check_thresholds(v: &mut Validator, realistic: Decimal, stretch: Decimal)
     );
 }
 
+/// Today in the organisation's time zone (UTC when the zone is unknown).
+pub fn today_in(timezone: &str) -> chrono::NaiveDate {
+    let now = chrono::Utc::now();
+    match timezone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => now.with_timezone(&tz).date_naive(),
+        Err(_) => now.date_naive(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,14 +268,5 @@ mod tests {
         assert_eq!(WeekStart::Sunday.as_str(), "sunday");
         assert_eq!(WeekStart::parse("monday"), Some(WeekStart::Monday));
         assert_eq!(WeekStart::parse("mon"), None);
-    }
-}
-
-/// Today in the organisation's time zone (UTC when the zone is unknown).
-pub fn today_in(timezone: &str) -> chrono::NaiveDate {
-    let now = chrono::Utc::now();
-    match timezone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => now.with_timezone(&tz).date_naive(),
-        Err(_) => now.date_naive(),
     }
 }

@@ -190,12 +190,17 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
-/// Change one's own password. Signs out every other session (refresh tokens).
+/// Change one's own password. Signs out every session, this one included: every
+/// refresh token is revoked and access tokens issued before now are refused.
+/// Wrong guesses of the current password are throttled (429) like sign-ins.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
     request_body = ChangePassword,
-    responses((status = 204, description = "Changed"))
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 429, description = "Too many wrong guesses (`too_many_attempts`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
 #[post("/v1/me/password")]
 pub async fn change_password(
@@ -208,20 +213,31 @@ pub async fn change_password(
     if let Some((code, msg)) = passwords::check_policy(&b.new_password) {
         return Err(AppError::invalid_field("new_password", code, msg));
     }
+    // Guessing the current password is throttled like signing in.
+    let keys = [(
+        format!("password:{caller}"),
+        state.config.login_max_failures,
+    )];
+    state.throttled(&keys)?;
     let org = p.org_id;
-    db::tx(&state.pool, move |c| {
+    let changed = db::tx(&state.pool, move |c| {
         let stored = store::password_hash(c, org, caller)?.unwrap_or_default();
         if !passwords::verify(&b.current_password, &stored) {
-            return Err(AppError::invalid_field(
-                "current_password",
-                "incorrect",
-                "is not your current password",
-            ));
+            return Ok(false);
         }
         store::set_password_hash(c, org, caller, &passwords::hash(&b.new_password))?;
-        auth_store::revoke_user(c, org, caller, Utc::now())
+        auth_store::revoke_user(c, org, caller, Utc::now())?;
+        Ok(true)
     })
     .await?;
+    if !changed {
+        state.record_failure(&keys);
+        return Err(AppError::invalid_field(
+            "current_password",
+            "incorrect",
+            "is not your current password",
+        ));
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
