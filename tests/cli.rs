@@ -1,0 +1,199 @@
+//! The command line, run as a user runs it.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use onpace::AppState;
+
+fn onpace(db_url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_onpace"))
+        .args(args)
+        .env("DATABASE_URL", db_url)
+        .env("ONPACE_LOG", "warn")
+        .env_remove("ONPACE_ADMIN_PASSWORD")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn openapi_prints_the_committed_document() {
+    let out = onpace("postgres://unused@127.0.0.1:1/none", &["openapi"]);
+    assert!(out.status.success());
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), committed);
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_line_with_the_remedy() {
+    let out = onpace("postgres://postgres@127.0.0.1:1/onpace", &["migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("DATABASE_URL") && err.contains("docker compose up -d db"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+}
+
+#[actix_web::test]
+async fn bootstrap_creates_an_organisation_whose_admin_can_sign_in() {
+    let db = TestDb::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_onpace"))
+        .args([
+            "bootstrap",
+            "--org",
+            "Initech",
+            "--currency",
+            "USD",
+            "--admin-email",
+            "boss@initech.example.com",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("ONPACE_LOG", "warn")
+        .env("ONPACE_ADMIN_PASSWORD", "a strong first password")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let org_id: uuid::Uuid = String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .expect("prints the org id");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_onpace"))
+        .args([
+            "bootstrap",
+            "--org",
+            "X",
+            "--currency",
+            "EURO",
+            "--admin-email",
+            "nobody",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("ONPACE_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8(bad.stderr).unwrap();
+    assert!(
+        err.contains("currency") && err.contains("admin-email"),
+        "{err}"
+    );
+
+    let state = AppState::new(config(&db.url), keys());
+    let app = TestApp::on(db, state).await;
+    let v = app
+        .login("boss@initech.example.com", "a strong first password")
+        .await
+        .expect(200);
+    let token = v["access_token"].as_str().unwrap().to_string();
+    let org = app.get("/v1/org").token(&token).send().await.expect(200);
+    assert_eq!(org["id"], org_id.to_string());
+    assert_eq!(
+        (org["name"].as_str(), org["currency"].as_str()),
+        (Some("Initech"), Some("USD"))
+    );
+    assert_eq!(
+        app.get("/v1/me").token(&token).send().await.expect(200)["role"],
+        "admin"
+    );
+}
+
+#[actix_web::test]
+async fn demo_fills_an_organisation_once_and_its_people_can_sign_in() {
+    let db = TestDb::new();
+    let first = onpace(&db.url, &["demo"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let text = String::from_utf8(first.stdout).unwrap();
+    assert!(
+        text.contains("admin@demo.onpace.example.com") && text.contains("onpace-demo-2026"),
+        "{text}"
+    );
+    let again = onpace(&db.url, &["demo"]);
+    assert!(again.status.success());
+    assert!(String::from_utf8(again.stdout)
+        .unwrap()
+        .contains("exists already"));
+
+    let state = AppState::new(config(&db.url), keys());
+    let app = TestApp::on(db, state).await;
+    let admin = app
+        .login("admin@demo.onpace.example.com", "onpace-demo-2026")
+        .await
+        .expect(200);
+    let admin = admin["access_token"].as_str().unwrap().to_string();
+    let users = app.get("/v1/users").token(&admin).send().await.expect(200);
+    assert_eq!(users["data"].as_array().unwrap().len(), 10);
+    let styles: Vec<&str> = users["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["selling_style"].as_str())
+        .collect();
+    assert_eq!(styles.iter().filter(|s| **s == "farmer").count(), 3);
+    assert_eq!(styles.iter().filter(|s| **s == "hunter").count(), 2);
+    let teams = app.get("/v1/teams").token(&admin).send().await.expect(200);
+    assert_eq!(teams["data"].as_array().unwrap().len(), 3);
+
+    let fiona = app
+        .login("fiona@demo.onpace.example.com", "onpace-demo-2026")
+        .await
+        .expect(200);
+    let me = app
+        .get("/v1/me")
+        .token(fiona["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(me["selling_style"], "farmer");
+    assert_eq!(me["teams"][0]["name"], "Farmers North");
+    // Harper moved from North to South: two memberships, the first one closed.
+    let harper = app
+        .login("harper@demo.onpace.example.com", "onpace-demo-2026")
+        .await
+        .expect(200);
+    let me = app
+        .get("/v1/me")
+        .token(harper["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(me["teams"][0]["name"], "Hunters South");
+    let north = teams["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Farmers North")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let members = app
+        .get(&format!("/v1/teams/{north}/members"))
+        .token(&admin)
+        .send()
+        .await
+        .expect(200);
+    let closed: Vec<_> = members["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| !m["to"].is_null())
+        .collect();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0]["name"], "Harper Hybrid");
+}
