@@ -267,10 +267,16 @@ impl Validator {
         self.errors.push(e);
     }
     /// A required, trimmed text of at most `max` characters.
+    /// (The length counts the text as sent, as the OpenAPI `maxLength` does.)
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
-        let value = value.trim();
-        if value.is_empty() {
+        if value.trim().is_empty() {
             self.push(FieldError::new(field, "required", "must not be empty"));
+        } else if value.contains('\0') {
+            self.push(FieldError::new(
+                field,
+                "invalid_characters",
+                "must not contain NUL characters",
+            ));
         } else if value.chars().count() > max {
             self.push(FieldError::new(
                 field,

@@ -116,8 +116,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     from_value(value)
 }
 
-/// Like [`parse_json`] for bodies whose unknown fields are ignored (OAuth
-/// requests): the caller guards the strings it uses.
+/// Like [`parse_json`] without the NUL check, for bodies whose strings are checked
+/// where they are used: OAuth requests (unknown fields ignored) and batches (a bad
+/// item is rejected alone).
 pub fn parse_json_lenient<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     from_value(parse_value(bytes)?)
 }
@@ -129,6 +130,14 @@ fn parse_value(bytes: &[u8]) -> Result<serde_json::Value, AppError> {
 }
 
 fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    // Every body is an object (serde would also read a struct from an array).
+    if !value.is_object() {
+        return Err(AppError::invalid_field(
+            "",
+            "invalid_type",
+            "must be a JSON object",
+        ));
+    }
     match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => Ok(v),
         Err(e) => {
@@ -194,29 +203,54 @@ fn classify_data_error(path: &str, msg: &str) -> (String, &'static str) {
     (field, code)
 }
 
+/// A JSON body whose strings are checked later, item by item (batches: one bad
+/// item must not refuse the others).
+pub struct BatchJson<T>(pub T);
+
+type BodyFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+fn json_body<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    parse: fn(&[u8]) -> Result<T, AppError>,
+) -> BodyFuture<T> {
+    let ct = content_type(req);
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.max_body_bytes)
+        .unwrap_or(256 * 1024);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = payload.take();
+    Box::pin(async move {
+        if !is_json(&ct) {
+            return Err(unsupported_media_type("application/json"));
+        }
+        let body = read_body(&mut payload, declared, limit).await?;
+        parse(&body)
+    })
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = BodyFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let ct = content_type(req);
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| s.config.max_body_bytes)
-            .unwrap_or(256 * 1024);
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
-        Box::pin(async move {
-            if !is_json(&ct) {
-                return Err(unsupported_media_type("application/json"));
-            }
-            let body = read_body(&mut payload, declared, limit).await?;
-            parse_json(&body).map(Json)
-        })
+        let body = json_body(req, payload, parse_json::<T>);
+        Box::pin(async move { body.await.map(Json) })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for BatchJson<T> {
+    type Error = AppError;
+    type Future = BodyFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = json_body(req, payload, parse_json_lenient::<T>);
+        Box::pin(async move { body.await.map(BatchJson) })
     }
 }
 
@@ -227,11 +261,6 @@ pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) ->
         format!("the query string is invalid: {err}"),
     )
     .into()
-}
-
-/// Path errors (an id that is not a UUID): 400.
-pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    AppError::bad_request("invalid_path", format!("the path is invalid: {err}")).into()
 }
 
 #[cfg(test)]
@@ -288,6 +317,15 @@ mod tests {
         let e =
             parse_json::<serde_json::Value>(br#"{"a":[{"b":"x"},{"c":"\u0000"}]}"#).unwrap_err();
         assert_eq!(e.errors[0].field, "a.1.c");
+    }
+
+    #[test]
+    fn bodies_are_objects() {
+        let e = parse_json::<Inner>(b"[1]").unwrap_err();
+        assert_eq!(
+            (e.status.as_u16(), e.errors[0].code.as_str()),
+            (422, "invalid_type")
+        );
     }
 
     #[test]

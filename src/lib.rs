@@ -2,6 +2,7 @@
 //!
 //! The library builds the whole application; `main.rs` is a thin command line on top.
 
+pub mod accounts;
 pub mod auth;
 pub mod cli;
 pub mod clients;

@@ -25,6 +25,7 @@ use crate::error::{FieldError, Problem};
         (name = "users", description = "People, their roles and selling styles"),
         (name = "teams", description = "Nested teams and dated membership"),
         (name = "clients", description = "Integration clients and their scopes"),
+        (name = "accounts", description = "Customers and prospects, their owners and CRM sync"),
         (name = "operations", description = "Health and readiness"),
     ),
     components(schemas(Problem, FieldError))

@@ -2,7 +2,7 @@
 
 use actix_cors::Cors;
 use actix_web::body::{BoxBody, MessageBody};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -17,7 +17,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::state::AppState;
-use crate::{auth, clients, db, extract, org, teams, users};
+use crate::{accounts, auth, clients, db, extract, org, teams, users};
 
 /// Every documented route. Registered through utoipa-actix-web, so a route cannot
 /// exist without its OpenAPI entry.
@@ -48,7 +48,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(clients::api::list)
         .service(clients::api::create)
         .service(clients::api::get_one)
-        .service(clients::api::deactivate);
+        .service(clients::api::deactivate)
+        .service(accounts::api::batch)
+        .service(accounts::api::put_external)
+        .service(accounts::api::list)
+        .service(accounts::api::create)
+        .service(accounts::api::get_one)
+        .service(accounts::api::patch_one)
+        .service(accounts::api::transfer)
+        .service(accounts::api::owner_history)
+        .service(accounts::api::convert);
 }
 
 /// Builds the application around `state`.
@@ -68,11 +77,12 @@ pub fn build_app(
         .configure(routes)
         .split_for_parts();
     let doc = crate::openapi::complete(collected);
-    let known = Rc::new(known_routes(&doc));
+    let known = Arc::new(known_routes(&doc));
     let cors = cors(&state.config.cors_origins);
     app.app_data(web::Data::new(state.clone()))
         .app_data(web::QueryConfig::default().error_handler(extract::query_error))
-        .app_data(web::PathConfig::default().error_handler(extract::path_error))
+        .app_data(web::Data::from(known.clone()))
+        .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::PayloadConfig::new(state.config.max_body_bytes))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
         .service(web::redirect("/docs", "/docs/"))
@@ -131,23 +141,45 @@ fn known_routes(doc: &utoipa::openapi::OpenApi) -> KnownRoutes {
         .collect()
 }
 
+fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> HttpResponse {
+    let allow = allowed.join(", ");
+    let mut res = AppError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} is not allowed on {}; allowed: {allow}",
+            req.method(),
+            req.path()
+        ),
+    )
+    .error_response();
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_str(&allow).expect("ascii"));
+    res
+}
+
+/// A path parameter that does not parse (an id that is not a UUID) is 400, unless
+/// the path is a literal route of its own (`/v1/accounts/batch` caught by
+/// `/v1/accounts/{id}` for another method), which is 405.
+fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    let literal = req.app_data::<web::Data<KnownRoutes>>().and_then(|known| {
+        known
+            .iter()
+            .find(|(def, _)| !def.pattern().unwrap_or("").contains('{') && def.is_match(req.path()))
+            .map(|(_, allowed)| method_not_allowed(req, allowed))
+    });
+    match literal {
+        Some(res) => {
+            actix_web::error::InternalError::from_response("method not allowed", res).into()
+        }
+        None => AppError::bad_request("invalid_path", format!("the path is invalid: {err}")).into(),
+    }
+}
+
 /// No handler took the request: 405 with `Allow` when the path exists, else 404.
 fn unrouted(req: &HttpRequest, known: &KnownRoutes) -> Result<HttpResponse, AppError> {
     if let Some((_, allowed)) = known.iter().find(|(def, _)| def.is_match(req.path())) {
-        let allow = allowed.join(", ");
-        let mut res = AppError::new(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!(
-                "{} is not allowed on {}; allowed: {allow}",
-                req.method(),
-                req.path()
-            ),
-        )
-        .error_response();
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_str(&allow).expect("ascii"));
-        return Ok(res);
+        return Ok(method_not_allowed(req, allowed));
     }
     Err(AppError::new(
         actix_web::http::StatusCode::NOT_FOUND,

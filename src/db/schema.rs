@@ -94,3 +94,37 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     refresh_tokens
 );
+
+diesel::table! {
+    accounts (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        status -> Text,
+        owner_id -> Uuid,
+        external_source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        segment -> Nullable<Text>,
+        converted_on -> Nullable<Date>,
+        won_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    account_owners (org_id, account_id, from_on) {
+        org_id -> Uuid,
+        account_id -> Uuid,
+        owner_id -> Uuid,
+        from_on -> Date,
+        to_on -> Nullable<Date>,
+        reason -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(accounts, account_owners, users);

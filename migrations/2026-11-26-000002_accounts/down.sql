@@ -1,0 +1,2 @@
+DROP TABLE account_owners;
+DROP TABLE accounts;

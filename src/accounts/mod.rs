@@ -1,0 +1,6 @@
+//! Accounts: customers (farmers) and prospects (hunters), each with one owner and a
+//! dated ownership history; conversion; CRM sync.
+
+pub mod api;
+pub mod rules;
+pub mod store;

@@ -1,0 +1,296 @@
+//! Rules for accounts: kinds and statuses, dated ownership, conversion.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{FieldError, Validator};
+
+/// Customers are managed by farmers; prospects are chased by hunters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Customer,
+    Prospect,
+}
+
+/// `active` | `dormant` for customers; `open` | `won` | `lost` for prospects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Dormant,
+    Open,
+    Won,
+    Lost,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Customer => "customer",
+            Kind::Prospect => "prospect",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Kind::Customer, Kind::Prospect]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+    /// A new account's status when none is given.
+    pub fn default_status(self) -> Status {
+        match self {
+            Kind::Customer => Status::Active,
+            Kind::Prospect => Status::Open,
+        }
+    }
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Active,
+        Status::Dormant,
+        Status::Open,
+        Status::Won,
+        Status::Lost,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Dormant => "dormant",
+            Status::Open => "open",
+            Status::Won => "won",
+            Status::Lost => "lost",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn fits(self, kind: Kind) -> bool {
+        match kind {
+            Kind::Customer => matches!(self, Status::Active | Status::Dormant),
+            Kind::Prospect => matches!(self, Status::Open | Status::Won | Status::Lost),
+        }
+    }
+}
+
+/// A status set directly (create, update, sync). A prospect is won through
+/// conversion, which makes it a customer, so `won` is never set directly.
+pub fn check_status(v: &mut Validator, kind: Kind, status: Status) {
+    if status == Status::Won {
+        v.push(FieldError::new(
+            "status",
+            "use_convert",
+            "a won prospect becomes a customer: POST /v1/accounts/{id}/convert",
+        ));
+    } else if !status.fits(kind) {
+        v.push(FieldError::new(
+            "status",
+            "invalid_for_kind",
+            format!(
+                "a {} is {}",
+                kind.as_str(),
+                match kind {
+                    Kind::Customer => "active or dormant",
+                    Kind::Prospect => "open or lost",
+                }
+            ),
+        ));
+    }
+}
+
+pub fn check_external(v: &mut Validator, source: Option<&str>, id: Option<&str>) {
+    match (source, id) {
+        (Some(s), Some(i)) => {
+            v.text("external_source", s, 100);
+            v.text("external_id", i, 200);
+        }
+        (None, None) => {}
+        _ => v.push(FieldError::new(
+            "external_id",
+            "incomplete",
+            "external_source and external_id go together",
+        )),
+    }
+}
+
+/// One period of ownership: both days included, `to` open when None.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ownership {
+    pub owner_id: Uuid,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+/// Why a transfer cannot be recorded.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TransferRefusal {
+    SameOwner,
+    BeforeAccountExisted(NaiveDate),
+    BeforeCurrentOwner(NaiveDate),
+    InFuture(NaiveDate),
+}
+
+impl TransferRefusal {
+    pub fn field_error(&self) -> FieldError {
+        match self {
+            TransferRefusal::SameOwner => FieldError::new(
+                "new_owner_id",
+                "same_owner",
+                "the account already belongs to this person",
+            ),
+            TransferRefusal::BeforeAccountExisted(first) => FieldError::new(
+                "effective_on",
+                "before_account_existed",
+                format!("the account exists from {first}; a transfer cannot take effect before"),
+            ),
+            TransferRefusal::BeforeCurrentOwner(from) => FieldError::new(
+                "effective_on",
+                "before_current_owner",
+                format!("must be after {from}, when the current owner took over"),
+            ),
+            TransferRefusal::InFuture(today) => FieldError::new(
+                "effective_on",
+                "in_future",
+                format!("must be today ({today}) or earlier"),
+            ),
+        }
+    }
+}
+
+/// Where a transfer to `new_owner` on `effective_on` cuts the history (ordered by
+/// `from`): the current period ends the day before, and the new one starts on
+/// `effective_on`. Returns the start of the period to end.
+pub fn plan_transfer(
+    history: &[Ownership],
+    new_owner: Uuid,
+    effective_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<NaiveDate, TransferRefusal> {
+    let first = history
+        .first()
+        .expect("an account always has an owner")
+        .from;
+    let current = history.last().expect("an account always has an owner");
+    if current.owner_id == new_owner {
+        return Err(TransferRefusal::SameOwner);
+    }
+    if effective_on > today {
+        return Err(TransferRefusal::InFuture(today));
+    }
+    if effective_on < first {
+        return Err(TransferRefusal::BeforeAccountExisted(first));
+    }
+    if effective_on <= current.from {
+        return Err(TransferRefusal::BeforeCurrentOwner(current.from));
+    }
+    Ok(current.from)
+}
+
+/// The owner on `day`, from the history.
+pub fn owner_on(history: &[Ownership], day: NaiveDate) -> Option<Uuid> {
+    history
+        .iter()
+        .find(|o| o.from <= day && o.to.is_none_or(|t| day <= t))
+        .map(|o| o.owner_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn statuses_fit_their_kind() {
+        assert!(Status::Active.fits(Kind::Customer) && Status::Dormant.fits(Kind::Customer));
+        assert!(!Status::Open.fits(Kind::Customer));
+        assert!(Status::Open.fits(Kind::Prospect) && Status::Lost.fits(Kind::Prospect));
+        assert!(!Status::Dormant.fits(Kind::Prospect));
+        let mut v = Validator::new();
+        check_status(&mut v, Kind::Prospect, Status::Won);
+        check_status(&mut v, Kind::Customer, Status::Lost);
+        check_status(&mut v, Kind::Customer, Status::Dormant);
+        let e = v.finish().unwrap_err();
+        let codes: Vec<_> = e.errors.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, vec!["use_convert", "invalid_for_kind"]);
+    }
+
+    #[test]
+    fn external_ids_come_in_pairs() {
+        let mut v = Validator::new();
+        check_external(&mut v, Some("hubspot"), Some("42"));
+        check_external(&mut v, None, None);
+        assert!(v.finish().is_ok());
+        let mut v = Validator::new();
+        check_external(&mut v, Some("hubspot"), None);
+        assert_eq!(v.finish().unwrap_err().errors[0].code, "incomplete");
+    }
+
+    #[test]
+    fn transfers_cut_the_current_period() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let today = d("2026-11-26");
+        let history = [
+            Ownership {
+                owner_id: a,
+                from: d("2026-01-01"),
+                to: Some(d("2026-06-30")),
+            },
+            Ownership {
+                owner_id: b,
+                from: d("2026-07-01"),
+                to: None,
+            },
+        ];
+        assert_eq!(
+            plan_transfer(&history, c, d("2026-10-01"), today),
+            Ok(d("2026-07-01"))
+        );
+        assert_eq!(
+            plan_transfer(&history, c, today, today),
+            Ok(d("2026-07-01"))
+        );
+        assert_eq!(
+            plan_transfer(&history, b, d("2026-10-01"), today),
+            Err(TransferRefusal::SameOwner)
+        );
+        assert_eq!(
+            plan_transfer(&history, c, d("2025-12-31"), today),
+            Err(TransferRefusal::BeforeAccountExisted(d("2026-01-01")))
+        );
+        assert_eq!(
+            plan_transfer(&history, c, d("2026-07-01"), today),
+            Err(TransferRefusal::BeforeCurrentOwner(d("2026-07-01")))
+        );
+        assert_eq!(
+            plan_transfer(&history, c, d("2026-11-27"), today),
+            Err(TransferRefusal::InFuture(today))
+        );
+    }
+
+    #[test]
+    fn the_owner_on_a_day() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let history = [
+            Ownership {
+                owner_id: a,
+                from: d("2026-01-01"),
+                to: Some(d("2026-06-30")),
+            },
+            Ownership {
+                owner_id: b,
+                from: d("2026-07-01"),
+                to: None,
+            },
+        ];
+        assert_eq!(owner_on(&history, d("2025-12-31")), None);
+        assert_eq!(owner_on(&history, d("2026-01-01")), Some(a));
+        assert_eq!(owner_on(&history, d("2026-06-30")), Some(a));
+        assert_eq!(owner_on(&history, d("2026-07-01")), Some(b));
+        assert_eq!(owner_on(&history, d("2030-01-01")), Some(b));
+    }
+}

@@ -1,0 +1,402 @@
+//! Queries for accounts and their dated ownership.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::rules::Ownership;
+use crate::auth::{Principal, Role, Scope};
+use crate::db::lower;
+use crate::db::schema::{account_owners, accounts, users};
+use crate::error::{AppError, AppResult};
+use crate::http::Page;
+use crate::users::store::escape_like;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct AccountRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub owner_id: Uuid,
+    pub external_source: Option<String>,
+    pub external_id: Option<String>,
+    pub segment: Option<String>,
+    pub converted_on: Option<NaiveDate>,
+    pub won_by: Option<Uuid>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = accounts)]
+pub struct NewAccount {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub owner_id: Uuid,
+    pub external_source: Option<String>,
+    pub external_id: Option<String>,
+    pub segment: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = accounts)]
+pub struct AccountChanges {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub segment: Option<Option<String>>,
+    pub external_source: Option<Option<String>>,
+    pub external_id: Option<Option<String>>,
+    pub converted_on: Option<Option<NaiveDate>>,
+    pub won_by: Option<Option<Uuid>>,
+}
+
+impl AccountChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == AccountChanges::default()
+    }
+}
+
+/// Whose accounts a caller may see: `None` is every account. Admins, viewers and
+/// integration clients with `read` or `accounts:write` see all; a manager the
+/// accounts of the people they can see (their teams and sub-teams) and their own;
+/// a salesperson their own.
+pub fn visible_owners(c: &mut PgConnection, p: &Principal) -> AppResult<Option<Vec<Uuid>>> {
+    if p.reads_org_wide() || p.has_scope(Scope::AccountsWrite) {
+        return Ok(None);
+    }
+    match (p.role(), p.user_id()) {
+        (Some(Role::Manager), Some(_)) => crate::users::store::visible_ids(c, p),
+        (_, Some(me)) => Ok(Some(vec![me])),
+        _ => Ok(Some(Vec::new())),
+    }
+}
+
+pub struct ListFilter {
+    pub owner_id: Option<Uuid>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub q: Option<String>,
+    pub external_source: Option<String>,
+}
+
+pub fn list(
+    c: &mut PgConnection,
+    org: Uuid,
+    visible: Option<Vec<Uuid>>,
+    f: &ListFilter,
+    page: &Page<Uuid>,
+) -> AppResult<Vec<AccountRow>> {
+    let mut q = accounts::table
+        .filter(accounts::org_id.eq(org))
+        .select(AccountRow::as_select())
+        .order(accounts::id)
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(owners) = visible {
+        q = q.filter(accounts::owner_id.eq_any(owners));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(accounts::id.gt(after));
+    }
+    if let Some(o) = f.owner_id {
+        q = q.filter(accounts::owner_id.eq(o));
+    }
+    if let Some(k) = &f.kind {
+        q = q.filter(accounts::kind.eq(k.clone()));
+    }
+    if let Some(s) = &f.status {
+        q = q.filter(accounts::status.eq(s.clone()));
+    }
+    if let Some(src) = &f.external_source {
+        q = q.filter(accounts::external_source.eq(src.clone()));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        q = q
+            .filter(lower(accounts::name).like(format!("%{}%", escape_like(&text.to_lowercase()))));
+    }
+    Ok(q.load(c)?)
+}
+
+pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<AccountRow> {
+    accounts::table
+        .find((org, id))
+        .select(AccountRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("account"))
+}
+
+/// An account the caller may see, locked for a change when `for_update`; else 404.
+pub fn get_visible(
+    c: &mut PgConnection,
+    p: &Principal,
+    id: Uuid,
+    for_update: bool,
+) -> AppResult<AccountRow> {
+    let row = if for_update {
+        accounts::table
+            .find((p.org_id, id))
+            .select(AccountRow::as_select())
+            .for_update()
+            .first(c)
+            .optional()?
+    } else {
+        accounts::table
+            .find((p.org_id, id))
+            .select(AccountRow::as_select())
+            .first(c)
+            .optional()?
+    };
+    let row = row.ok_or_else(|| AppError::not_found("account"))?;
+    match visible_owners(c, p)? {
+        Some(owners) if !owners.contains(&row.owner_id) => Err(AppError::not_found("account")),
+        _ => Ok(row),
+    }
+}
+
+pub fn by_external(
+    c: &mut PgConnection,
+    org: Uuid,
+    source: &str,
+    external_id: &str,
+) -> AppResult<Option<AccountRow>> {
+    Ok(accounts::table
+        .filter(accounts::org_id.eq(org))
+        .filter(accounts::external_source.eq(source))
+        .filter(accounts::external_id.eq(external_id))
+        .select(AccountRow::as_select())
+        .for_update()
+        .first(c)
+        .optional()?)
+}
+
+pub fn external_taken(
+    c: &mut PgConnection,
+    org: Uuid,
+    source: &str,
+    external_id: &str,
+    except: Uuid,
+) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        accounts::table
+            .filter(accounts::org_id.eq(org))
+            .filter(accounts::external_source.eq(source))
+            .filter(accounts::external_id.eq(external_id))
+            .filter(accounts::id.ne(except)),
+    ))
+    .get_result(c)?)
+}
+
+pub fn external_conflict() -> AppError {
+    AppError::conflict(
+        "external_id_taken",
+        "another account has this external_source and external_id",
+    )
+}
+
+/// Inserts an account and its first ownership period. `None` when an account with
+/// the same external id was inserted meanwhile (the caller then updates it).
+pub fn insert(
+    c: &mut PgConnection,
+    new: &NewAccount,
+    owned_since: NaiveDate,
+    reason: &str,
+    recorded_by: Option<Uuid>,
+) -> AppResult<Option<AccountRow>> {
+    let row: Option<AccountRow> = diesel::insert_into(accounts::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .returning(AccountRow::as_returning())
+        .get_result(c)
+        .optional()?;
+    if let Some(row) = &row {
+        diesel::insert_into(account_owners::table)
+            .values((
+                account_owners::org_id.eq(row.org_id),
+                account_owners::account_id.eq(row.id),
+                account_owners::owner_id.eq(row.owner_id),
+                account_owners::from_on.eq(owned_since),
+                account_owners::reason.eq(reason),
+                account_owners::recorded_by.eq(recorded_by),
+            ))
+            .execute(c)?;
+    }
+    Ok(row)
+}
+
+pub fn update(
+    c: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    changes: &AccountChanges,
+) -> AppResult<AccountRow> {
+    Ok(diesel::update(accounts::table.find((org, id)))
+        .set((
+            changes,
+            accounts::version.eq(accounts::version + 1),
+            accounts::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(AccountRow::as_returning())
+        .get_result(c)?)
+}
+
+/// The ownership history, oldest first.
+pub fn history(c: &mut PgConnection, org: Uuid, account: Uuid) -> AppResult<Vec<Ownership>> {
+    let rows: Vec<(Uuid, NaiveDate, Option<NaiveDate>)> = account_owners::table
+        .filter(
+            account_owners::org_id
+                .eq(org)
+                .and(account_owners::account_id.eq(account)),
+        )
+        .select((
+            account_owners::owner_id,
+            account_owners::from_on,
+            account_owners::to_on,
+        ))
+        .order(account_owners::from_on)
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|(owner_id, from, to)| Ownership { owner_id, from, to })
+        .collect())
+}
+
+#[derive(Debug, Queryable)]
+pub struct OwnerPeriodRow {
+    pub owner_id: Uuid,
+    pub owner_name: String,
+    pub from_on: NaiveDate,
+    pub to_on: Option<NaiveDate>,
+    pub reason: Option<String>,
+    pub recorded_by: Option<Uuid>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The ownership history with names, oldest first.
+pub fn owner_periods(
+    c: &mut PgConnection,
+    org: Uuid,
+    account: Uuid,
+) -> AppResult<Vec<OwnerPeriodRow>> {
+    Ok(account_owners::table
+        .inner_join(
+            users::table.on(users::org_id
+                .eq(account_owners::org_id)
+                .and(users::id.eq(account_owners::owner_id))),
+        )
+        .filter(
+            account_owners::org_id
+                .eq(org)
+                .and(account_owners::account_id.eq(account)),
+        )
+        .select((
+            account_owners::owner_id,
+            users::name,
+            account_owners::from_on,
+            account_owners::to_on,
+            account_owners::reason,
+            account_owners::recorded_by,
+            account_owners::recorded_at,
+        ))
+        .order(account_owners::from_on)
+        .load(c)?)
+}
+
+/// The owner of an account on a day: one row through the primary key.
+pub fn owner_on(
+    c: &mut PgConnection,
+    org: Uuid,
+    account: Uuid,
+    day: NaiveDate,
+) -> AppResult<Option<Uuid>> {
+    Ok(account_owners::table
+        .filter(account_owners::org_id.eq(org))
+        .filter(account_owners::account_id.eq(account))
+        .filter(account_owners::from_on.le(day))
+        .filter(
+            account_owners::to_on
+                .is_null()
+                .or(account_owners::to_on.ge(day)),
+        )
+        .order(account_owners::from_on.desc())
+        .select(account_owners::owner_id)
+        .first(c)
+        .optional()?)
+}
+
+/// Records a transfer: the period that began on `current_from` ends the day before
+/// `effective_on`, and `new_owner` owns the account from `effective_on`.
+#[allow(clippy::too_many_arguments)]
+pub fn transfer(
+    c: &mut PgConnection,
+    org: Uuid,
+    account: Uuid,
+    current_from: NaiveDate,
+    new_owner: Uuid,
+    effective_on: NaiveDate,
+    reason: &str,
+    recorded_by: Option<Uuid>,
+) -> AppResult<AccountRow> {
+    let last_day = effective_on
+        .pred_opt()
+        .expect("a transfer date has a day before it");
+    diesel::update(account_owners::table.find((org, account, current_from)))
+        .set(account_owners::to_on.eq(Some(last_day)))
+        .execute(c)?;
+    diesel::insert_into(account_owners::table)
+        .values((
+            account_owners::org_id.eq(org),
+            account_owners::account_id.eq(account),
+            account_owners::owner_id.eq(new_owner),
+            account_owners::from_on.eq(effective_on),
+            account_owners::reason.eq(reason),
+            account_owners::recorded_by.eq(recorded_by),
+        ))
+        .execute(c)?;
+    Ok(diesel::update(accounts::table.find((org, account)))
+        .set((
+            accounts::owner_id.eq(new_owner),
+            accounts::version.eq(accounts::version + 1),
+            accounts::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(AccountRow::as_returning())
+        .get_result(c)?)
+}
+
+/// People who may own accounts, by id: (role, active).
+pub fn people(
+    c: &mut PgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<(Uuid, String, bool)>> {
+    Ok(users::table
+        .filter(users::org_id.eq(org).and(users::id.eq_any(ids)))
+        .select((users::id, users::role, users::active))
+        .load(c)?)
+}
+
+/// People by email (case-insensitive), for CRMs that name owners by email.
+pub fn people_by_email(
+    c: &mut PgConnection,
+    org: Uuid,
+    emails: &[String],
+) -> AppResult<Vec<(String, Uuid)>> {
+    let lowered: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+    let rows: Vec<(String, Uuid)> = users::table
+        .filter(users::org_id.eq(org))
+        .filter(lower(users::email).eq_any(lowered))
+        .select((users::email, users::id))
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|(e, id)| (e.to_lowercase(), id))
+        .collect())
+}
