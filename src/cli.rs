@@ -129,6 +129,135 @@ fn quarter_start(today: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(today.year(), month, 1).expect("valid quarter start")
 }
 
+/// Customers for the farmers, prospects for the hunters, a transfer and a won
+/// prospect handed over to a farmer.
+#[allow(clippy::too_many_arguments)]
+fn demo_accounts(
+    c: &mut PgConnection,
+    org: Uuid,
+    admin: Uuid,
+    farmers: &[Uuid; 3],
+    hunters: &[Uuid; 2],
+    start: NaiveDate,
+    quarter: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    use crate::accounts::rules::{Kind, Status};
+    use crate::accounts::store::{self as accounts, AccountChanges, NewAccount};
+    const CUSTOMERS: [&str; 12] = [
+        "Contoso Ltd",
+        "Fabrikam Inc",
+        "Tailspin Toys",
+        "Wingtip Traders",
+        "Litware Systems",
+        "Adventure Works",
+        "Northwind Foods",
+        "Proseware Labs",
+        "Lucerne Publishing",
+        "Coho Vineyard",
+        "Alpine Ski House",
+        "Blue Yonder Air",
+    ];
+    const PROSPECTS: [&str; 8] = [
+        "Woodgrove Bank",
+        "Humongous Insurance",
+        "Trey Research",
+        "Margie's Travel",
+        "Fourth Coffee",
+        "Graphic Design Institute",
+        "School of Fine Art",
+        "Relecloud",
+    ];
+    let mut make = |name: &str, kind: Kind, owner: Uuid, n: usize| -> Result<Uuid, AppError> {
+        let new = NewAccount {
+            org_id: org,
+            id: Uuid::now_v7(),
+            name: name.into(),
+            kind: kind.as_str().into(),
+            status: if n % 5 == 4 && kind == Kind::Customer {
+                Status::Dormant
+            } else {
+                kind.default_status()
+            }
+            .as_str()
+            .into(),
+            owner_id: owner,
+            external_source: Some("democrm".into()),
+            external_id: Some(format!("acc-{:04}", n + 1)),
+            segment: Some(
+                if n % 3 == 0 {
+                    "enterprise"
+                } else {
+                    "mid-market"
+                }
+                .into(),
+            ),
+        };
+        let row = accounts::insert(c, &new, start, "created", Some(admin))?
+            .ok_or_else(accounts::external_conflict)?;
+        Ok(row.id)
+    };
+    let mut customers = Vec::new();
+    for (n, name) in CUSTOMERS.iter().enumerate() {
+        customers.push(make(name, Kind::Customer, farmers[n % 3], n)?);
+    }
+    let mut prospects = Vec::new();
+    for (n, name) in PROSPECTS.iter().enumerate() {
+        prospects.push(make(
+            name,
+            Kind::Prospect,
+            hunters[n % 2],
+            CUSTOMERS.len() + n,
+        )?);
+    }
+    // Frank's first customer moved to Faye at the start of this quarter.
+    accounts::transfer(
+        c,
+        org,
+        customers[1],
+        start,
+        farmers[2],
+        quarter,
+        "Territory realignment",
+        Some(admin),
+    )?;
+    // Hugo won Woodgrove Bank a month ago and handed it to Fiona.
+    let won_on = (today - chrono::Duration::days(30)).max(start + chrono::Duration::days(1));
+    accounts::update(
+        c,
+        org,
+        prospects[0],
+        &AccountChanges {
+            kind: Some(Kind::Customer.as_str().into()),
+            status: Some(Status::Active.as_str().into()),
+            converted_on: Some(Some(won_on)),
+            won_by: Some(Some(hunters[0])),
+            ..Default::default()
+        },
+    )?;
+    accounts::transfer(
+        c,
+        org,
+        prospects[0],
+        start,
+        farmers[0],
+        won_on,
+        "Handover after conversion",
+        Some(admin),
+    )?;
+    // Hana lost one.
+    accounts::update(
+        c,
+        org,
+        prospects[1],
+        &AccountChanges {
+            status: Some(Status::Lost.as_str().into()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
 /// Fills a demo organisation, unless it exists; prints how to sign in.
 pub fn demo(config: &Config) -> CliResult {
     let mut c = connect(config)?;
@@ -243,6 +372,8 @@ pub fn demo(config: &Config) -> CliResult {
             )?;
             teams::store::insert_membership(c, org, south, harper, moved)?;
 
+            demo_accounts(c, org, admin, &farmers, &hunters, start, moved, today)?;
+
             let secret = auth_rules::new_secret();
             clients::store::insert(
                 c,
@@ -265,6 +396,7 @@ pub fn demo(config: &Config) -> CliResult {
     println!("  {DEMO_ADMIN} (admin), maria@… and sam@… (managers),");
     println!("  fiona@, frank@, faye@ (farmers), hugo@, hana@ (hunters), harper@ (hybrid), dana@ (viewer)");
     println!("  — every demo address ends in @demo.onpace.example.com.");
+    println!("The farmers own 12 customers and the hunters 8 prospects (one won and handed to Fiona, one lost).");
     println!(
         "An integration client \"CRM sync (demo)\" was created; its secret (shown once): {secret}"
     );

@@ -196,4 +196,51 @@ async fn demo_fills_an_organisation_once_and_its_people_can_sign_in() {
         .collect();
     assert_eq!(closed.len(), 1);
     assert_eq!(closed[0]["name"], "Harper Hybrid");
+
+    // Accounts: 13 customers (one of them a won prospect handed to Fiona), 7 prospects.
+    let customers = app
+        .get("/v1/accounts?kind=customer&limit=200")
+        .token(&admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(customers["data"].as_array().unwrap().len(), 13);
+    let prospects = app
+        .get("/v1/accounts?kind=prospect&limit=200")
+        .token(&admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(prospects["data"].as_array().unwrap().len(), 7);
+    let won = customers["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "Woodgrove Bank")
+        .unwrap();
+    assert!(won["converted_on"].is_string());
+    let owners = app
+        .get(&format!(
+            "/v1/accounts/{}/owners",
+            won["id"].as_str().unwrap()
+        ))
+        .token(&admin)
+        .send()
+        .await
+        .expect(200);
+    let names: Vec<&str> = owners["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["owner_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Hugo Hunter", "Fiona Farmer"]);
+    // Fiona sees only her own accounts: her 4 customers and the won one.
+    let mine = app
+        .get("/v1/accounts")
+        .token(fiona["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(mine["data"].as_array().unwrap().len(), 5);
 }
