@@ -26,6 +26,7 @@ use crate::error::{FieldError, Problem};
         (name = "teams", description = "Nested teams and dated membership"),
         (name = "clients", description = "Integration clients and their scopes"),
         (name = "accounts", description = "Customers and prospects, their owners and CRM sync"),
+        (name = "periods", description = "The organisation's calendar: years, quarters, months, weeks"),
         (name = "operations", description = "Health and readiness"),
     ),
     components(schemas(Problem, FieldError))

@@ -17,7 +17,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::state::AppState;
-use crate::{accounts, auth, clients, db, extract, org, teams, users};
+use crate::{accounts, auth, calendar, clients, db, extract, org, teams, users};
 
 /// Every documented route. Registered through utoipa-actix-web, so a route cannot
 /// exist without its OpenAPI entry.
@@ -57,7 +57,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(accounts::api::patch_one)
         .service(accounts::api::transfer)
         .service(accounts::api::owner_history)
-        .service(accounts::api::convert);
+        .service(accounts::api::convert)
+        .service(calendar::api::list);
 }
 
 /// Builds the application around `state`.

@@ -84,6 +84,17 @@ impl Day {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|d| d.as_str() == s)
     }
+    pub fn weekday(self) -> chrono::Weekday {
+        [
+            chrono::Weekday::Mon,
+            chrono::Weekday::Tue,
+            chrono::Weekday::Wed,
+            chrono::Weekday::Thu,
+            chrono::Weekday::Fri,
+            chrono::Weekday::Sat,
+            chrono::Weekday::Sun,
+        ][self as usize]
+    }
 }
 
 pub fn check_name(v: &mut Validator, field: &str, name: &str) {

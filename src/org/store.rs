@@ -40,6 +40,12 @@ pub struct OrgChanges {
     pub stretch_max_ratio: Option<Decimal>,
 }
 
+impl OrgRow {
+    pub fn fiscal_start_month(&self) -> u32 {
+        self.fiscal_year_start_month.clamp(1, 12) as u32
+    }
+}
+
 pub fn get(c: &mut PgConnection, id: Uuid) -> AppResult<OrgRow> {
     orgs::table
         .find(id)
