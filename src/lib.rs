@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod bonus;
 pub mod calendar;
 pub mod cli;
 pub mod clients;
@@ -16,6 +17,7 @@ pub mod openapi;
 pub mod org;
 pub mod server;
 pub mod state;
+pub mod targets;
 pub mod teams;
 pub mod users;
 

@@ -27,6 +27,8 @@ use crate::error::{FieldError, Problem};
         (name = "clients", description = "Integration clients and their scopes"),
         (name = "accounts", description = "Customers and prospects, their owners and CRM sync"),
         (name = "periods", description = "The organisation's calendar: years, quarters, months, weeks"),
+        (name = "targets", description = "SMART targets, their agreement, history and allocation"),
+        (name = "bonus-plans", description = "Bonuses tied to financial outcomes"),
         (name = "operations", description = "Health and readiness"),
     ),
     components(schemas(Problem, FieldError))
@@ -180,7 +182,31 @@ pub fn complete(collected: OpenApi) -> OpenApi {
         add_problems(path, item);
         name_operations(item);
     }
+    drop_unused_schemas(&mut doc);
     doc
+}
+
+/// Drops component schemas that nothing refers to (item types that generic list
+/// envelopes inline), until none is left.
+fn drop_unused_schemas(doc: &mut OpenApi) {
+    loop {
+        let text = serde_json::to_string(&*doc).expect("the document serialises");
+        let Some(components) = doc.components.as_mut() else {
+            return;
+        };
+        let unused: Vec<String> = components
+            .schemas
+            .keys()
+            .filter(|name| !text.contains(&format!("\"#/components/schemas/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            components.schemas.remove(&name);
+        }
+    }
 }
 
 /// The document as committed in `openapi/openapi.json`.

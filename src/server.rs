@@ -17,7 +17,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::state::AppState;
-use crate::{accounts, auth, calendar, clients, db, extract, org, teams, users};
+use crate::{accounts, auth, bonus, calendar, clients, db, extract, org, targets, teams, users};
 
 /// Every documented route. Registered through utoipa-actix-web, so a route cannot
 /// exist without its OpenAPI entry.
@@ -58,7 +58,22 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(accounts::api::transfer)
         .service(accounts::api::owner_history)
         .service(accounts::api::convert)
-        .service(calendar::api::list);
+        .service(calendar::api::list)
+        .service(targets::api::list)
+        .service(targets::api::create)
+        .service(targets::api::get_one)
+        .service(targets::api::patch_one)
+        .service(targets::api::propose)
+        .service(targets::api::agree)
+        .service(targets::api::revise)
+        .service(targets::api::cancel)
+        .service(targets::api::history)
+        .service(targets::api::allocation)
+        .service(bonus::api::list)
+        .service(bonus::api::create)
+        .service(bonus::api::get_one)
+        .service(bonus::api::patch_one)
+        .service(bonus::api::delete_one);
 }
 
 /// Builds the application around `state`.

@@ -309,7 +309,7 @@ fn require_transfer(c: &mut PgConnection, p: &Principal, from: Uuid, to: Uuid) -
         return Ok(());
     }
     if p.role() == Some(Role::Manager) {
-        let people = crate::users::store::visible_ids(c, p)?.unwrap_or_default();
+        let people = store::visible_owners(c, p)?.unwrap_or_default();
         if people.contains(&from) && people.contains(&to) {
             return Ok(());
         }
@@ -487,7 +487,7 @@ pub async fn create(
         if let Some(e) = check_owner(c, p.org_id, "owner_id", owner)? {
             v.push(e);
         } else if p.role() == Some(Role::Manager) {
-            let people = crate::users::store::visible_ids(c, &p)?.unwrap_or_default();
+            let people = store::visible_owners(c, &p)?.unwrap_or_default();
             v.check(
                 people.contains(&owner),
                 "owner_id",
@@ -684,13 +684,14 @@ pub async fn owner_history(
 #[post("/v1/accounts/{id}/convert")]
 pub async fn convert(
     p: Principal,
+    req: HttpRequest,
     id: web::Path<Uuid>,
-    body: Option<Json<ConvertRequest>>,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     require_writer(&p)?;
     let id = id.into_inner();
-    let b = body.map(|j| j.0).unwrap_or_default();
+    let b: ConvertRequest = optional_json(&req, payload, state.config.max_body_bytes).await?;
     let row = db::tx(&state.pool, move |c| {
         let current = store::get_visible(c, &p, id, true)?;
         if current.kind != Kind::Prospect.as_str() {
@@ -737,8 +738,9 @@ pub async fn convert(
         )?;
         if let Some(new_owner) = b.new_owner_id.filter(|o| *o != row.owner_id) {
             require_transfer(c, &p, row.owner_id, new_owner)?;
-            let from = rules::plan_transfer(&history, new_owner, on, today)
-                .map_err(|r| AppError::validation(vec![r.field_error()]))?;
+            let from = rules::plan_transfer(&history, new_owner, on, today).map_err(|r| {
+                AppError::validation(vec![r.field_error_as("new_owner_id", "converted_on")])
+            })?;
             let reason = b
                 .reason
                 .as_deref()
@@ -750,6 +752,29 @@ pub async fn convert(
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &Account::from(row)))
+}
+
+/// A JSON body that may be left out (the default then), but that is checked like
+/// any other when it is sent: an invalid one is refused, never ignored.
+async fn optional_json<T: serde::de::DeserializeOwned + Default>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> AppResult<T> {
+    use crate::extract::{content_type, is_json, parse_json, read_body, unsupported_media_type};
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let body = read_body(&mut payload.into_inner(), declared, limit).await?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    if !is_json(&content_type(req)) {
+        return Err(unsupported_media_type("application/json"));
+    }
+    parse_json(&body)
 }
 
 /// Owners named by id or email, looked up once for a whole batch.
@@ -953,7 +978,15 @@ fn upsert(
     let from = match transfer_to {
         Some(o) => match rules::plan_transfer(&history, o, today, today) {
             Ok(from) => Some(from),
-            Err(r) => return Ok(Err(vec![r.field_error()])),
+            Err(r) => {
+                // The request names the owner, not a date: the refusal is about it.
+                let field = if item.owner_id.is_some() {
+                    "owner_id"
+                } else {
+                    "owner_email"
+                };
+                return Ok(Err(vec![r.field_error_as(field, field)]));
+            }
         },
         None => None,
     };

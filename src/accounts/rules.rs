@@ -10,6 +10,7 @@ use crate::error::{FieldError, Validator};
 /// Customers are managed by farmers; prospects are chased by hunters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AccountKind)]
 pub enum Kind {
     Customer,
     Prospect,
@@ -18,6 +19,7 @@ pub enum Kind {
 /// `active` | `dormant` for customers; `open` | `won` | `lost` for prospects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AccountStatus)]
 pub enum Status {
     Active,
     Dormant,
@@ -133,25 +135,32 @@ pub enum TransferRefusal {
 }
 
 impl TransferRefusal {
+    /// The error for a transfer request (`new_owner_id`, `effective_on`).
     pub fn field_error(&self) -> FieldError {
+        self.field_error_as("new_owner_id", "effective_on")
+    }
+
+    /// The error named after the fields of the request that asked for the change
+    /// (a conversion's `converted_on`, a sync's `owner_id` or `owner_email`).
+    pub fn field_error_as(&self, owner_field: &str, date_field: &str) -> FieldError {
         match self {
             TransferRefusal::SameOwner => FieldError::new(
-                "new_owner_id",
+                owner_field,
                 "same_owner",
                 "the account already belongs to this person",
             ),
             TransferRefusal::BeforeAccountExisted(first) => FieldError::new(
-                "effective_on",
+                date_field,
                 "before_account_existed",
                 format!("the account exists from {first}; a transfer cannot take effect before"),
             ),
             TransferRefusal::BeforeCurrentOwner(from) => FieldError::new(
-                "effective_on",
+                date_field,
                 "before_current_owner",
                 format!("must be after {from}, when the current owner took over"),
             ),
             TransferRefusal::InFuture(today) => FieldError::new(
-                "effective_on",
+                date_field,
                 "in_future",
                 format!("must be today ({today}) or earlier"),
             ),

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::rules::Ownership;
 use crate::auth::{Principal, Role, Scope};
 use crate::db::lower;
-use crate::db::schema::{account_owners, accounts, users};
+use crate::db::schema::{account_owners, accounts, team_members, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Page;
 use crate::users::store::escape_like;
@@ -66,17 +66,46 @@ impl AccountChanges {
 
 /// Whose accounts a caller may see: `None` is every account. Admins, viewers and
 /// integration clients with `read` or `accounts:write` see all; a manager the
-/// accounts of the people they can see (their teams and sub-teams) and their own;
-/// a salesperson their own.
+/// accounts of the people in the teams they manage (with sub-teams) today, and
+/// their own; a salesperson their own.
 pub fn visible_owners(c: &mut PgConnection, p: &Principal) -> AppResult<Option<Vec<Uuid>>> {
     if p.reads_org_wide() || p.has_scope(Scope::AccountsWrite) {
         return Ok(None);
     }
     match (p.role(), p.user_id()) {
-        (Some(Role::Manager), Some(_)) => crate::users::store::visible_ids(c, p),
+        (Some(Role::Manager), Some(me)) => {
+            let today = crate::org::rules::today_in(&crate::org::store::get(c, p.org_id)?.timezone);
+            Ok(Some(managed_people(c, p.org_id, me, today)?))
+        }
         (_, Some(me)) => Ok(Some(vec![me])),
         _ => Ok(Some(Vec::new())),
     }
+}
+
+/// The manager and the people who, on `day`, belong to a team the manager manages
+/// or to one of its sub-teams (not the teams the manager merely belongs to, nor
+/// people who have moved away).
+pub fn managed_people(
+    c: &mut PgConnection,
+    org: Uuid,
+    manager: Uuid,
+    day: NaiveDate,
+) -> AppResult<Vec<Uuid>> {
+    let teams = crate::teams::store::managed_team_ids(c, org, manager)?;
+    let mut ids: Vec<Uuid> = team_members::table
+        .filter(team_members::org_id.eq(org))
+        .filter(team_members::team_id.eq_any(&teams))
+        .filter(team_members::from_on.le(day))
+        .filter(
+            team_members::to_on
+                .is_null()
+                .or(team_members::to_on.ge(day)),
+        )
+        .select(team_members::user_id)
+        .distinct()
+        .load(c)?;
+    ids.push(manager);
+    Ok(ids)
 }
 
 pub struct ListFilter {

@@ -128,3 +128,66 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(accounts, account_owners, users);
+
+diesel::table! {
+    targets (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        title -> Text,
+        description -> Nullable<Text>,
+        subject_type -> Text,
+        subject_id -> Nullable<Uuid>,
+        account_id -> Nullable<Uuid>,
+        metric -> Text,
+        activity_kind -> Nullable<Text>,
+        value -> Numeric,
+        currency -> Nullable<Text>,
+        period -> Nullable<Text>,
+        starts_on -> Date,
+        ends_on -> Date,
+        parent_id -> Nullable<Uuid>,
+        status -> Text,
+        revision -> Int4,
+        revision_of -> Nullable<Uuid>,
+        agreed_at -> Nullable<Timestamptz>,
+        agreed_by -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    target_events (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        target_id -> Uuid,
+        event -> Text,
+        actor_id -> Nullable<Uuid>,
+        at -> Timestamptz,
+        revision -> Int4,
+        status -> Text,
+        value -> Numeric,
+        snapshot -> Jsonb,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    bonus_plans (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        target_id -> Uuid,
+        tiers -> Jsonb,
+        gate_target_id -> Nullable<Uuid>,
+        gate_attainment_pct -> Nullable<Numeric>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(targets, target_events, bonus_plans);

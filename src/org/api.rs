@@ -22,10 +22,10 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct Attainability {
     /// At most this many times the history: `realistic` (default 1.2).
-    #[schema(value_type = String, example = "1.2")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "1.2")]
     pub realistic_max_ratio: Decimal,
     /// At most this many times: `stretch`; above it: `unrealistic` (default 1.5).
-    #[schema(value_type = String, example = "1.5")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "1.5")]
     pub stretch_max_ratio: Decimal,
 }
 

@@ -442,3 +442,14 @@ pub fn my_teams(
     }));
     Ok(out)
 }
+
+/// Everyone who belongs or belonged to a team `manager` manages (with sub-teams).
+pub fn managed_people(c: &mut PgConnection, org: Uuid, manager: Uuid) -> AppResult<Vec<Uuid>> {
+    let teams = managed_team_ids(c, org, manager)?;
+    Ok(team_members::table
+        .filter(team_members::org_id.eq(org))
+        .filter(team_members::team_id.eq_any(&teams))
+        .select(team_members::user_id)
+        .distinct()
+        .load(c)?)
+}

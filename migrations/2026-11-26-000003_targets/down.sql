@@ -1,0 +1,3 @@
+DROP TABLE bonus_plans;
+DROP TABLE target_events;
+DROP TABLE targets;

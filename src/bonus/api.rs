@@ -1,0 +1,328 @@
+//! `/v1/bonus-plans`: bonuses tied to financial outcomes only.
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::rules::{self, Tier};
+use super::store::{self, PlanChanges, PlanRow};
+use crate::auth::Principal;
+use crate::db;
+use crate::error::{AppError, AppResult, FieldError, Validator};
+use crate::extract::Json;
+use crate::http::{check_if_match, finish, if_match, with_etag, List, PageParams};
+use crate::state::AppState;
+use crate::targets::rules::Metric;
+use crate::targets::store as targets;
+use crate::users::rules::double_option;
+
+/// No payout while the gate target (typically the minimum gross profit) is below
+/// this attainment.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    pub target_id: Uuid,
+    #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "100")]
+    pub attainment_pct: Decimal,
+}
+
+/// A bonus plan on a revenue or gross-profit target.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BonusPlan {
+    pub id: Uuid,
+    pub name: String,
+    pub target_id: Uuid,
+    pub tiers: Vec<Tier>,
+    pub gate: Option<Gate>,
+    pub created_by: Option<Uuid>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<PlanRow> for BonusPlan {
+    fn from(r: PlanRow) -> Self {
+        BonusPlan {
+            id: r.id,
+            name: r.name,
+            target_id: r.target_id,
+            tiers: serde_json::from_value(r.tiers).unwrap_or_default(),
+            gate: r
+                .gate_target_id
+                .zip(r.gate_attainment_pct)
+                .map(|(target_id, attainment_pct)| Gate {
+                    target_id,
+                    attainment_pct,
+                }),
+            created_by: r.created_by,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBonusPlan {
+    #[schema(min_length = 1, max_length = 200, example = "Q4 revenue bonus")]
+    pub name: String,
+    /// A revenue or gross-profit target; any other is refused (`bonus_not_financial`).
+    pub target_id: Uuid,
+    #[schema(min_items = 1, max_items = 20)]
+    pub tiers: Vec<Tier>,
+    pub gate: Option<Gate>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBonusPlan {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[schema(min_items = 1, max_items = 20)]
+    pub tiers: Option<Vec<Tier>>,
+    /// `null` removes the gate.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(nullable = true)]
+    pub gate: Option<Option<Gate>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanQuery {
+    pub target_id: Option<Uuid>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// A financial target the caller may see; `field` names it in errors.
+fn financial_target(
+    c: &mut PgConnection,
+    p: &Principal,
+    v: &mut Validator,
+    field: &str,
+    id: Uuid,
+) -> AppResult<Option<crate::targets::store::TargetRow>> {
+    match targets::get_visible(c, p, id, false) {
+        Ok(t) => {
+            let money = Metric::parse(&t.metric).is_some_and(Metric::is_money);
+            v.check(
+                money,
+                field,
+                "bonus_not_financial",
+                format!("bonuses link only to financial outcomes (revenue, gross_profit); this target measures {}", t.metric),
+            );
+            Ok(Some(t))
+        }
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            v.push(FieldError::new(field, "not_found", "no such target"));
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Plans are set by admins, and by managers for targets of the people and teams they manage.
+fn require_planner(
+    c: &mut PgConnection,
+    p: &Principal,
+    target: &crate::targets::store::TargetRow,
+) -> AppResult<()> {
+    p.require_user()?;
+    if targets::can_set(c, p, &target.subject_type, target.subject_id)? {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "only an admin, or a manager of the target's person or team, sets its bonus plan",
+        ))
+    }
+}
+
+fn tiers_json(tiers: &[Tier]) -> AppResult<serde_json::Value> {
+    serde_json::to_value(tiers).map_err(AppError::internal)
+}
+
+/// A plan the caller may see (through its target), else 404.
+fn visible_plan(
+    c: &mut PgConnection,
+    p: &Principal,
+    id: Uuid,
+    for_update: bool,
+) -> AppResult<(PlanRow, crate::targets::store::TargetRow)> {
+    let plan = store::get(c, p.org_id, id, for_update)?;
+    let target = targets::get_visible(c, p, plan.target_id, false)
+        .map_err(|_| AppError::not_found("bonus plan"))?;
+    Ok((plan, target))
+}
+
+/// Bonus plans on targets the caller may see.
+#[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), params(PlanQuery),
+    responses((status = 200, description = "A page of plans", body = List<BonusPlan>)))]
+#[get("/v1/bonus-plans")]
+pub async fn list(
+    p: Principal,
+    q: web::Query<PlanQuery>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_reader()?;
+    let q = q.into_inner();
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .by_id()?;
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |c| {
+        let vis = targets::visible(c, &p)?;
+        store::list(c, p.org_id, &vis, q.target_id, &page)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(finish(
+        rows.into_iter().map(BonusPlan::from).collect(),
+        limit,
+        |b: &BonusPlan| b.id.to_string(),
+    )))
+}
+
+/// Create a bonus plan.
+#[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), request_body = CreateBonusPlan,
+    responses((status = 201, description = "Created", body = BonusPlan, headers(("ETag" = String)))))]
+#[post("/v1/bonus-plans")]
+pub async fn create(
+    p: Principal,
+    body: Json<CreateBonusPlan>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let (me, _) = p.require_user()?;
+    let b = body.0;
+    let row = db::tx(&state.pool, move |c| {
+        let mut v = Validator::new();
+        v.text("name", &b.name, 200);
+        rules::check_tiers(&mut v, &b.tiers);
+        let target = financial_target(c, &p, &mut v, "target_id", b.target_id)?;
+        if let Some(g) = &b.gate {
+            rules::check_gate_pct(&mut v, g.attainment_pct);
+            financial_target(c, &p, &mut v, "gate.target_id", g.target_id)?;
+        }
+        v.finish()
+            .map_err(|e| crate::targets::api::refuse(e.errors))?;
+        let target = target.expect("checked above");
+        require_planner(c, &p, &target)?;
+        let gate = b.gate.map(|g| (g.target_id, g.attainment_pct));
+        store::insert(
+            c,
+            p.org_id,
+            b.name.trim(),
+            b.target_id,
+            tiers_json(&b.tiers)?,
+            gate,
+            me,
+        )
+    })
+    .await?;
+    Ok(with_etag(
+        StatusCode::CREATED,
+        row.version,
+        &BonusPlan::from(row),
+    ))
+}
+
+/// One bonus plan.
+#[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The plan's id")),
+    responses((status = 200, description = "The plan", body = BonusPlan, headers(("ETag" = String)))))]
+#[get("/v1/bonus-plans/{id}")]
+pub async fn get_one(
+    p: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_reader()?;
+    let id = id.into_inner();
+    let (row, _) = db::run(&state.pool, move |c| visible_plan(c, &p, id, false)).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        row.version,
+        &BonusPlan::from(row),
+    ))
+}
+
+/// Change a bonus plan.
+#[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), request_body = PatchBonusPlan,
+    params(
+        ("id" = Uuid, Path, description = "The plan's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the plan changed since")
+    ),
+    responses((status = 200, description = "Updated", body = BonusPlan, headers(("ETag" = String)))))]
+#[patch("/v1/bonus-plans/{id}")]
+pub async fn patch_one(
+    p: Principal,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: Json<PatchBonusPlan>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_user()?;
+    let id = id.into_inner();
+    let b = body.0;
+    let expected = if_match(&req);
+    let row = db::tx(&state.pool, move |c| {
+        let (plan, target) = visible_plan(c, &p, id, true)?;
+        require_planner(c, &p, &target)?;
+        check_if_match(expected.as_deref(), plan.version)?;
+        let mut v = Validator::new();
+        if let Some(n) = &b.name {
+            v.text("name", n, 200);
+        }
+        if let Some(t) = &b.tiers {
+            rules::check_tiers(&mut v, t);
+        }
+        if let Some(Some(g)) = &b.gate {
+            rules::check_gate_pct(&mut v, g.attainment_pct);
+            financial_target(c, &p, &mut v, "gate.target_id", g.target_id)?;
+        }
+        v.finish()
+            .map_err(|e| crate::targets::api::refuse(e.errors))?;
+        let changes = PlanChanges {
+            name: b.name.map(|n| n.trim().to_string()),
+            tiers: b.tiers.as_deref().map(tiers_json).transpose()?,
+            gate_target_id: b.gate.as_ref().map(|g| g.as_ref().map(|g| g.target_id)),
+            gate_attainment_pct: b
+                .gate
+                .as_ref()
+                .map(|g| g.as_ref().map(|g| g.attainment_pct)),
+        };
+        store::update(c, p.org_id, id, &changes)
+    })
+    .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        row.version,
+        &BonusPlan::from(row),
+    ))
+}
+
+/// Delete a bonus plan.
+#[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The plan's id")),
+    responses((status = 204, description = "Deleted")))]
+#[delete("/v1/bonus-plans/{id}")]
+pub async fn delete_one(
+    p: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    p.require_user()?;
+    let id = id.into_inner();
+    db::tx(&state.pool, move |c| {
+        let (_, target) = visible_plan(c, &p, id, true)?;
+        require_planner(c, &p, &target)?;
+        store::delete(c, p.org_id, id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,5 @@
+//! Bonus plans: tiers on a revenue or gross-profit target, with an optional gate.
+
+pub mod api;
+pub mod rules;
+pub mod store;

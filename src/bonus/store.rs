@@ -1,0 +1,134 @@
+//! Queries for bonus plans.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::db::schema::{bonus_plans, targets};
+use crate::error::{AppError, AppResult};
+use crate::http::Page;
+use crate::targets::store::Visible;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = bonus_plans)]
+pub struct PlanRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub name: String,
+    pub target_id: Uuid,
+    pub tiers: serde_json::Value,
+    pub gate_target_id: Option<Uuid>,
+    pub gate_attainment_pct: Option<Decimal>,
+    pub created_by: Option<Uuid>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = bonus_plans)]
+pub struct PlanChanges {
+    pub name: Option<String>,
+    pub tiers: Option<serde_json::Value>,
+    pub gate_target_id: Option<Option<Uuid>>,
+    pub gate_attainment_pct: Option<Option<Decimal>>,
+}
+
+pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid, for_update: bool) -> AppResult<PlanRow> {
+    let q = bonus_plans::table
+        .find((org, id))
+        .select(PlanRow::as_select());
+    let row = if for_update {
+        q.for_update().first(c).optional()?
+    } else {
+        q.first(c).optional()?
+    };
+    row.ok_or_else(|| AppError::not_found("bonus plan"))
+}
+
+/// Plans whose target the caller may see.
+pub fn list(
+    c: &mut PgConnection,
+    org: Uuid,
+    v: &Visible,
+    target: Option<Uuid>,
+    page: &Page<Uuid>,
+) -> AppResult<Vec<PlanRow>> {
+    let mut q = bonus_plans::table
+        .inner_join(
+            targets::table.on(targets::org_id
+                .eq(bonus_plans::org_id)
+                .and(targets::id.eq(bonus_plans::target_id))),
+        )
+        .filter(bonus_plans::org_id.eq(org))
+        .select(PlanRow::as_select())
+        .order(bonus_plans::id)
+        .limit(page.limit + 1)
+        .into_boxed();
+    if !v.all {
+        q = q.filter(
+            targets::subject_type
+                .eq("org")
+                .or(targets::subject_type
+                    .eq("user")
+                    .and(targets::subject_id.eq_any(v.users.clone())))
+                .or(targets::subject_type
+                    .eq("team")
+                    .and(targets::subject_id.eq_any(v.teams.clone()))),
+        );
+    }
+    if let Some(t) = target {
+        q = q.filter(bonus_plans::target_id.eq(t));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(bonus_plans::id.gt(after));
+    }
+    Ok(q.load(c)?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert(
+    c: &mut PgConnection,
+    org: Uuid,
+    name: &str,
+    target: Uuid,
+    tiers: serde_json::Value,
+    gate: Option<(Uuid, Decimal)>,
+    created_by: Uuid,
+) -> AppResult<PlanRow> {
+    Ok(diesel::insert_into(bonus_plans::table)
+        .values((
+            bonus_plans::org_id.eq(org),
+            bonus_plans::id.eq(Uuid::now_v7()),
+            bonus_plans::name.eq(name),
+            bonus_plans::target_id.eq(target),
+            bonus_plans::tiers.eq(tiers),
+            bonus_plans::gate_target_id.eq(gate.map(|g| g.0)),
+            bonus_plans::gate_attainment_pct.eq(gate.map(|g| g.1)),
+            bonus_plans::created_by.eq(Some(created_by)),
+        ))
+        .returning(PlanRow::as_returning())
+        .get_result(c)?)
+}
+
+pub fn update(
+    c: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    changes: &PlanChanges,
+) -> AppResult<PlanRow> {
+    Ok(diesel::update(bonus_plans::table.find((org, id)))
+        .set((
+            changes,
+            bonus_plans::version.eq(bonus_plans::version + 1),
+            bonus_plans::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(PlanRow::as_returning())
+        .get_result(c)?)
+}
+
+pub fn delete(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<()> {
+    diesel::delete(bonus_plans::table.find((org, id))).execute(c)?;
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! Targets: SMART, agreed, linked to the plan above them, with their history.
+
+pub mod api;
+pub mod rules;
+pub mod store;
