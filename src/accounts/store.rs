@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::rules::Ownership;
 use crate::auth::{Principal, Role, Scope};
 use crate::db::lower;
-use crate::db::schema::{account_owners, accounts, team_members, users};
+use crate::db::schema::{account_owners, accounts, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Page;
 use crate::users::store::escape_like;
@@ -82,28 +82,14 @@ pub fn visible_owners(c: &mut PgConnection, p: &Principal) -> AppResult<Option<V
     }
 }
 
-/// The manager and the people who, on `day`, belong to a team the manager manages
-/// or to one of its sub-teams (not the teams the manager merely belongs to, nor
-/// people who have moved away).
+/// The manager and the people of the teams they manage on `day`.
 pub fn managed_people(
     c: &mut PgConnection,
     org: Uuid,
     manager: Uuid,
     day: NaiveDate,
 ) -> AppResult<Vec<Uuid>> {
-    let teams = crate::teams::store::managed_team_ids(c, org, manager)?;
-    let mut ids: Vec<Uuid> = team_members::table
-        .filter(team_members::org_id.eq(org))
-        .filter(team_members::team_id.eq_any(&teams))
-        .filter(team_members::from_on.le(day))
-        .filter(
-            team_members::to_on
-                .is_null()
-                .or(team_members::to_on.ge(day)),
-        )
-        .select(team_members::user_id)
-        .distinct()
-        .load(c)?;
+    let mut ids = crate::teams::store::managed_people(c, org, manager, day)?;
     ids.push(manager);
     Ok(ids)
 }

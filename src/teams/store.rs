@@ -443,12 +443,25 @@ pub fn my_teams(
     Ok(out)
 }
 
-/// Everyone who belongs or belonged to a team `manager` manages (with sub-teams).
-pub fn managed_people(c: &mut PgConnection, org: Uuid, manager: Uuid) -> AppResult<Vec<Uuid>> {
+/// The people who, on `day`, belong to a team `manager` manages or to one of its
+/// sub-teams (not the teams the manager merely belongs to, nor people who have
+/// moved away).
+pub fn managed_people(
+    c: &mut PgConnection,
+    org: Uuid,
+    manager: Uuid,
+    day: NaiveDate,
+) -> AppResult<Vec<Uuid>> {
     let teams = managed_team_ids(c, org, manager)?;
     Ok(team_members::table
         .filter(team_members::org_id.eq(org))
         .filter(team_members::team_id.eq_any(&teams))
+        .filter(team_members::from_on.le(day))
+        .filter(
+            team_members::to_on
+                .is_null()
+                .or(team_members::to_on.ge(day)),
+        )
         .select(team_members::user_id)
         .distinct()
         .load(c)?)
