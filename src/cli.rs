@@ -258,6 +258,283 @@ fn demo_accounts(
     Ok(())
 }
 
+struct DemoPeople {
+    admin: Uuid,
+    maria: Uuid,
+    sam: Uuid,
+    farmers: [Uuid; 3],
+    hunters: [Uuid; 2],
+    harper: Uuid,
+}
+
+/// One agreed demo target: created and proposed by `setter`, agreed by `agreer`.
+#[allow(clippy::too_many_arguments)]
+fn demo_target(
+    c: &mut PgConnection,
+    org: Uuid,
+    subject: (&str, Option<Uuid>),
+    metric: crate::targets::rules::Metric,
+    kind: Option<&str>,
+    value: i64,
+    period: &crate::calendar::Period,
+    parent: Option<Uuid>,
+    setter: Uuid,
+    agreer: Option<Uuid>,
+) -> Result<Uuid, AppError> {
+    use crate::targets::rules::Status;
+    use crate::targets::store::{self as targets, NewTarget, TargetChanges};
+    let title = format!(
+        "{} {}",
+        period.key,
+        match metric {
+            crate::targets::rules::Metric::Revenue => "revenue".to_string(),
+            crate::targets::rules::Metric::GrossProfit => "minimum gross profit".to_string(),
+            crate::targets::rules::Metric::Activities => format!("{}s", kind.unwrap_or("activity")),
+            crate::targets::rules::Metric::NewAccounts => "new accounts won".to_string(),
+        }
+    );
+    let row = targets::insert(
+        c,
+        &NewTarget {
+            org_id: org,
+            id: Uuid::now_v7(),
+            title,
+            description: None,
+            subject_type: subject.0.into(),
+            subject_id: subject.1,
+            account_id: None,
+            metric: metric.as_str().into(),
+            activity_kind: kind.map(str::to_string),
+            value: rust_decimal::Decimal::from(value),
+            currency: metric.is_money().then(|| "EUR".to_string()),
+            period: Some(period.key.clone()),
+            starts_on: period.starts_on,
+            ends_on: period.ends_on,
+            parent_id: parent,
+            status: Status::Draft.as_str().into(),
+            revision: 1,
+            revision_of: None,
+            created_by: Some(setter),
+        },
+    )?;
+    targets::record(c, &row, "created", Some(setter), None)?;
+    let step = |s: Status| TargetChanges {
+        status: Some(s.as_str().into()),
+        ..Default::default()
+    };
+    let row = targets::update(c, org, row.id, &step(Status::Proposed))?;
+    targets::record(c, &row, "proposed", Some(setter), None)?;
+    let Some(agreer) = agreer else {
+        return Ok(row.id);
+    };
+    let row = targets::update(
+        c,
+        org,
+        row.id,
+        &TargetChanges {
+            agreed_at: Some(Some(chrono::Utc::now())),
+            agreed_by: Some(Some(agreer)),
+            ..step(Status::Agreed)
+        },
+    )?;
+    targets::record(c, &row, "agreed", Some(agreer), None)?;
+    Ok(row.id)
+}
+
+/// The agreed plan for the current quarter and its months: company, team and
+/// personal targets, and a bonus plan gated on minimum gross profit.
+fn demo_plan(
+    c: &mut PgConnection,
+    org: Uuid,
+    p: &DemoPeople,
+    north: Uuid,
+    south: Uuid,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    use crate::calendar::{Calendar, Granularity};
+    use crate::targets::rules::Metric::*;
+    let cal = Calendar::new(1);
+    let quarter = cal.containing(Granularity::Quarter, today);
+    let months = cal.periods(Granularity::Month, quarter.starts_on, quarter.ends_on);
+    let q = &quarter;
+    let company = demo_target(
+        c,
+        org,
+        ("org", None),
+        Revenue,
+        None,
+        600_000,
+        q,
+        None,
+        p.admin,
+        Some(p.admin),
+    )?;
+    let north_q = demo_target(
+        c,
+        org,
+        ("team", Some(north)),
+        Revenue,
+        None,
+        300_000,
+        q,
+        Some(company),
+        p.admin,
+        Some(p.maria),
+    )?;
+    let south_q = demo_target(
+        c,
+        org,
+        ("team", Some(south)),
+        Revenue,
+        None,
+        250_000,
+        q,
+        Some(company),
+        p.admin,
+        Some(p.sam),
+    )?;
+    let north_gp = demo_target(
+        c,
+        org,
+        ("team", Some(north)),
+        GrossProfit,
+        None,
+        90_000,
+        q,
+        None,
+        p.admin,
+        Some(p.maria),
+    )?;
+    let mut fiona = (Uuid::nil(), Uuid::nil());
+    for (i, f) in p.farmers.iter().enumerate() {
+        let rev = demo_target(
+            c,
+            org,
+            ("user", Some(*f)),
+            Revenue,
+            None,
+            95_000,
+            q,
+            Some(north_q),
+            p.maria,
+            Some(*f),
+        )?;
+        let gp = demo_target(
+            c,
+            org,
+            ("user", Some(*f)),
+            GrossProfit,
+            None,
+            28_000,
+            q,
+            Some(north_gp),
+            p.maria,
+            Some(*f),
+        )?;
+        if i == 0 {
+            fiona = (rev, gp);
+        }
+    }
+    for (i, m) in months.iter().enumerate() {
+        let team_month = demo_target(
+            c,
+            org,
+            ("team", Some(north)),
+            Revenue,
+            None,
+            100_000,
+            m,
+            None,
+            p.admin,
+            Some(p.maria),
+        )?;
+        for f in &p.farmers {
+            demo_target(
+                c,
+                org,
+                ("user", Some(*f)),
+                Revenue,
+                None,
+                31_000 + 1_000 * (i as i64 % 2),
+                m,
+                Some(team_month),
+                p.maria,
+                Some(*f),
+            )?;
+        }
+    }
+    for (h, value) in [
+        (p.hunters[0], 110_000),
+        (p.hunters[1], 100_000),
+        (p.harper, 40_000),
+    ] {
+        demo_target(
+            c,
+            org,
+            ("user", Some(h)),
+            Revenue,
+            None,
+            value,
+            q,
+            Some(south_q),
+            p.sam,
+            Some(h),
+        )?;
+        demo_target(
+            c,
+            org,
+            ("user", Some(h)),
+            NewAccounts,
+            None,
+            3,
+            q,
+            None,
+            p.sam,
+            Some(h),
+        )?;
+        demo_target(
+            c,
+            org,
+            ("user", Some(h)),
+            Activities,
+            Some("meeting"),
+            40,
+            q,
+            None,
+            p.sam,
+            Some(h),
+        )?;
+    }
+    // A target still waiting for its salesperson's agreement.
+    demo_target(
+        c,
+        org,
+        ("user", Some(p.farmers[1])),
+        Activities,
+        Some("call"),
+        120,
+        q,
+        None,
+        p.maria,
+        None,
+    )?;
+    let tiers = serde_json::json!([
+        {"attainment_pct": "80", "payout": "500.00"},
+        {"attainment_pct": "100", "payout": "1500.00"},
+        {"attainment_pct": "120", "payout": "2500.00"}
+    ]);
+    crate::bonus::store::insert(
+        c,
+        org,
+        &format!("{} revenue bonus, Fiona", quarter.key),
+        fiona.0,
+        tiers,
+        Some((fiona.1, rust_decimal::Decimal::from(100))),
+        p.maria,
+    )?;
+    Ok(())
+}
+
 /// Fills a demo organisation, unless it exists; prints how to sign in.
 pub fn demo(config: &Config) -> CliResult {
     let mut c = connect(config)?;
@@ -373,6 +650,15 @@ pub fn demo(config: &Config) -> CliResult {
             teams::store::insert_membership(c, org, south, harper, moved)?;
 
             demo_accounts(c, org, admin, &farmers, &hunters, start, moved, today)?;
+            let people = DemoPeople {
+                admin,
+                maria,
+                sam,
+                farmers,
+                hunters,
+                harper,
+            };
+            demo_plan(c, org, &people, north, south, today)?;
 
             let secret = auth_rules::new_secret();
             clients::store::insert(
@@ -397,6 +683,8 @@ pub fn demo(config: &Config) -> CliResult {
     println!("  fiona@, frank@, faye@ (farmers), hugo@, hana@ (hunters), harper@ (hybrid), dana@ (viewer)");
     println!("  — every demo address ends in @demo.onpace.example.com.");
     println!("The farmers own 12 customers and the hunters 8 prospects (one won and handed to Fiona, one lost).");
+    println!("This quarter's plan is agreed: company, team and personal targets, monthly targets for Farmers North,");
+    println!("and a revenue bonus for Fiona gated on her minimum gross profit.");
     println!(
         "An integration client \"CRM sync (demo)\" was created; its secret (shown once): {secret}"
     );

@@ -235,6 +235,44 @@ async fn demo_fills_an_organisation_once_and_its_people_can_sign_in() {
         .map(|o| o["owner_name"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["Hugo Hunter", "Fiona Farmer"]);
+    // The plan: 32 targets for this quarter and its months, all agreed but one.
+    let mut targets = Vec::new();
+    let mut url = "/v1/targets?limit=200".to_string();
+    loop {
+        let page = app.get(&url).token(&admin).send().await.expect(200);
+        targets.extend(page["data"].as_array().unwrap().clone());
+        match page["next_cursor"].as_str() {
+            Some(c) => url = format!("/v1/targets?limit=200&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(targets.len(), 32);
+    assert_eq!(
+        targets.iter().filter(|t| t["status"] == "agreed").count(),
+        31
+    );
+    let company = targets.iter().find(|t| t["subject_type"] == "org").unwrap();
+    let alloc = app
+        .get(&format!(
+            "/v1/targets/{}/allocation",
+            company["id"].as_str().unwrap()
+        ))
+        .token(&admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(
+        (alloc["allocated"].as_str(), alloc["unallocated"].as_str()),
+        (Some("550000.00"), Some("50000.00"))
+    );
+    let plans = app
+        .get("/v1/bonus-plans")
+        .token(&admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(plans["data"].as_array().unwrap().len(), 1);
+    assert!(plans["data"][0]["gate"]["target_id"].is_string());
     // Fiona sees only her own accounts: her 4 customers and the won one.
     let mine = app
         .get("/v1/accounts")
