@@ -1412,11 +1412,6 @@ async fn invalid_transfers_are_refused_with_422() {
             "2026-05-31",
             pair("effective_on", "before_current_owner"),
         ),
-        (
-            c.id,
-            "2026-06-01",
-            pair("effective_on", "before_current_owner"),
-        ),
         // In the future.
         (c.id, &tomorrow, pair("effective_on", "in_future")),
         (c.id, "2100-01-01", pair("effective_on", "in_future")),
@@ -2190,8 +2185,8 @@ async fn invalid_syncs_are_refused_with_422() {
         "nothing stored"
     );
 
-    // Ownership changes by the day: an account created today cannot have another
-    // owner from today too. The refusal names the field the request used.
+    // Ownership changes by the day: a sync that names another owner for an account
+    // created today corrects today's owner (one period, the new owner from today).
     let hunter = app.person(&org, "salesperson", Some("hunter")).await;
     let v = sync(
         &app,
@@ -2208,32 +2203,25 @@ async fn invalid_syncs_are_refused_with_422() {
         &writer,
         "hubspot",
         "new-today",
-        json!({"name": "X", "kind": "customer", "owner_id": hunter.id}),
-    )
-    .await
-    .expect(422);
-    assert_eq!(field_error(&v), pair("owner_id", "before_current_owner"));
-    let v = sync(
-        &app,
-        &writer,
-        "hubspot",
-        "new-today",
         json!({"name": "X", "kind": "customer", "owner_email": hunter.email}),
     )
     .await
-    .expect(422);
-    assert_eq!(field_error(&v), pair("owner_email", "before_current_owner"));
+    .expect(200);
+    assert_eq!(v["status"], "updated");
+    assert_eq!(v["account"]["owner_id"], hunter.id.to_string());
+    assert_eq!(
+        owners(&app, &org.admin, id).await,
+        vec![period(hunter.id, &today().to_string(), None)]
+    );
+    // Back to the farmer through a batch: still one period.
     let v = batch(
         &app,
         &writer,
-        &[json!({"external_source": "hubspot", "external_id": "new-today", "name": "X", "kind": "customer", "owner_id": hunter.id})],
+        &[json!({"external_source": "hubspot", "external_id": "new-today", "name": "X", "kind": "customer", "owner_id": farmer.id})],
     )
     .await
     .expect(200);
-    assert_eq!(
-        item_errors(&v["items"][0]),
-        vec![pair("owner_id", "before_current_owner")]
-    );
+    assert_eq!(v["items"][0]["status"], "updated");
     assert_eq!(
         owners(&app, &org.admin, id).await,
         vec![period(farmer.id, &today().to_string(), None)]

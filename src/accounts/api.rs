@@ -126,8 +126,9 @@ pub struct AccountQuery {
 pub struct TransferRequest {
     /// An active salesperson.
     pub new_owner_id: Uuid,
-    /// The new owner's first day (not in the future, and after the current owner's
-    /// first day). Results from this day on are credited to the new owner.
+    /// The new owner's first day: not in the future, and not before the current
+    /// owner's first day (on that day itself it corrects the current owner).
+    /// Results from this day on are credited to the new owner.
     pub effective_on: NaiveDate,
     #[schema(min_length = 1, max_length = 500, example = "Territory realignment")]
     pub reason: String,

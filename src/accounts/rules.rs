@@ -170,7 +170,8 @@ impl TransferRefusal {
 
 /// Where a transfer to `new_owner` on `effective_on` cuts the history (ordered by
 /// `from`): the current period ends the day before, and the new one starts on
-/// `effective_on`. Returns the start of the period to end.
+/// `effective_on`; on the current owner's own first day it corrects that period's
+/// owner instead. Returns the start of the current period.
 pub fn plan_transfer(
     history: &[Ownership],
     new_owner: Uuid,
@@ -191,7 +192,7 @@ pub fn plan_transfer(
     if effective_on < first {
         return Err(TransferRefusal::BeforeAccountExisted(first));
     }
-    if effective_on <= current.from {
+    if effective_on < current.from {
         return Err(TransferRefusal::BeforeCurrentOwner(current.from));
     }
     Ok(current.from)
@@ -271,8 +272,13 @@ mod tests {
             plan_transfer(&history, c, d("2025-12-31"), today),
             Err(TransferRefusal::BeforeAccountExisted(d("2026-01-01")))
         );
+        // On the current owner's first day: a correction of that period.
         assert_eq!(
             plan_transfer(&history, c, d("2026-07-01"), today),
+            Ok(d("2026-07-01"))
+        );
+        assert_eq!(
+            plan_transfer(&history, c, d("2026-06-30"), today),
             Err(TransferRefusal::BeforeCurrentOwner(d("2026-07-01")))
         );
         assert_eq!(

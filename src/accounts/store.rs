@@ -348,7 +348,8 @@ pub fn owner_on(
 }
 
 /// Records a transfer: the period that began on `current_from` ends the day before
-/// `effective_on`, and `new_owner` owns the account from `effective_on`.
+/// `effective_on`, and `new_owner` owns the account from `effective_on`. A transfer
+/// effective on `current_from` itself corrects the current owner for that period.
 #[allow(clippy::too_many_arguments)]
 pub fn transfer(
     c: &mut PgConnection,
@@ -360,22 +361,35 @@ pub fn transfer(
     reason: &str,
     recorded_by: Option<Uuid>,
 ) -> AppResult<AccountRow> {
-    let last_day = effective_on
-        .pred_opt()
-        .expect("a transfer date has a day before it");
-    diesel::update(account_owners::table.find((org, account, current_from)))
-        .set(account_owners::to_on.eq(Some(last_day)))
-        .execute(c)?;
-    diesel::insert_into(account_owners::table)
-        .values((
-            account_owners::org_id.eq(org),
-            account_owners::account_id.eq(account),
-            account_owners::owner_id.eq(new_owner),
-            account_owners::from_on.eq(effective_on),
-            account_owners::reason.eq(reason),
-            account_owners::recorded_by.eq(recorded_by),
-        ))
-        .execute(c)?;
+    let current = account_owners::table.find((org, account, current_from));
+    if effective_on == current_from {
+        // A correction: the new owner held it from the current owner's first day.
+        diesel::update(current)
+            .set((
+                account_owners::owner_id.eq(new_owner),
+                account_owners::reason.eq(reason),
+                account_owners::recorded_by.eq(recorded_by),
+                account_owners::recorded_at.eq(diesel::dsl::now),
+            ))
+            .execute(c)?;
+    } else {
+        let last_day = effective_on
+            .pred_opt()
+            .expect("a transfer date has a day before it");
+        diesel::update(current)
+            .set(account_owners::to_on.eq(Some(last_day)))
+            .execute(c)?;
+        diesel::insert_into(account_owners::table)
+            .values((
+                account_owners::org_id.eq(org),
+                account_owners::account_id.eq(account),
+                account_owners::owner_id.eq(new_owner),
+                account_owners::from_on.eq(effective_on),
+                account_owners::reason.eq(reason),
+                account_owners::recorded_by.eq(recorded_by),
+            ))
+            .execute(c)?;
+    }
     Ok(diesel::update(accounts::table.find((org, account)))
         .set((
             accounts::owner_id.eq(new_owner),
