@@ -87,10 +87,11 @@ fn find_nul(v: &serde_json::Value, path: &str) -> Option<String> {
     };
     match v {
         Value::String(s) if s.contains('\0') => Some(path.to_string()),
+        // Indexes as the JSON reader names them: `items[3].name`.
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, x)| find_nul(x, &join(&i.to_string()))),
+            .find_map(|(i, x)| find_nul(x, &format!("{path}[{i}]"))),
         Value::Object(map) => map.iter().find_map(|(k, x)| {
             if k.contains('\0') {
                 Some(join(k))
@@ -316,7 +317,7 @@ mod tests {
         );
         let e =
             parse_json::<serde_json::Value>(br#"{"a":[{"b":"x"},{"c":"\u0000"}]}"#).unwrap_err();
-        assert_eq!(e.errors[0].field, "a.1.c");
+        assert_eq!(e.errors[0].field, "a[1].c");
     }
 
     #[test]

@@ -68,7 +68,7 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
 
 /// Adds the problem responses an operation can give, from what it declares:
 /// a body (400, 413, 415, 422), a query (400, 422), a bearer token (401, 403),
-/// a path id (400, 404), an `If-Match` header (412), and for all of them 503.
+/// a path id (404), an `If-Match` header (412), and for all of them 503.
 fn add_problems(path: &str, item: &mut PathItem) {
     for op in operations(item) {
         let declared: Vec<&Parameter> = op
@@ -114,7 +114,6 @@ fn add_problems(path: &str, item: &mut PathItem) {
             add(op, "422", "Invalid query values (`validation_failed`)");
         }
         if path.contains('{') {
-            add(op, "400", "Malformed path (`invalid_path`)");
             add(
                 op,
                 "404",

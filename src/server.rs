@@ -174,7 +174,7 @@ fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> HttpResponse {
     res
 }
 
-/// A path parameter that does not parse (an id that is not a UUID) is 400, unless
+/// A path parameter that does not parse (an id that is not a UUID) is 404, unless
 /// the path is a literal route of its own (`/v1/accounts/batch` caught by
 /// `/v1/accounts/{id}` for another method), which is 405.
 fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
@@ -188,7 +188,13 @@ fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web:
         Some(res) => {
             actix_web::error::InternalError::from_response("method not allowed", res).into()
         }
-        None => AppError::bad_request("invalid_path", format!("the path is invalid: {err}")).into(),
+        // An id that is not a UUID names nothing: not found, like any unknown id.
+        None => AppError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not_found",
+            format!("nothing here: {err}"),
+        )
+        .into(),
     }
 }
 

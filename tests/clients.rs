@@ -396,7 +396,7 @@ async fn another_organisations_clients_are_not_found() {
         .token(&org.admin)
         .send()
         .await
-        .problem(400, "invalid_path");
+        .problem(404, "not_found");
 
     // Untouched: it still signs in, into its own organisation.
     let t = grant_json(&app, id, &secret, None).await.expect(200);

@@ -46,7 +46,7 @@ async fn unknown_routes_and_methods_are_problems() {
         .token(&org.admin)
         .send()
         .await
-        .problem(400, "invalid_path");
+        .problem(404, "not_found");
 }
 
 #[actix_web::test]

@@ -411,7 +411,7 @@ async fn who_sees_which_team() {
         .token(&org.admin)
         .send()
         .await
-        .problem(400, "invalid_path");
+        .problem(404, "not_found");
 }
 
 #[actix_web::test]
@@ -1013,7 +1013,7 @@ async fn joining_checks_the_person_and_the_body() {
         .json(&json!({"from": "2026-01-01"}))
         .send()
         .await
-        .problem(400, "invalid_path");
+        .problem(404, "not_found");
     app.put(&path)
         .json(&json!({"from": "2026-01-01"}))
         .send()

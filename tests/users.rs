@@ -1132,7 +1132,7 @@ async fn admin_changes_name_and_email_with_the_usual_checks() {
         .json(&json!({"name": "Ghost"}))
         .send()
         .await
-        .problem(400, "invalid_path");
+        .problem(404, "not_found");
 
     let v = app.get(&url).token(&org.admin).send().await.expect(200);
     assert_eq!(

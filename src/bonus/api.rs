@@ -118,6 +118,14 @@ fn financial_target(
                 "bonus_not_financial",
                 format!("bonuses link only to financial outcomes (revenue, gross_profit); this target measures {}", t.metric),
             );
+            let live = crate::targets::rules::Status::parse(&t.status)
+                .is_some_and(crate::targets::rules::Status::is_live);
+            v.check(
+                live,
+                field,
+                "target_not_live",
+                format!("the target is {}", t.status),
+            );
             Ok(Some(t))
         }
         Err(e) if e.status == StatusCode::NOT_FOUND => {

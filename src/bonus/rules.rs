@@ -34,7 +34,8 @@ pub fn check_tiers(v: &mut Validator, tiers: &[Tier]) {
         return;
     }
     for (i, t) in tiers.iter().enumerate() {
-        let f = |name: &str| format!("tiers.{i}.{name}");
+        // Named as the JSON body reader names the same fields (`tiers[1].payout`).
+        let f = |name: &str| format!("tiers[{i}].{name}");
         v.check(
             pct_ok(t.attainment_pct),
             &f("attainment_pct"),
@@ -131,12 +132,12 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("tiers.1.attainment_pct", "not_increasing"),
-                ("tiers.1.payout", "decreasing"),
-                ("tiers.2.attainment_pct", "out_of_range"),
-                ("tiers.2.payout", "out_of_range"),
-                ("tiers.2.attainment_pct", "not_increasing"),
-                ("tiers.2.payout", "decreasing"),
+                ("tiers[1].attainment_pct", "not_increasing"),
+                ("tiers[1].payout", "decreasing"),
+                ("tiers[2].attainment_pct", "out_of_range"),
+                ("tiers[2].payout", "out_of_range"),
+                ("tiers[2].attainment_pct", "not_increasing"),
+                ("tiers[2].payout", "decreasing"),
             ]
         );
         let mut v = Validator::new();

@@ -476,8 +476,15 @@ fn check_parent(
         Err(e) => return Err(e),
     };
     let live = Status::parse(&row.status).is_some_and(Status::is_live);
-    let reason = if Some(row.id) == own_id {
-        Some("a target cannot contribute to itself".to_string())
+    let loops = match own_id {
+        Some(own) => store::ancestors(c, p.org_id, row.id)?.contains(&own),
+        None => false,
+    };
+    let reason = if Some(row.id) == own_id || loops {
+        Some(
+            "a target cannot contribute to itself, directly or through the targets above it"
+                .to_string(),
+        )
     } else if row.subject_type == "user" {
         Some("the parent must be a team or organisation target".into())
     } else if !live {
@@ -522,6 +529,35 @@ fn location(mut res: HttpResponse, id: Uuid) -> HttpResponse {
     res
 }
 
+/// The optional body of a workflow step: none (or only whitespace) is no note;
+/// anything else is read like every JSON body (415, 413, 400 and 422 as usual),
+/// never silently ignored.
+async fn step_note(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> AppResult<Option<String>> {
+    use crate::extract::{content_type, is_json, parse_json, read_body, unsupported_media_type};
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let body = read_body(
+        &mut payload.into_inner(),
+        declared,
+        state.config.max_body_bytes,
+    )
+    .await?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !is_json(&content_type(req)) {
+        return Err(unsupported_media_type("application/json"));
+    }
+    Ok(parse_json::<StepNote>(&body)?.note)
+}
+
 fn check_note(v: &mut Validator, note: Option<&str>) {
     if let Some(n) = note {
         v.text("note", n, 2000);
@@ -551,7 +587,11 @@ pub async fn list(
             None => None,
             Some(k) => {
                 let per = ctx.cal.parse(k).ok_or_else(|| {
-                    AppError::invalid_field("period", "unknown_period", "not a period key")
+                    refuse(vec![FieldError::new(
+                        "period",
+                        "unknown_period",
+                        "not a period key",
+                    )])
                 })?;
                 Some((per.starts_on, per.ends_on))
             }
@@ -896,11 +936,12 @@ async fn workflow(
 #[post("/v1/targets/{id}/propose")]
 pub async fn propose(
     p: Principal,
+    req: HttpRequest,
     id: web::Path<Uuid>,
-    body: Option<Json<StepNote>>,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let note = body.and_then(|b| b.0.note);
+    let note = step_note(&req, payload, &state).await?;
     workflow(&state, p, id.into_inner(), move |c, p, t| {
         let mut v = Validator::new();
         check_note(&mut v, note.as_deref());
@@ -958,11 +999,12 @@ fn require_agreer(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> AppResu
 #[post("/v1/targets/{id}/agree")]
 pub async fn agree(
     p: Principal,
+    req: HttpRequest,
     id: web::Path<Uuid>,
-    body: Option<Json<StepNote>>,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let note = body.and_then(|b| b.0.note);
+    let note = step_note(&req, payload, &state).await?;
     workflow(&state, p, id.into_inner(), move |c, p, t| {
         let mut v = Validator::new();
         check_note(&mut v, note.as_deref());
@@ -1070,11 +1112,12 @@ pub async fn revise(
 #[post("/v1/targets/{id}/cancel")]
 pub async fn cancel(
     p: Principal,
+    req: HttpRequest,
     id: web::Path<Uuid>,
-    body: Option<Json<StepNote>>,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let note = body.and_then(|b| b.0.note);
+    let note = step_note(&req, payload, &state).await?;
     workflow(&state, p, id.into_inner(), move |c, p, t| {
         let mut v = Validator::new();
         check_note(&mut v, note.as_deref());

@@ -293,21 +293,29 @@ pub struct Allocation {
     pub over_allocated: Decimal,
 }
 
+/// `d` with exactly 2 decimals, as money and percentages are answered ("0.00", "30.00").
+fn cents(mut d: Decimal) -> Decimal {
+    d = d.round_dp(2);
+    d.rescale(2);
+    d
+}
+
+/// Sums and differences in cents: an empty sum or a zero difference is "0.00", not "0".
 pub fn allocate(parent: Decimal, children: &[Decimal]) -> Allocation {
     let allocated: Decimal = children.iter().copied().sum();
     Allocation {
-        allocated,
-        unallocated: (parent - allocated).max(Decimal::ZERO),
-        over_allocated: (allocated - parent).max(Decimal::ZERO),
+        allocated: cents(allocated),
+        unallocated: cents((parent - allocated).max(Decimal::ZERO)),
+        over_allocated: cents((allocated - parent).max(Decimal::ZERO)),
     }
 }
 
-/// A child's share of its parent, in percent with 2 decimals.
+/// A child's share of its parent, in percent with 2 decimals ("30.00", not "30").
 pub fn share_pct(child: Decimal, parent: Decimal) -> Decimal {
     if parent <= Decimal::ZERO {
-        return Decimal::ZERO;
+        return cents(Decimal::ZERO);
     }
-    (child * Decimal::from(100) / parent).round_dp(2)
+    cents(child * Decimal::from(100) / parent)
 }
 
 #[cfg(test)]
@@ -455,6 +463,14 @@ mod tests {
         let c = allocate(dec("1000"), &[]);
         assert_eq!((c.allocated, c.unallocated), (dec("0"), dec("1000")));
         assert_eq!(share_pct(dec("1"), dec("3")), dec("33.33"));
+        // Answered with 2 decimals, whatever the arithmetic left.
+        assert_eq!(
+            share_pct(dec("300.00"), dec("1000.00")).to_string(),
+            "30.00"
+        );
+        assert_eq!(c.allocated.to_string(), "0.00");
+        assert_eq!(a.over_allocated.to_string(), "0.00");
+        assert_eq!(b.unallocated.to_string(), "0.00");
         // Property: for any parent and children, allocated - over + under = parent.
         let mut seed = 12345u64;
         for _ in 0..2000 {

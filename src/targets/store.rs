@@ -365,11 +365,38 @@ pub fn children(c: &mut PgConnection, org: Uuid, parent: Uuid) -> AppResult<Vec<
         .load(c)?)
 }
 
+/// The targets above `id`, nearest first (at most 50 levels).
+pub fn ancestors(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<Vec<Uuid>> {
+    let mut out = Vec::new();
+    let mut cur = id;
+    while out.len() < 50 {
+        let parent: Option<Uuid> = targets::table
+            .find((org, cur))
+            .select(targets::parent_id)
+            .first::<Option<Uuid>>(c)
+            .optional()?
+            .flatten();
+        match parent {
+            Some(p) if !out.contains(&p) => {
+                out.push(p);
+                cur = p;
+            }
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
 /// After a revision, children and bonus plans follow the new version.
 pub fn repoint(c: &mut PgConnection, org: Uuid, old: Uuid, new: Uuid) -> AppResult<()> {
-    diesel::update(targets::table.filter(targets::org_id.eq(org).and(targets::parent_id.eq(old))))
-        .set(targets::parent_id.eq(new))
-        .execute(c)?;
+    // Live children only: superseded and cancelled ones keep the parent they had.
+    diesel::update(
+        targets::table
+            .filter(targets::org_id.eq(org).and(targets::parent_id.eq(old)))
+            .filter(targets::status.ne_all(["superseded", "cancelled"])),
+    )
+    .set(targets::parent_id.eq(new))
+    .execute(c)?;
     diesel::update(
         bonus_plans::table.filter(
             bonus_plans::org_id
