@@ -266,6 +266,13 @@ impl Validator {
     pub fn push(&mut self, e: FieldError) {
         self.errors.push(e);
     }
+    /// How many errors so far.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
     /// A required, trimmed text of at most `max` characters.
     /// (The length counts the text as sent, as the OpenAPI `maxLength` does.)
     pub fn text(&mut self, field: &str, value: &str, max: usize) {

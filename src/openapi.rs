@@ -29,6 +29,7 @@ use crate::error::{FieldError, Problem};
         (name = "periods", description = "The organisation's calendar: years, quarters, months, weeks"),
         (name = "targets", description = "SMART targets, their agreement, history and allocation"),
         (name = "bonus-plans", description = "Bonuses tied to financial outcomes"),
+        (name = "results", description = "Sales and activities pushed by CRMs"),
         (name = "operations", description = "Health and readiness"),
     ),
     components(schemas(Problem, FieldError))

@@ -17,7 +17,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::state::AppState;
-use crate::{accounts, auth, bonus, calendar, clients, db, extract, org, targets, teams, users};
+use crate::{
+    accounts, auth, bonus, calendar, clients, db, extract, org, results, targets, teams, users,
+};
 
 /// Every documented route. Registered through utoipa-actix-web, so a route cannot
 /// exist without its OpenAPI entry.
@@ -73,7 +75,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(bonus::api::create)
         .service(bonus::api::get_one)
         .service(bonus::api::patch_one)
-        .service(bonus::api::delete_one);
+        .service(bonus::api::delete_one)
+        .service(results::api::sales_batch)
+        .service(results::api::sale)
+        .service(results::api::void)
+        .service(results::api::activities_batch);
 }
 
 /// Builds the application around `state`.

@@ -253,14 +253,26 @@ pub fn update(
     id: Uuid,
     changes: &AccountChanges,
 ) -> AppResult<AccountRow> {
-    Ok(diesel::update(accounts::table.find((org, id)))
+    let row = diesel::update(accounts::table.find((org, id)))
         .set((
             changes,
             accounts::version.eq(accounts::version + 1),
             accounts::updated_at.eq(diesel::dsl::now),
         ))
         .returning(AccountRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)?;
+    // A conversion counts one new account for whoever won it, on its day.
+    if let (Some(Some(day)), Some(Some(won_by))) = (changes.converted_on, changes.won_by) {
+        let mut deltas = crate::results::rules::Deltas::default();
+        deltas.add(
+            won_by,
+            crate::results::rules::NEW_ACCOUNTS,
+            day,
+            rust_decimal::Decimal::ONE,
+        );
+        crate::results::store::apply(c, org, &deltas)?;
+    }
+    Ok(row)
 }
 
 /// The ownership history, oldest first.
@@ -390,6 +402,8 @@ pub fn transfer(
             ))
             .execute(c)?;
     }
+    // Results on and after the day follow the account to its new owner.
+    crate::results::store::recredit(c, org, account, effective_on, new_owner)?;
     Ok(diesel::update(accounts::table.find((org, account)))
         .set((
             accounts::owner_id.eq(new_owner),

@@ -191,3 +191,77 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(targets, target_events, bonus_plans);
+
+diesel::table! {
+    sales (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        source -> Text,
+        external_id -> Text,
+        account_id -> Uuid,
+        salesperson_id -> Uuid,
+        salesperson_given -> Bool,
+        occurred_on -> Date,
+        kind -> Text,
+        currency -> Text,
+        fx_rate -> Numeric,
+        amount_revenue -> Numeric,
+        amount_gross_profit -> Numeric,
+        revenue -> Numeric,
+        gross_profit -> Numeric,
+        voided_at -> Nullable<Timestamptz>,
+        void_reason -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    activities (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        source -> Text,
+        external_id -> Text,
+        kind -> Text,
+        salesperson_id -> Uuid,
+        salesperson_given -> Bool,
+        account_id -> Nullable<Uuid>,
+        occurred_at -> Timestamptz,
+        occurred_on -> Date,
+        count -> Int4,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    daily_rollup (org_id, salesperson_id, metric, day) {
+        org_id -> Uuid,
+        salesperson_id -> Uuid,
+        metric -> Text,
+        day -> Date,
+        amount -> Numeric,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (org_id, actor_id, key) {
+        org_id -> Uuid,
+        actor_id -> Uuid,
+        key -> Text,
+        request_hash -> Bytea,
+        status -> Nullable<Int2>,
+        body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    sales,
+    activities,
+    daily_rollup,
+    team_members,
+    accounts
+);

@@ -378,11 +378,15 @@ fn period_word(cal: &Calendar, t: &TargetRow) -> (Vec<(NaiveDate, NaiveDate)>, &
 pub fn present(c: &mut PgConnection, ctx: &OrgContext, t: TargetRow) -> AppResult<Target> {
     let metric = Metric::parse(&t.metric).unwrap_or(Metric::Revenue);
     let (ranges, word) = period_word(&ctx.cal, &t);
+    let rollup_metric = match (metric, t.activity_kind.as_deref()) {
+        (Metric::Activities, Some(kind)) => crate::results::rules::activity_metric(kind),
+        _ => t.metric.clone(),
+    };
     let achieved = store::achieved(
         c,
         t.org_id,
         (&t.subject_type, t.subject_id),
-        &t.metric,
+        &rollup_metric,
         &ranges,
     )?;
     let attainable = rules::attainability(

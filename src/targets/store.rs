@@ -418,16 +418,30 @@ pub fn repoint(c: &mut PgConnection, org: Uuid, old: Uuid, new: Uuid) -> AppResu
     Ok(())
 }
 
-/// What a subject achieved in a metric in each of these ranges (`None`: nothing
-/// recorded). This is the one place the attainability rating reads history from.
-/// No results ledger exists yet (it arrives with the results feature), so every
-/// range has nothing recorded and the rating is `no_history`.
+/// What a subject achieved in a rollup metric (`revenue`, `gross_profit`,
+/// `new_accounts`, `activity:<kind>`) in each of these ranges (`None`: nothing
+/// recorded). A team's figure counts each day for the people who were members
+/// of it or its sub-teams on that day; the organisation's counts everyone.
 pub fn achieved(
-    _c: &mut PgConnection,
-    _org: Uuid,
-    _subject: (&str, Option<Uuid>),
-    _metric: &str,
+    c: &mut PgConnection,
+    org: Uuid,
+    subject: (&str, Option<Uuid>),
+    metric: &str,
     ranges: &[(NaiveDate, NaiveDate)],
 ) -> AppResult<Vec<Option<Decimal>>> {
-    Ok(vec![None; ranges.len()])
+    use crate::results::store as results;
+    let teams = match subject {
+        ("team", Some(id)) => Some(teams::subtree_ids(c, org, id)?),
+        _ => None,
+    };
+    ranges
+        .iter()
+        .map(|(from, to)| match (subject, &teams) {
+            (_, Some(teams)) => results::achieved_by_team(c, org, teams, metric, *from, *to),
+            (("user", Some(id)), None) => {
+                results::achieved(c, org, Some(&[id]), metric, *from, *to)
+            }
+            _ => results::achieved(c, org, None, metric, *from, *to),
+        })
+        .collect()
 }

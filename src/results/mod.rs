@@ -1,0 +1,6 @@
+//! Results: the ledger of sales and activities pushed by CRMs, credited to the
+//! right person, with the daily rollup that dashboards read.
+
+pub mod api;
+pub mod rules;
+pub mod store;

@@ -1,0 +1,501 @@
+//! Queries for the results ledger and the daily rollup.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::rules::{activity_metric, Deltas};
+use crate::accounts::rules::Ownership;
+use crate::db::schema::{account_owners, accounts, activities, daily_rollup, sales, users};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = sales)]
+pub struct SaleRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub source: String,
+    pub external_id: String,
+    pub account_id: Uuid,
+    pub salesperson_id: Uuid,
+    pub salesperson_given: bool,
+    pub occurred_on: NaiveDate,
+    pub kind: String,
+    pub currency: String,
+    pub fx_rate: Decimal,
+    pub amount_revenue: Decimal,
+    pub amount_gross_profit: Decimal,
+    pub revenue: Decimal,
+    pub gross_profit: Decimal,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub void_reason: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields of a sale that a push sets.
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = sales)]
+pub struct SaleValues {
+    pub account_id: Uuid,
+    pub salesperson_id: Uuid,
+    pub salesperson_given: bool,
+    pub occurred_on: NaiveDate,
+    pub kind: String,
+    pub currency: String,
+    pub fx_rate: Decimal,
+    pub amount_revenue: Decimal,
+    pub amount_gross_profit: Decimal,
+    pub revenue: Decimal,
+    pub gross_profit: Decimal,
+}
+
+impl SaleValues {
+    /// Whether `row` already holds these values.
+    pub fn same_as(&self, row: &SaleRow) -> bool {
+        self.account_id == row.account_id
+            && self.salesperson_id == row.salesperson_id
+            && self.salesperson_given == row.salesperson_given
+            && self.occurred_on == row.occurred_on
+            && self.kind == row.kind
+            && self.currency == row.currency
+            && self.fx_rate == row.fx_rate
+            && self.amount_revenue == row.amount_revenue
+            && self.amount_gross_profit == row.amount_gross_profit
+            && self.revenue == row.revenue
+            && self.gross_profit == row.gross_profit
+    }
+}
+
+/// Existing sales with these keys, locked.
+pub fn sales_by_keys(
+    c: &mut PgConnection,
+    org: Uuid,
+    keys: &[(String, String)],
+) -> AppResult<HashMap<(String, String), SaleRow>> {
+    let mut sources: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    sources.sort();
+    sources.dedup();
+    let ids: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
+    let rows: Vec<SaleRow> = sales::table
+        .filter(sales::org_id.eq(org))
+        .filter(sales::source.eq_any(&sources))
+        .filter(sales::external_id.eq_any(&ids))
+        .select(SaleRow::as_select())
+        .for_update()
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ((r.source.clone(), r.external_id.clone()), r))
+        .collect())
+}
+
+/// Inserts new sales; returns the keys that were taken meanwhile (not inserted).
+pub fn insert_sales(
+    c: &mut PgConnection,
+    org: Uuid,
+    rows: &[(Uuid, String, String, SaleValues)],
+) -> AppResult<Vec<(String, String)>> {
+    let mut taken = Vec::new();
+    for chunk in rows.chunks(2000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(id, source, ext, v)| {
+                (
+                    sales::org_id.eq(org),
+                    sales::id.eq(*id),
+                    sales::source.eq(source),
+                    sales::external_id.eq(ext),
+                    v.clone(),
+                )
+            })
+            .collect();
+        let inserted: Vec<Uuid> = diesel::insert_into(sales::table)
+            .values(&values)
+            .on_conflict_do_nothing()
+            .returning(sales::id)
+            .get_results(c)?;
+        if inserted.len() < chunk.len() {
+            for (id, source, ext, _) in chunk {
+                if !inserted.contains(id) {
+                    taken.push((source.clone(), ext.clone()));
+                }
+            }
+        }
+    }
+    Ok(taken)
+}
+
+pub fn update_sale(c: &mut PgConnection, org: Uuid, id: Uuid, v: &SaleValues) -> AppResult<()> {
+    diesel::update(sales::table.find((org, id)))
+        .set((
+            v,
+            sales::version.eq(sales::version + 1),
+            sales::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn get_sale(c: &mut PgConnection, org: Uuid, id: Uuid, for_update: bool) -> AppResult<SaleRow> {
+    let q = sales::table.find((org, id)).select(SaleRow::as_select());
+    let row = if for_update {
+        q.for_update().first(c).optional()?
+    } else {
+        q.first(c).optional()?
+    };
+    row.ok_or_else(|| AppError::not_found("sale"))
+}
+
+pub fn void_sale(
+    c: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    reason: Option<&str>,
+) -> AppResult<SaleRow> {
+    Ok(diesel::update(sales::table.find((org, id)))
+        .set((
+            sales::voided_at.eq(Some(Utc::now())),
+            sales::void_reason.eq(reason),
+            sales::version.eq(sales::version + 1),
+            sales::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(SaleRow::as_returning())
+        .get_result(c)?)
+}
+
+/// Accounts by id and by (external_source, external_id).
+pub struct AccountIndex {
+    pub ids: Vec<Uuid>,
+    pub by_external: HashMap<(String, String), Uuid>,
+    pub owners: HashMap<Uuid, Vec<Ownership>>,
+}
+
+pub fn account_index(
+    c: &mut PgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+    external: &[(String, String)],
+) -> AppResult<AccountIndex> {
+    let mut found: Vec<Uuid> = accounts::table
+        .filter(accounts::org_id.eq(org).and(accounts::id.eq_any(ids)))
+        .select(accounts::id)
+        .load(c)?;
+    let mut by_external = HashMap::new();
+    if !external.is_empty() {
+        let ext_ids: Vec<&str> = external.iter().map(|e| e.1.as_str()).collect();
+        let rows: Vec<(Option<String>, Option<String>, Uuid)> = accounts::table
+            .filter(
+                accounts::org_id
+                    .eq(org)
+                    .and(accounts::external_id.eq_any(&ext_ids)),
+            )
+            .select((
+                accounts::external_source,
+                accounts::external_id,
+                accounts::id,
+            ))
+            .load(c)?;
+        for (s, e, id) in rows {
+            if let (Some(s), Some(e)) = (s, e) {
+                by_external.insert((s, e), id);
+                found.push(id);
+            }
+        }
+    }
+    let rows: Vec<(Uuid, Uuid, NaiveDate, Option<NaiveDate>)> = account_owners::table
+        .filter(
+            account_owners::org_id
+                .eq(org)
+                .and(account_owners::account_id.eq_any(&found)),
+        )
+        .select((
+            account_owners::account_id,
+            account_owners::owner_id,
+            account_owners::from_on,
+            account_owners::to_on,
+        ))
+        .order((account_owners::account_id, account_owners::from_on))
+        .load(c)?;
+    let mut owners: HashMap<Uuid, Vec<Ownership>> = HashMap::new();
+    for (account, owner_id, from, to) in rows {
+        owners
+            .entry(account)
+            .or_default()
+            .push(Ownership { owner_id, from, to });
+    }
+    Ok(AccountIndex {
+        ids: found,
+        by_external,
+        owners,
+    })
+}
+
+/// Salespeople of the organisation among `ids`.
+pub fn salespeople(c: &mut PgConnection, org: Uuid, ids: &[Uuid]) -> AppResult<Vec<Uuid>> {
+    Ok(users::table
+        .filter(
+            users::org_id
+                .eq(org)
+                .and(users::id.eq_any(ids))
+                .and(users::role.eq("salesperson")),
+        )
+        .select(users::id)
+        .load(c)?)
+}
+
+/// Adds the deltas to the daily rollup.
+pub fn apply(c: &mut PgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
+    let rows: Vec<_> = deltas
+        .changes()
+        .map(|((who, metric, day), amount)| {
+            (
+                daily_rollup::org_id.eq(org),
+                daily_rollup::salesperson_id.eq(*who),
+                daily_rollup::metric.eq(metric.clone()),
+                daily_rollup::day.eq(*day),
+                daily_rollup::amount.eq(*amount),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(5000) {
+        diesel::insert_into(daily_rollup::table)
+            .values(chunk)
+            .on_conflict((
+                daily_rollup::org_id,
+                daily_rollup::salesperson_id,
+                daily_rollup::metric,
+                daily_rollup::day,
+            ))
+            .do_update()
+            .set(daily_rollup::amount.eq(daily_rollup::amount + excluded(daily_rollup::amount)))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Re-credits an account's results from `from` on to `owner` (those whose
+/// salesperson was named in the push keep theirs), and moves them in the rollup.
+pub fn recredit(
+    c: &mut PgConnection,
+    org: Uuid,
+    account: Uuid,
+    from: NaiveDate,
+    owner: Uuid,
+) -> AppResult<()> {
+    let mut deltas = Deltas::default();
+    let moved: Vec<(Uuid, Uuid, NaiveDate, Decimal, Decimal)> = sales::table
+        .filter(sales::org_id.eq(org).and(sales::account_id.eq(account)))
+        .filter(sales::occurred_on.ge(from))
+        .filter(sales::salesperson_given.eq(false))
+        .filter(sales::voided_at.is_null())
+        .filter(sales::salesperson_id.ne(owner))
+        .select((
+            sales::id,
+            sales::salesperson_id,
+            sales::occurred_on,
+            sales::revenue,
+            sales::gross_profit,
+        ))
+        .for_update()
+        .load(c)?;
+    for (_, old, day, rev, gp) in &moved {
+        deltas.sale(*old, *day, *rev, *gp, Decimal::NEGATIVE_ONE);
+        deltas.sale(owner, *day, *rev, *gp, Decimal::ONE);
+    }
+    let ids: Vec<Uuid> = moved.iter().map(|m| m.0).collect();
+    diesel::update(sales::table.filter(sales::org_id.eq(org).and(sales::id.eq_any(&ids))))
+        .set((
+            sales::salesperson_id.eq(owner),
+            sales::version.eq(sales::version + 1),
+            sales::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(c)?;
+    let acts: Vec<(Uuid, Uuid, NaiveDate, String, i32)> = activities::table
+        .filter(
+            activities::org_id
+                .eq(org)
+                .and(activities::account_id.eq(account)),
+        )
+        .filter(activities::occurred_on.ge(from))
+        .filter(activities::salesperson_given.eq(false))
+        .filter(activities::salesperson_id.ne(owner))
+        .select((
+            activities::id,
+            activities::salesperson_id,
+            activities::occurred_on,
+            activities::kind,
+            activities::count,
+        ))
+        .for_update()
+        .load(c)?;
+    for (_, old, day, kind, count) in &acts {
+        let m = activity_metric(kind);
+        deltas.add(*old, &m, *day, -Decimal::from(*count));
+        deltas.add(owner, &m, *day, Decimal::from(*count));
+    }
+    let ids: Vec<Uuid> = acts.iter().map(|a| a.0).collect();
+    diesel::update(
+        activities::table.filter(activities::org_id.eq(org).and(activities::id.eq_any(&ids))),
+    )
+    .set((
+        activities::salesperson_id.eq(owner),
+        activities::version.eq(activities::version + 1),
+        activities::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(c)?;
+    apply(c, org, &deltas)
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = activities)]
+pub struct ActivityRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub salesperson_id: Uuid,
+    pub salesperson_given: bool,
+    pub account_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+    pub occurred_on: NaiveDate,
+    pub count: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = activities)]
+#[diesel(treat_none_as_null = true)]
+pub struct ActivityValues {
+    pub kind: String,
+    pub salesperson_id: Uuid,
+    pub salesperson_given: bool,
+    pub account_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+    pub occurred_on: NaiveDate,
+    pub count: i32,
+}
+
+impl ActivityValues {
+    pub fn same_as(&self, r: &ActivityRow) -> bool {
+        self.kind == r.kind
+            && self.salesperson_id == r.salesperson_id
+            && self.salesperson_given == r.salesperson_given
+            && self.account_id == r.account_id
+            && self.occurred_at == r.occurred_at
+            && self.occurred_on == r.occurred_on
+            && self.count == r.count
+    }
+}
+
+pub fn activity_by_key(
+    c: &mut PgConnection,
+    org: Uuid,
+    source: &str,
+    ext: &str,
+) -> AppResult<Option<ActivityRow>> {
+    Ok(activities::table
+        .filter(
+            activities::org_id
+                .eq(org)
+                .and(activities::source.eq(source))
+                .and(activities::external_id.eq(ext)),
+        )
+        .select(ActivityRow::as_select())
+        .for_update()
+        .first(c)
+        .optional()?)
+}
+
+/// Inserts an activity; `None` when its key was taken meanwhile.
+pub fn insert_activity(
+    c: &mut PgConnection,
+    org: Uuid,
+    source: &str,
+    ext: &str,
+    v: &ActivityValues,
+) -> AppResult<Option<Uuid>> {
+    Ok(diesel::insert_into(activities::table)
+        .values((
+            activities::org_id.eq(org),
+            activities::id.eq(Uuid::now_v7()),
+            activities::source.eq(source),
+            activities::external_id.eq(ext),
+            v,
+        ))
+        .on_conflict_do_nothing()
+        .returning(activities::id)
+        .get_result(c)
+        .optional()?)
+}
+
+pub fn update_activity(
+    c: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    v: &ActivityValues,
+) -> AppResult<()> {
+    diesel::update(activities::table.find((org, id)))
+        .set((
+            v,
+            activities::version.eq(activities::version + 1),
+            activities::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// What the rollup holds for these people and metric over `[from, to]`, `None`
+/// when nothing was recorded at all.
+pub fn achieved(
+    c: &mut PgConnection,
+    org: Uuid,
+    people: Option<&[Uuid]>,
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Option<Decimal>> {
+    let mut q = daily_rollup::table
+        .filter(daily_rollup::org_id.eq(org))
+        .filter(daily_rollup::metric.eq(metric))
+        .filter(daily_rollup::day.between(from, to))
+        .select(diesel::dsl::sum(daily_rollup::amount))
+        .into_boxed();
+    if let Some(ids) = people {
+        q = q.filter(daily_rollup::salesperson_id.eq_any(ids.to_vec()));
+    }
+    Ok(q.first::<Option<Decimal>>(c)?)
+}
+
+/// What a team achieved over `[from, to]`: each day counts for the people who
+/// were members of the team (or its sub-teams) on that day.
+pub fn achieved_by_team(
+    c: &mut PgConnection,
+    org: Uuid,
+    teams: &[Uuid],
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Option<Decimal>> {
+    use crate::db::schema::team_members as m;
+    Ok(daily_rollup::table
+        .inner_join(
+            m::table.on(m::org_id
+                .eq(daily_rollup::org_id)
+                .and(m::user_id.eq(daily_rollup::salesperson_id))
+                .and(m::from_on.le(daily_rollup::day))
+                .and(
+                    m::to_on
+                        .is_null()
+                        .or(m::to_on.ge(daily_rollup::day.nullable())),
+                )),
+        )
+        .filter(daily_rollup::org_id.eq(org))
+        .filter(m::team_id.eq_any(teams))
+        .filter(daily_rollup::metric.eq(metric))
+        .filter(daily_rollup::day.between(from, to))
+        .select(diesel::dsl::sum(daily_rollup::amount))
+        .first::<Option<Decimal>>(c)?)
+}
