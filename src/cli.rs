@@ -535,6 +535,109 @@ fn demo_plan(
     Ok(())
 }
 
+/// Two quarters of sales on the customers and activities by everyone, pushed the
+/// way a CRM pushes them (so credit, rollup and history are all real).
+fn demo_results(
+    c: &mut PgConnection,
+    org: Uuid,
+    admin: Uuid,
+    start: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    use crate::accounts::store as accounts;
+    use crate::auth::{Actor, Principal};
+    use crate::results::api::{push_activities, push_sales, ActivityItem, SaleItem};
+    use chrono::{Duration, TimeZone, Weekday};
+    use rust_decimal::Decimal;
+    let p = Principal {
+        org_id: org,
+        actor: Actor::User {
+            id: admin,
+            role: Role::Admin,
+        },
+    };
+    let page = crate::http::Page {
+        limit: 1000,
+        after: None,
+    };
+    let filter = |kind: &str| accounts::ListFilter {
+        owner_id: None,
+        kind: Some(kind.into()),
+        status: None,
+        q: None,
+        external_source: None,
+    };
+    let customers = accounts::list(c, org, None, &filter("customer"), &page)?;
+    let prospects = accounts::list(c, org, None, &filter("prospect"), &page)?;
+    // A small deterministic generator, so every demo looks alike.
+    let mut seed: u64 = 0x5eed_2026;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let mut sales = Vec::new();
+    let mut acts = Vec::new();
+    let mut day = start;
+    while day <= today {
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            for a in &customers {
+                if next(5) == 0 {
+                    let revenue = 800 + next(4200);
+                    let margin = 22 + next(14);
+                    let n = sales.len();
+                    sales.push(SaleItem {
+                        external_id: format!("inv-{:05}", n + 1),
+                        source: Some("democrm".into()),
+                        account_id: Some(a.id),
+                        account_external_id: None,
+                        account_source: None,
+                        salesperson_id: None,
+                        occurred_on: day,
+                        revenue: Decimal::from(revenue),
+                        gross_profit: Some(Decimal::from(revenue * margin) / Decimal::from(100)),
+                        cost: None,
+                        currency: None,
+                        fx_rate: None,
+                        kind: Some(if next(40) == 0 {
+                            crate::results::rules::SaleKind::CreditNote
+                        } else {
+                            crate::results::rules::SaleKind::Invoice
+                        }),
+                    });
+                }
+            }
+            for a in customers.iter().chain(prospects.iter()) {
+                if next(3) == 0 {
+                    let kind = ["call", "call", "meeting", "demo", "proposal"][next(5) as usize];
+                    let at = chrono::Utc.from_utc_datetime(
+                        &day.and_hms_opt(9 + next(8) as u32, 0, 0).expect("time"),
+                    );
+                    let n = acts.len();
+                    acts.push(ActivityItem {
+                        external_id: format!("act-{:05}", n + 1),
+                        source: Some("democrm".into()),
+                        kind: kind.into(),
+                        salesperson_id: None,
+                        account_id: Some(a.id),
+                        occurred_at: at - Duration::hours(1),
+                        count: Some(1 + next(2) as i32),
+                    });
+                }
+            }
+        }
+        day += Duration::days(1);
+    }
+    for chunk in sales.chunks(1000) {
+        push_sales(c, &p, chunk)?;
+    }
+    for chunk in acts.chunks(1000) {
+        push_activities(c, &p, chunk)?;
+    }
+    Ok(())
+}
+
 /// Fills a demo organisation, unless it exists; prints how to sign in.
 pub fn demo(config: &Config) -> CliResult {
     let mut c = connect(config)?;
@@ -659,6 +762,7 @@ pub fn demo(config: &Config) -> CliResult {
                 harper,
             };
             demo_plan(c, org, &people, north, south, today)?;
+            demo_results(c, org, admin, start, today)?;
 
             let secret = auth_rules::new_secret();
             clients::store::insert(
@@ -685,6 +789,7 @@ pub fn demo(config: &Config) -> CliResult {
     println!("The farmers own 12 customers and the hunters 8 prospects (one won and handed to Fiona, one lost).");
     println!("This quarter's plan is agreed: company, team and personal targets, monthly targets for Farmers North,");
     println!("and a revenue bonus for Fiona gated on her minimum gross profit.");
+    println!("Two quarters of sales and activities were pushed as a CRM would push them.");
     println!(
         "An integration client \"CRM sync (demo)\" was created; its secret (shown once): {secret}"
     );

@@ -109,6 +109,13 @@ async fn bootstrap_creates_an_organisation_whose_admin_can_sign_in() {
     );
 }
 
+async fn me_id(app: &TestApp, token: &str) -> String {
+    app.get("/v1/me").token(token).send().await.expect(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 #[actix_web::test]
 async fn demo_fills_an_organisation_once_and_its_people_can_sign_in() {
     let db = TestDb::new();
@@ -265,6 +272,22 @@ async fn demo_fills_an_organisation_once_and_its_people_can_sign_in() {
         (alloc["allocated"].as_str(), alloc["unallocated"].as_str()),
         (Some("550000.00"), Some("50000.00"))
     );
+    // Two quarters of pushed sales give the quarter's personal targets a history.
+    let fiona_id = me_id(&app, fiona["access_token"].as_str().unwrap()).await;
+    let fiona_rev = targets
+        .iter()
+        .find(|t| {
+            t["subject_id"] == fiona_id.as_str()
+                && t["metric"] == "revenue"
+                && t["period"].as_str().unwrap().contains('Q')
+        })
+        .unwrap();
+    assert_ne!(
+        fiona_rev["smart"]["attainable"]["rating"], "no_history",
+        "{}",
+        fiona_rev["smart"]
+    );
+    assert!(fiona_rev["smart"]["attainable"]["ratio"].is_string());
     let plans = app
         .get("/v1/bonus-plans")
         .token(&admin)

@@ -312,7 +312,7 @@ fn check_sale(
 
 /// Stores a batch of sales: resolves accounts and credit, upserts the ledger and
 /// moves the rollup, all in the caller's transaction.
-fn push_sales(
+pub(crate) fn push_sales(
     c: &mut PgConnection,
     p: &Principal,
     items: &[SaleItem],
@@ -727,7 +727,7 @@ pub async fn activities_batch(
     .await
 }
 
-fn push_activities(
+pub(crate) fn push_activities(
     c: &mut PgConnection,
     p: &Principal,
     items: &[ActivityItem],
