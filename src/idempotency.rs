@@ -16,19 +16,20 @@ use crate::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
 
-/// The caller's key, if sent: 1 to 255 visible ASCII characters.
+/// The caller's key, if sent: 1 to 255 bytes.
 pub fn key(req: &HttpRequest) -> AppResult<Option<String>> {
     let Some(v) = req.headers().get(HEADER) else {
         return Ok(None);
     };
-    let s = v.to_str().ok().map(str::trim).unwrap_or("");
-    if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+    // Opaque: any header value of 1 to 255 bytes.
+    let s = String::from_utf8_lossy(v.as_bytes()).into_owned();
+    if s.is_empty() || s.len() > 255 {
         return Err(AppError::bad_request(
             "invalid_idempotency_key",
-            "Idempotency-Key is 1 to 255 visible ASCII characters",
+            "Idempotency-Key is 1 to 255 characters",
         ));
     }
-    Ok(Some(s.to_string()))
+    Ok(Some(s))
 }
 
 fn actor(p: &Principal) -> Uuid {

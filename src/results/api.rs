@@ -25,7 +25,9 @@ use crate::state::AppState;
 /// Most items in one batch.
 pub const MAX_BATCH: usize = 1000;
 
-/// A sale as a CRM sends it. Upserted by `(source, external_id)`.
+/// A sale as a CRM sends it. Upserted by `(source, external_id)`. Amounts,
+/// lengths and references are checked item by item: an item that breaks a rule is
+/// rejected alone, with its errors.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SaleItem {
@@ -43,18 +45,18 @@ pub struct SaleItem {
     pub salesperson_id: Option<Uuid>,
     pub occurred_on: NaiveDate,
     /// A positive amount in `currency`; a credit note counts it negative.
-    #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "12500.00")]
+    #[schema(value_type = String, example = "12500.00")]
     pub revenue: Decimal,
     /// Gross profit in `currency`; or give `cost` and it is derived.
-    #[schema(value_type = Option<String>, pattern = "^-?[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "3100.00")]
+    #[schema(value_type = Option<String>, example = "3100.00")]
     pub gross_profit: Option<Decimal>,
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$")]
+    #[schema(value_type = Option<String>)]
     pub cost: Option<Decimal>,
     /// Default: the organisation's currency.
     #[schema(example = "EUR")]
     pub currency: Option<String>,
     /// Units of the reporting currency per unit of `currency`; required for another currency.
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,8}(\\.[0-9]{1,10})?$", example = "0.92")]
+    #[schema(value_type = Option<String>, example = "0.92")]
     pub fx_rate: Option<Decimal>,
     pub kind: Option<SaleKind>,
 }
@@ -172,8 +174,7 @@ pub struct ActivityItem {
     pub salesperson_id: Option<Uuid>,
     pub account_id: Option<Uuid>,
     pub occurred_at: DateTime<Utc>,
-    /// Default 1.
-    #[schema(minimum = 1, maximum = 100000)]
+    /// 1 to 100000 (default 1); checked item by item.
     pub count: Option<i32>,
 }
 
@@ -553,7 +554,7 @@ fn too_many(n: usize) -> AppError {
 /// are rejected, and a rejected item stores nothing. Send `Idempotency-Key` to
 /// make a retry safe.
 #[utoipa::path(tag = "results", security(("bearer" = [])), request_body = SaleBatch,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body answer the first response again")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Retries with the same key and body answer the first response again (1 to 255 characters)")),
     responses(
         (status = 200, description = "Each item's outcome", body = BatchResult),
         (status = 409, description = "`idempotency_in_progress`, `concurrent_update`", body = crate::error::Problem, content_type = "application/problem+json")
@@ -584,7 +585,7 @@ pub async fn sales_batch(
 
 /// Push one sale: 201 when created, 200 when updated or unchanged, 422 when rejected.
 #[utoipa::path(tag = "results", security(("bearer" = [])), request_body = SaleItem,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body answer the first response again")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Retries with the same key and body answer the first response again (1 to 255 characters)")),
     responses(
         (status = 200, description = "Updated or unchanged", body = SaleResult),
         (status = 201, description = "Created", body = SaleResult),
@@ -635,7 +636,7 @@ pub async fn sale(
 #[utoipa::path(tag = "results", security(("bearer" = [])), request_body(content = Option<VoidRequest>),
     params(
         ("id" = Uuid, Path, description = "The sale's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body answer the first response again")
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Retries with the same key and body answer the first response again (1 to 255 characters)")
     ),
     responses(
         (status = 200, description = "Voided", body = Sale),
@@ -698,7 +699,7 @@ pub async fn void(
 /// Push up to 1,000 activities (integration clients with `activities:write`, and
 /// admins), answered item by item like sales.
 #[utoipa::path(tag = "results", security(("bearer" = [])), request_body = ActivityBatch,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body answer the first response again")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Retries with the same key and body answer the first response again (1 to 255 characters)")),
     responses(
         (status = 200, description = "Each item's outcome", body = BatchResult),
         (status = 409, description = "`idempotency_in_progress`", body = crate::error::Problem, content_type = "application/problem+json")
