@@ -930,6 +930,33 @@ async fn workflow(
     Ok(location(with_etag(code, t.version, &t), id))
 }
 
+/// A step taken by whoever sets the target (propose, cancel): check the note and
+/// the caller, move the status, and record it.
+async fn setter_step(
+    state: &AppState,
+    p: Principal,
+    id: Uuid,
+    note: Option<String>,
+    action: Action,
+    event: &'static str,
+) -> AppResult<HttpResponse> {
+    workflow(state, p, id, move |c, p, t| {
+        let mut v = Validator::new();
+        check_note(&mut v, note.as_deref());
+        v.finish()?;
+        require_setter(c, p, &t)?;
+        let status = step(&t, action)?;
+        let changes = TargetChanges {
+            status: Some(status.as_str().into()),
+            ..Default::default()
+        };
+        let row = store::update(c, p.org_id, t.id, &changes)?;
+        store::record(c, &row, event, p.user_id(), note.as_deref())?;
+        Ok((row, StatusCode::OK))
+    })
+    .await
+}
+
 /// Propose a draft for agreement (admins, and managers of the subject).
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body(content = Option<StepNote>),
     params(("id" = Uuid, Path, description = "The target's id")),
@@ -946,24 +973,14 @@ pub async fn propose(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let note = step_note(&req, payload, &state).await?;
-    workflow(&state, p, id.into_inner(), move |c, p, t| {
-        let mut v = Validator::new();
-        check_note(&mut v, note.as_deref());
-        v.finish()?;
-        require_setter(c, p, &t)?;
-        let status = step(&t, Action::Propose)?;
-        let row = store::update(
-            c,
-            p.org_id,
-            t.id,
-            &TargetChanges {
-                status: Some(status.as_str().into()),
-                ..Default::default()
-            },
-        )?;
-        store::record(c, &row, "proposed", p.user_id(), note.as_deref())?;
-        Ok((row, StatusCode::OK))
-    })
+    setter_step(
+        &state,
+        p,
+        id.into_inner(),
+        note,
+        Action::Propose,
+        "proposed",
+    )
     .await
 }
 
@@ -1122,24 +1139,14 @@ pub async fn cancel(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let note = step_note(&req, payload, &state).await?;
-    workflow(&state, p, id.into_inner(), move |c, p, t| {
-        let mut v = Validator::new();
-        check_note(&mut v, note.as_deref());
-        v.finish()?;
-        require_setter(c, p, &t)?;
-        let status = step(&t, Action::Cancel)?;
-        let row = store::update(
-            c,
-            p.org_id,
-            t.id,
-            &TargetChanges {
-                status: Some(status.as_str().into()),
-                ..Default::default()
-            },
-        )?;
-        store::record(c, &row, "cancelled", p.user_id(), note.as_deref())?;
-        Ok((row, StatusCode::OK))
-    })
+    setter_step(
+        &state,
+        p,
+        id.into_inner(),
+        note,
+        Action::Cancel,
+        "cancelled",
+    )
     .await
 }
 
