@@ -1,7 +1,9 @@
 //! `Idempotency-Key` for writes a client may retry: the same key with the same
 //! body answers the first response again and changes nothing; the same key with
 //! another body is 422 `idempotency_key_reused`; a duplicate sent while the first
-//! is still running is 409. Keys belong to one caller and expire after 24 hours.
+//! is still running is 409. Keys belong to one caller and expire after 24 hours;
+//! a claim whose request never answered (its client went away, the process
+//! stopped) is released after 5 minutes.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
@@ -56,8 +58,14 @@ where
     Fut: std::future::Future<Output = AppResult<(StatusCode, serde_json::Value)>>,
 {
     let respond = |status: StatusCode, body: Vec<u8>| {
+        // A refusal that is replayed stays the problem it was.
+        let content_type = if status.is_client_error() || status.is_server_error() {
+            crate::error::PROBLEM_JSON
+        } else {
+            "application/json"
+        };
         HttpResponse::build(status)
-            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .insert_header((header::CONTENT_TYPE, content_type))
             .body(body)
     };
     let Some(key) = key(req)? else {
@@ -75,10 +83,12 @@ where
     let (org, who) = (p.org_id, actor(p));
     let claim_key = key.clone();
     let claim = db::tx(&state.pool, move |c| {
+        let now = chrono::Utc::now();
+        let (expired, abandoned) = (now - chrono::Duration::hours(24), now - chrono::Duration::minutes(5));
         diesel::delete(
             k::table
                 .filter(k::org_id.eq(org).and(k::actor_id.eq(who)).and(k::key.eq(&claim_key)))
-                .filter(k::created_at.lt(chrono::Utc::now() - chrono::Duration::hours(24))),
+                .filter(k::created_at.lt(expired).or(k::status.is_null().and(k::created_at.lt(abandoned)))),
         )
         .execute(c)?;
         let inserted = diesel::insert_into(k::table)
@@ -125,7 +135,9 @@ where
         ),
     };
     let store_bytes = bytes.clone();
-    let finished = !status.is_server_error();
+    // A server-side failure or a conflict with a concurrent request (409, which
+    // says to retry) is not an answer to keep: the retry runs again.
+    let finished = !status.is_server_error() && status != StatusCode::CONFLICT;
     db::run(&state.pool, move |c| {
         let row = k::table.find((org, who, &key));
         if finished {
@@ -136,7 +148,7 @@ where
                 ))
                 .execute(c)?;
         } else {
-            // A server-side failure: let the client retry with the same key.
+            // Let the client retry with the same key.
             diesel::delete(row).execute(c)?;
         }
         Ok(())

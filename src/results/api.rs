@@ -440,7 +440,9 @@ pub(crate) fn push_sales(
         ready.push((ch.index, ch.key, values));
     }
     // Upsert: update what exists, insert the rest; a key taken meanwhile by a
-    // concurrent push is updated in a second round.
+    // concurrent push is updated in a second round. Rows are locked in key order,
+    // so that concurrent overlapping batches wait for each other, never deadlock.
+    ready.sort_by(|a, b| a.1.cmp(&b.1));
     let mut deltas = Deltas::default();
     let mut pending = ready;
     for _round in 0..2 {
@@ -745,7 +747,19 @@ pub(crate) fn push_activities(
     let mut deltas = Deltas::default();
     let mut seen = HashSet::new();
     let mut results = Vec::with_capacity(items.len());
-    for (index_no, item) in items.iter().enumerate() {
+    // Items are stored in key order (each key in the order given), so that
+    // concurrent overlapping batches lock rows in the same order and never deadlock.
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_cached_key(|&i| {
+        let item = &items[i];
+        let source = item.source.as_deref().or(default.as_deref()).unwrap_or("");
+        (
+            source.trim().to_string(),
+            item.external_id.trim().to_string(),
+        )
+    });
+    for index_no in order {
+        let item = &items[index_no];
         let mut v = Validator::new();
         v.text("external_id", &item.external_id, 200);
         let source = source_of(&mut v, item.source.as_deref(), default.as_deref());
@@ -882,5 +896,6 @@ pub(crate) fn push_activities(
         });
     }
     store::apply(c, p.org_id, &deltas)?;
+    results.sort_by_key(|r| r.index);
     Ok(results)
 }

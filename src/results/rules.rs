@@ -180,13 +180,22 @@ pub fn amounts(
     } else {
         Decimal::ONE
     };
+    let (counted_revenue, counted_gp) = (cents(revenue * fx) * sign, cents(gp * fx) * sign);
+    if !money_ok(counted_revenue) || !money_ok(counted_gp) {
+        v.push(FieldError::new(
+            "fx_rate",
+            "out_of_range",
+            format!("at this rate the amounts in {reporting} are too large"),
+        ));
+        return None;
+    }
     Some(Amounts {
         currency,
         fx_rate: fx,
         amount_revenue: revenue,
         amount_gross_profit: gp,
-        revenue: cents(revenue * fx) * sign,
-        gross_profit: cents(gp * fx) * sign,
+        revenue: counted_revenue,
+        gross_profit: counted_gp,
     })
 }
 

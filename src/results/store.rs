@@ -86,6 +86,7 @@ pub fn sales_by_keys(
         .filter(sales::org_id.eq(org))
         .filter(sales::source.eq_any(&sources))
         .filter(sales::external_id.eq_any(&ids))
+        .order((sales::source, sales::external_id))
         .select(SaleRow::as_select())
         .for_update()
         .load(c)?;
@@ -448,7 +449,8 @@ pub fn update_activity(
 }
 
 /// What the rollup holds for these people and metric over `[from, to]`, `None`
-/// when nothing was recorded at all.
+/// when nothing was recorded at all. Days that net to zero (a voided sale, results
+/// re-credited to someone else) are nothing recorded.
 pub fn achieved(
     c: &mut PgConnection,
     org: Uuid,
@@ -461,6 +463,7 @@ pub fn achieved(
         .filter(daily_rollup::org_id.eq(org))
         .filter(daily_rollup::metric.eq(metric))
         .filter(daily_rollup::day.between(from, to))
+        .filter(daily_rollup::amount.ne(Decimal::ZERO))
         .select(diesel::dsl::sum(daily_rollup::amount))
         .into_boxed();
     if let Some(ids) = people {
@@ -496,6 +499,7 @@ pub fn achieved_by_team(
         .filter(m::team_id.eq_any(teams))
         .filter(daily_rollup::metric.eq(metric))
         .filter(daily_rollup::day.between(from, to))
+        .filter(daily_rollup::amount.ne(Decimal::ZERO))
         .select(diesel::dsl::sum(daily_rollup::amount))
         .first::<Option<Decimal>>(c)?)
 }
