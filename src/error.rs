@@ -228,7 +228,14 @@ impl From<diesel::result::Error> for AppError {
                     "a value is outside what the service can store",
                 )
             }
-            E::DatabaseError(_, info) if info.message().contains("out of range") => {
+            E::DatabaseError(K::ExclusionViolation, _) => AppError::conflict(
+                "conflict",
+                "this would overlap a dated period that exists already",
+            ),
+            E::DatabaseError(_, info)
+                if info.message().contains("out of range")
+                    || info.message().contains("numeric field overflow") =>
+            {
                 AppError::unprocessable(
                     "value_out_of_range",
                     "a value (a date or a number) is outside the range the service can store",

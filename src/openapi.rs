@@ -71,7 +71,16 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
 /// a body (400, 413, 415, 422), a query (400, 422), a bearer token (401, 403),
 /// a path id (404), an `If-Match` header (412), and for all of them 503.
 fn add_problems(path: &str, item: &mut PathItem) {
-    for op in operations(item) {
+    let writes = [
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ];
+    let ops =
+        std::iter::once((true, item.get.as_mut())).chain(writes.into_iter().map(|o| (false, o)));
+    for (is_get, op) in ops {
+        let Some(op) = op else { continue };
         let declared: Vec<&Parameter> = op
             .parameters
             .iter()
@@ -120,6 +129,14 @@ fn add_problems(path: &str, item: &mut PathItem) {
                 "404",
                 "Not found, or not visible to the caller (`not_found`)",
             );
+        }
+        if secured && !is_get {
+            add(
+                op,
+                "409",
+                "A conflicting state, or a concurrent change (`concurrent_update`): retry",
+            );
+            add(op, "422", "Invalid input, or a value outside what can be stored (`validation_failed`, `value_out_of_range`)");
         }
         if secured {
             add(op, "401", "No token, or an invalid, expired or revoked one (`missing_token`, `invalid_token`)");

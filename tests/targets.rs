@@ -867,24 +867,33 @@ async fn money_targets_are_in_the_organisations_currency() {
     )
     .await;
     refused(&r, "validation_failed", "currency", "not_applicable");
-    // When the organisation changes its currency, targets follow it.
+    // Once money targets exist, the reporting currency no longer changes.
     app.patch("/v1/org")
         .token(&w.org.admin)
         .json(&json!({"currency": "USD"}))
         .send()
         .await
+        .problem(409, "currency_locked");
+    // Before any, it may: a new organisation moves to USD and targets follow it.
+    let other = app.org("Dollar Co").await;
+    app.patch("/v1/org")
+        .token(&other.admin)
+        .json(&json!({"currency": "USD"}))
+        .send()
+        .await
         .expect(200);
+    let sp = app.person(&other, "salesperson", Some("farmer")).await;
     let v = target(
         &app,
-        &w.mgr.token,
-        with(revenue(w.sp.id, "1000"), json!({"currency": "USD"})),
+        &other.admin,
+        with(revenue(sp.id, "1000"), json!({"currency": "USD"})),
     )
     .await;
     assert_eq!(v["currency"], "USD");
     let r = create(
         &app,
-        &w.mgr.token,
-        &with(revenue(w.sp.id, "1000"), json!({"currency": "EUR"})),
+        &other.admin,
+        &with(revenue(sp.id, "1000"), json!({"currency": "EUR"})),
     )
     .await;
     broke(&r, "currency_mismatch", "currency");
@@ -2431,9 +2440,13 @@ async fn an_organisation_target_allocated_to_teams_can_be_over_allocated() {
     let v = allocation(&app, &w.mgr.token, n).await;
     sums(&v, "3000.00", "1000.00", "2000.00", "0.00");
     assert_eq!(children(&v), vec![child(p, "1000.00", "33.33", "draft")]);
-    // The organisation's allocation lists only its direct children.
-    let v = allocation(&app, &w.sp.token, org).await;
+    // The organisation's allocation lists only its direct children, and a
+    // salesperson sees the sums but only the children they may see (their team's).
+    let v = allocation(&app, &w.viewer.token, org).await;
     assert_eq!(children(&v).len(), 2);
+    let v = allocation(&app, &w.sp.token, org).await;
+    sums(&v, "5000.00", "5500.50", "0.00", "500.50");
+    assert_eq!(children(&v), vec![child(n, "3000.00", "60.00", "draft")]);
     cancel(&app, &w.mgr2.token, s).await;
     sums(
         &allocation(&app, &w.sp.token, org).await,
@@ -2792,4 +2805,27 @@ async fn parents_cannot_form_a_loop() {
             .problem(422, "invalid_parent");
         assert_eq!(v["errors"][0]["field"], "parent_id");
     }
+}
+
+#[actix_web::test]
+async fn a_team_with_targets_is_not_deleted() {
+    let app = TestApp::new().await;
+    let org = app.org("Acme").await;
+    let team = app.team(&org, "North", None, None).await;
+    app.post("/v1/targets")
+        .token(&org.admin)
+        .json(&json!({"title": "Q4", "subject_type": "team", "subject_id": team, "metric": "revenue", "value": "1000", "period": "2026-Q4"}))
+        .send()
+        .await
+        .expect(201);
+    app.delete(&format!("/v1/teams/{team}"))
+        .token(&org.admin)
+        .send()
+        .await
+        .problem(409, "team_has_targets");
+    app.get(&format!("/v1/teams/{team}"))
+        .token(&org.admin)
+        .send()
+        .await
+        .expect(200);
 }

@@ -63,7 +63,7 @@ CREATE TABLE daily_rollup (
     salesperson_id uuid NOT NULL,
     metric text NOT NULL,
     day date NOT NULL,
-    amount numeric(20, 2) NOT NULL,
+    amount numeric NOT NULL,
     PRIMARY KEY (org_id, salesperson_id, metric, day)
 );
 

@@ -262,13 +262,19 @@ async fn issue_for_user(
         store::insert_refresh(c, org, user, family, &hash, expires)
     })
     .await?;
-    Ok(TokenResponse {
-        access_token: state.access_token(org, "user", user, Some(&role), None),
-        token_type: "Bearer".into(),
-        expires_in: state.config.access_token_ttl.as_secs(),
-        refresh_token: Some(refresh),
-        scope: None,
-    })
+    Ok(state.user_tokens(org, user, &role, refresh))
+}
+
+impl AppState {
+    fn user_tokens(&self, org: Uuid, user: Uuid, role: &str, refresh: String) -> TokenResponse {
+        TokenResponse {
+            access_token: self.access_token(org, "user", user, Some(role), None),
+            token_type: "Bearer".into(),
+            expires_in: self.config.access_token_ttl.as_secs(),
+            refresh_token: Some(refresh),
+            scope: None,
+        }
+    }
 }
 
 async fn password_grant(
@@ -322,17 +328,33 @@ async fn password_grant(
 
 async fn refresh_grant(state: &AppState, body: &TokenRequest) -> AppResult<TokenResponse> {
     let hash = rules::secret_digest(required(&body.refresh_token, "refresh_token")?);
+    let next = rules::new_secret();
+    let next_hash = rules::secret_digest(&next);
+    let expires = state.refresh_expiry();
+    // Spending the token and storing its successor commit together, so a failure
+    // never leaves a spent token without a successor (which a retry would take
+    // for reuse).
     let presented = crate::db::tx(&state.pool, move |c| {
-        store::spend_refresh(c, &hash, Utc::now())
+        let presented = store::spend_refresh(c, &hash, Utc::now())?;
+        if let store::Presented::Fresh {
+            org_id,
+            user_id,
+            family_id,
+            ..
+        } = &presented
+        {
+            store::insert_refresh(c, *org_id, *user_id, *family_id, &next_hash, expires)?;
+        }
+        Ok(presented)
     })
     .await?;
     match presented {
         store::Presented::Fresh {
             org_id,
             user_id,
-            family_id,
             role,
-        } => issue_for_user(state, org_id, user_id, role, family_id).await,
+            ..
+        } => Ok(state.user_tokens(org_id, user_id, &role, next)),
         store::Presented::Reused => Err(invalid_grant(
             "this refresh token was already used; every token of this sign-in is now revoked",
         )),

@@ -12,7 +12,7 @@ use super::rules::{self, Day, WeekStart};
 use super::store::{self, OrgChanges, OrgRow};
 use crate::auth::Principal;
 use crate::db;
-use crate::error::{AppResult, Validator};
+use crate::error::{AppError, AppResult, Validator};
 use crate::extract::Json;
 use crate::http::{check_if_match, if_match, with_etag};
 use crate::state::AppState;
@@ -175,6 +175,12 @@ pub async fn patch_org(
     let row = db::tx(&state.pool, move |c| {
         let current = store::lock(c, p.org_id)?;
         check_if_match(expected.as_deref(), current.version)?;
+        if changes.currency.as_ref().is_some_and(|cur| *cur != current.currency) && store::has_money(c, p.org_id)? {
+            return Err(AppError::conflict(
+                "currency_locked",
+                "sales or money targets exist in the current reporting currency; it can no longer change",
+            ));
+        }
         store::update(c, p.org_id, &changes)
     })
     .await?;

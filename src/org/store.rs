@@ -65,6 +65,22 @@ pub fn lock(c: &mut PgConnection, id: Uuid) -> AppResult<OrgRow> {
         .ok_or_else(|| AppError::not_found("organisation"))
 }
 
+/// Whether amounts exist in the reporting currency (sales, money targets).
+pub fn has_money(c: &mut PgConnection, org: Uuid) -> AppResult<bool> {
+    use crate::db::schema::{sales, targets};
+    let sales: bool = diesel::select(diesel::dsl::exists(
+        sales::table.filter(sales::org_id.eq(org)),
+    ))
+    .get_result(c)?;
+    let targets: bool = diesel::select(diesel::dsl::exists(
+        targets::table
+            .filter(targets::org_id.eq(org))
+            .filter(targets::currency.is_not_null()),
+    ))
+    .get_result(c)?;
+    Ok(sales || targets)
+}
+
 pub fn create(c: &mut PgConnection, name: &str, currency: &str) -> AppResult<OrgRow> {
     Ok(diesel::insert_into(orgs::table)
         .values((

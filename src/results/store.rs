@@ -183,9 +183,14 @@ pub fn account_index(
     ids: &[Uuid],
     external: &[(String, String)],
 ) -> AppResult<AccountIndex> {
+    // FOR KEY SHARE: a transfer (which locks the account FOR UPDATE) waits for
+    // this push to commit, then re-credits what it stored; a push that starts
+    // after the transfer reads the new owner.
     let mut found: Vec<Uuid> = accounts::table
         .filter(accounts::org_id.eq(org).and(accounts::id.eq_any(ids)))
         .select(accounts::id)
+        .order(accounts::id)
+        .for_key_share()
         .load(c)?;
     let mut by_external = HashMap::new();
     if !external.is_empty() {
@@ -201,6 +206,8 @@ pub fn account_index(
                 accounts::external_id,
                 accounts::id,
             ))
+            .order(accounts::id)
+            .for_key_share()
             .load(c)?;
         for (s, e, id) in rows {
             if let (Some(s), Some(e)) = (s, e) {

@@ -628,7 +628,12 @@ pub async fn create(
     body: Json<CreateTarget>,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let (me, _) = p.require_user()?;
+    let (me, role) = p.require_user()?;
+    if !matches!(role, crate::auth::Role::Admin | crate::auth::Role::Manager) {
+        return Err(AppError::forbidden(
+            "admins set targets for anyone; managers for the people and teams they manage",
+        ));
+    }
     let b = body.0;
     let target = db::tx(&state.pool, move |c| {
         let ctx = OrgContext::load(c, p.org_id)?;
@@ -1200,7 +1205,7 @@ pub async fn allocation(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
-    let (parent, children) = db::run(&state.pool, move |c| {
+    let (parent, children, vis) = db::run(&state.pool, move |c| {
         let parent = store::get_visible(c, &p, id, false)?;
         if parent.subject_type == "user" {
             return Err(AppError::conflict(
@@ -1209,11 +1214,17 @@ pub async fn allocation(
             ));
         }
         let children = store::children(c, p.org_id, id)?;
-        Ok((parent, children))
+        let vis = store::visible(c, &p)?;
+        Ok((parent, children, vis))
     })
     .await?;
+    // The sums cover every contributing target; the list shows those the caller may see.
     let values: Vec<Decimal> = children.iter().map(|ch| ch.value).collect();
     let a = rules::allocate(parent.value, &values);
+    let children: Vec<TargetRow> = children
+        .into_iter()
+        .filter(|ch| vis.sees(&ch.subject_type, ch.subject_id))
+        .collect();
     Ok(HttpResponse::Ok().json(AllocationOut {
         target_id: parent.id,
         value: parent.value,

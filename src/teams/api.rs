@@ -312,6 +312,12 @@ pub async fn delete_one(
     db::tx(&state.pool, move |c| {
         store::lock_tree(c, p.org_id)?;
         store::lock(c, p.org_id, id)?;
+        if store::has_targets(c, p.org_id, id)? {
+            return Err(AppError::conflict(
+                "team_has_targets",
+                "the team has targets; cancel or keep them, and the team with them",
+            ));
+        }
         if store::has_children(c, p.org_id, id)? {
             return Err(AppError::conflict(
                 "team_has_subteams",
@@ -385,13 +391,7 @@ fn membership_of(
     user: Uuid,
     from: NaiveDate,
 ) -> AppResult<Membership> {
-    let page = crate::http::Page {
-        limit: 10_000,
-        after: None,
-    };
-    store::members(c, org, team, None, &page)?
-        .into_iter()
-        .find(|m| m.user_id == user && m.from_on == from)
+    store::membership(c, org, team, user, from)?
         .map(Membership::from)
         .ok_or_else(|| AppError::not_found("membership"))
 }

@@ -228,6 +228,17 @@ pub fn has_children(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<bool
     .get_result(c)?)
 }
 
+pub fn has_targets(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<bool> {
+    use crate::db::schema::targets;
+    Ok(diesel::select(diesel::dsl::exists(
+        targets::table
+            .filter(targets::org_id.eq(org))
+            .filter(targets::subject_type.eq("team"))
+            .filter(targets::subject_id.eq(id)),
+    ))
+    .get_result(c)?)
+}
+
 pub fn delete(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<()> {
     diesel::delete(teams::table.find((org, id))).execute(c)?;
     Ok(())
@@ -297,6 +308,32 @@ pub fn members(
         );
     }
     Ok(q.load(c)?)
+}
+
+/// One membership, by its key.
+pub fn membership(
+    c: &mut PgConnection,
+    org: Uuid,
+    team: Uuid,
+    user: Uuid,
+    from: NaiveDate,
+) -> AppResult<Option<MemberRow>> {
+    Ok(team_members::table
+        .find((org, team, user, from))
+        .inner_join(
+            users::table.on(users::org_id
+                .eq(team_members::org_id)
+                .and(users::id.eq(team_members::user_id))),
+        )
+        .select((
+            team_members::team_id,
+            team_members::user_id,
+            users::name,
+            team_members::from_on,
+            team_members::to_on,
+        ))
+        .first(c)
+        .optional()?)
 }
 
 /// Every membership of a person, locked for a change.

@@ -208,17 +208,6 @@ pub fn update(
         .map_err(unique_email)
 }
 
-/// Active admins other than `except`.
-pub fn other_active_admins(c: &mut PgConnection, org: Uuid, except: Uuid) -> AppResult<i64> {
-    Ok(users::table
-        .filter(users::org_id.eq(org))
-        .filter(users::role.eq("admin"))
-        .filter(users::active)
-        .filter(users::id.ne(except))
-        .count()
-        .get_result(c)?)
-}
-
 pub fn password_hash(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<Option<String>> {
     Ok(users::table
         .find((org, id))
