@@ -45,8 +45,10 @@ enum Claim {
     Replay(u16, Vec<u8>),
 }
 
-/// Runs `work` once per key: `work` answers a status and a JSON body.
-pub async fn once<F, Fut>(
+/// Runs `work` once per key, in one transaction with the answer it records:
+/// `work` answers a status and a JSON body. Either both the change and its
+/// recorded answer commit, or neither does.
+pub async fn once<F>(
     state: &AppState,
     p: &Principal,
     req: &HttpRequest,
@@ -54,8 +56,7 @@ pub async fn once<F, Fut>(
     work: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = AppResult<(StatusCode, serde_json::Value)>>,
+    F: FnOnce(&mut PgConnection) -> AppResult<(StatusCode, serde_json::Value)> + Send + 'static,
 {
     let respond = |status: StatusCode, body: Vec<u8>| {
         // A refusal that is replayed stays the problem it was.
@@ -69,7 +70,7 @@ where
             .body(body)
     };
     let Some(key) = key(req)? else {
-        let (status, value) = work().await?;
+        let (status, value) = db::tx(&state.pool, work).await?;
         return Ok(respond(
             status,
             serde_json::to_vec(&value).unwrap_or_default(),
@@ -126,36 +127,41 @@ where
         );
         return Ok(res);
     }
-    let outcome = work().await;
-    let (status, bytes) = match &outcome {
-        Ok((s, v)) => (*s, serde_json::to_vec(v).unwrap_or_default()),
-        Err(e) => (
-            e.status,
-            serde_json::to_vec(&e.problem()).unwrap_or_default(),
-        ),
-    };
-    let store_bytes = bytes.clone();
-    // A server-side failure or a conflict with a concurrent request (409, which
-    // says to retry) is not an answer to keep: the retry runs again.
-    let finished = !status.is_server_error() && status != StatusCode::CONFLICT;
-    db::run(&state.pool, move |c| {
-        let row = k::table.find((org, who, &key));
-        if finished {
-            diesel::update(row)
-                .set((
-                    k::status.eq(Some(status.as_u16() as i16)),
-                    k::body.eq(Some(store_bytes)),
-                ))
-                .execute(c)?;
-        } else {
-            // Let the client retry with the same key.
-            diesel::delete(row).execute(c)?;
-        }
-        Ok(())
+    let done_key = key.clone();
+    let outcome = db::tx(&state.pool, move |c| {
+        let (status, value) = work(c)?;
+        let bytes = serde_json::to_vec(&value).unwrap_or_default();
+        diesel::update(k::table.find((org, who, &done_key)))
+            .set((
+                k::status.eq(Some(status.as_u16() as i16)),
+                k::body.eq(Some(bytes.clone())),
+            ))
+            .execute(c)?;
+        Ok((status, bytes))
     })
-    .await?;
+    .await;
     match outcome {
-        Ok(_) => Ok(respond(status, bytes)),
-        Err(e) => Err(e),
+        Ok((status, bytes)) => Ok(respond(status, bytes)),
+        Err(e) => {
+            // Nothing was changed. A refusal is the answer to keep (a retry gets it
+            // again); a server-side failure or a conflict with a concurrent request
+            // (409, which says to retry) is not: the claim is released.
+            let keep = !e.status.is_server_error() && e.status != StatusCode::CONFLICT;
+            let problem = serde_json::to_vec(&e.problem()).unwrap_or_default();
+            let status = e.status.as_u16() as i16;
+            db::run(&state.pool, move |c| {
+                let row = k::table.find((org, who, &key));
+                if keep {
+                    diesel::update(row)
+                        .set((k::status.eq(Some(status)), k::body.eq(Some(problem))))
+                        .execute(c)?;
+                } else {
+                    diesel::delete(row).execute(c)?;
+                }
+                Ok(())
+            })
+            .await?;
+            Err(e)
+        }
     }
 }

@@ -1713,24 +1713,40 @@ async fn a_key_whose_request_never_answered_is_released() {
     let gave_up = tokio::time::timeout(std::time::Duration::from_millis(100), send()).await;
     assert!(gave_up.is_err(), "the push was still waiting");
     blocker.join().unwrap().unwrap();
-    // The work went on without its client.
+    // The work went on without its client, and its answer was recorded in the
+    // same transaction: a retry gets that answer again.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
         sale_row(&app, org, "hubspot", "INV-1").unwrap().revenue,
         dec("200")
     );
-    // Soon after, the key still looks busy...
-    send().await.problem(409, "idempotency_in_progress");
-    // ...but a claim that never answered is released after a while: the retry
-    // runs, finds the work done, and that answer is kept.
+    let r = send().await;
+    assert_eq!(r.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(statuses(&r.expect(200)), strs(&["updated"]));
+    // A claim that never answered (its process died before the work committed)
+    // looks busy at first, and is released after a while: the retry then runs.
     diesel::sql_query(
-        "UPDATE idempotency_keys SET created_at = now() - interval '10 minutes' WHERE key = 'gave-up'",
+        "INSERT INTO idempotency_keys (org_id, actor_id, key, request_hash) \
+         SELECT org_id, actor_id, 'died', request_hash FROM idempotency_keys WHERE key = 'gave-up'",
     )
     .execute(&mut app.conn())
     .unwrap();
-    let r = send().await;
+    let send_died = || {
+        app.post("/v1/sales/batch")
+            .token(&w.hubspot)
+            .header("idempotency-key", "died")
+            .json(&json!({"items": [sale("INV-1", w.acme, "2026-07-10", "200", "10")]}))
+            .send()
+    };
+    send_died().await.problem(409, "idempotency_in_progress");
+    diesel::sql_query(
+        "UPDATE idempotency_keys SET created_at = now() - interval '10 minutes' WHERE key = 'died'",
+    )
+    .execute(&mut app.conn())
+    .unwrap();
+    let r = send_died().await;
     assert_eq!(statuses(&r.expect(200)), strs(&["unchanged"]));
-    let again = send().await;
+    let again = send_died().await;
     assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
     assert_eq!(again.body, r.body);
     assert_rollup_is_ledger(&app, org);

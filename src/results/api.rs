@@ -16,7 +16,7 @@ use super::store::{self, ActivityValues, SaleRow, SaleValues};
 use crate::accounts::api::{ItemResult, ItemStatus};
 use crate::accounts::rules::owner_on;
 use crate::auth::{Actor, Principal, Scope};
-use crate::db;
+
 use crate::error::{AppError, AppResult, FieldError, Validator};
 use crate::extract::parse_json_lenient;
 use crate::idempotency;
@@ -573,10 +573,9 @@ pub async fn sales_batch(
     if batch.items.len() > MAX_BATCH {
         return Err(too_many(batch.items.len()));
     }
-    let pool = state.pool.clone();
     let who = p.clone();
-    idempotency::once(&state, &p, &req, &body, || async move {
-        let results = db::tx(&pool, move |c| push_sales(c, &who, &batch.items)).await?;
+    idempotency::once(&state, &p, &req, &body, move |c| {
+        let results = push_sales(c, &who, &batch.items)?;
         Ok((
             StatusCode::OK,
             serde_json::to_value(BatchResult::of(results)).map_err(AppError::internal)?,
@@ -605,10 +604,9 @@ pub async fn sale(
         return Err(crate::extract::unsupported_media_type("application/json"));
     }
     let item: SaleItem = crate::extract::parse_json(&body)?;
-    let pool = state.pool.clone();
     let who = p.clone();
-    idempotency::once(&state, &p, &req, &body, || async move {
-        let (result, row) = db::tx(&pool, move |c| {
+    idempotency::once(&state, &p, &req, &body, move |c| {
+        let (result, row) = {
             let mut results = push_sales(c, &who, std::slice::from_ref(&item))?;
             let r = results
                 .pop()
@@ -617,9 +615,8 @@ pub async fn sale(
                 return Err(AppError::validation(r.errors));
             }
             let row = store::get_sale(c, who.org_id, r.id.expect("stored"), false)?;
-            Ok((r, row))
-        })
-        .await?;
+            (r, row)
+        };
         let code = if result.status == ItemStatus::Created {
             StatusCode::CREATED
         } else {
@@ -667,10 +664,9 @@ pub async fn void(
         v.text("reason", r, 500);
     }
     v.finish()?;
-    let pool = state.pool.clone();
     let org = p.org_id;
-    idempotency::once(&state, &p, &req, &body, || async move {
-        let row = db::tx(&pool, move |c| {
+    idempotency::once(&state, &p, &req, &body, move |c| {
+        let row = {
             let current = store::get_sale(c, org, id, true)?;
             if current.voided_at.is_some() {
                 return Err(AppError::conflict(
@@ -687,9 +683,8 @@ pub async fn void(
                 Decimal::NEGATIVE_ONE,
             );
             store::apply(c, org, &deltas)?;
-            store::void_sale(c, org, id, request.reason.as_deref().map(str::trim))
-        })
-        .await?;
+            store::void_sale(c, org, id, request.reason.as_deref().map(str::trim))?
+        };
         Ok((
             StatusCode::OK,
             serde_json::to_value(Sale::from(row)).map_err(AppError::internal)?,
@@ -718,10 +713,9 @@ pub async fn activities_batch(
     if batch.items.len() > MAX_BATCH {
         return Err(too_many(batch.items.len()));
     }
-    let pool = state.pool.clone();
     let who = p.clone();
-    idempotency::once(&state, &p, &req, &body, || async move {
-        let results = db::tx(&pool, move |c| push_activities(c, &who, &batch.items)).await?;
+    idempotency::once(&state, &p, &req, &body, move |c| {
+        let results = push_activities(c, &who, &batch.items)?;
         Ok((
             StatusCode::OK,
             serde_json::to_value(BatchResult::of(results)).map_err(AppError::internal)?,
