@@ -1574,3 +1574,41 @@ async fn a_membership_change_racing_a_team_deletion_never_fails() {
         .await
         .expect(200);
 }
+
+#[actix_web::test]
+async fn a_person_who_moved_on_no_longer_sees_the_old_team() {
+    let app = TestApp::new().await;
+    let org = app.org("Acme").await;
+    let sp = app.person(&org, "salesperson", Some("farmer")).await;
+    let mate = app.person(&org, "salesperson", Some("farmer")).await;
+    let old = app.team(&org, "Old", None, None).await;
+    let new = app.team(&org, "New", None, None).await;
+    app.join(&org, old, sp.id, "2026-01-01").await;
+    app.join(&org, old, mate.id, "2026-01-01").await;
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+    app.join(&org, new, sp.id, &yesterday).await;
+    let v = app
+        .get("/v1/teams")
+        .token(&sp.token)
+        .send()
+        .await
+        .expect(200);
+    let ids: Vec<&str> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![new.to_string().as_str()]);
+    app.get(&format!("/v1/teams/{old}"))
+        .token(&sp.token)
+        .send()
+        .await
+        .problem(404, "not_found");
+    // The old teammate is no longer among the people they see.
+    app.get(&format!("/v1/users/{}", mate.id))
+        .token(&sp.token)
+        .send()
+        .await
+        .problem(404, "not_found");
+}

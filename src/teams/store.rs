@@ -66,13 +66,21 @@ pub fn subtree_ids(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResult<Vec
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// Teams `user` belongs or belonged to.
+/// Teams `user` belongs to today (in the organisation's time zone): a person who
+/// moved on no longer sees their old team.
 pub fn member_team_ids(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResult<Vec<Uuid>> {
+    let today = crate::org::rules::today_in(&crate::org::store::get(c, org)?.timezone);
     Ok(team_members::table
         .filter(
             team_members::org_id
                 .eq(org)
                 .and(team_members::user_id.eq(user)),
+        )
+        .filter(team_members::from_on.le(today))
+        .filter(
+            team_members::to_on
+                .is_null()
+                .or(team_members::to_on.ge(today)),
         )
         .select(team_members::team_id)
         .distinct()
