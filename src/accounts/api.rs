@@ -1096,7 +1096,15 @@ pub async fn batch(
         let syncs: Vec<&SyncAccount> = parsed.iter().map(|(_, _, s)| s).collect();
         let owners = Owners::load(c, p.org_id, &syncs)?;
         let mut results = Vec::with_capacity(parsed.len());
-        for (index, (source, ext, sync)) in parsed.into_iter().enumerate() {
+        // Rows are taken in key order, so overlapping batches cannot deadlock;
+        // answers keep the request's order. (Duplicates keep their order too: a
+        // stable sort.)
+        let mut ordered: Vec<(usize, (String, String, SyncAccount))> =
+            parsed.into_iter().enumerate().collect();
+        ordered.sort_by(|a, b| {
+            (&a.1 .0.trim(), &a.1 .1.trim()).cmp(&(&b.1 .0.trim(), &b.1 .1.trim()))
+        });
+        for (index, (source, ext, sync)) in ordered {
             // Each item in its own savepoint: a failure rolls back that item only.
             let outcome = c
                 .transaction(
@@ -1127,6 +1135,7 @@ pub async fn batch(
                 },
             });
         }
+        results.sort_by_key(|r: &ItemResult| r.index);
         Ok(results)
     })
     .await?;
