@@ -16,6 +16,7 @@ pub mod http;
 pub mod idempotency;
 pub mod openapi;
 pub mod org;
+pub mod progress;
 pub mod results;
 pub mod server;
 pub mod state;

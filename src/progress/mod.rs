@@ -1,0 +1,3 @@
+//! Progress: where a target stands and what it takes from here.
+
+pub mod rules;

@@ -1,0 +1,284 @@
+//! Pace rules: where a target stands on a day, and what it takes from there.
+//! Pure: no HTTP, no SQL. (The progress endpoints are built on these.)
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::calendar::WorkWeek;
+
+/// Where a target stands against its pace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaceStatus {
+    /// The value is reached.
+    Achieved,
+    /// At least `ahead_pct` of the expected-to-date.
+    Ahead,
+    /// At least `on_track_pct`.
+    OnTrack,
+    /// At least `behind_pct`.
+    Behind,
+    /// Below that, or the period is over without the value.
+    AtRisk,
+}
+
+/// The pace thresholds, in percent of the expected-to-date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Thresholds {
+    pub ahead_pct: Decimal,
+    pub on_track_pct: Decimal,
+    pub behind_pct: Decimal,
+}
+
+impl Default for Thresholds {
+    /// Ahead from 110%, on track from 95%, behind from 80%, at risk below.
+    fn default() -> Self {
+        Thresholds {
+            ahead_pct: Decimal::from(110),
+            on_track_pct: Decimal::from(95),
+            behind_pct: Decimal::from(80),
+        }
+    }
+}
+
+/// A target's progress on a day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pace {
+    pub attainment_pct: Decimal,
+    /// The value spread over the period's working days, up to and including `as_of`.
+    pub expected_to_date: Decimal,
+    /// Actual over expected, in percent (`None` before the first working day).
+    pub pace_pct: Option<Decimal>,
+    pub status: PaceStatus,
+    /// The run rate so far carried to the period's end.
+    pub projected: Decimal,
+    /// What is still missing (0 once achieved).
+    pub gap: Decimal,
+    pub working_days_left: u32,
+    pub required_per_working_day: Decimal,
+    pub required_per_week: Decimal,
+}
+
+fn pct(part: Decimal, whole: Decimal) -> Decimal {
+    (part * Decimal::from(100) / whole).round_dp(2)
+}
+
+/// The pace of a target of `value` over `[start, end]` with `actual` achieved by
+/// the end of `as_of`. Working days after `as_of` are the days left.
+pub fn pace(
+    value: Decimal,
+    actual: Decimal,
+    start: NaiveDate,
+    end: NaiveDate,
+    as_of: NaiveDate,
+    week: &WorkWeek,
+    t: Thresholds,
+) -> Pace {
+    let total = week.count(start, end);
+    let elapsed = week.count(start, as_of.min(end));
+    let left = if as_of >= end {
+        0
+    } else {
+        week.count((as_of + Duration::days(1)).max(start), end)
+    };
+    let expected = if as_of >= end {
+        value
+    } else if total == 0 {
+        Decimal::ZERO
+    } else {
+        (value * Decimal::from(elapsed) / Decimal::from(total)).round_dp(2)
+    };
+    let pace_pct = (expected > Decimal::ZERO).then(|| pct(actual, expected));
+    let gap = (value - actual).max(Decimal::ZERO);
+    let status = if actual >= value {
+        PaceStatus::Achieved
+    } else if as_of >= end {
+        PaceStatus::AtRisk
+    } else {
+        match pace_pct {
+            None => PaceStatus::OnTrack,
+            Some(p) if p >= t.ahead_pct => PaceStatus::Ahead,
+            Some(p) if p >= t.on_track_pct => PaceStatus::OnTrack,
+            Some(p) if p >= t.behind_pct => PaceStatus::Behind,
+            Some(_) => PaceStatus::AtRisk,
+        }
+    };
+    let projected = if elapsed == 0 || as_of >= end {
+        actual
+    } else {
+        (actual * Decimal::from(total) / Decimal::from(elapsed)).round_dp(2)
+    };
+    let per_day = if left == 0 {
+        Decimal::ZERO
+    } else {
+        (gap / Decimal::from(left)).round_dp(2)
+    };
+    let days_per_week = week.count(start, start + Duration::days(6));
+    Pace {
+        attainment_pct: if value > Decimal::ZERO {
+            pct(actual, value)
+        } else {
+            Decimal::ZERO
+        },
+        expected_to_date: expected,
+        pace_pct,
+        status,
+        projected,
+        gap,
+        working_days_left: left,
+        required_per_working_day: per_day,
+        required_per_week: per_day * Decimal::from(days_per_week),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+    fn week(holidays: &[&str]) -> WorkWeek {
+        WorkWeek::new(
+            &[
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
+            holidays.iter().map(|h| d(h)),
+        )
+    }
+
+    #[test]
+    fn a_quarter_with_a_holiday() {
+        // 2026-Q4: 66 weekdays, Christmas (a Friday) off: 65 working days.
+        let w = week(&["2026-12-25"]);
+        let (s, e) = (d("2026-10-01"), d("2026-12-31"));
+        // By 2026-11-26: October 22 + November 19 (1st-26th) = 41 working days.
+        let p = pace(
+            dec("65000"),
+            dec("40000"),
+            s,
+            e,
+            d("2026-11-26"),
+            &w,
+            Thresholds::default(),
+        );
+        assert_eq!(p.expected_to_date, dec("41000"));
+        assert_eq!(p.pace_pct, Some(dec("97.56")));
+        assert_eq!(p.status, PaceStatus::OnTrack);
+        assert_eq!(p.gap, dec("25000"));
+        assert_eq!(p.working_days_left, 24);
+        assert_eq!(p.required_per_working_day, dec("1041.67"));
+        assert_eq!(p.required_per_week, dec("5208.35"));
+        assert_eq!(p.projected, dec("63414.63"));
+        assert_eq!(p.attainment_pct, dec("61.54"));
+    }
+
+    #[test]
+    fn statuses_by_pace() {
+        let w = week(&[]);
+        let (s, e) = (d("2026-11-02"), d("2026-11-27")); // 20 working days
+        let at = |actual: &str, as_of: &str| {
+            pace(
+                dec("2000"),
+                dec(actual),
+                s,
+                e,
+                d(as_of),
+                &w,
+                Thresholds::default(),
+            )
+            .status
+        };
+        // After 10 working days 1000 is expected.
+        assert_eq!(at("1100", "2026-11-13"), PaceStatus::Ahead);
+        assert_eq!(at("950", "2026-11-13"), PaceStatus::OnTrack);
+        assert_eq!(at("800", "2026-11-13"), PaceStatus::Behind);
+        assert_eq!(at("799", "2026-11-13"), PaceStatus::AtRisk);
+        assert_eq!(at("2000", "2026-11-13"), PaceStatus::Achieved);
+        // Before the period: nothing expected yet.
+        let before = pace(
+            dec("2000"),
+            dec("0"),
+            s,
+            e,
+            d("2026-10-30"),
+            &w,
+            Thresholds::default(),
+        );
+        assert_eq!(
+            (before.expected_to_date, before.pace_pct, before.status),
+            (dec("0"), None, PaceStatus::OnTrack)
+        );
+        assert_eq!(before.working_days_left, 20);
+        assert_eq!(before.required_per_working_day, dec("100"));
+        // After it, without the value: at risk, nothing more required.
+        let after = pace(
+            dec("2000"),
+            dec("1500"),
+            s,
+            e,
+            d("2026-12-15"),
+            &w,
+            Thresholds::default(),
+        );
+        assert_eq!(
+            (
+                after.status,
+                after.working_days_left,
+                after.required_per_working_day
+            ),
+            (PaceStatus::AtRisk, 0, dec("0"))
+        );
+        assert_eq!(after.expected_to_date, dec("2000"));
+        assert_eq!(after.gap, dec("500"));
+    }
+
+    /// For any value, actual and day of the period: expected never exceeds the
+    /// value and equals it on the last day; the rate needed times the days left
+    /// covers the gap to within rounding.
+    #[test]
+    fn properties_hold_over_many_cases() {
+        let w = week(&["2026-12-25", "2027-01-01"]);
+        let (s, e) = (d("2026-10-01"), d("2027-03-31"));
+        let mut seed = 99u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for _ in 0..3000 {
+            let value = Decimal::new(1 + next(10_000_000) as i64, 2);
+            let actual = Decimal::new(next(12_000_000) as i64, 2);
+            let as_of = s + Duration::days(next(200) as i64 - 10);
+            let p = pace(value, actual, s, e, as_of, &w, Thresholds::default());
+            assert!(p.expected_to_date <= value);
+            if as_of >= e {
+                assert_eq!(p.expected_to_date, value);
+                assert_eq!(p.required_per_working_day, Decimal::ZERO);
+            }
+            if p.working_days_left > 0 {
+                let covered = p.required_per_working_day * Decimal::from(p.working_days_left);
+                assert!(
+                    (covered - p.gap).abs()
+                        <= Decimal::new(1, 2) * Decimal::from(p.working_days_left),
+                    "{p:?}"
+                );
+            }
+            assert_eq!(p.gap, (value - actual).max(Decimal::ZERO));
+        }
+        let last = pace(dec("1000"), dec("10"), s, e, e, &w, Thresholds::default());
+        assert_eq!(last.expected_to_date, dec("1000"));
+    }
+}
