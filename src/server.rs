@@ -18,7 +18,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::state::AppState;
 use crate::{
-    accounts, auth, bonus, calendar, clients, db, extract, org, results, targets, teams, users,
+    accounts, auth, bonus, calendar, clients, db, extract, org, progress, results, targets, teams,
+    users,
 };
 
 /// Every documented route. Registered through utoipa-actix-web, so a route cannot
@@ -71,6 +72,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(targets::api::cancel)
         .service(targets::api::history)
         .service(targets::api::allocation)
+        .service(progress::api::progress)
         .service(bonus::api::list)
         .service(bonus::api::create)
         .service(bonus::api::get_one)

@@ -510,3 +510,55 @@ pub fn achieved_by_team(
         .select(diesel::dsl::sum(daily_rollup::amount))
         .first::<Option<Decimal>>(c)?)
 }
+
+/// What one account brought in a rollup metric over `[from, to]`, from the ledger
+/// (account targets): sales for money, activities by kind, its conversion for
+/// new accounts.
+pub fn account_total(
+    c: &mut PgConnection,
+    org: Uuid,
+    account: Uuid,
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Decimal> {
+    let total: Option<Decimal> = match metric {
+        "revenue" | "gross_profit" => {
+            let q = sales::table
+                .filter(sales::org_id.eq(org).and(sales::account_id.eq(account)))
+                .filter(sales::voided_at.is_null())
+                .filter(sales::occurred_on.between(from, to));
+            if metric == "revenue" {
+                q.select(diesel::dsl::sum(sales::revenue)).first(c)?
+            } else {
+                q.select(diesel::dsl::sum(sales::gross_profit)).first(c)?
+            }
+        }
+        "new_accounts" => {
+            let converted: Option<NaiveDate> = accounts::table
+                .find((org, account))
+                .select(accounts::converted_on)
+                .first(c)
+                .optional()?
+                .flatten();
+            converted
+                .filter(|d| *d >= from && *d <= to)
+                .map(|_| Decimal::ONE)
+        }
+        m => {
+            let kind = m.strip_prefix("activity:").unwrap_or(m);
+            let n: Option<i64> = activities::table
+                .filter(
+                    activities::org_id
+                        .eq(org)
+                        .and(activities::account_id.eq(account)),
+                )
+                .filter(activities::kind.eq(kind))
+                .filter(activities::occurred_on.between(from, to))
+                .select(diesel::dsl::sum(activities::count))
+                .first(c)?;
+            n.map(Decimal::from)
+        }
+    };
+    Ok(total.unwrap_or(Decimal::ZERO))
+}

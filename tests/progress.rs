@@ -1,0 +1,241 @@
+//! `GET /v1/targets/{id}/progress`, with figures worked out by hand.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+struct World {
+    org: Org,
+    sp: Person,
+    other: Person,
+    account: String,
+    team: uuid::Uuid,
+}
+
+async fn world(app: &TestApp) -> World {
+    let org = app.org("Acme").await;
+    app.patch("/v1/org")
+        .token(&org.admin)
+        .json(&json!({"holidays": ["2026-12-25"]}))
+        .send()
+        .await
+        .expect(200);
+    let sp = app.person(&org, "salesperson", Some("farmer")).await;
+    let other = app.person(&org, "salesperson", Some("hunter")).await;
+    let v = app
+        .post("/v1/accounts")
+        .token(&org.admin)
+        .json(&json!({"name": "Contoso", "kind": "customer", "owner_id": sp.id, "owned_since": "2026-01-01"}))
+        .send()
+        .await
+        .expect(201);
+    let account = v["id"].as_str().unwrap().to_string();
+    let team = app.team(&org, "North", None, None).await;
+    app.join(&org, team, sp.id, "2026-11-01").await;
+    let sale = |ext: &str, day: &str, revenue: &str, kind: &str| {
+        json!({"external_id": ext, "source": "crm", "account_id": account, "occurred_on": day,
+               "revenue": revenue, "gross_profit": "0", "kind": kind})
+    };
+    let v = app
+        .post("/v1/sales/batch")
+        .token(&org.admin)
+        .json(&json!({"items": [
+            sale("s1", "2026-10-15", "10000", "invoice"),
+            sale("s2", "2026-11-20", "30000", "invoice"),
+            sale("s3", "2026-11-25", "1000", "credit_note"),
+            sale("s4", "2026-12-10", "5000", "invoice"),
+        ]}))
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(v["created"], 4);
+    World {
+        org,
+        sp,
+        other,
+        account,
+        team,
+    }
+}
+
+async fn target(app: &TestApp, token: &str, body: Value) -> String {
+    let v = app
+        .post("/v1/targets")
+        .token(token)
+        .json(&body)
+        .send()
+        .await
+        .expect(201);
+    v["id"].as_str().unwrap().to_string()
+}
+
+async fn progress(app: &TestApp, token: &str, id: &str, as_of: &str) -> Res {
+    app.get(&format!("/v1/targets/{id}/progress?as_of={as_of}"))
+        .token(token)
+        .send()
+        .await
+}
+
+fn figures(v: &Value) -> Vec<(&str, String)> {
+    [
+        "actual",
+        "attainment_pct",
+        "expected_to_date",
+        "pace_pct",
+        "status",
+        "projected",
+        "gap",
+        "working_days_left",
+        "required_per_working_day",
+        "required_per_week",
+    ]
+    .into_iter()
+    .map(|k| (k, v[k].to_string().trim_matches('"').to_string()))
+    .collect()
+}
+
+fn expect(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+}
+
+#[actix_web::test]
+async fn a_quarter_before_during_and_after() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let id = target(
+        &app,
+        &w.org.admin,
+        json!({"title": "Q4", "subject_type": "user", "subject_id": w.sp.id, "metric": "revenue", "value": "65000", "period": "2026-Q4"}),
+    )
+    .await;
+    // Q4 2026 has 65 working days (66 weekdays less Christmas). By 26 November
+    // 41 have passed (22 in October, 19 in November): 41,000 expected.
+    // Actual: 10,000 + 30,000 - 1,000 (a credit note) = 39,000.
+    let r = progress(&app, &w.sp.token, &id, "2026-11-26").await;
+    let v = r.expect(200);
+    assert_eq!(
+        figures(&v),
+        expect(&[
+            ("actual", "39000.00"),
+            ("attainment_pct", "60.00"),
+            ("expected_to_date", "41000.00"),
+            ("pace_pct", "95.12"),
+            ("status", "on_track"),
+            ("projected", "61829.27"),
+            ("gap", "26000.00"),
+            ("working_days_left", "24"),
+            ("required_per_working_day", "1083.33"),
+            ("required_per_week", "5416.65"),
+        ])
+    );
+    // Before the quarter: nothing counted, nothing expected yet.
+    let v = progress(&app, &w.sp.token, &id, "2026-09-30")
+        .await
+        .expect(200);
+    assert_eq!(
+        figures(&v),
+        expect(&[
+            ("actual", "0.00"),
+            ("attainment_pct", "0.00"),
+            ("expected_to_date", "0.00"),
+            ("pace_pct", "null"),
+            ("status", "on_track"),
+            ("projected", "0.00"),
+            ("gap", "65000.00"),
+            ("working_days_left", "65"),
+            ("required_per_working_day", "1000.00"),
+            ("required_per_week", "5000.00"),
+        ])
+    );
+    // After it: the December sale counts too (44,000), the value is missed, nothing is required any more.
+    let v = progress(&app, &w.sp.token, &id, "2027-01-15")
+        .await
+        .expect(200);
+    assert_eq!(v["actual"], "44000.00");
+    assert_eq!(v["expected_to_date"], "65000.00");
+    assert_eq!(
+        (v["status"].as_str(), v["working_days_left"].as_u64()),
+        (Some("at_risk"), Some(0))
+    );
+    assert_eq!(
+        (v["gap"].as_str(), v["required_per_working_day"].as_str()),
+        (Some("21000.00"), Some("0.00"))
+    );
+}
+
+#[actix_web::test]
+async fn etags_and_304() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let id = target(
+        &app,
+        &w.org.admin,
+        json!({"title": "Q4", "subject_type": "user", "subject_id": w.sp.id, "metric": "revenue", "value": "65000", "period": "2026-Q4"}),
+    )
+    .await;
+    let r = progress(&app, &w.sp.token, &id, "2026-11-26").await;
+    r.expect(200);
+    let etag = r.header("etag").unwrap();
+    let again = app
+        .get(&format!("/v1/targets/{id}/progress?as_of=2026-11-26"))
+        .token(&w.sp.token)
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(again.status.as_u16(), 304);
+    assert!(again.body.is_empty());
+    // A new sale changes the figures, and the ETag with them.
+    app.post("/v1/sales")
+        .token(&w.org.admin)
+        .json(&json!({"external_id": "s5", "source": "crm", "account_id": w.account, "occurred_on": "2026-11-26", "revenue": "100", "gross_profit": "10"}))
+        .send()
+        .await
+        .expect(201);
+    let changed = app
+        .get(&format!("/v1/targets/{id}/progress?as_of=2026-11-26"))
+        .token(&w.sp.token)
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(changed.expect(200)["actual"], "39100.00");
+    assert_ne!(changed.header("etag").unwrap(), etag);
+}
+
+#[actix_web::test]
+async fn teams_count_members_days_and_account_targets_their_account() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    // The person joined North on 1 November: the October sale is not the team's.
+    let team_target = target(
+        &app,
+        &w.org.admin,
+        json!({"title": "North Q4", "subject_type": "team", "subject_id": w.team, "metric": "revenue", "value": "50000", "period": "2026-Q4"}),
+    )
+    .await;
+    let v = progress(&app, &w.org.admin, &team_target, "2026-11-26")
+        .await
+        .expect(200);
+    assert_eq!(v["actual"], "29000.00");
+    let account_target = target(
+        &app,
+        &w.org.admin,
+        json!({"title": "Contoso Q4", "subject_type": "user", "subject_id": w.sp.id, "account_id": w.account,
+               "metric": "revenue", "value": "20000", "period": "2026-Q4"}),
+    )
+    .await;
+    let v = progress(&app, &w.sp.token, &account_target, "2026-11-26")
+        .await
+        .expect(200);
+    assert_eq!(
+        (v["actual"].as_str(), v["status"].as_str()),
+        (Some("39000.00"), Some("achieved"))
+    );
+    // Another salesperson does not see it; a bad day is refused.
+    progress(&app, &w.other.token, &account_target, "2026-11-26")
+        .await
+        .problem(404, "not_found");
+    progress(&app, &w.sp.token, &account_target, "soon")
+        .await
+        .problem(400, "invalid_query");
+}
