@@ -78,6 +78,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(bonus::api::get_one)
         .service(bonus::api::patch_one)
         .service(bonus::api::delete_one)
+        .service(bonus::api::payout)
         .service(results::api::sales_batch)
         .service(results::api::sale)
         .service(results::api::void)

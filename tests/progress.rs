@@ -239,3 +239,86 @@ async fn teams_count_members_days_and_account_targets_their_account() {
         .await
         .problem(400, "invalid_query");
 }
+
+#[actix_web::test]
+async fn a_bonus_pays_its_tier_and_nothing_while_the_gate_is_shut() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let revenue = target(
+        &app,
+        &w.org.admin,
+        json!({"title": "Q4", "subject_type": "user", "subject_id": w.sp.id, "metric": "revenue", "value": "65000", "period": "2026-Q4"}),
+    )
+    .await;
+    let tiers = json!([
+        {"attainment_pct": "50", "payout": "500.00"},
+        {"attainment_pct": "60", "payout": "1000.00"},
+        {"attainment_pct": "100", "payout": "2000.00"}
+    ]);
+    let plan = app
+        .post("/v1/bonus-plans")
+        .token(&w.org.admin)
+        .json(&json!({"name": "Q4 bonus", "target_id": revenue, "tiers": tiers}))
+        .send()
+        .await
+        .expect(201);
+    let url = format!(
+        "/v1/bonus-plans/{}/payout?as_of=2026-11-26",
+        plan["id"].as_str().unwrap()
+    );
+    // 39,000 of 65,000 is 60.00%: the 60% tier, 1,000.00. The run rate projects
+    // 61,829.27, 95.12%: still the 60% tier.
+    let v = app.get(&url).token(&w.sp.token).send().await.expect(200);
+    assert_eq!(
+        (
+            v["attainment_pct"].as_str(),
+            v["tier_reached_pct"].as_str(),
+            v["earned"].as_str()
+        ),
+        (Some("60.00"), Some("60"), Some("1000.00"))
+    );
+    assert_eq!(
+        (
+            v["projected_attainment_pct"].as_str(),
+            v["projected_payout"].as_str()
+        ),
+        (Some("95.12"), Some("1000.00"))
+    );
+    assert!(v["gate"].is_null());
+    // Gated on a minimum gross profit of 10,000: the sales carried none, so nothing is paid.
+    let gp = target(
+        &app,
+        &w.org.admin,
+        json!({"title": "Q4 GP", "subject_type": "user", "subject_id": w.sp.id, "metric": "gross_profit", "value": "10000", "period": "2026-Q4"}),
+    )
+    .await;
+    let gated = app
+        .post("/v1/bonus-plans")
+        .token(&w.org.admin)
+        .json(&json!({"name": "Gated", "target_id": revenue, "tiers": tiers, "gate": {"target_id": gp, "attainment_pct": "100"}}))
+        .send()
+        .await
+        .expect(201);
+    let url = format!(
+        "/v1/bonus-plans/{}/payout?as_of=2026-11-26",
+        gated["id"].as_str().unwrap()
+    );
+    let v = app.get(&url).token(&w.sp.token).send().await.expect(200);
+    assert_eq!(
+        (v["earned"].as_str(), v["projected_payout"].as_str()),
+        (Some("0.00"), Some("0.00"))
+    );
+    assert_eq!(
+        (
+            v["gate"]["met"].as_bool(),
+            v["gate"]["attainment_pct"].as_str()
+        ),
+        (Some(false), Some("0.00"))
+    );
+    // Another salesperson does not see the plan.
+    app.get(&url)
+        .token(&w.other.token)
+        .send()
+        .await
+        .problem(404, "not_found");
+}

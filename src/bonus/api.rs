@@ -334,3 +334,128 @@ pub async fn delete_one(
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Where a gate stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GateStatus {
+    pub target_id: Uuid,
+    #[schema(value_type = String)]
+    pub required_pct: Decimal,
+    #[schema(value_type = String)]
+    pub attainment_pct: Decimal,
+    pub met: bool,
+}
+
+/// What a plan pays on a day, and at the current run rate by the period's end.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Payout {
+    pub plan_id: Uuid,
+    pub target_id: Uuid,
+    pub as_of: chrono::NaiveDate,
+    #[schema(value_type = String)]
+    pub attainment_pct: Decimal,
+    /// The highest tier reached (its attainment_pct), if any.
+    #[schema(value_type = Option<String>)]
+    pub tier_reached_pct: Option<Decimal>,
+    /// Earned so far: the tier's payout, nothing while the gate is shut.
+    #[schema(value_type = String)]
+    pub earned: Decimal,
+    pub gate: Option<GateStatus>,
+    /// The target's projected attainment at the current run rate.
+    #[schema(value_type = String)]
+    pub projected_attainment_pct: Decimal,
+    #[schema(value_type = String)]
+    pub projected_payout: Decimal,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PayoutQuery {
+    /// The day to measure on (default: today in the organisation's time zone).
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+fn pct2(part: Decimal, whole: Decimal) -> Decimal {
+    if whole <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    let mut d = (part * Decimal::from(100) / whole).round_dp(2);
+    d.rescale(2);
+    d
+}
+
+fn cents(mut d: Decimal) -> Decimal {
+    d = d.round_dp(2);
+    d.rescale(2);
+    d
+}
+
+/// What a bonus plan has earned so far, and what it would pay at the current run rate.
+#[utoipa::path(tag = "bonus-plans", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The plan's id"), PayoutQuery),
+    responses((status = 200, description = "The payout", body = Payout)))]
+#[get("/v1/bonus-plans/{id}/payout")]
+pub async fn payout(
+    p: Principal,
+    id: web::Path<Uuid>,
+    q: web::Query<PayoutQuery>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    use chrono::Datelike;
+    p.require_reader()?;
+    let id = id.into_inner();
+    let as_of = q.into_inner().as_of;
+    if as_of.is_some_and(|d| !(1000..=9998).contains(&d.year())) {
+        return Err(AppError::invalid_field(
+            "as_of",
+            "out_of_range",
+            "a date between the years 1000 and 9998",
+        ));
+    }
+    let out = db::run(&state.pool, move |c| {
+        let (plan, target) = visible_plan(c, &p, id, false)?;
+        let ctx = crate::targets::api::OrgContext::load(c, p.org_id)?;
+        let as_of = as_of.unwrap_or(ctx.today);
+        let tiers: Vec<Tier> = serde_json::from_value(plan.tiers.clone()).unwrap_or_default();
+        let now = crate::progress::api::measure(c, &ctx, &target, as_of)?;
+        let projected_pct = pct2(now.projected, target.value);
+        let gate = match (plan.gate_target_id, plan.gate_attainment_pct) {
+            (Some(gid), Some(required)) => {
+                let g = targets::get(c, p.org_id, gid, false)?;
+                let gp = crate::progress::api::measure(c, &ctx, &g, as_of)?;
+                Some((
+                    gid,
+                    required,
+                    gp.attainment_pct,
+                    pct2(gp.projected, g.value),
+                ))
+            }
+            _ => None,
+        };
+        let met = gate.as_ref().is_none_or(|(_, req, att, _)| att >= req);
+        let projected_met = gate.as_ref().is_none_or(|(_, req, _, proj)| proj >= req);
+        let tier_reached_pct = tiers
+            .iter()
+            .filter(|t| now.attainment_pct >= t.attainment_pct)
+            .map(|t| t.attainment_pct)
+            .next_back();
+        Ok(Payout {
+            plan_id: plan.id,
+            target_id: target.id,
+            as_of,
+            attainment_pct: now.attainment_pct,
+            tier_reached_pct,
+            earned: cents(rules::payout(now.attainment_pct, &tiers, met)),
+            gate: gate.map(|(target_id, required_pct, attainment_pct, _)| GateStatus {
+                target_id,
+                required_pct,
+                attainment_pct,
+                met,
+            }),
+            projected_attainment_pct: projected_pct,
+            projected_payout: cents(rules::payout(projected_pct, &tiers, projected_met)),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}

@@ -17,7 +17,8 @@ use crate::results::rules::activity_metric;
 use crate::results::store as results;
 use crate::state::AppState;
 use crate::targets::api::OrgContext;
-use crate::targets::store as targets;
+use crate::targets::store::{self as targets, TargetRow};
+use diesel::PgConnection;
 
 /// Where a target stands on `as_of`, and what it takes from there. Amounts are
 /// decimal strings.
@@ -51,6 +52,71 @@ pub struct Progress {
     pub required_per_working_day: Decimal,
     #[schema(value_type = String)]
     pub required_per_week: Decimal,
+}
+
+/// A target's progress on `as_of`: what counts from its first day up to and
+/// including `as_of`, against its pace.
+pub fn measure(
+    c: &mut PgConnection,
+    ctx: &OrgContext,
+    t: &TargetRow,
+    as_of: NaiveDate,
+) -> AppResult<Progress> {
+    let (_, week) = crate::calendar::api::of_org(&ctx.org);
+    let metric = match t.activity_kind.as_deref() {
+        Some(kind) if t.metric == "activities" => activity_metric(kind),
+        _ => t.metric.clone(),
+    };
+    let to = as_of.min(t.ends_on);
+    let actual = if as_of < t.starts_on {
+        Decimal::ZERO
+    } else if let Some(account) = t.account_id {
+        results::account_total(c, t.org_id, account, &metric, t.starts_on, to)?
+    } else {
+        let ranges = [(t.starts_on, to)];
+        targets::achieved(
+            c,
+            t.org_id,
+            (&t.subject_type, t.subject_id),
+            &metric,
+            &ranges,
+        )?
+        .pop()
+        .flatten()
+        .unwrap_or(Decimal::ZERO)
+    };
+    let pace = rules::pace(
+        t.value,
+        actual,
+        t.starts_on,
+        t.ends_on,
+        as_of,
+        &week,
+        Thresholds::default(),
+    );
+    // Every figure with two decimals, like money elsewhere ("12500.00").
+    let two = |d: Decimal| {
+        let mut d = d.round_dp(2);
+        d.rescale(2);
+        d
+    };
+    Ok(Progress {
+        target_id: t.id,
+        as_of,
+        starts_on: t.starts_on,
+        ends_on: t.ends_on,
+        value: two(t.value),
+        actual: two(actual),
+        attainment_pct: two(pace.attainment_pct),
+        expected_to_date: two(pace.expected_to_date),
+        pace_pct: pace.pace_pct.map(two),
+        status: pace.status,
+        projected: two(pace.projected),
+        gap: two(pace.gap),
+        working_days_left: pace.working_days_left,
+        required_per_working_day: two(pace.required_per_working_day),
+        required_per_week: two(pace.required_per_week),
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -93,63 +159,9 @@ pub async fn progress(
     }
     let out = db::run(&state.pool, move |c| {
         let ctx = OrgContext::load(c, p.org_id)?;
-        let (_, week) = crate::calendar::api::of_org(&ctx.org);
         let t = targets::get_visible(c, &p, id, false)?;
         let as_of = as_of.unwrap_or(ctx.today);
-        let metric = match t.activity_kind.as_deref() {
-            Some(kind) if t.metric == "activities" => activity_metric(kind),
-            _ => t.metric.clone(),
-        };
-        let to = as_of.min(t.ends_on);
-        let actual = if as_of < t.starts_on {
-            Decimal::ZERO
-        } else if let Some(account) = t.account_id {
-            results::account_total(c, p.org_id, account, &metric, t.starts_on, to)?
-        } else {
-            let ranges = [(t.starts_on, to)];
-            targets::achieved(
-                c,
-                p.org_id,
-                (&t.subject_type, t.subject_id),
-                &metric,
-                &ranges,
-            )?
-            .pop()
-            .flatten()
-            .unwrap_or(Decimal::ZERO)
-        };
-        let pace = rules::pace(
-            t.value,
-            actual,
-            t.starts_on,
-            t.ends_on,
-            as_of,
-            &week,
-            Thresholds::default(),
-        );
-        // Every figure with two decimals, like money elsewhere ("12500.00").
-        let two = |d: Decimal| {
-            let mut d = d.round_dp(2);
-            d.rescale(2);
-            d
-        };
-        Ok(Progress {
-            target_id: t.id,
-            as_of,
-            starts_on: t.starts_on,
-            ends_on: t.ends_on,
-            value: two(t.value),
-            actual: two(actual),
-            attainment_pct: two(pace.attainment_pct),
-            expected_to_date: two(pace.expected_to_date),
-            pace_pct: pace.pace_pct.map(two),
-            status: pace.status,
-            projected: two(pace.projected),
-            gap: two(pace.gap),
-            working_days_left: pace.working_days_left,
-            required_per_working_day: two(pace.required_per_working_day),
-            required_per_week: two(pace.required_per_week),
-        })
+        measure(c, &ctx, &t, as_of)
     })
     .await?;
     let body = serde_json::to_vec(&out).map_err(AppError::internal)?;
