@@ -272,6 +272,37 @@ impl<T: DeserializeOwned + 'static> FromRequest for BatchJson<T> {
     }
 }
 
+/// A JSON body that may be left out (the default then), but that is checked like
+/// any other when it is sent (415, 400, 422): an invalid one is refused, never
+/// ignored.
+pub fn parse_optional_json<T: DeserializeOwned + Default>(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<T, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    if !is_json(&content_type(req)) {
+        return Err(unsupported_media_type("application/json"));
+    }
+    parse_json(body)
+}
+
+/// Reads and parses an optional JSON body (see [`parse_optional_json`]).
+pub async fn optional_json<T: DeserializeOwned + Default>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<T, AppError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let body = read_body(&mut payload.into_inner(), declared, limit).await?;
+    parse_optional_json(req, &body)
+}
+
 /// Query string errors: 400 with the reason.
 pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     AppError::bad_request(

@@ -90,6 +90,60 @@ pub fn finish<T: ToSchema>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> Str
     }
 }
 
+/// What became of one item of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Created,
+    Updated,
+    Unchanged,
+    Rejected,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemResult {
+    /// The item's position in the request, from 0.
+    pub index: usize,
+    pub status: ItemStatus,
+    /// The stored object (absent when rejected).
+    pub id: Option<Uuid>,
+    /// Why it was rejected; nothing is stored for a rejected item.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(nullable = false)]
+    pub errors: Vec<crate::error::FieldError>,
+}
+
+/// The answer to a batch: every item by its index, and the counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResult {
+    pub items: Vec<ItemResult>,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+}
+
+impl BatchResult {
+    pub fn of(items: Vec<ItemResult>) -> Self {
+        let count = |s: ItemStatus| items.iter().filter(|r| r.status == s).count();
+        BatchResult {
+            created: count(ItemStatus::Created),
+            updated: count(ItemStatus::Updated),
+            unchanged: count(ItemStatus::Unchanged),
+            rejected: count(ItemStatus::Rejected),
+            items,
+        }
+    }
+}
+
+/// Adds `Location: path` to a response.
+pub fn with_location(mut res: HttpResponse, path: &str) -> HttpResponse {
+    if let Ok(v) = header::HeaderValue::from_str(path) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }

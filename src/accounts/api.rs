@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{Connection, PgConnection};
@@ -15,8 +15,11 @@ use super::store::{self, AccountChanges, AccountRow, NewAccount};
 use crate::auth::{Principal, Role, Scope};
 use crate::db;
 use crate::error::{AppError, AppResult, FieldError, Validator};
-use crate::extract::{BatchJson, Json};
-use crate::http::{check_if_match, finish, if_match, with_etag, List, PageParams};
+use crate::extract::{optional_json, BatchJson, Json};
+use crate::http::{
+    check_if_match, finish, if_match, with_etag, with_location, BatchResult, ItemResult,
+    ItemStatus, List, PageParams,
+};
 use crate::state::AppState;
 use crate::users::rules::double_option;
 
@@ -233,38 +236,6 @@ pub struct BatchRequest {
     pub items: Vec<BatchAccount>,
 }
 
-/// What became of an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemStatus {
-    Created,
-    Updated,
-    Unchanged,
-    Rejected,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ItemResult {
-    /// The item's position in the request, from 0.
-    pub index: usize,
-    pub status: ItemStatus,
-    /// The account (absent when rejected).
-    pub id: Option<Uuid>,
-    /// Why it was rejected; nothing is stored for a rejected item.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(nullable = false)]
-    pub errors: Vec<FieldError>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BatchResponse {
-    pub items: Vec<ItemResult>,
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub rejected: usize,
-}
-
 /// The answer of a single upsert.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SyncResult {
@@ -323,12 +294,6 @@ fn require_transfer(c: &mut PgConnection, p: &Principal, from: Uuid, to: Uuid) -
     ))
 }
 
-fn today(c: &mut PgConnection, org: Uuid) -> AppResult<NaiveDate> {
-    Ok(crate::org::rules::today_in(
-        &crate::org::store::get(c, org)?.timezone,
-    ))
-}
-
 /// A day within years 1 to 9999 and not after `today`.
 fn check_past_day(v: &mut Validator, field: &str, day: NaiveDate, today: NaiveDate) {
     use chrono::Datelike;
@@ -380,12 +345,8 @@ fn check_segment(v: &mut Validator, segment: Option<&str>) {
     }
 }
 
-fn location(mut res: HttpResponse, id: Uuid) -> HttpResponse {
-    res.headers_mut().insert(
-        header::LOCATION,
-        header::HeaderValue::from_str(&format!("/v1/accounts/{id}")).expect("ascii"),
-    );
-    res
+fn location(res: HttpResponse, id: Uuid) -> HttpResponse {
+    with_location(res, &format!("/v1/accounts/{id}"))
 }
 
 fn actor_id(p: &Principal) -> Option<Uuid> {
@@ -456,7 +417,7 @@ pub async fn create(
     require_writer(&p)?;
     let b = body.0;
     let row = db::tx(&state.pool, move |c| {
-        let today = today(c, p.org_id)?;
+        let today = crate::org::store::today(c, p.org_id)?;
         let owner = match (p.role(), p.user_id(), b.owner_id) {
             (Some(Role::Salesperson), Some(me), None) => me,
             (Some(Role::Salesperson), Some(me), Some(o)) if o != me => {
@@ -615,7 +576,7 @@ pub async fn transfer(
     let row = db::tx(&state.pool, move |c| {
         let current = store::get_visible(c, &p, id, true)?;
         require_transfer(c, &p, current.owner_id, b.new_owner_id)?;
-        let today = today(c, p.org_id)?;
+        let today = crate::org::store::today(c, p.org_id)?;
         let mut v = Validator::new();
         v.text("reason", &b.reason, 500);
         check_past_day(&mut v, "effective_on", b.effective_on, today);
@@ -701,7 +662,7 @@ pub async fn convert(
                 "only a prospect can be converted; this is a customer",
             ));
         }
-        let today = today(c, p.org_id)?;
+        let today = crate::org::store::today(c, p.org_id)?;
         let on = b.converted_on.unwrap_or(today);
         let mut v = Validator::new();
         check_past_day(&mut v, "converted_on", on, today);
@@ -753,29 +714,6 @@ pub async fn convert(
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &Account::from(row)))
-}
-
-/// A JSON body that may be left out (the default then), but that is checked like
-/// any other when it is sent: an invalid one is refused, never ignored.
-async fn optional_json<T: serde::de::DeserializeOwned + Default>(
-    req: &HttpRequest,
-    payload: web::Payload,
-    limit: usize,
-) -> AppResult<T> {
-    use crate::extract::{content_type, is_json, parse_json, read_body, unsupported_media_type};
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    let body = read_body(&mut payload.into_inner(), declared, limit).await?;
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    if !is_json(&content_type(req)) {
-        return Err(unsupported_media_type("application/json"));
-    }
-    parse_json(&body)
 }
 
 /// Owners named by id or email, looked up once for a whole batch.
@@ -1043,7 +981,7 @@ pub async fn put_external(
     }
     let item = body.0;
     let (status, row) = db::tx(&state.pool, move |c| {
-        let today = today(c, p.org_id)?;
+        let today = crate::org::store::today(c, p.org_id)?;
         let owners = Owners::load(c, p.org_id, &[&item])?;
         upsert(c, &p, today, &owners, &source, &external_id, &item)?.map_err(AppError::validation)
     })
@@ -1070,7 +1008,7 @@ pub async fn put_external(
 /// clients with `accounts:write`). Each item is answered by its index; valid items
 /// are stored even when others are rejected, and a rejected item stores nothing.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), request_body = BatchRequest,
-    responses((status = 200, description = "Each item's outcome", body = BatchResponse)))]
+    responses((status = 200, description = "Each item's outcome", body = BatchResult)))]
 #[post("/v1/accounts/batch")]
 pub async fn batch(
     p: Principal,
@@ -1090,7 +1028,7 @@ pub async fn batch(
         ));
     }
     let results = db::tx(&state.pool, move |c| {
-        let today = today(c, p.org_id)?;
+        let today = crate::org::store::today(c, p.org_id)?;
         let parsed: Vec<(String, String, SyncAccount)> =
             items.into_iter().map(BatchAccount::split).collect();
         let syncs: Vec<&SyncAccount> = parsed.iter().map(|(_, _, s)| s).collect();
@@ -1139,14 +1077,7 @@ pub async fn batch(
         Ok(results)
     })
     .await?;
-    let count = |s: ItemStatus| results.iter().filter(|r| r.status == s).count();
-    Ok(HttpResponse::Ok().json(BatchResponse {
-        created: count(ItemStatus::Created),
-        updated: count(ItemStatus::Updated),
-        unchanged: count(ItemStatus::Unchanged),
-        rejected: count(ItemStatus::Rejected),
-        items: results,
-    }))
+    Ok(HttpResponse::Ok().json(BatchResult::of(results)))
 }
 
 /// Why an item's savepoint was rolled back.

@@ -74,7 +74,7 @@ pub fn visible_owners(c: &mut PgConnection, p: &Principal) -> AppResult<Option<V
     }
     match (p.role(), p.user_id()) {
         (Some(Role::Manager), Some(me)) => {
-            let today = crate::org::rules::today_in(&crate::org::store::get(c, p.org_id)?.timezone);
+            let today = crate::org::store::today(c, p.org_id)?;
             Ok(Some(managed_people(c, p.org_id, me, today)?))
         }
         (_, Some(me)) => Ok(Some(vec![me])),

@@ -46,6 +46,11 @@ impl OrgRow {
     }
 }
 
+/// Today in the organisation's time zone.
+pub fn today(c: &mut PgConnection, id: Uuid) -> AppResult<chrono::NaiveDate> {
+    Ok(crate::org::rules::today_in(&get(c, id)?.timezone))
+}
+
 pub fn get(c: &mut PgConnection, id: Uuid) -> AppResult<OrgRow> {
     orgs::table
         .find(id)

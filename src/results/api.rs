@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 use super::rules::{self, activity_metric, Deltas, SaleKind};
 use super::store::{self, ActivityValues, SaleRow, SaleValues};
-use crate::accounts::api::{ItemResult, ItemStatus};
 use crate::accounts::rules::owner_on;
 use crate::auth::{Actor, Principal, Scope};
+use crate::http::{BatchResult, ItemResult, ItemStatus};
 
 use crate::error::{AppError, AppResult, FieldError, Validator};
 use crate::extract::parse_json_lenient;
@@ -122,28 +122,6 @@ impl From<SaleRow> for Sale {
 pub struct SaleBatch {
     #[schema(max_items = 1000)]
     pub items: Vec<SaleItem>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BatchResult {
-    pub items: Vec<ItemResult>,
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub rejected: usize,
-}
-
-impl BatchResult {
-    fn of(items: Vec<ItemResult>) -> Self {
-        let count = |s: ItemStatus| items.iter().filter(|r| r.status == s).count();
-        BatchResult {
-            created: count(ItemStatus::Created),
-            updated: count(ItemStatus::Updated),
-            unchanged: count(ItemStatus::Unchanged),
-            rejected: count(ItemStatus::Rejected),
-            items,
-        }
-    }
 }
 
 /// The answer to a single push.
@@ -651,14 +629,7 @@ pub async fn void(
 ) -> AppResult<HttpResponse> {
     require_scope(&p, Scope::SalesWrite)?;
     let id = id.into_inner();
-    let request: VoidRequest = if body.iter().all(|b| b.is_ascii_whitespace()) {
-        VoidRequest::default()
-    } else {
-        if !crate::extract::is_json(&crate::extract::content_type(&req)) {
-            return Err(crate::extract::unsupported_media_type("application/json"));
-        }
-        crate::extract::parse_json(&body)?
-    };
+    let request: VoidRequest = crate::extract::parse_optional_json(&req, &body)?;
     let mut v = Validator::new();
     if let Some(r) = &request.reason {
         v.text("reason", r, 500);

@@ -1,6 +1,6 @@
 //! `/v1/targets`: SMART targets, their workflow, history and allocation.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::PgConnection;
@@ -16,7 +16,7 @@ use crate::calendar::{Calendar, Granularity};
 use crate::db;
 use crate::error::{AppError, AppResult, FieldError, Validator};
 use crate::extract::Json;
-use crate::http::{check_if_match, finish, if_match, with_etag, List, PageParams};
+use crate::http::{check_if_match, finish, if_match, with_etag, with_location, List, PageParams};
 use crate::org::store::OrgRow;
 use crate::state::AppState;
 use crate::users::rules::double_option;
@@ -525,41 +525,19 @@ fn step(t: &TargetRow, action: Action) -> AppResult<Status> {
     rules::transition(from, action).map_err(|m| AppError::conflict("invalid_transition", m))
 }
 
-fn location(mut res: HttpResponse, id: Uuid) -> HttpResponse {
-    res.headers_mut().insert(
-        header::LOCATION,
-        header::HeaderValue::from_str(&format!("/v1/targets/{id}")).expect("ascii"),
-    );
-    res
+fn location(res: HttpResponse, id: Uuid) -> HttpResponse {
+    with_location(res, &format!("/v1/targets/{id}"))
 }
 
-/// The optional body of a workflow step: none (or only whitespace) is no note;
-/// anything else is read like every JSON body (415, 413, 400 and 422 as usual),
-/// never silently ignored.
+/// The optional body of a workflow step: none is no note.
 async fn step_note(
     req: &HttpRequest,
     payload: web::Payload,
     state: &AppState,
 ) -> AppResult<Option<String>> {
-    use crate::extract::{content_type, is_json, parse_json, read_body, unsupported_media_type};
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    let body = read_body(
-        &mut payload.into_inner(),
-        declared,
-        state.config.max_body_bytes,
-    )
-    .await?;
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    if !is_json(&content_type(req)) {
-        return Err(unsupported_media_type("application/json"));
-    }
-    Ok(parse_json::<StepNote>(&body)?.note)
+    let body: StepNote =
+        crate::extract::optional_json(req, payload, state.config.max_body_bytes).await?;
+    Ok(body.note)
 }
 
 fn check_note(v: &mut Validator, note: Option<&str>) {

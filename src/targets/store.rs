@@ -80,12 +80,6 @@ pub struct TargetChanges {
     pub agreed_by: Option<Option<Uuid>>,
 }
 
-fn today(c: &mut PgConnection, org: Uuid) -> AppResult<NaiveDate> {
-    Ok(crate::org::rules::today_in(
-        &crate::org::store::get(c, org)?.timezone,
-    ))
-}
-
 /// Whose targets a caller may see: everything, or the organisation's targets plus
 /// those of these people and teams.
 pub struct Visible {
@@ -128,7 +122,7 @@ pub fn visible(c: &mut PgConnection, p: &Principal) -> AppResult<Visible> {
     let mut users = vec![me];
     if p.role() == Some(Role::Manager) {
         team_ids.extend(teams::managed_team_ids(c, p.org_id, me)?);
-        let day = today(c, p.org_id)?;
+        let day = crate::org::store::today(c, p.org_id)?;
         users.extend(teams::managed_people(c, p.org_id, me, day)?);
     }
     Ok(Visible {
@@ -154,7 +148,7 @@ pub fn can_set(
     };
     Ok(match subject_type {
         "user" => {
-            let day = today(c, p.org_id)?;
+            let day = crate::org::store::today(c, p.org_id)?;
             teams::managed_people(c, p.org_id, me, day)?.contains(&id)
         }
         "team" => teams::managed_team_ids(c, p.org_id, me)?.contains(&id),

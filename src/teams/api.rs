@@ -480,7 +480,7 @@ pub async fn end_member(
         }
         let to = match to {
             Some(d) => d,
-            None => crate::org::rules::today_in(&crate::org::store::get(c, p.org_id)?.timezone),
+            None => crate::org::store::today(c, p.org_id)?,
         };
         let open = store::spans(c, p.org_id, user)?
             .into_iter()

@@ -69,7 +69,7 @@ pub fn subtree_ids(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResult<Vec
 /// Teams `user` belongs to today (in the organisation's time zone): a person who
 /// moved on no longer sees their old team.
 pub fn member_team_ids(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResult<Vec<Uuid>> {
-    let today = crate::org::rules::today_in(&crate::org::store::get(c, org)?.timezone);
+    let today = crate::org::store::today(c, org)?;
     Ok(team_members::table
         .filter(
             team_members::org_id

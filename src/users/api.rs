@@ -13,7 +13,7 @@ use crate::auth::{passwords, store as auth_store, Actor, Principal, Role, Scope}
 use crate::db;
 use crate::error::{AppError, AppResult, Validator};
 use crate::extract::Json;
-use crate::http::{check_if_match, finish, if_match, with_etag, List, PageParams};
+use crate::http::{check_if_match, finish, if_match, with_etag, with_location, List, PageParams};
 use crate::state::AppState;
 use crate::teams::store as teams;
 
@@ -139,7 +139,7 @@ pub async fn me(p: Principal, state: web::Data<AppState>) -> AppResult<HttpRespo
     let caller = db::run(&state.pool, move |c| match &p.actor {
         Actor::User { id, role } => {
             let u = store::get(c, p.org_id, *id)?;
-            let today = crate::org::rules::today_in(&crate::org::store::get(c, p.org_id)?.timezone);
+            let today = crate::org::store::today(c, p.org_id)?;
             let teams = teams::my_teams(c, p.org_id, *id, today)?
                 .into_iter()
                 .map(|t| MyTeam {
@@ -331,13 +331,11 @@ pub async fn create(
         store::insert(c, &new)
     })
     .await?;
-    let mut res = with_etag(StatusCode::CREATED, row.version, &User::from(row.clone()));
-    res.headers_mut().insert(
-        actix_web::http::header::LOCATION,
-        actix_web::http::header::HeaderValue::from_str(&format!("/v1/users/{}", row.id))
-            .expect("ascii"),
-    );
-    Ok(res)
+    let path = format!("/v1/users/{}", row.id);
+    Ok(with_location(
+        with_etag(StatusCode::CREATED, row.version, &User::from(row)),
+        &path,
+    ))
 }
 
 /// One person.
