@@ -15,6 +15,9 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        pace_ahead_pct -> Numeric,
+        pace_on_track_pct -> Numeric,
+        pace_behind_pct -> Numeric,
     }
 }
 
@@ -265,3 +268,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     team_members,
     accounts
 );
+
+diesel::table! {
+    milestones (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        kind -> Text,
+        target_id -> Nullable<Uuid>,
+        account_id -> Nullable<Uuid>,
+        user_id -> Nullable<Uuid>,
+        team_id -> Nullable<Uuid>,
+        occurred_on -> Date,
+        title -> Text,
+        value -> Nullable<Numeric>,
+        actual -> Nullable<Numeric>,
+        recorded_at -> Timestamptz,
+    }
+}
