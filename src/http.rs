@@ -159,6 +159,47 @@ pub fn with_etag<T: Serialize>(
         .json(body)
 }
 
+/// A read whose ETag is a digest of its content (progress, scorecards, series):
+/// 200 with the body, or 304 when `If-None-Match` names the same ETag.
+pub fn conditional(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse {
+    use sha2::{Digest, Sha256};
+    let etag = format!(
+        "\"{}\"",
+        crate::auth::keys::base64_url(&Sha256::digest(&body)[..16])
+    );
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| none_match(v, &etag));
+    let mut res = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    if unchanged {
+        res.finish()
+    } else {
+        res.content_type(content_type).body(body)
+    }
+}
+
+/// Whether an `If-None-Match` value names `etag` (weak comparison) or is `*`.
+fn none_match(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+}
+
+/// [`conditional`] for a JSON body.
+pub fn conditional_json<T: Serialize>(req: &HttpRequest, body: &T) -> AppResult<HttpResponse> {
+    let bytes = serde_json::to_vec(body).map_err(AppError::internal)?;
+    Ok(conditional(req, "application/json", bytes))
+}
+
 /// The `If-Match` header, if sent.
 pub fn if_match(req: &HttpRequest) -> Option<String> {
     req.headers()
@@ -187,6 +228,16 @@ pub fn check_if_match(if_match: Option<&str>, version: i32) -> AppResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn if_none_match_rules() {
+        assert!(none_match("\"abc\"", "\"abc\""));
+        assert!(none_match("W/\"abc\"", "\"abc\""));
+        assert!(none_match("\"x\", \"abc\"", "\"abc\""));
+        assert!(none_match("*", "\"abc\""));
+        assert!(!none_match("\"abd\"", "\"abc\""));
+        assert!(!none_match("", "\"abc\""));
+    }
 
     #[test]
     fn if_match_rules() {

@@ -28,6 +28,7 @@ use crate::error::{FieldError, Problem};
         (name = "accounts", description = "Customers and prospects, their owners and CRM sync"),
         (name = "periods", description = "The organisation's calendar: years, quarters, months, weeks"),
         (name = "targets", description = "SMART targets, their agreement, history and allocation"),
+        (name = "scorecards", description = "Where every member of a team stands, as JSON or CSV"),
         (name = "bonus-plans", description = "Bonuses tied to financial outcomes"),
         (name = "results", description = "Sales and activities pushed by CRMs"),
         (name = "operations", description = "Health and readiness"),

@@ -73,6 +73,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(targets::api::history)
         .service(targets::api::allocation)
         .service(progress::api::progress)
+        .service(progress::api::series)
+        .service(progress::api::scorecard)
         .service(bonus::api::list)
         .service(bonus::api::create)
         .service(bonus::api::get_one)

@@ -322,3 +322,112 @@ async fn a_bonus_pays_its_tier_and_nothing_while_the_gate_is_shut() {
         .await
         .problem(404, "not_found");
 }
+
+#[actix_web::test]
+async fn pace_thresholds_are_the_organisations() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let id = target(
+        &app,
+        &w.org.admin,
+        json!({"title": "Q4", "subject_type": "user", "subject_id": w.sp.id, "metric": "revenue", "value": "65000", "period": "2026-Q4"}),
+    )
+    .await;
+    let v = app
+        .get("/v1/org")
+        .token(&w.org.admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(
+        v["pace"],
+        json!({"ahead_pct": "110", "on_track_pct": "95", "behind_pct": "80"})
+    );
+    // At 95.12% of the pace: on track by default, behind when on track starts at 98.
+    let v = progress(&app, &w.sp.token, &id, "2026-11-26")
+        .await
+        .expect(200);
+    assert_eq!(v["status"], "on_track");
+    app.patch("/v1/org")
+        .token(&w.org.admin)
+        .json(&json!({"pace": {"ahead_pct": "120", "on_track_pct": "98", "behind_pct": "90.5"}}))
+        .send()
+        .await
+        .expect(200);
+    let v = progress(&app, &w.sp.token, &id, "2026-11-26")
+        .await
+        .expect(200);
+    assert_eq!(v["status"], "behind");
+    app.patch("/v1/org")
+        .token(&w.org.admin)
+        .json(&json!({"pace": {"ahead_pct": "120", "on_track_pct": "98", "behind_pct": "96"}}))
+        .send()
+        .await
+        .expect(200);
+    let v = progress(&app, &w.sp.token, &id, "2026-11-26")
+        .await
+        .expect(200);
+    assert_eq!(v["status"], "at_risk");
+    // Out of order, too precise, or missing a threshold: refused, nothing changed.
+    for (body, field, code) in [
+        (
+            json!({"ahead_pct": "120", "on_track_pct": "90", "behind_pct": "90"}),
+            "pace.on_track_pct",
+            "out_of_range",
+        ),
+        (
+            json!({"ahead_pct": "120", "on_track_pct": "98", "behind_pct": "0"}),
+            "pace.behind_pct",
+            "out_of_range",
+        ),
+        (
+            json!({"ahead_pct": "1200", "on_track_pct": "98", "behind_pct": "90"}),
+            "pace.ahead_pct",
+            "out_of_range",
+        ),
+        (
+            json!({"ahead_pct": "120.001", "on_track_pct": "98", "behind_pct": "90"}),
+            "pace.ahead_pct",
+            "too_precise",
+        ),
+    ] {
+        let v = app
+            .patch("/v1/org")
+            .token(&w.org.admin)
+            .json(&json!({ "pace": body }))
+            .send()
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(
+            (
+                v["errors"][0]["field"].as_str(),
+                v["errors"][0]["code"].as_str()
+            ),
+            (Some(field), Some(code)),
+            "{body}"
+        );
+    }
+    app.patch("/v1/org")
+        .token(&w.org.admin)
+        .json(&json!({"pace": {"ahead_pct": "120"}}))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    // Only an admin sets them.
+    app.patch("/v1/org")
+        .token(&w.sp.token)
+        .json(&json!({"pace": {"ahead_pct": "120", "on_track_pct": "98", "behind_pct": "90"}}))
+        .send()
+        .await
+        .problem(403, "forbidden");
+    let v = app
+        .get("/v1/org")
+        .token(&w.org.admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(
+        v["pace"],
+        json!({"ahead_pct": "120", "on_track_pct": "98", "behind_pct": "96"})
+    );
+}

@@ -271,6 +271,7 @@ pub fn update(
             rust_decimal::Decimal::ONE,
         );
         crate::results::store::apply(c, org, &deltas)?;
+        crate::progress::milestones::prospect_won(c, org, id, &row.name, won_by, day)?;
     }
     Ok(row)
 }

@@ -285,3 +285,5 @@ diesel::table! {
         recorded_at -> Timestamptz,
     }
 }
+
+diesel::allow_tables_to_appear_in_same_query!(milestones, targets);

@@ -29,6 +29,22 @@ pub struct Attainability {
     pub stretch_max_ratio: Decimal,
 }
 
+/// Where progress counts as ahead, on track or behind: percentages of the
+/// expected-to-date (below `behind_pct` a target is at risk).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaceSettings {
+    /// Ahead from this pace (default 110).
+    #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "110")]
+    pub ahead_pct: Decimal,
+    /// On track from this pace (default 95).
+    #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "95")]
+    pub on_track_pct: Decimal,
+    /// Behind from this pace, at risk below it (default 80).
+    #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "80")]
+    pub behind_pct: Decimal,
+}
+
 /// The organisation and its calendar settings.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Org {
@@ -47,6 +63,7 @@ pub struct Org {
     pub working_days: Vec<Day>,
     pub holidays: Vec<NaiveDate>,
     pub attainability: Attainability,
+    pub pace: PaceSettings,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -71,6 +88,11 @@ impl From<OrgRow> for Org {
                 realistic_max_ratio: r.realistic_max_ratio.normalize(),
                 stretch_max_ratio: r.stretch_max_ratio.normalize(),
             },
+            pace: PaceSettings {
+                ahead_pct: r.pace_ahead_pct.normalize(),
+                on_track_pct: r.pace_on_track_pct.normalize(),
+                behind_pct: r.pace_behind_pct.normalize(),
+            },
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -94,6 +116,7 @@ pub struct OrgPatch {
     pub working_days: Option<Vec<Day>>,
     pub holidays: Option<Vec<NaiveDate>>,
     pub attainability: Option<Attainability>,
+    pub pace: Option<PaceSettings>,
 }
 
 /// The caller's organisation.
@@ -152,6 +175,9 @@ pub async fn patch_org(
     if let Some(a) = &b.attainability {
         rules::check_thresholds(&mut v, a.realistic_max_ratio, a.stretch_max_ratio);
     }
+    if let Some(t) = &b.pace {
+        rules::check_pace(&mut v, t.ahead_pct, t.on_track_pct, t.behind_pct);
+    }
     v.finish()?;
     let mut holidays = b.holidays.clone();
     if let Some(h) = holidays.as_mut() {
@@ -170,6 +196,9 @@ pub async fn patch_org(
         holidays,
         realistic_max_ratio: b.attainability.as_ref().map(|a| a.realistic_max_ratio),
         stretch_max_ratio: b.attainability.as_ref().map(|a| a.stretch_max_ratio),
+        pace_ahead_pct: b.pace.as_ref().map(|t| t.ahead_pct),
+        pace_on_track_pct: b.pace.as_ref().map(|t| t.on_track_pct),
+        pace_behind_pct: b.pace.as_ref().map(|t| t.behind_pct),
     };
     let expected = if_match(&req);
     let row = db::tx(&state.pool, move |c| {

@@ -39,6 +39,9 @@ impl WeekStart {
     pub fn as_str(self) -> &'static str {
         Day::ALL[self as usize].long()
     }
+    pub fn weekday(self) -> chrono::Weekday {
+        Day::ALL[self as usize].weekday()
+    }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|w| w.as_str() == s)
     }
@@ -184,6 +187,41 @@ pub fn check_thresholds(v: &mut Validator, realistic: Decimal, stretch: Decimal)
     );
 }
 
+/// The pace thresholds, in percent of the expected-to-date: two decimal places at
+/// most (the columns are `numeric(6,2)`), and 0 < behind < on track < ahead <= 1000.
+pub fn check_pace(v: &mut Validator, ahead: Decimal, on_track: Decimal, behind: Decimal) {
+    for (field, x) in [
+        ("pace.ahead_pct", ahead),
+        ("pace.on_track_pct", on_track),
+        ("pace.behind_pct", behind),
+    ] {
+        v.check(
+            x.normalize().scale() <= 2,
+            field,
+            "too_precise",
+            "must have at most 2 decimal places",
+        );
+    }
+    v.check(
+        behind > Decimal::ZERO,
+        "pace.behind_pct",
+        "out_of_range",
+        "must be greater than 0",
+    );
+    v.check(
+        on_track > behind,
+        "pace.on_track_pct",
+        "out_of_range",
+        "must be greater than behind_pct",
+    );
+    v.check(
+        ahead > on_track && ahead <= Decimal::from(1000),
+        "pace.ahead_pct",
+        "out_of_range",
+        "must be greater than on_track_pct and at most 1000",
+    );
+}
+
 /// Today in the organisation's time zone (UTC when the zone is unknown).
 pub fn today_in(timezone: &str) -> chrono::NaiveDate {
     let now = chrono::Utc::now();
@@ -196,6 +234,39 @@ pub fn today_in(timezone: &str) -> chrono::NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pace_thresholds_ascend() {
+        let d = |x: i64| Decimal::from(x);
+        let codes = |a, o, b| {
+            let mut v = Validator::new();
+            check_pace(&mut v, a, o, b);
+            match v.finish() {
+                Ok(()) => vec![],
+                Err(e) => e
+                    .errors
+                    .iter()
+                    .map(|f| (f.field.clone(), f.code.clone()))
+                    .collect::<Vec<_>>(),
+            }
+        };
+        assert!(codes(d(110), d(95), d(80)).is_empty());
+        assert_eq!(
+            codes(d(110), d(80), d(80)),
+            vec![("pace.on_track_pct".to_string(), "out_of_range".to_string())]
+        );
+        assert_eq!(
+            codes(d(1001), d(95), d(0)),
+            vec![
+                ("pace.behind_pct".to_string(), "out_of_range".to_string()),
+                ("pace.ahead_pct".to_string(), "out_of_range".to_string())
+            ]
+        );
+        assert_eq!(
+            codes(Decimal::new(110_001, 3), d(95), d(80)),
+            vec![("pace.ahead_pct".to_string(), "too_precise".to_string())]
+        );
+    }
 
     #[test]
     fn currencies() {

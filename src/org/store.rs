@@ -24,6 +24,9 @@ pub struct OrgRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub pace_ahead_pct: Decimal,
+    pub pace_on_track_pct: Decimal,
+    pub pace_behind_pct: Decimal,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -38,9 +41,20 @@ pub struct OrgChanges {
     pub holidays: Option<Vec<NaiveDate>>,
     pub realistic_max_ratio: Option<Decimal>,
     pub stretch_max_ratio: Option<Decimal>,
+    pub pace_ahead_pct: Option<Decimal>,
+    pub pace_on_track_pct: Option<Decimal>,
+    pub pace_behind_pct: Option<Decimal>,
 }
 
 impl OrgRow {
+    /// The pace thresholds set for the organisation.
+    pub fn pace_thresholds(&self) -> crate::progress::rules::Thresholds {
+        crate::progress::rules::Thresholds {
+            ahead_pct: self.pace_ahead_pct,
+            on_track_pct: self.pace_on_track_pct,
+            behind_pct: self.pace_behind_pct,
+        }
+    }
     pub fn fiscal_start_month(&self) -> u32 {
         self.fiscal_year_start_month.clamp(1, 12) as u32
     }

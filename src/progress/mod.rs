@@ -1,4 +1,7 @@
-//! Progress: where a target stands and what it takes from here.
+//! Progress: where a target stands and what it takes from here; scorecards,
+//! series for charts, and the milestones noticed on the way.
 
 pub mod api;
+pub mod milestones;
 pub mod rules;
+pub mod store;

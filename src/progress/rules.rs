@@ -24,6 +24,18 @@ pub enum PaceStatus {
     AtRisk,
 }
 
+impl PaceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaceStatus::Achieved => "achieved",
+            PaceStatus::Ahead => "ahead",
+            PaceStatus::OnTrack => "on_track",
+            PaceStatus::Behind => "behind",
+            PaceStatus::AtRisk => "at_risk",
+        }
+    }
+}
+
 /// The pace thresholds, in percent of the expected-to-date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Thresholds {
@@ -61,6 +73,90 @@ pub struct Pace {
     pub required_per_week: Decimal,
 }
 
+/// The value spread evenly over `total` working days, after `elapsed` of them;
+/// the whole value once the period is over.
+fn expected_on(value: Decimal, total: u32, elapsed: u32, over: bool) -> Decimal {
+    if over {
+        value
+    } else if total == 0 {
+        Decimal::ZERO
+    } else {
+        (value * Decimal::from(elapsed) / Decimal::from(total)).round_dp(2)
+    }
+}
+
+/// How a series is cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SeriesGranularity {
+    Day,
+    Week,
+}
+
+/// One point of a chart: the running totals at the end of a day or week.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Point {
+    pub starts_on: NaiveDate,
+    /// The last day of the bucket (a week is cut at the period's ends).
+    pub ends_on: NaiveDate,
+    /// Cumulative actual to the bucket's end (to `as_of` in the bucket holding it);
+    /// `None` for buckets that start after `as_of`.
+    pub actual: Option<Decimal>,
+    /// Cumulative expected at the bucket's end.
+    pub expected: Decimal,
+}
+
+/// The cumulative actual against the expected line over the period `[start, end]`, a point
+/// per day or per week (weeks begin on `week_start`). `daily` holds what was
+/// achieved per day, in any order; days outside the period or after `as_of` are
+/// ignored.
+pub fn series(
+    value: Decimal,
+    (start, end): (NaiveDate, NaiveDate),
+    as_of: NaiveDate,
+    week: &WorkWeek,
+    week_start: chrono::Weekday,
+    granularity: SeriesGranularity,
+    daily: &[(NaiveDate, Decimal)],
+) -> Vec<Point> {
+    use chrono::Datelike;
+    let total = week.count(start, end);
+    let mut points = Vec::new();
+    let mut from = start;
+    while from <= end {
+        let to = match granularity {
+            SeriesGranularity::Day => from,
+            SeriesGranularity::Week => {
+                let into = (7 + from.weekday().num_days_from_monday()
+                    - week_start.num_days_from_monday())
+                    % 7;
+                (from + Duration::days(6 - i64::from(into))).min(end)
+            }
+        };
+        let counted_to = to.min(as_of);
+        let actual = (from <= as_of).then(|| {
+            daily
+                .iter()
+                .filter(|(d, _)| *d >= start && *d <= counted_to)
+                .map(|(_, a)| *a)
+                .sum()
+        });
+        points.push(Point {
+            starts_on: from,
+            ends_on: to,
+            actual,
+            expected: expected_on(value, total, week.count(start, to), to >= end),
+        });
+        from = to + Duration::days(1);
+    }
+    points
+}
+
+/// The mean of some figures; `None` without any.
+pub fn mean(xs: &[Decimal]) -> Option<Decimal> {
+    (!xs.is_empty()).then(|| xs.iter().sum::<Decimal>() / Decimal::from(xs.len()))
+}
+
 fn pct(part: Decimal, whole: Decimal) -> Decimal {
     (part * Decimal::from(100) / whole).round_dp(2)
 }
@@ -83,13 +179,7 @@ pub fn pace(
     } else {
         week.count((as_of + Duration::days(1)).max(start), end)
     };
-    let expected = if as_of >= end {
-        value
-    } else if total == 0 {
-        Decimal::ZERO
-    } else {
-        (value * Decimal::from(elapsed) / Decimal::from(total)).round_dp(2)
-    };
+    let expected = expected_on(value, total, elapsed, as_of >= end);
     let pace_pct = (expected > Decimal::ZERO).then(|| pct(actual, expected));
     let gap = (value - actual).max(Decimal::ZERO);
     let status = if actual >= value {
@@ -182,6 +272,86 @@ mod tests {
         assert_eq!(p.required_per_week, dec("5208.35"));
         assert_eq!(p.projected, dec("63414.63"));
         assert_eq!(p.attainment_pct, dec("61.54"));
+    }
+
+    #[test]
+    fn weekly_series_across_a_holiday() {
+        // 2026-12-14 (Mon) .. 2026-12-31 (Thu): weeks from Monday; Christmas off:
+        // 4 + 5 + 4 = 13 working days... Mon 14 - Fri 18 (5), Mon 21 - Thu 24 (4),
+        // Mon 28 - Thu 31 (4): 13 in all.
+        let w = week(&["2026-12-25"]);
+        let (s, e) = (d("2026-12-14"), d("2026-12-31"));
+        let daily = [
+            (d("2026-12-15"), dec("100")),
+            (d("2026-12-22"), dec("250")),
+            (d("2026-12-23"), dec("-50")),
+            (d("2026-12-29"), dec("999")), // after as_of: not counted
+            (d("2026-12-01"), dec("7")),   // before the period: not counted
+        ];
+        let pts = series(
+            dec("1300"),
+            (s, e),
+            d("2026-12-23"),
+            &w,
+            Weekday::Mon,
+            SeriesGranularity::Week,
+            &daily,
+        );
+        let got: Vec<_> = pts
+            .iter()
+            .map(|p| (p.starts_on, p.ends_on, p.actual, p.expected))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    d("2026-12-14"),
+                    d("2026-12-20"),
+                    Some(dec("100")),
+                    dec("500")
+                ),
+                (
+                    d("2026-12-21"),
+                    d("2026-12-27"),
+                    Some(dec("300")),
+                    dec("900")
+                ),
+                (d("2026-12-28"), d("2026-12-31"), None, dec("1300")),
+            ]
+        );
+        // By day: a point per calendar day, the weekend keeping the line flat.
+        let days = series(
+            dec("1300"),
+            (s, e),
+            d("2026-12-23"),
+            &w,
+            Weekday::Sun,
+            SeriesGranularity::Day,
+            &daily,
+        );
+        assert_eq!(days.len(), 18);
+        assert_eq!(
+            (days[1].actual, days[1].expected),
+            (Some(dec("100")), dec("200"))
+        );
+        assert_eq!(days[6].expected, dec("500")); // Sunday the 20th
+        assert_eq!(days[11].expected, dec("900")); // Christmas: no working day
+        assert_eq!(days[9].actual, Some(dec("300")));
+        assert_eq!(days[10].actual, None);
+        // Weeks from Sunday: the first bucket runs Mon 14 - Sat 19.
+        let sun = series(
+            dec("1300"),
+            (s, e),
+            d("2026-12-23"),
+            &w,
+            Weekday::Sun,
+            SeriesGranularity::Week,
+            &daily,
+        );
+        assert_eq!(
+            (sun[0].ends_on, sun[1].starts_on),
+            (d("2026-12-19"), d("2026-12-20"))
+        );
     }
 
     #[test]

@@ -257,7 +257,7 @@ pub fn salespeople(c: &mut PgConnection, org: Uuid, ids: &[Uuid]) -> AppResult<V
         .load(c)?)
 }
 
-/// Adds the deltas to the daily rollup.
+/// Adds the deltas to the daily rollup, and records the milestones they reach.
 pub fn apply(c: &mut PgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
     let rows: Vec<_> = deltas
         .changes()
@@ -284,7 +284,8 @@ pub fn apply(c: &mut PgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> 
             .set(daily_rollup::amount.eq(daily_rollup::amount + excluded(daily_rollup::amount)))
             .execute(c)?;
     }
-    Ok(())
+    // In the same transaction: the targets these results took to their value.
+    crate::progress::milestones::notice(c, org, deltas)
 }
 
 /// Re-credits an account's results from `from` on to `owner` (those whose
@@ -511,27 +512,135 @@ pub fn achieved_by_team(
         .first::<Option<Decimal>>(c)?)
 }
 
-/// What one account brought in a rollup metric over `[from, to]`, from the ledger
-/// (account targets): sales for money, activities by kind, its conversion for
-/// new accounts.
-pub fn account_total(
+/// Per day, what the rollup holds for these people (everyone: `None`) and metric
+/// over `[from, to]`, in day order; days that net to zero are left out.
+pub fn daily(
+    c: &mut PgConnection,
+    org: Uuid,
+    people: Option<&[Uuid]>,
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(NaiveDate, Decimal)>> {
+    let mut q = daily_rollup::table
+        .filter(daily_rollup::org_id.eq(org))
+        .filter(daily_rollup::metric.eq(metric))
+        .filter(daily_rollup::day.between(from, to))
+        .filter(daily_rollup::amount.ne(Decimal::ZERO))
+        .group_by(daily_rollup::day)
+        .select((daily_rollup::day, diesel::dsl::sum(daily_rollup::amount)))
+        .order(daily_rollup::day)
+        .into_boxed();
+    if let Some(ids) = people {
+        q = q.filter(daily_rollup::salesperson_id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<(NaiveDate, Option<Decimal>)> = q.load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|(d, a)| (d, a.unwrap_or(Decimal::ZERO)))
+        .collect())
+}
+
+/// Per day, what a team achieved over `[from, to]`: each day counts for the people
+/// who were members of the team (or its sub-teams) on that day.
+pub fn daily_by_team(
+    c: &mut PgConnection,
+    org: Uuid,
+    teams: &[Uuid],
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(NaiveDate, Decimal)>> {
+    use crate::db::schema::team_members as m;
+    let rows: Vec<(NaiveDate, Option<Decimal>)> = daily_rollup::table
+        .inner_join(
+            m::table.on(m::org_id
+                .eq(daily_rollup::org_id)
+                .and(m::user_id.eq(daily_rollup::salesperson_id))
+                .and(m::from_on.le(daily_rollup::day))
+                .and(
+                    m::to_on
+                        .is_null()
+                        .or(m::to_on.ge(daily_rollup::day.nullable())),
+                )),
+        )
+        .filter(daily_rollup::org_id.eq(org))
+        .filter(m::team_id.eq_any(teams))
+        .filter(daily_rollup::metric.eq(metric))
+        .filter(daily_rollup::day.between(from, to))
+        .filter(daily_rollup::amount.ne(Decimal::ZERO))
+        .group_by(daily_rollup::day)
+        .select((daily_rollup::day, diesel::dsl::sum(daily_rollup::amount)))
+        .order(daily_rollup::day)
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|(d, a)| (d, a.unwrap_or(Decimal::ZERO)))
+        .collect())
+}
+
+/// What each of these people's targets achieved, in one statement: for every
+/// `(target, salesperson, rollup metric, from, to)` the rollup's sum.
+pub fn achieved_many(
+    c: &mut PgConnection,
+    org: Uuid,
+    wanted: &[(Uuid, Uuid, String, NaiveDate, NaiveDate)],
+) -> AppResult<HashMap<Uuid, Decimal>> {
+    use diesel::sql_types::{Array, Date, Nullable, Numeric, Text, Uuid as SqlUuid};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+        #[diesel(sql_type = Nullable<Numeric>)]
+        total: Option<Decimal>,
+    }
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT w.id, (SELECT sum(r.amount) FROM daily_rollup r \
+           WHERE r.org_id = $1 AND r.salesperson_id = w.who AND r.metric = w.metric \
+             AND r.day BETWEEN w.from_on AND w.to_on) AS total \
+         FROM unnest($2, $3, $4, $5, $6) AS w(id, who, metric, from_on, to_on)",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.0).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.1).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(wanted.iter().map(|w| w.2.clone()).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(wanted.iter().map(|w| w.3).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(wanted.iter().map(|w| w.4).collect::<Vec<_>>())
+    .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.total.unwrap_or(Decimal::ZERO)))
+        .collect())
+}
+
+/// Per day, what one account brought in a rollup metric over `[from, to]`, from
+/// the ledger (account targets): sales for money, activities by kind, its
+/// conversion for new accounts.
+pub fn account_daily(
     c: &mut PgConnection,
     org: Uuid,
     account: Uuid,
     metric: &str,
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<Decimal> {
-    let total: Option<Decimal> = match metric {
+) -> AppResult<Vec<(NaiveDate, Decimal)>> {
+    let rows: Vec<(NaiveDate, Option<Decimal>)> = match metric {
         "revenue" | "gross_profit" => {
             let q = sales::table
                 .filter(sales::org_id.eq(org).and(sales::account_id.eq(account)))
                 .filter(sales::voided_at.is_null())
-                .filter(sales::occurred_on.between(from, to));
+                .filter(sales::occurred_on.between(from, to))
+                .group_by(sales::occurred_on)
+                .order(sales::occurred_on);
             if metric == "revenue" {
-                q.select(diesel::dsl::sum(sales::revenue)).first(c)?
+                q.select((sales::occurred_on, diesel::dsl::sum(sales::revenue)))
+                    .load(c)?
             } else {
-                q.select(diesel::dsl::sum(sales::gross_profit)).first(c)?
+                q.select((sales::occurred_on, diesel::dsl::sum(sales::gross_profit)))
+                    .load(c)?
             }
         }
         "new_accounts" => {
@@ -543,11 +652,13 @@ pub fn account_total(
                 .flatten();
             converted
                 .filter(|d| *d >= from && *d <= to)
-                .map(|_| Decimal::ONE)
+                .map(|d| (d, Some(Decimal::ONE)))
+                .into_iter()
+                .collect()
         }
         m => {
             let kind = m.strip_prefix("activity:").unwrap_or(m);
-            let n: Option<i64> = activities::table
+            let rows: Vec<(NaiveDate, Option<i64>)> = activities::table
                 .filter(
                     activities::org_id
                         .eq(org)
@@ -555,10 +666,33 @@ pub fn account_total(
                 )
                 .filter(activities::kind.eq(kind))
                 .filter(activities::occurred_on.between(from, to))
-                .select(diesel::dsl::sum(activities::count))
-                .first(c)?;
-            n.map(Decimal::from)
+                .group_by(activities::occurred_on)
+                .select((activities::occurred_on, diesel::dsl::sum(activities::count)))
+                .order(activities::occurred_on)
+                .load(c)?;
+            rows.into_iter()
+                .map(|(d, n)| (d, n.map(Decimal::from)))
+                .collect()
         }
     };
-    Ok(total.unwrap_or(Decimal::ZERO))
+    Ok(rows
+        .into_iter()
+        .filter_map(|(d, a)| a.filter(|a| !a.is_zero()).map(|a| (d, a)))
+        .collect())
+}
+
+/// What one account brought in a rollup metric over `[from, to]` (see
+/// [`account_daily`]).
+pub fn account_total(
+    c: &mut PgConnection,
+    org: Uuid,
+    account: Uuid,
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Decimal> {
+    Ok(account_daily(c, org, account, metric, from, to)?
+        .into_iter()
+        .map(|(_, a)| a)
+        .sum())
 }

@@ -1027,6 +1027,9 @@ pub async fn agree(
             },
         )?;
         store::record(c, &row, "agreed", p.user_id(), note.as_deref())?;
+        // Agreed when already reached: that is a milestone too.
+        let ctx = OrgContext::load(c, p.org_id)?;
+        crate::progress::milestones::check(c, &ctx, &row)?;
         Ok((row, StatusCode::OK))
     })
     .await

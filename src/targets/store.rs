@@ -439,3 +439,24 @@ pub fn achieved(
         })
         .collect()
 }
+
+/// Per day, what a subject achieved in a rollup metric over `[from, to]` (see
+/// [`achieved`]), in day order.
+pub fn achieved_daily(
+    c: &mut PgConnection,
+    org: Uuid,
+    subject: (&str, Option<Uuid>),
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(NaiveDate, Decimal)>> {
+    use crate::results::store as results;
+    match subject {
+        ("team", Some(id)) => {
+            let teams = teams::subtree_ids(c, org, id)?;
+            results::daily_by_team(c, org, &teams, metric, from, to)
+        }
+        ("user", Some(id)) => results::daily(c, org, Some(&[id]), metric, from, to),
+        _ => results::daily(c, org, None, metric, from, to),
+    }
+}

@@ -1,0 +1,107 @@
+//! Milestones the service notices itself: a target reaching its value, a prospect
+//! won. They are recorded in the transaction that caused them, so none is lost
+//! and none is recorded for a change that did not commit.
+
+use diesel::PgConnection;
+use uuid::Uuid;
+
+use super::store::{self, NewMilestone};
+use crate::error::AppResult;
+use crate::results::rules::Deltas;
+use crate::targets::api::OrgContext;
+use crate::targets::store::TargetRow;
+
+/// After results were added to the rollup: records a milestone for every agreed
+/// target that these results took to its value.
+pub fn notice(c: &mut PgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
+    let mut people = Vec::new();
+    let mut metrics: Vec<String> = Vec::new();
+    let mut days: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
+    for ((who, metric, day), amount) in deltas.changes() {
+        if amount.is_sign_negative() {
+            continue;
+        }
+        if !people.contains(who) {
+            people.push(*who);
+        }
+        if !metrics.contains(metric) {
+            metrics.push(metric.clone());
+        }
+        days = Some(match days {
+            None => (*day, *day),
+            Some((a, b)) => (a.min(*day), b.max(*day)),
+        });
+    }
+    let Some((from, to)) = days else {
+        return Ok(());
+    };
+    let candidates = store::milestone_candidates(c, org, &people, &metrics, from, to)?;
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let ctx = OrgContext::load(c, org)?;
+    for t in &candidates {
+        check(c, &ctx, t)?;
+    }
+    Ok(())
+}
+
+/// Records that `t` reached its value, if it is agreed and did (counting every
+/// result of its period).
+pub fn check(c: &mut PgConnection, ctx: &OrgContext, t: &TargetRow) -> AppResult<()> {
+    if t.status != "agreed" {
+        return Ok(());
+    }
+    let p = super::api::measure(c, ctx, t, t.ends_on)?;
+    if p.actual < t.value {
+        return Ok(());
+    }
+    let (user_id, team_id) = match t.subject_type.as_str() {
+        "user" => (t.subject_id, None),
+        "team" => (None, t.subject_id),
+        _ => (None, None),
+    };
+    store::record_milestone(
+        c,
+        &NewMilestone {
+            org_id: t.org_id,
+            id: Uuid::now_v7(),
+            kind: "target_achieved".into(),
+            target_id: Some(t.id),
+            account_id: t.account_id,
+            user_id,
+            team_id,
+            occurred_on: ctx.today,
+            title: format!("{} reached 100%", t.title),
+            value: Some(t.value),
+            actual: Some(p.actual),
+        },
+    )
+}
+
+/// Records that a prospect was won, by whom and on which day.
+pub fn prospect_won(
+    c: &mut PgConnection,
+    org: Uuid,
+    account: Uuid,
+    name: &str,
+    won_by: Uuid,
+    on: chrono::NaiveDate,
+) -> AppResult<()> {
+    store::record_milestone(
+        c,
+        &NewMilestone {
+            org_id: org,
+            id: Uuid::now_v7(),
+            kind: "prospect_won".into(),
+            target_id: None,
+            account_id: Some(account),
+            user_id: Some(won_by),
+            team_id: None,
+            occurred_on: on,
+            title: format!("{name} won"),
+            value: None,
+            actual: None,
+        },
+    )
+}

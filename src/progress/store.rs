@@ -1,0 +1,148 @@
+//! Queries for scorecards and milestones.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::db::schema::{milestones, targets, team_members, users};
+use crate::error::AppResult;
+use crate::targets::store::TargetRow;
+
+/// A member of a team (or of one of its sub-teams) on a day.
+#[derive(Debug, Clone, Queryable)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub name: String,
+    pub team_id: Uuid,
+}
+
+/// The people who were members of these teams on `day`, by name.
+pub fn members_on(
+    c: &mut PgConnection,
+    org: Uuid,
+    teams: &[Uuid],
+    day: NaiveDate,
+) -> AppResult<Vec<Member>> {
+    Ok(team_members::table
+        .inner_join(
+            users::table.on(users::org_id
+                .eq(team_members::org_id)
+                .and(users::id.eq(team_members::user_id))),
+        )
+        .filter(team_members::org_id.eq(org))
+        .filter(team_members::team_id.eq_any(teams))
+        .filter(team_members::from_on.le(day))
+        .filter(
+            team_members::to_on
+                .is_null()
+                .or(team_members::to_on.ge(day)),
+        )
+        .select((team_members::user_id, users::name, team_members::team_id))
+        .order((users::name, team_members::user_id))
+        .load(c)?)
+}
+
+/// The agreed targets of these people and of this team that lie within
+/// `[from, to]`, by metric, first day and title.
+pub fn agreed_within(
+    c: &mut PgConnection,
+    org: Uuid,
+    people: &[Uuid],
+    team: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<TargetRow>> {
+    Ok(targets::table
+        .filter(targets::org_id.eq(org))
+        .filter(targets::status.eq("agreed"))
+        .filter(targets::starts_on.ge(from).and(targets::ends_on.le(to)))
+        .filter(
+            targets::subject_type
+                .eq("user")
+                .and(targets::subject_id.eq_any(people))
+                .or(targets::subject_type
+                    .eq("team")
+                    .and(targets::subject_id.eq(team))),
+        )
+        .order((
+            targets::metric,
+            targets::starts_on,
+            targets::title,
+            targets::id,
+        ))
+        .select(TargetRow::as_select())
+        .load(c)?)
+}
+
+/// Agreed targets that results on `[from, to]` in these rollup metrics, credited
+/// to these people, may have taken to their value, and that have no milestone
+/// yet: the people's own, every team's (membership is checked by measuring) and
+/// the organisation's.
+pub fn milestone_candidates(
+    c: &mut PgConnection,
+    org: Uuid,
+    people: &[Uuid],
+    metrics: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<TargetRow>> {
+    let money: Vec<&str> = metrics
+        .iter()
+        .map(String::as_str)
+        .filter(|m| !m.starts_with("activity:"))
+        .collect();
+    let kinds: Vec<&str> = metrics
+        .iter()
+        .filter_map(|m| m.strip_prefix("activity:"))
+        .collect();
+    let reached = milestones::table
+        .filter(milestones::org_id.eq(org))
+        .filter(milestones::kind.eq("target_achieved"))
+        .filter(milestones::target_id.eq(targets::id.nullable()))
+        .select(milestones::id);
+    Ok(targets::table
+        .filter(targets::org_id.eq(org))
+        .filter(targets::status.eq("agreed"))
+        .filter(targets::starts_on.le(to).and(targets::ends_on.ge(from)))
+        .filter(
+            targets::metric.eq_any(money).or(targets::metric
+                .eq("activities")
+                .and(targets::activity_kind.eq_any(kinds))),
+        )
+        .filter(
+            targets::subject_type
+                .ne("user")
+                .or(targets::subject_id.eq_any(people)),
+        )
+        .filter(diesel::dsl::not(diesel::dsl::exists(reached)))
+        .select(TargetRow::as_select())
+        .load(c)?)
+}
+
+/// A milestone to record.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = milestones)]
+pub struct NewMilestone {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub kind: String,
+    pub target_id: Option<Uuid>,
+    pub account_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub occurred_on: NaiveDate,
+    pub title: String,
+    pub value: Option<Decimal>,
+    pub actual: Option<Decimal>,
+}
+
+/// Records a milestone unless the same one (a target reaching its value, a
+/// prospect won) is already recorded.
+pub fn record_milestone(c: &mut PgConnection, m: &NewMilestone) -> AppResult<()> {
+    diesel::insert_into(milestones::table)
+        .values(m)
+        .on_conflict_do_nothing()
+        .execute(c)?;
+    Ok(())
+}
