@@ -31,31 +31,6 @@ struct World {
     north_q4: String,
 }
 
-async fn named(app: &TestApp, org: &Org, name: &str, role: &str) -> Person {
-    let email = format!(
-        "{}-{}@example.com",
-        name.to_lowercase(),
-        Uuid::new_v4().simple()
-    );
-    let mut body = json!({"email": email, "name": name, "role": role, "password": PASSWORD});
-    if role == "salesperson" {
-        body["selling_style"] = json!("farmer");
-    }
-    let v = app
-        .post("/v1/users")
-        .token(&org.admin)
-        .json(&body)
-        .send()
-        .await
-        .expect(201);
-    let id: Uuid = v["id"].as_str().unwrap().parse().unwrap();
-    Person {
-        id,
-        token: app.sign(org.id, "user", id, None),
-        email,
-    }
-}
-
 async fn account(app: &TestApp, org: &Org, name: &str, owner: Uuid) -> String {
     let v = app
         .post("/v1/accounts")
@@ -119,13 +94,13 @@ async fn world(app: &TestApp) -> World {
         .send()
         .await
         .expect(200);
-    let mgr = named(app, &org, "Mia", "manager").await;
-    let south_mgr = named(app, &org, "Sam", "manager").await;
-    let ann = named(app, &org, "Ann", "salesperson").await;
-    let bob = named(app, &org, "Bob", "salesperson").await;
-    let cat = named(app, &org, "Cat", "salesperson").await;
-    let dan = named(app, &org, "Dan", "salesperson").await;
-    let eve = named(app, &org, "Eve", "salesperson").await;
+    let mgr = app.named(&org, "Mia", "manager", None).await;
+    let south_mgr = app.named(&org, "Sam", "manager", None).await;
+    let ann = app.named(&org, "Ann", "salesperson", Some("farmer")).await;
+    let bob = app.named(&org, "Bob", "salesperson", Some("farmer")).await;
+    let cat = app.named(&org, "Cat", "salesperson", Some("farmer")).await;
+    let dan = app.named(&org, "Dan", "salesperson", Some("farmer")).await;
+    let eve = app.named(&org, "Eve", "salesperson", Some("farmer")).await;
     let north = app.team(&org, "North", Some(mgr.id), None).await;
     let north_east = app.team(&org, "North East", None, Some(north)).await;
     let south = app.team(&org, "South", Some(south_mgr.id), None).await;

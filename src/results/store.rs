@@ -480,8 +480,8 @@ pub fn achieved(
     Ok(q.first::<Option<Decimal>>(c)?)
 }
 
-/// What a team achieved over `[from, to]`: each day counts for the people who
-/// were members of the team (or its sub-teams) on that day.
+/// What a team achieved over `[from, to]` (see [`daily_by_team`]), `None` when
+/// nothing was recorded.
 pub fn achieved_by_team(
     c: &mut PgConnection,
     org: Uuid,
@@ -490,26 +490,8 @@ pub fn achieved_by_team(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Option<Decimal>> {
-    use crate::db::schema::team_members as m;
-    Ok(daily_rollup::table
-        .inner_join(
-            m::table.on(m::org_id
-                .eq(daily_rollup::org_id)
-                .and(m::user_id.eq(daily_rollup::salesperson_id))
-                .and(m::from_on.le(daily_rollup::day))
-                .and(
-                    m::to_on
-                        .is_null()
-                        .or(m::to_on.ge(daily_rollup::day.nullable())),
-                )),
-        )
-        .filter(daily_rollup::org_id.eq(org))
-        .filter(m::team_id.eq_any(teams))
-        .filter(daily_rollup::metric.eq(metric))
-        .filter(daily_rollup::day.between(from, to))
-        .filter(daily_rollup::amount.ne(Decimal::ZERO))
-        .select(diesel::dsl::sum(daily_rollup::amount))
-        .first::<Option<Decimal>>(c)?)
+    let days = daily_by_team(c, org, teams, metric, from, to)?;
+    Ok((!days.is_empty()).then(|| days.iter().map(|(_, a)| *a).sum()))
 }
 
 /// Per day, what the rollup holds for these people (everyone: `None`) and metric

@@ -382,8 +382,14 @@ impl TestApp {
 
     /// A new person, created through the API by the org's admin.
     pub async fn person(&self, org: &Org, role: &str, style: Option<&str>) -> Person {
+        self.named(org, &format!("{role} person"), role, style)
+            .await
+    }
+
+    /// A new person with a name, created through the API by the org's admin.
+    pub async fn named(&self, org: &Org, name: &str, role: &str, style: Option<&str>) -> Person {
         let email = format!("{role}-{}@example.com", Uuid::new_v4().simple());
-        let mut body = json!({"email": email, "name": format!("{role} person"), "role": role, "password": PASSWORD});
+        let mut body = json!({"email": email, "name": name, "role": role, "password": PASSWORD});
         if let Some(s) = style {
             body["selling_style"] = json!(s);
         }
