@@ -90,6 +90,46 @@ pub fn measure(
     Ok(assemble(ctx, t, actual, as_of))
 }
 
+/// The progress of many targets at once, on `as_of` (`None`: each on its own
+/// last day): people's own targets in one statement, account and team targets
+/// one by one.
+pub fn measure_many(
+    c: &mut PgConnection,
+    ctx: &OrgContext,
+    all: &[TargetRow],
+    as_of: Option<NaiveDate>,
+) -> AppResult<std::collections::HashMap<Uuid, Progress>> {
+    let day = |t: &TargetRow| as_of.unwrap_or(t.ends_on);
+    let bulk = |t: &TargetRow| t.subject_type == "user" && t.account_id.is_none();
+    let wanted: Vec<_> = all
+        .iter()
+        .filter(|t| bulk(t) && day(t) >= t.starts_on)
+        .filter_map(|t| {
+            t.subject_id.map(|who| {
+                (
+                    t.id,
+                    who,
+                    rollup_metric(t),
+                    t.starts_on,
+                    day(t).min(t.ends_on),
+                )
+            })
+        })
+        .collect();
+    let sums = results::achieved_many(c, ctx.org.id, &wanted)?;
+    let mut measured = std::collections::HashMap::new();
+    for t in all {
+        let pr = if bulk(t) {
+            let actual = sums.get(&t.id).copied().unwrap_or(Decimal::ZERO);
+            assemble(ctx, t, actual, day(t))
+        } else {
+            measure(c, ctx, t, day(t))?
+        };
+        measured.insert(t.id, pr);
+    }
+    Ok(measured)
+}
+
 /// Every figure with two decimals, like money elsewhere ("12500.00").
 fn two(d: Decimal) -> Decimal {
     let mut d = d.round_dp(2);
@@ -494,33 +534,7 @@ fn build_scorecard(
     if let Some(m) = q.metric {
         all.retain(|t| t.metric == m.as_str());
     }
-    // Members' own targets in one statement; account and team targets one by one.
-    let wanted: Vec<_> = all
-        .iter()
-        .filter(|t| t.subject_type == "user" && t.account_id.is_none() && as_of >= t.starts_on)
-        .filter_map(|t| {
-            t.subject_id.map(|who| {
-                (
-                    t.id,
-                    who,
-                    rollup_metric(t),
-                    t.starts_on,
-                    as_of.min(t.ends_on),
-                )
-            })
-        })
-        .collect();
-    let sums = results::achieved_many(c, p.org_id, &wanted)?;
-    let mut measured = std::collections::HashMap::new();
-    for t in &all {
-        let pr = if t.subject_type == "user" && t.account_id.is_none() {
-            let actual = sums.get(&t.id).copied().unwrap_or(Decimal::ZERO);
-            assemble(&ctx, t, actual, as_of)
-        } else {
-            measure(c, &ctx, t, as_of)?
-        };
-        measured.insert(t.id, pr);
-    }
+    let mut measured = measure_many(c, &ctx, &all, Some(as_of))?;
     let mut row_of = |subject_type: &str, id: Uuid, name: String, team_id: Uuid| {
         let targets: Vec<TargetProgress> = all
             .iter()

@@ -40,8 +40,11 @@ pub fn notice(c: &mut PgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()>
         return Ok(());
     }
     let ctx = OrgContext::load(c, org)?;
+    let measured = super::api::measure_many(c, &ctx, &candidates, None)?;
     for t in &candidates {
-        check(c, &ctx, t)?;
+        if let Some(p) = measured.get(&t.id) {
+            reached(c, &ctx, t, p.actual)?;
+        }
     }
     Ok(())
 }
@@ -53,7 +56,17 @@ pub fn check(c: &mut PgConnection, ctx: &OrgContext, t: &TargetRow) -> AppResult
         return Ok(());
     }
     let p = super::api::measure(c, ctx, t, t.ends_on)?;
-    if p.actual < t.value {
+    reached(c, ctx, t, p.actual)
+}
+
+/// Records the milestone of `t` if `actual` (over its whole period) reaches its value.
+fn reached(
+    c: &mut PgConnection,
+    ctx: &OrgContext,
+    t: &TargetRow,
+    actual: rust_decimal::Decimal,
+) -> AppResult<()> {
+    if actual < t.value {
         return Ok(());
     }
     let (user_id, team_id) = match t.subject_type.as_str() {
@@ -74,7 +87,7 @@ pub fn check(c: &mut PgConnection, ctx: &OrgContext, t: &TargetRow) -> AppResult
             occurred_on: ctx.today,
             title: format!("{} reached 100%", t.title),
             value: Some(t.value),
-            actual: Some(p.actual),
+            actual: Some(actual),
         },
     )
 }
