@@ -1388,3 +1388,38 @@ async fn a_sale_that_takes_a_target_over_100_pct_appears_in_the_feed() {
         (&json!("milestone"), &json!(w.target), &json!(w.sp.id))
     );
 }
+
+#[actix_web::test]
+async fn the_demo_has_a_completed_review_and_an_upcoming_one() {
+    let app = TestApp::new().await;
+    onpace::cli::demo(&config(&app.db.url)).unwrap();
+    let login = app
+        .login("maria@demo.onpace.example.com", onpace::cli::DEMO_PASSWORD)
+        .await;
+    let token = login.expect(200)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let list = app
+        .get("/v1/reviews")
+        .token(&token)
+        .send()
+        .await
+        .expect(200);
+    let reviews = list["data"].as_array().unwrap();
+    let statuses: Vec<_> = reviews
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["completed", "scheduled"]);
+    let upcoming = uuid(&reviews[1]["id"]);
+    let a = agenda(&app, &token, upcoming).await;
+    let p = &a["participants"][0];
+    assert!(!p["targets"].as_array().unwrap().is_empty(), "{a}");
+    assert_eq!(types(&p["open_items"]), ["action"]);
+    let mut own = types(&a["items"]);
+    own.sort();
+    assert_eq!(own, ["hurdle", "success"]);
+    let done = agenda(&app, &token, uuid(&reviews[0]["id"])).await;
+    assert_eq!(done["frozen"], true);
+}
