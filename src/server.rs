@@ -86,6 +86,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(reviews::api::list)
         .service(reviews::api::create)
         .service(reviews::api::get_one)
+        .service(reviews::api::patch_one)
         .service(reviews::api::agenda)
         .service(reviews::api::add_item)
         .service(reviews::api::patch_item)

@@ -1201,6 +1201,76 @@ async fn a_review_is_cancelled_before_completion_only() {
         .problem(404, "not_found");
 }
 
+#[actix_web::test]
+async fn a_scheduled_review_is_rescheduled_under_if_match() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let id = one_to_one(&app, &w, "2026-11-27").await;
+    let path = format!("/v1/reviews/{id}");
+    let r = app
+        .patch(&path)
+        .token(&w.mgr.token)
+        .header("if-match", "\"1\"")
+        .json(&json!({"scheduled_for": "2026-12-01", "period": "2026-12", "facilitator_id": w.mgr2.id}))
+        .send()
+        .await;
+    let v = r.expect(200);
+    assert_eq!(r.header("etag").as_deref(), Some("\"2\""));
+    assert_eq!(
+        (
+            &v["scheduled_for"],
+            &v["period"],
+            &v["starts_on"],
+            &v["ends_on"],
+            &v["facilitator_id"]
+        ),
+        (
+            &json!("2026-12-01"),
+            &json!("2026-12"),
+            &json!("2026-12-01"),
+            &json!("2026-12-31"),
+            &json!(w.mgr2.id)
+        )
+    );
+    // The new facilitator runs it; a stale ETag, bad values and the salesperson are refused.
+    app.patch(&path)
+        .token(&w.mgr2.token)
+        .header("if-match", "\"1\"")
+        .json(&json!({"scheduled_for": "2026-12-02"}))
+        .send()
+        .await
+        .problem(412, "version_mismatch");
+    let v = app
+        .patch(&path)
+        .token(&w.mgr2.token)
+        .json(&json!({"period": "someday", "facilitator_id": w.viewer.id, "scheduled_for": "0001-01-01"}))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 3, "{v}");
+    app.patch(&path)
+        .token(&w.mgr2.token)
+        .json(&json!({"kind": "team"}))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    app.patch(&path)
+        .token(&w.sp.token)
+        .json(&json!({"scheduled_for": "2026-12-02"}))
+        .send()
+        .await
+        .problem(403, "forbidden");
+    post(&app, &w.mgr2.token, &format!("{path}/complete"))
+        .await
+        .expect(200);
+    app.patch(&path)
+        .token(&w.mgr.token)
+        .json(&json!({"scheduled_for": "2026-12-02"}))
+        .send()
+        .await
+        .problem(409, "review_completed");
+}
+
 fn insert_milestone(app: &TestApp, w: &World, day: &str) -> Uuid {
     use diesel::RunQueryDsl;
     let id = Uuid::now_v7();

@@ -65,6 +65,16 @@ pub struct CreateReview {
     pub period: String,
 }
 
+/// Changes to a scheduled review: its day, facilitator or period.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchReview {
+    pub scheduled_for: Option<NaiveDate>,
+    pub facilitator_id: Option<Uuid>,
+    #[schema(example = "2026-Q4", max_length = 20)]
+    pub period: Option<String>,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReviewQuery {
@@ -434,6 +444,42 @@ fn check_owner(v: &mut Validator, owner: Option<Uuid>, allowed: &[Uuid]) {
     }
 }
 
+/// The period under review, from a key of the organisation's calendar.
+fn period_of(v: &mut Validator, ctx: &OrgContext, key: &str) -> Option<crate::calendar::Period> {
+    let period = ctx.cal.parse(key.trim());
+    if period.is_none() {
+        v.push(FieldError::new(
+            "period",
+            "unknown_period",
+            "not a period key: use 2026, FY2027, 2026-Q4, FY2027-Q1, 2026-11 or 2026-W48",
+        ));
+    }
+    period
+}
+
+/// A facilitator is an active person of the organisation, not a viewer.
+fn check_facilitator(
+    c: &mut PgConnection,
+    v: &mut Validator,
+    org: Uuid,
+    id: Uuid,
+) -> AppResult<()> {
+    match crate::teams::store::user_role(c, org, id)? {
+        Some((role, true)) if role != Role::Viewer.as_str() => {}
+        Some((_, true)) => v.push(FieldError::new(
+            "facilitator_id",
+            "not_a_facilitator",
+            "a viewer does not run reviews",
+        )),
+        _ => v.push(FieldError::new(
+            "facilitator_id",
+            "not_found",
+            "no such active person in this organisation",
+        )),
+    }
+    Ok(())
+}
+
 /// Reviews the caller sees, by day scheduled.
 #[utoipa::path(tag = "reviews", security(("bearer" = [])), params(ReviewQuery),
     responses((status = 200, description = "A page of reviews", body = List<Review>)))]
@@ -498,14 +544,7 @@ pub async fn create(
         let mut v = Validator::new();
         rules::check_subject(&mut v, b.kind, b.salesperson_id, b.team_id);
         rules::check_day(&mut v, "scheduled_for", b.scheduled_for);
-        let period = ctx.cal.parse(b.period.trim());
-        if period.is_none() {
-            v.push(FieldError::new(
-                "period",
-                "unknown_period",
-                "not a period key: use 2026, FY2027, 2026-Q4, FY2027-Q1, 2026-11 or 2026-W48",
-            ));
-        }
+        let period = period_of(&mut v, &ctx, &b.period);
         if let (Kind::OneToOne, Some(s)) = (b.kind, b.salesperson_id) {
             match crate::teams::store::user_role(c, p.org_id, s)? {
                 None => v.push(FieldError::new(
@@ -538,19 +577,7 @@ pub async fn create(
             }
         }
         let facilitator = b.facilitator_id.unwrap_or(me);
-        match crate::teams::store::user_role(c, p.org_id, facilitator)? {
-            Some((role, true)) if role != Role::Viewer.as_str() => {}
-            Some((_, true)) => v.push(FieldError::new(
-                "facilitator_id",
-                "not_a_facilitator",
-                "a viewer does not run reviews",
-            )),
-            _ => v.push(FieldError::new(
-                "facilitator_id",
-                "not_found",
-                "no such active person in this organisation",
-            )),
-        }
+        check_facilitator(c, &mut v, p.org_id, facilitator)?;
         v.finish()?;
         let (kind, id) = match b.kind {
             Kind::OneToOne => ("user", b.salesperson_id),
@@ -600,6 +627,51 @@ pub async fn get_one(
     let id = id.into_inner();
     let r = db::run(&state.pool, move |c| visible_review(c, &p, id, false)).await?;
     Ok(with_etag(StatusCode::OK, r.version, &present(r)))
+}
+
+/// Reschedule a scheduled review: another day, facilitator or period. The
+/// facilitator, a manager of the person or team, or an admin.
+#[utoipa::path(tag = "reviews", security(("bearer" = [])), request_body = PatchReview,
+    params(
+        ("id" = Uuid, Path, description = "The review's id"),
+        ("If-Match" = Option<String>, Header, description = "The review's ETag last read; 412 if it changed since")
+    ),
+    responses(
+        (status = 200, description = "Changed", body = Review, headers(("ETag" = String))),
+        (status = 409, description = "`review_completed`, `review_cancelled`", body = crate::error::Problem, content_type = "application/problem+json")
+    ))]
+#[patch("/v1/reviews/{id}")]
+pub async fn patch_one(
+    p: Principal,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: Json<PatchReview>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let expected = if_match(&req);
+    let b = body.0;
+    step(&state, p, id.into_inner(), move |c, p, _, r| {
+        check_if_match(expected.as_deref(), r.version)?;
+        let ctx = OrgContext::load(c, p.org_id)?;
+        let mut v = Validator::new();
+        if let Some(d) = b.scheduled_for {
+            rules::check_day(&mut v, "scheduled_for", d);
+        }
+        let period = b.period.as_deref().and_then(|k| period_of(&mut v, &ctx, k));
+        if let Some(f) = b.facilitator_id {
+            check_facilitator(c, &mut v, p.org_id, f)?;
+        }
+        v.finish()?;
+        Ok(ReviewChanges {
+            scheduled_for: b.scheduled_for,
+            facilitator_id: b.facilitator_id,
+            starts_on: period.as_ref().map(|p| p.starts_on),
+            ends_on: period.as_ref().map(|p| p.ends_on),
+            period: period.map(|p| p.key),
+            ..Default::default()
+        })
+    })
+    .await
 }
 
 /// The participants' figures, open items and successes, measured on `as_of`.
@@ -1022,7 +1094,7 @@ async fn step(
         let (cap, _) = capacity(c, &p, &r)?;
         if cap != Capacity::Leader {
             return Err(AppError::forbidden(
-                "the facilitator, a manager of the person or team, or an admin completes or cancels a review",
+                "the facilitator, a manager of the person or team, or an admin reschedules, completes or cancels a review",
             ));
         }
         rules::require_scheduled(Status::parse(&r.status).unwrap_or(Status::Scheduled))?;

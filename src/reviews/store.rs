@@ -62,6 +62,11 @@ pub struct NewReview {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = reviews)]
 pub struct ReviewChanges {
+    pub scheduled_for: Option<NaiveDate>,
+    pub facilitator_id: Option<Uuid>,
+    pub period: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
     pub status: Option<String>,
     pub snapshot: Option<Option<serde_json::Value>>,
     pub completed_at: Option<Option<DateTime<Utc>>>,
