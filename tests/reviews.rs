@@ -634,6 +634,13 @@ async fn items_are_edited_under_if_match_by_those_allowed() {
     post(&app, &w.sp.token, &format!("{upath}/close"))
         .await
         .problem(409, "not_closable");
+    // Nor does the salesperson hand their update to the manager.
+    app.patch(&upath)
+        .token(&w.sp.token)
+        .json(&json!({"owner_id": w.mgr.id}))
+        .send()
+        .await
+        .problem(403, "forbidden");
     // Unlinking is explicit null.
     let v = app
         .patch(&upath)

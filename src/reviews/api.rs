@@ -1023,7 +1023,13 @@ pub async fn patch_item(
         check_owner(&mut v, b.owner_id, &allowed);
         check_links(c, &mut v, &p, b.target_id.flatten(), b.account_id.flatten())?;
         v.finish()?;
-        rules::may_change(cap, t, i.owner_id, other_fields, b.status.is_some())?;
+        rules::may_change(
+            cap,
+            t,
+            (i.owner_id, b.owner_id),
+            other_fields,
+            b.status.is_some(),
+        )?;
         let mut changes = match b.status {
             Some(s) if Some(s.as_str()) != i.status.as_deref() => status_changes(s, me, r.id),
             _ => ItemChanges::default(),
@@ -1069,7 +1075,7 @@ pub async fn close_item(
                 "only actions and hurdles are closed",
             ));
         };
-        rules::may_change(cap, t, i.owner_id, false, true)?;
+        rules::may_change(cap, t, (i.owner_id, None), false, true)?;
         if i.status.as_deref() == Some(closed.as_str()) {
             return Ok(i);
         }

@@ -256,11 +256,12 @@ pub fn may_add(cap: Capacity, t: ItemType, owner: Option<Uuid>) -> Result<(), Ap
 }
 
 /// Leaders change anything; a participant edits their own updates and opens or
-/// closes the hurdles and actions they own.
+/// closes the hurdles and actions they own (`owner`: the item's owner, and the
+/// new owner asked for).
 pub fn may_change(
     cap: Capacity,
     t: ItemType,
-    owner: Option<Uuid>,
+    owner: (Option<Uuid>, Option<Uuid>),
     fields_other_than_status: bool,
     status_change: bool,
 ) -> Result<(), AppError> {
@@ -269,8 +270,9 @@ pub fn may_change(
         Capacity::Reader => return refuse("only the people of this review change its items"),
         Capacity::Participant(me) => me,
     };
-    if owner != Some(me) {
-        return refuse("participants change only the items they own");
+    let (current, new) = owner;
+    if current != Some(me) || new.is_some_and(|o| o != me) {
+        return refuse("participants change only the items they own, and keep them");
     }
     if fields_other_than_status && t != ItemType::Update {
         return refuse(
@@ -467,14 +469,24 @@ mod tests {
         assert!(may_add(Capacity::Reader, ItemType::Update, None).is_err());
 
         // Leaders change anything.
-        assert!(may_change(Capacity::Leader, ItemType::Success, None, true, false).is_ok());
+        let mine = (Some(me), None);
+        assert!(may_change(
+            Capacity::Leader,
+            ItemType::Success,
+            (None, Some(other)),
+            true,
+            false
+        )
+        .is_ok());
         // A participant closes their own action, but not someone else's.
-        assert!(may_change(p, ItemType::Action, Some(me), false, true).is_ok());
-        assert!(may_change(p, ItemType::Action, Some(other), false, true).is_err());
-        // ... edits their own update, but not the text of an action.
-        assert!(may_change(p, ItemType::Update, Some(me), true, false).is_ok());
-        assert!(may_change(p, ItemType::Action, Some(me), true, false).is_err());
-        assert!(may_change(Capacity::Reader, ItemType::Update, Some(me), true, false).is_err());
+        assert!(may_change(p, ItemType::Action, mine, false, true).is_ok());
+        assert!(may_change(p, ItemType::Action, (Some(other), None), false, true).is_err());
+        // ... edits their own update, but not the text of an action, nor hands it on.
+        assert!(may_change(p, ItemType::Update, mine, true, false).is_ok());
+        assert!(may_change(p, ItemType::Update, (Some(me), Some(me)), true, false).is_ok());
+        assert!(may_change(p, ItemType::Update, (Some(me), Some(other)), true, false).is_err());
+        assert!(may_change(p, ItemType::Action, mine, true, false).is_err());
+        assert!(may_change(Capacity::Reader, ItemType::Update, mine, true, false).is_err());
     }
 
     #[test]
