@@ -1500,3 +1500,79 @@ async fn the_demo_has_a_completed_review_and_an_upcoming_one() {
     let done = agenda(&app, &token, uuid(&reviews[0]["id"])).await;
     assert_eq!(done["frozen"], true);
 }
+
+#[actix_web::test]
+async fn odd_input_is_never_a_server_error() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let id = one_to_one(&app, &w, "2026-11-27").await;
+    let action = added(
+        &app,
+        &w.mgr.token,
+        id,
+        json!({"type": "action", "text": "Call", "due_on": "2026-12-01"}),
+    )
+    .await;
+    let item = action["id"].as_str().unwrap().to_string();
+    let odd = [
+        json!(null),
+        json!([]),
+        json!("text"),
+        json!(12),
+        json!({}),
+        json!({"type": null, "text": null}),
+        json!({"type": "action", "text": "x", "due_on": "+275760-09-13"}),
+        json!({"type": "action", "text": "x", "due_on": "2026-13-01"}),
+        json!({"type": "success", "text": "\u{0}"}),
+        json!({"type": "success", "text": "é".repeat(2000)}),
+        json!({"type": "success", "text": "x".repeat(100_000)}),
+        json!({"type": "success", "text": "x", "owner_id": "00000000-0000-0000-0000-000000000000"}),
+        json!({"type": "success", "text": "x", "target_id": w.account, "account_id": w.target}),
+        json!({"kind": "team", "team_id": w.sp.id, "scheduled_for": "2026-11-27", "period": "2026-Q4"}),
+        json!({"kind": "one_to_one", "salesperson_id": w.sp.id, "scheduled_for": "9999-12-31", "period": "9998-Q4"}),
+        json!({"kind": "one_to_one", "salesperson_id": w.sp.id, "scheduled_for": "2026-11-27", "period": "FY99999-Q1"}),
+        json!({"status": "resolved"}),
+        json!({"status": "done", "owner_id": w.other.id, "size": null, "due_on": null}),
+        json!({"scheduled_for": null, "period": ""}),
+    ];
+    let paths = [
+        ("POST", format!("/v1/reviews/{id}/items")),
+        ("POST", "/v1/reviews".to_string()),
+        ("PATCH", format!("/v1/reviews/{id}/items/{item}")),
+        ("PATCH", format!("/v1/reviews/{id}")),
+    ];
+    for (method, path) in &paths {
+        for body in &odd {
+            let r = app
+                .req(method.parse().unwrap(), path)
+                .token(&w.mgr.token)
+                .json(body)
+                .send()
+                .await;
+            assert!(
+                r.status.as_u16() < 500,
+                "{method} {path} {body}: {}",
+                String::from_utf8_lossy(&r.body)
+            );
+            if r.status.as_u16() >= 400 {
+                r.expect(r.status.as_u16());
+            }
+        }
+    }
+    for q in [
+        "team_id=&since=",
+        "since=+275760-09-13",
+        "since=2026-11-01&team_id=00000000-0000-0000-0000-000000000000",
+        "limit=9999999999999999999999",
+        "cursor=MjAyNi0xMS0wMV8wMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA",
+    ] {
+        for path in ["/v1/successes", "/v1/reviews"] {
+            let r = app
+                .get(&format!("{path}?{q}"))
+                .token(&w.mgr.token)
+                .send()
+                .await;
+            assert!(r.status.as_u16() < 500, "{path}?{q}");
+        }
+    }
+}
