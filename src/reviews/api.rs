@@ -334,7 +334,7 @@ fn day_key(day: NaiveDate, id: Uuid) -> String {
     format!("{day}_{id}")
 }
 
-/// A review the caller sees (404 otherwise), with what the caller may see.
+/// A review the caller sees; 404 when there is none or the caller may not see it.
 fn visible_review(
     c: &mut PgConnection,
     p: &Principal,
