@@ -763,6 +763,7 @@ pub fn demo(config: &Config) -> CliResult {
             };
             demo_plan(c, org, &people, north, south, today)?;
             demo_results(c, org, admin, start, today)?;
+            crate::reviews::api::demo(c, org, maria, farmers[0], today)?;
 
             let secret = auth_rules::new_secret();
             clients::store::insert(
@@ -790,6 +791,7 @@ pub fn demo(config: &Config) -> CliResult {
     println!("This quarter's plan is agreed: company, team and personal targets, monthly targets for Farmers North,");
     println!("and a revenue bonus for Fiona gated on her minimum gross profit.");
     println!("Two quarters of sales and activities were pushed as a CRM would push them.");
+    println!("Maria's one-to-one with Fiona last week is completed; next week's shows the action carried over.");
     println!(
         "An integration client \"CRM sync (demo)\" was created; its secret (shown once): {secret}"
     );

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod org;
 pub mod progress;
 pub mod results;
+pub mod reviews;
 pub mod server;
 pub mod state;
 pub mod targets;

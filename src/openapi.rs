@@ -31,6 +31,7 @@ use crate::error::{FieldError, Problem};
         (name = "scorecards", description = "Where every member of a team stands, as JSON or CSV"),
         (name = "bonus-plans", description = "Bonuses tied to financial outcomes"),
         (name = "results", description = "Sales and activities pushed by CRMs"),
+        (name = "reviews", description = "One-to-ones and team reviews, their agendas and items, and the successes feed"),
         (name = "operations", description = "Health and readiness"),
     ),
     components(schemas(Problem, FieldError))

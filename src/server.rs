@@ -18,8 +18,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::state::AppState;
 use crate::{
-    accounts, auth, bonus, calendar, clients, db, extract, org, progress, results, targets, teams,
-    users,
+    accounts, auth, bonus, calendar, clients, db, extract, org, progress, results, reviews,
+    targets, teams, users,
 };
 
 /// Every documented route. Registered through utoipa-actix-web, so a route cannot
@@ -84,7 +84,18 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(results::api::sales_batch)
         .service(results::api::sale)
         .service(results::api::void)
-        .service(results::api::activities_batch);
+        .service(results::api::activities_batch)
+        .service(reviews::api::list)
+        .service(reviews::api::create)
+        .service(reviews::api::get_one)
+        .service(reviews::api::patch_one)
+        .service(reviews::api::agenda)
+        .service(reviews::api::add_item)
+        .service(reviews::api::patch_item)
+        .service(reviews::api::close_item)
+        .service(reviews::api::complete)
+        .service(reviews::api::cancel)
+        .service(reviews::api::successes);
 }
 
 /// Builds the application around `state`.

@@ -287,3 +287,54 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(milestones, targets);
+
+diesel::table! {
+    reviews (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        kind -> Text,
+        salesperson_id -> Nullable<Uuid>,
+        team_id -> Nullable<Uuid>,
+        facilitator_id -> Uuid,
+        scheduled_for -> Date,
+        period -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        status -> Text,
+        snapshot -> Nullable<Jsonb>,
+        completed_at -> Nullable<Timestamptz>,
+        completed_by -> Nullable<Uuid>,
+        cancelled_at -> Nullable<Timestamptz>,
+        cancelled_by -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    review_items (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        review_id -> Uuid,
+        #[sql_name = "type"]
+        item_type -> Text,
+        text -> Text,
+        owner_id -> Nullable<Uuid>,
+        due_on -> Nullable<Date>,
+        size -> Nullable<Text>,
+        status -> Nullable<Text>,
+        target_id -> Nullable<Uuid>,
+        account_id -> Nullable<Uuid>,
+        closed_at -> Nullable<Timestamptz>,
+        closed_by -> Nullable<Uuid>,
+        closed_in_review_id -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(reviews, review_items);

@@ -1,0 +1,2 @@
+DROP TABLE review_items;
+DROP TABLE reviews;

@@ -1,0 +1,538 @@
+//! Review rules: who a review is about, what each kind of item carries, who may
+//! do what, the review's state, and which items an agenda carries forward.
+//! Pure: no HTTP, no SQL.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{AppError, FieldError, Validator};
+
+/// The longest text of an item.
+pub const MAX_TEXT: usize = 2000;
+
+macro_rules! words {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|x| x.as_str() == s)
+            }
+        }
+    };
+}
+
+words!(
+    /// A one-to-one with a salesperson, or a review of a whole team.
+    Kind { OneToOne = "one_to_one", Team = "team" }
+);
+words!(
+    /// Where a review stands.
+    Status { Scheduled = "scheduled", Completed = "completed", Cancelled = "cancelled" }
+);
+words!(
+    /// What an item records.
+    ItemType {
+        Success = "success",
+        Hurdle = "hurdle",
+        Strategy = "strategy",
+        Action = "action",
+        Update = "update",
+    }
+);
+words!(
+    /// How big a success is.
+    Size { Small = "small", Big = "big" }
+);
+words!(
+    /// Hurdles are open or resolved; actions open or done.
+    ItemStatus { Open = "open", Resolved = "resolved", Done = "done" }
+);
+
+impl ItemType {
+    /// Hurdles and actions are open until closed, and carry into the next review.
+    pub fn is_closable(self) -> bool {
+        matches!(self, ItemType::Hurdle | ItemType::Action)
+    }
+    /// The status that closes an item of this type.
+    pub fn closed_status(self) -> Option<ItemStatus> {
+        match self {
+            ItemType::Hurdle => Some(ItemStatus::Resolved),
+            ItemType::Action => Some(ItemStatus::Done),
+            _ => None,
+        }
+    }
+    /// Whether `s` is a status this type can have.
+    pub fn allows(self, s: ItemStatus) -> bool {
+        s == ItemStatus::Open && self.is_closable() || self.closed_status() == Some(s)
+    }
+}
+
+/// One subject a review is about, or one participant of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    User,
+    Team,
+}
+
+/// A one-to-one names a salesperson and no team; a team review a team and no salesperson.
+pub fn check_subject(
+    v: &mut Validator,
+    kind: Kind,
+    salesperson_id: Option<Uuid>,
+    team_id: Option<Uuid>,
+) {
+    let (needed, needless) = match kind {
+        Kind::OneToOne => (("salesperson_id", salesperson_id), ("team_id", team_id)),
+        Kind::Team => (("team_id", team_id), ("salesperson_id", salesperson_id)),
+    };
+    if needed.1.is_none() {
+        v.push(FieldError::new(
+            needed.0,
+            "required",
+            format!("a {} review names its {}", kind.as_str(), needed.0),
+        ));
+    }
+    if needless.1.is_some() {
+        v.push(FieldError::new(
+            needless.0,
+            "not_applicable",
+            format!("a {} review has no {}", kind.as_str(), needless.0),
+        ));
+    }
+}
+
+/// A day the service can store and reason about.
+pub fn check_day(v: &mut Validator, field: &str, day: NaiveDate) {
+    v.check(
+        (1000..=9998).contains(&day.year()),
+        field,
+        "out_of_range",
+        "a date between the years 1000 and 9998",
+    );
+}
+
+/// What a new item carries, by its type: a size for successes (small when not
+/// given), a due date for actions, nothing of either for the others.
+pub fn check_new_item(
+    v: &mut Validator,
+    t: ItemType,
+    text: &str,
+    due_on: Option<NaiveDate>,
+    size: Option<Size>,
+) -> Option<Size> {
+    v.text("text", text, MAX_TEXT);
+    match (t, due_on) {
+        (ItemType::Action, None) => v.push(FieldError::new(
+            "due_on",
+            "required",
+            "an action has a due date",
+        )),
+        (ItemType::Action, Some(d)) => check_day(v, "due_on", d),
+        (_, Some(_)) => v.push(FieldError::new(
+            "due_on",
+            "not_applicable",
+            "only actions have a due date",
+        )),
+        _ => {}
+    }
+    match (t, size) {
+        (ItemType::Success, s) => Some(s.unwrap_or(Size::Small)),
+        (_, Some(_)) => {
+            v.push(FieldError::new(
+                "size",
+                "not_applicable",
+                "only successes have a size",
+            ));
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Changes to an item's fields must fit its type.
+pub fn check_item_changes(
+    v: &mut Validator,
+    t: ItemType,
+    text: Option<&str>,
+    due_on: Option<NaiveDate>,
+    size: Option<Size>,
+    status: Option<ItemStatus>,
+) {
+    if let Some(text) = text {
+        v.text("text", text, MAX_TEXT);
+    }
+    match (t, due_on) {
+        (ItemType::Action, Some(d)) => check_day(v, "due_on", d),
+        (_, Some(_)) => v.push(FieldError::new(
+            "due_on",
+            "not_applicable",
+            "only actions have a due date",
+        )),
+        _ => {}
+    }
+    if size.is_some() && t != ItemType::Success {
+        v.push(FieldError::new(
+            "size",
+            "not_applicable",
+            "only successes have a size",
+        ));
+    }
+    if let Some(s) = status {
+        v.check(
+            t.allows(s),
+            "status",
+            "invalid_status",
+            match t {
+                ItemType::Hurdle => "a hurdle is open or resolved",
+                ItemType::Action => "an action is open or done",
+                _ => "only hurdles and actions have a status",
+            },
+        );
+    }
+}
+
+/// Items and state changes are taken only while a review is scheduled.
+pub fn require_scheduled(status: Status) -> Result<(), AppError> {
+    match status {
+        Status::Scheduled => Ok(()),
+        Status::Completed => Err(AppError::conflict(
+            "review_completed",
+            "this review is completed: its record is closed; add to the next review instead",
+        )),
+        Status::Cancelled => Err(AppError::conflict(
+            "review_cancelled",
+            "this review was cancelled",
+        )),
+    }
+}
+
+/// What the caller is to a review they can see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capacity {
+    /// The facilitator, a manager of the salesperson or team, or an admin: may do everything.
+    Leader,
+    /// The salesperson of a one-to-one, or a member of the team on the day.
+    Participant(Uuid),
+    /// Sees the review and nothing more (viewers, read clients, other people).
+    Reader,
+}
+
+/// The capacity of `me` in a review.
+pub fn capacity(me: Option<Uuid>, leads: bool, participants: &[Uuid]) -> Capacity {
+    match me {
+        _ if leads => Capacity::Leader,
+        Some(me) if participants.contains(&me) => Capacity::Participant(me),
+        _ => Capacity::Reader,
+    }
+}
+
+fn refuse(msg: &'static str) -> Result<(), AppError> {
+    Err(AppError::forbidden(msg))
+}
+
+/// Leaders add any item; participants add their own updates.
+pub fn may_add(cap: Capacity, t: ItemType, owner: Option<Uuid>) -> Result<(), AppError> {
+    match cap {
+        Capacity::Leader => Ok(()),
+        Capacity::Participant(me) if t == ItemType::Update && owner.is_none_or(|o| o == me) => {
+            Ok(())
+        }
+        Capacity::Participant(_) => refuse(
+            "participants add their own updates; the facilitator or a manager records the rest",
+        ),
+        Capacity::Reader => refuse("only the people of this review record items in it"),
+    }
+}
+
+/// Leaders change anything; a participant edits their own updates and opens or
+/// closes the hurdles and actions they own (`owner`: the item's owner, and the
+/// new owner asked for).
+pub fn may_change(
+    cap: Capacity,
+    t: ItemType,
+    owner: (Option<Uuid>, Option<Uuid>),
+    fields_other_than_status: bool,
+    status_change: bool,
+) -> Result<(), AppError> {
+    let me = match cap {
+        Capacity::Leader => return Ok(()),
+        Capacity::Reader => return refuse("only the people of this review change its items"),
+        Capacity::Participant(me) => me,
+    };
+    let (current, new) = owner;
+    if current != Some(me) || new.is_some_and(|o| o != me) {
+        return refuse("participants change only the items they own, and keep them");
+    }
+    if fields_other_than_status && t != ItemType::Update {
+        return refuse(
+            "participants edit their own updates, and close their own actions and hurdles",
+        );
+    }
+    if status_change && !t.is_closable() {
+        return refuse("only hurdles and actions are closed");
+    }
+    Ok(())
+}
+
+/// A review's place in its series: by day, then by id (ids are time-ordered).
+pub fn is_before(a: (NaiveDate, Uuid), b: (NaiveDate, Uuid)) -> bool {
+    a < b
+}
+
+/// Progress is measured on today, or on the period's last day once it is over.
+pub fn as_of(today: NaiveDate, period_ends_on: NaiveDate) -> NaiveDate {
+    today.min(period_ends_on)
+}
+
+/// The agenda order: forward-looking items first (open actions, then open
+/// hurdles, strategies), then what happened (updates, successes), then what
+/// is closed; within a group, oldest first.
+pub fn agenda_rank(t: ItemType, status: Option<ItemStatus>) -> u8 {
+    let closed = status.is_some_and(|s| s != ItemStatus::Open);
+    let by_type = match t {
+        ItemType::Action => 0,
+        ItemType::Hurdle => 1,
+        ItemType::Strategy => 2,
+        ItemType::Update => 3,
+        ItemType::Success => 4,
+    };
+    by_type + if closed { 10 } else { 0 }
+}
+
+/// Who an item of the review's series belongs to on the agenda: its owner when
+/// that is a participant, else the review's own subject (the salesperson or the team).
+pub fn placed_under(owner: Option<Uuid>, people: &[Uuid]) -> Option<Uuid> {
+    owner.filter(|o| people.contains(o))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn codes(v: Validator) -> Vec<(String, String)> {
+        match v.finish() {
+            Ok(()) => vec![],
+            Err(e) => e.errors.into_iter().map(|f| (f.field, f.code)).collect(),
+        }
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn words_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(*k));
+        }
+        for t in ItemType::ALL {
+            assert_eq!(ItemType::parse(t.as_str()), Some(*t));
+        }
+        assert_eq!(Status::parse("done"), None);
+        assert_eq!(
+            serde_json::to_value(Kind::OneToOne).unwrap(),
+            serde_json::json!("one_to_one")
+        );
+    }
+
+    #[test]
+    fn a_review_names_exactly_its_subject() {
+        let id = Uuid::now_v7();
+        let mut v = Validator::new();
+        check_subject(&mut v, Kind::OneToOne, Some(id), None);
+        assert!(codes(v).is_empty());
+        let mut v = Validator::new();
+        check_subject(&mut v, Kind::OneToOne, None, Some(id));
+        assert_eq!(
+            codes(v),
+            pairs(&[
+                ("salesperson_id", "required"),
+                ("team_id", "not_applicable")
+            ])
+        );
+        let mut v = Validator::new();
+        check_subject(&mut v, Kind::Team, None, None);
+        assert_eq!(codes(v), pairs(&[("team_id", "required")]));
+    }
+
+    #[test]
+    fn items_carry_what_their_type_needs() {
+        let mut v = Validator::new();
+        assert_eq!(
+            check_new_item(&mut v, ItemType::Success, "Won Contoso", None, None),
+            Some(Size::Small)
+        );
+        assert!(codes(v).is_empty());
+        let mut v = Validator::new();
+        check_new_item(&mut v, ItemType::Action, "Call", None, None);
+        assert_eq!(codes(v), pairs(&[("due_on", "required")]));
+        let mut v = Validator::new();
+        let size = check_new_item(
+            &mut v,
+            ItemType::Hurdle,
+            " ",
+            Some(day("2026-12-01")),
+            Some(Size::Big),
+        );
+        assert_eq!(size, None);
+        assert_eq!(
+            codes(v),
+            pairs(&[
+                ("text", "required"),
+                ("due_on", "not_applicable"),
+                ("size", "not_applicable")
+            ])
+        );
+        let mut v = Validator::new();
+        check_new_item(
+            &mut v,
+            ItemType::Action,
+            &"x".repeat(MAX_TEXT + 1),
+            Some(day("0999-01-01")),
+            None,
+        );
+        assert_eq!(
+            codes(v),
+            pairs(&[("text", "too_long"), ("due_on", "out_of_range")])
+        );
+    }
+
+    #[test]
+    fn statuses_fit_the_type() {
+        use ItemStatus::*;
+        assert!(ItemType::Hurdle.allows(Open) && ItemType::Hurdle.allows(Resolved));
+        assert!(!ItemType::Hurdle.allows(Done));
+        assert!(ItemType::Action.allows(Done) && !ItemType::Action.allows(Resolved));
+        assert!(!ItemType::Success.allows(Open));
+        let mut v = Validator::new();
+        check_item_changes(
+            &mut v,
+            ItemType::Strategy,
+            None,
+            None,
+            None,
+            Some(ItemStatus::Done),
+        );
+        assert_eq!(codes(v), pairs(&[("status", "invalid_status")]));
+    }
+
+    #[test]
+    fn only_a_scheduled_review_takes_changes() {
+        assert!(require_scheduled(Status::Scheduled).is_ok());
+        assert_eq!(
+            require_scheduled(Status::Completed).unwrap_err().code,
+            "review_completed"
+        );
+        let e = require_scheduled(Status::Cancelled).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (409, "review_cancelled"));
+    }
+
+    #[test]
+    fn who_may_do_what() {
+        let me = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        assert_eq!(capacity(Some(me), true, &[]), Capacity::Leader);
+        assert_eq!(capacity(None, true, &[]), Capacity::Leader);
+        assert_eq!(capacity(Some(me), false, &[me]), Capacity::Participant(me));
+        assert_eq!(capacity(Some(me), false, &[other]), Capacity::Reader);
+        assert_eq!(capacity(None, false, &[other]), Capacity::Reader);
+
+        let p = Capacity::Participant(me);
+        assert!(may_add(Capacity::Leader, ItemType::Action, Some(other)).is_ok());
+        assert!(may_add(p, ItemType::Update, None).is_ok());
+        assert!(may_add(p, ItemType::Update, Some(me)).is_ok());
+        assert_eq!(
+            may_add(p, ItemType::Update, Some(other))
+                .unwrap_err()
+                .status
+                .as_u16(),
+            403
+        );
+        assert!(may_add(p, ItemType::Success, None).is_err());
+        assert!(may_add(Capacity::Reader, ItemType::Update, None).is_err());
+
+        // Leaders change anything.
+        let mine = (Some(me), None);
+        assert!(may_change(
+            Capacity::Leader,
+            ItemType::Success,
+            (None, Some(other)),
+            true,
+            false
+        )
+        .is_ok());
+        // A participant closes their own action, but not someone else's.
+        assert!(may_change(p, ItemType::Action, mine, false, true).is_ok());
+        assert!(may_change(p, ItemType::Action, (Some(other), None), false, true).is_err());
+        // ... edits their own update, but not the text of an action, nor hands it on.
+        assert!(may_change(p, ItemType::Update, mine, true, false).is_ok());
+        assert!(may_change(p, ItemType::Update, (Some(me), Some(me)), true, false).is_ok());
+        assert!(may_change(p, ItemType::Update, (Some(me), Some(other)), true, false).is_err());
+        assert!(may_change(p, ItemType::Action, mine, true, false).is_err());
+        assert!(may_change(Capacity::Reader, ItemType::Update, mine, true, false).is_err());
+    }
+
+    #[test]
+    fn the_agenda_puts_what_is_ahead_first() {
+        use ItemType::*;
+        let open = Some(ItemStatus::Open);
+        let mut items = [
+            (Success, None),
+            (Update, None),
+            (Hurdle, Some(ItemStatus::Resolved)),
+            (Action, Some(ItemStatus::Done)),
+            (Strategy, None),
+            (Hurdle, open),
+            (Action, open),
+        ];
+        items.sort_by_key(|(t, s)| agenda_rank(*t, *s));
+        let order: Vec<_> = items.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            order,
+            ["action", "hurdle", "strategy", "update", "success", "action", "hurdle"]
+        );
+    }
+
+    #[test]
+    fn series_order_and_the_day_measured() {
+        let a = Uuid::now_v7();
+        let b = Uuid::now_v7();
+        assert!(is_before((day("2026-11-01"), b), (day("2026-11-02"), a)));
+        assert!(is_before((day("2026-11-02"), a), (day("2026-11-02"), b)));
+        assert!(!is_before((day("2026-11-02"), b), (day("2026-11-02"), b)));
+        assert_eq!(
+            as_of(day("2026-11-26"), day("2026-12-31")),
+            day("2026-11-26")
+        );
+        assert_eq!(
+            as_of(day("2027-01-15"), day("2026-12-31")),
+            day("2026-12-31")
+        );
+    }
+
+    #[test]
+    fn items_are_placed_under_their_owner_when_present() {
+        let a = Uuid::now_v7();
+        let b = Uuid::now_v7();
+        assert_eq!(placed_under(Some(a), &[a, b]), Some(a));
+        assert_eq!(placed_under(Some(a), &[b]), None);
+        assert_eq!(placed_under(None, &[a]), None);
+    }
+}
