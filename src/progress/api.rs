@@ -385,6 +385,7 @@ pub struct ScorecardQuery {
     /// Row order: `name` (default), `attainment_pct`, `pace_pct`; a leading `-`
     /// reverses it (`-attainment_pct` is the leaderboard). Rows without targets
     /// come last.
+    #[param(inline)]
     pub sort: Option<ScorecardSort>,
     /// Only targets of this metric (e.g. a revenue leaderboard).
     pub metric: Option<crate::targets::rules::Metric>,
@@ -445,6 +446,7 @@ pub struct Scorecard {
         (status = 200, description = "The scorecard", headers(("ETag" = String)),
             content((Scorecard = "application/json"), (String = "text/csv"))),
         (status = 304, description = "Unchanged since the ETag sent"),
+        (status = 404, description = "No such team, or not one the caller may see", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`unknown_period`, or no `team_id` when the caller is not in exactly one team", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[get("/v1/scorecards")]

@@ -197,6 +197,7 @@ pub struct Success {
 
 /// An agreed target with its progress on the agenda's day.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AgendaTarget)]
 pub struct TargetProgress {
     pub target_id: Uuid,
     pub title: String,

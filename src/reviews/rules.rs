@@ -13,9 +13,10 @@ use crate::error::{AppError, FieldError, Validator};
 pub const MAX_TEXT: usize = 2000;
 
 macro_rules! words {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident as $schema:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[schema(as = $schema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -33,15 +34,15 @@ macro_rules! words {
 
 words!(
     /// A one-to-one with a salesperson, or a review of a whole team.
-    Kind { OneToOne = "one_to_one", Team = "team" }
+    Kind as ReviewKind { OneToOne = "one_to_one", Team = "team" }
 );
 words!(
     /// Where a review stands.
-    Status { Scheduled = "scheduled", Completed = "completed", Cancelled = "cancelled" }
+    Status as ReviewStatus { Scheduled = "scheduled", Completed = "completed", Cancelled = "cancelled" }
 );
 words!(
     /// What an item records.
-    ItemType {
+    ItemType as ReviewItemType {
         Success = "success",
         Hurdle = "hurdle",
         Strategy = "strategy",
@@ -51,11 +52,11 @@ words!(
 );
 words!(
     /// How big a success is.
-    Size { Small = "small", Big = "big" }
+    Size as SuccessSize { Small = "small", Big = "big" }
 );
 words!(
     /// Hurdles are open or resolved; actions open or done.
-    ItemStatus { Open = "open", Resolved = "resolved", Done = "done" }
+    ItemStatus as ReviewItemStatus { Open = "open", Resolved = "resolved", Done = "done" }
 );
 
 impl ItemType {
@@ -79,6 +80,7 @@ impl ItemType {
 
 /// One subject a review is about, or one participant of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ReviewSubjectType)]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectType {
     User,
