@@ -555,6 +555,7 @@ fn demo_results(
             id: admin,
             role: Role::Admin,
         },
+        org: None,
     };
     let page = crate::http::Page {
         limit: 1000,

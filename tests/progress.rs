@@ -431,3 +431,40 @@ async fn pace_thresholds_are_the_organisations() {
         json!({"ahead_pct": "120", "on_track_pct": "98", "behind_pct": "96"})
     );
 }
+
+#[actix_web::test]
+async fn activity_and_new_account_targets_count_their_own_metric() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let calls = target(
+        &app,
+        &w.org.admin,
+        json!({"title": "Calls", "subject_type": "user", "subject_id": w.sp.id, "metric": "activities",
+               "activity_kind": "call", "value": "10", "period": "2026-Q4"}),
+    )
+    .await;
+    let v = app
+        .post("/v1/activities/batch")
+        .token(&w.org.admin)
+        .json(&json!({"items": [
+            {"external_id": "c1", "source": "crm", "kind": "call", "salesperson_id": w.sp.id, "occurred_at": "2026-11-02T10:00:00Z", "count": 3},
+            {"external_id": "c2", "source": "crm", "kind": "meeting", "salesperson_id": w.sp.id, "occurred_at": "2026-11-03T10:00:00Z", "count": 5},
+            {"external_id": "c3", "source": "crm", "kind": "call", "salesperson_id": w.sp.id, "occurred_at": "2026-12-03T10:00:00Z"}
+        ]}))
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(v["created"], 3, "{v}");
+    // Three calls by 26 November (the meeting is another kind, the December call later).
+    let v = progress(&app, &w.sp.token, &calls, "2026-11-26")
+        .await
+        .expect(200);
+    assert_eq!(
+        (v["actual"].as_str(), v["attainment_pct"].as_str()),
+        (Some("3.00"), Some("30.00"))
+    );
+    let v = progress(&app, &w.sp.token, &calls, "2026-12-31")
+        .await
+        .expect(200);
+    assert_eq!(v["actual"], "4.00");
+}

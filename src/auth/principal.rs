@@ -23,6 +23,9 @@ pub enum Actor {
 pub struct Principal {
     pub org_id: Uuid,
     pub actor: Actor,
+    /// The organisation's row as read with the caller's at the start of the
+    /// request (absent for callers built in-process, such as the demo).
+    pub org: Option<std::sync::Arc<crate::org::store::OrgRow>>,
 }
 
 impl Principal {
@@ -115,7 +118,7 @@ impl FromRequest for Principal {
             let kind = claims.kind.clone();
             let scope = claims.scope.clone();
             let issued_at = claims.iat;
-            let actor = crate::db::run(&state.pool, move |c| {
+            let (actor, org) = crate::db::run(&state.pool, move |c| {
                 store::load_actor(c, org_id, &kind, sub, issued_at)
             })
             .await?
@@ -141,7 +144,11 @@ impl FromRequest for Principal {
                 }
                 user => user,
             };
-            Ok(Principal { org_id, actor })
+            Ok(Principal {
+                org_id,
+                actor,
+                org: Some(std::sync::Arc::new(org)),
+            })
         })
     }
 }

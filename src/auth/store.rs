@@ -9,6 +9,7 @@ use super::rules::{Role, Scope};
 use crate::db::lower;
 use crate::db::schema::{api_clients, refresh_tokens, users};
 use crate::error::AppResult;
+use crate::org::store::OrgRow;
 
 pub struct LoginRow {
     pub org_id: Uuid,
@@ -50,38 +51,47 @@ pub fn load_actor(
     kind: &str,
     id: Uuid,
     issued_at: i64,
-) -> AppResult<Option<Actor>> {
+) -> AppResult<Option<(Actor, OrgRow)>> {
+    use crate::db::schema::orgs;
+    // The organisation's row comes with the caller's, in the same statement: reads
+    // that need its calendar then need no query of their own.
     match kind {
         "user" => {
-            let row: Option<(String, Option<DateTime<Utc>>)> = users::table
+            let row: Option<(String, Option<DateTime<Utc>>, OrgRow)> = users::table
+                .inner_join(orgs::table.on(orgs::id.eq(users::org_id)))
                 .filter(
                     users::org_id
                         .eq(org)
                         .and(users::id.eq(id))
                         .and(users::active),
                 )
-                .select((users::role, users::sessions_valid_from))
+                .select((users::role, users::sessions_valid_from, OrgRow::as_select()))
                 .first(c)
                 .optional()?;
             Ok(row
-                .filter(|(_, from)| from.is_none_or(|t| issued_at >= t.timestamp()))
-                .and_then(|(r, _)| Role::parse(&r))
-                .map(|role| Actor::User { id, role }))
+                .filter(|(_, from, _)| from.is_none_or(|t| issued_at >= t.timestamp()))
+                .and_then(|(r, _, o)| Role::parse(&r).map(|role| (Actor::User { id, role }, o))))
         }
         "client" => {
-            let scopes: Option<Vec<String>> = api_clients::table
+            let row: Option<(Vec<String>, OrgRow)> = api_clients::table
+                .inner_join(orgs::table.on(orgs::id.eq(api_clients::org_id)))
                 .filter(
                     api_clients::org_id
                         .eq(org)
                         .and(api_clients::id.eq(id))
                         .and(api_clients::active),
                 )
-                .select(api_clients::scopes)
+                .select((api_clients::scopes, OrgRow::as_select()))
                 .first(c)
                 .optional()?;
-            Ok(scopes.map(|s| Actor::Client {
-                id,
-                scopes: s.iter().filter_map(|x| Scope::parse(x)).collect(),
+            Ok(row.map(|(s, o)| {
+                (
+                    Actor::Client {
+                        id,
+                        scopes: s.iter().filter_map(|x| Scope::parse(x)).collect(),
+                    },
+                    o,
+                )
             }))
         }
         _ => Ok(None),

@@ -414,7 +414,7 @@ pub async fn payout(
     }
     let out = db::run(&state.pool, move |c| {
         let (plan, target) = visible_plan(c, &p, id, false)?;
-        let ctx = crate::targets::api::OrgContext::load(c, p.org_id)?;
+        let ctx = crate::targets::api::OrgContext::for_read(c, &p)?;
         let as_of = as_of.unwrap_or(ctx.today);
         let tiers: Vec<Tier> = serde_json::from_value(plan.tiers.clone()).unwrap_or_default();
         let now = crate::progress::api::measure(c, &ctx, &target, as_of)?;

@@ -111,7 +111,9 @@ pub fn pool(url: &str, size: u32, timeout: Duration) -> PgPool {
         .max_size(size.max(1))
         .min_idle(Some(0))
         .connection_timeout(timeout)
-        .test_on_check_out(true)
+        // No `SELECT 1` before every checkout: a connection that broke is found on
+        // use (a 503 the client may retry) and then dropped by the pool.
+        .test_on_check_out(false)
         .build_unchecked(ConnectionManager::new(url))
 }
 

@@ -213,10 +213,14 @@ pub async fn progress(
     let as_of = q.into_inner().as_of;
     check_as_of(as_of)?;
     let out = db::run(&state.pool, move |c| {
-        let ctx = OrgContext::load(c, p.org_id)?;
-        let t = targets::get_visible(c, &p, id, false)?;
+        let ctx = OrgContext::for_read(c, &p)?;
         let as_of = as_of.unwrap_or(ctx.today);
-        measure(c, &ctx, &t, as_of)
+        let (t, own) = targets::get_with_own_actual(c, p.org_id, id, as_of)?;
+        let t = targets::check_visible(c, &p, t)?;
+        match own {
+            Some(actual) => Ok(assemble(&ctx, &t, actual, as_of)),
+            None => measure(c, &ctx, &t, as_of),
+        }
     })
     .await?;
     crate::http::conditional_json(&req, &out)
@@ -289,7 +293,7 @@ pub async fn series(
     check_as_of(as_of)?;
     let granularity = granularity.unwrap_or(SeriesGranularity::Day);
     let out = db::run(&state.pool, move |c| {
-        let ctx = OrgContext::load(c, p.org_id)?;
+        let ctx = OrgContext::for_read(c, &p)?;
         let t = targets::get_visible(c, &p, id, false)?;
         let as_of = as_of.unwrap_or(ctx.today);
         let span = (t.ends_on - t.starts_on).num_days() + 1;
@@ -493,7 +497,7 @@ fn build_scorecard(
     q: &ScorecardQuery,
 ) -> AppResult<Scorecard> {
     use crate::teams::store as teams;
-    let ctx = OrgContext::load(c, p.org_id)?;
+    let ctx = OrgContext::for_read(c, p)?;
     let period = ctx.cal.parse(&q.period).ok_or_else(|| {
         AppError::invalid_field(
             "period",

@@ -279,10 +279,22 @@ pub struct OrgContext {
 
 impl OrgContext {
     pub fn load(c: &mut PgConnection, org: Uuid) -> AppResult<Self> {
-        let org = crate::org::store::get(c, org)?;
+        Ok(Self::of(crate::org::store::get(c, org)?))
+    }
+
+    /// For reads: the organisation as read with the caller at the start of the
+    /// request, without a query of its own.
+    pub fn for_read(c: &mut PgConnection, p: &crate::auth::Principal) -> AppResult<Self> {
+        match &p.org {
+            Some(org) if org.id == p.org_id => Ok(Self::of(org.as_ref().clone())),
+            _ => Self::load(c, p.org_id),
+        }
+    }
+
+    fn of(org: OrgRow) -> Self {
         let (cal, _) = crate::calendar::api::of_org(&org);
         let today = crate::org::rules::today_in(&org.timezone);
-        Ok(OrgContext { org, cal, today })
+        OrgContext { org, cal, today }
     }
 }
 

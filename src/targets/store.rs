@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::Page;
 use crate::teams::store as teams;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable, serde::Serialize)]
 #[diesel(table_name = targets)]
 pub struct TargetRow {
     pub org_id: Uuid,
@@ -234,8 +234,12 @@ pub fn get_visible(
     for_update: bool,
 ) -> AppResult<TargetRow> {
     let row = get(c, p.org_id, id, for_update)?;
-    // The organisation's targets and one's own are always visible: no need to
-    // work out the caller's teams for those.
+    check_visible(c, p, row)
+}
+
+/// `row` if the caller may see it, else 404. The organisation's targets and
+/// one's own are always visible: no need to work out the caller's teams for those.
+pub fn check_visible(c: &mut PgConnection, p: &Principal, row: TargetRow) -> AppResult<TargetRow> {
     let own = row.subject_type == "org"
         || (row.subject_type == "user"
             && row.subject_id.is_some()
@@ -245,6 +249,42 @@ pub fn get_visible(
     } else {
         Err(AppError::not_found("target"))
     }
+}
+
+/// A target, and for a person's own target (not an account's) what the rollup
+/// holds from its first day to `as_of` (at most its last), in the same statement:
+/// the common case of progress needs no other query. `None` for other targets.
+pub fn get_with_own_actual(
+    c: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    as_of: NaiveDate,
+) -> AppResult<(TargetRow, Option<Decimal>)> {
+    use diesel::sql_types::{Date, Nullable, Numeric, Uuid as SqlUuid};
+    #[derive(QueryableByName)]
+    struct WithActual {
+        #[diesel(embed)]
+        t: TargetRow,
+        #[diesel(sql_type = Nullable<Numeric>)]
+        own_actual: Option<Decimal>,
+    }
+    let row: Option<WithActual> = diesel::sql_query(
+        "SELECT t.*, CASE WHEN t.subject_type = 'user' AND t.account_id IS NULL THEN \
+           coalesce((SELECT sum(r.amount) FROM daily_rollup r \
+              WHERE r.org_id = t.org_id AND r.salesperson_id = t.subject_id \
+                AND r.metric = CASE WHEN t.metric = 'activities' \
+                                    THEN 'activity:' || t.activity_kind ELSE t.metric END \
+                AND r.day BETWEEN t.starts_on AND least($3, t.ends_on) \
+                AND r.amount <> 0), 0) END AS own_actual \
+         FROM targets t WHERE t.org_id = $1 AND t.id = $2",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<SqlUuid, _>(id)
+    .bind::<Date, _>(as_of)
+    .get_result(c)
+    .optional()?;
+    let row = row.ok_or_else(|| AppError::not_found("target"))?;
+    Ok((row.t, row.own_actual))
 }
 
 pub fn insert(c: &mut PgConnection, new: &NewTarget) -> AppResult<TargetRow> {
