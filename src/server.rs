@@ -239,7 +239,19 @@ async fn conventions(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let request_id = req.extensions().get::<RequestId>().map(|r| r.to_string());
-    let mut res = match next.call(req).await {
+    let writes = !matches!(
+        *req.method(),
+        actix_web::http::Method::GET
+            | actix_web::http::Method::HEAD
+            | actix_web::http::Method::OPTIONS
+    );
+    let answered = next.call(req).await;
+    if writes {
+        // Whatever it changed (a role, a deactivation, the settings) is seen by
+        // the next request, not a remembered caller.
+        crate::auth::principal::cache::forget_all();
+    }
+    let mut res = match answered {
         Ok(res) => res.map_into_boxed_body(),
         // Errors raised by inner middleware (CORS) carry no request: answer them as problems.
         Err(e) => {

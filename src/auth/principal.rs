@@ -118,16 +118,32 @@ impl FromRequest for Principal {
             let kind = claims.kind.clone();
             let scope = claims.scope.clone();
             let issued_at = claims.iat;
-            let (actor, org) = crate::db::run(&state.pool, move |c| {
-                store::load_actor(c, org_id, &kind, sub, issued_at)
-            })
-            .await?
-            .ok_or_else(|| {
-                AppError::unauthorized(
+            if kind != "user" && kind != "client" {
+                return Err(AppError::unauthorized(
                     "invalid_token",
-                    "the access token's user or client is no longer active",
-                )
-            })?;
+                    "the access token is invalid",
+                ));
+            }
+            let key = (org_id, kind == "client", sub);
+            let (actor, org, cut) = match cache::get(&key) {
+                Some(hit) => hit,
+                None => {
+                    let generation = cache::generation();
+                    let found = crate::db::run(&state.pool, move |c| {
+                        store::load_actor(c, org_id, &kind, sub)
+                    })
+                    .await?;
+                    let Some((actor, org, cut)) = found else {
+                        return Err(no_longer_active());
+                    };
+                    let hit = (actor, std::sync::Arc::new(org), cut);
+                    cache::put(key, generation, hit.clone());
+                    hit
+                }
+            };
+            if cut.is_some_and(|t| issued_at < t) {
+                return Err(no_longer_active());
+            }
             // A client's token carries the scopes it was issued with, never more than it holds now.
             let actor = match actor {
                 Actor::Client { id, scopes } => {
@@ -147,8 +163,79 @@ impl FromRequest for Principal {
             Ok(Principal {
                 org_id,
                 actor,
-                org: Some(std::sync::Arc::new(org)),
+                org: Some(org),
             })
         })
+    }
+}
+
+fn no_longer_active() -> AppError {
+    AppError::unauthorized(
+        "invalid_token",
+        "the access token's user or client is no longer active",
+    )
+}
+
+/// Who is behind a token, remembered for a moment so that a burst of reads by
+/// the same caller does not look them up every time. Any write this process
+/// answers forgets everything remembered before it (a deactivation, a new role,
+/// new settings take effect at once here); another process's writes are seen
+/// within [`cache::TTL`].
+pub mod cache {
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+
+    use uuid::Uuid;
+
+    use super::Actor;
+    use crate::org::store::OrgRow;
+
+    /// How long an entry is trusted.
+    pub const TTL: Duration = Duration::from_secs(1);
+    const MAX_ENTRIES: usize = 10_000;
+
+    /// (organisation, is a client, id).
+    pub type Key = (Uuid, bool, Uuid);
+    pub type Entry = (Actor, Arc<OrgRow>, Option<i64>);
+
+    static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+    /// When an entry was looked up, in which generation, and what was found.
+    type Map = HashMap<Key, (Instant, u64, Entry)>;
+
+    fn entries() -> &'static Mutex<Map> {
+        static MAP: OnceLock<Mutex<Map>> = OnceLock::new();
+        MAP.get_or_init(Default::default)
+    }
+
+    /// The current generation: read it before looking the caller up.
+    pub fn generation() -> u64 {
+        GENERATION.load(Ordering::SeqCst)
+    }
+
+    /// A write was answered: what was remembered before may be stale.
+    pub fn forget_all() {
+        GENERATION.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn get(key: &Key) -> Option<Entry> {
+        let map = entries().lock().ok()?;
+        let (at, generation, entry) = map.get(key)?;
+        (*generation == self::generation() && at.elapsed() < TTL).then(|| entry.clone())
+    }
+
+    /// Remembers a lookup made in `generation` (unless a write came since).
+    pub fn put(key: Key, generation: u64, entry: Entry) {
+        if let Ok(mut map) = entries().lock() {
+            if map.len() >= MAX_ENTRIES {
+                map.retain(|_, (at, g, _)| *g == self::generation() && at.elapsed() < TTL);
+                if map.len() >= MAX_ENTRIES {
+                    map.clear();
+                }
+            }
+            map.insert(key, (Instant::now(), generation, entry));
+        }
     }
 }

@@ -42,16 +42,15 @@ pub fn user_by_email(c: &mut PgConnection, email: &str) -> AppResult<Option<Logi
     )
 }
 
-/// The active user or client behind a token, with its current role or scopes.
-/// A person's token issued (`issued_at`, Unix seconds) before their sessions were
-/// last cut (deactivation, password change) finds no one.
+/// The active user or client behind a token, with its current role or scopes, its
+/// organisation's row, and (for a person) when their sessions were last cut
+/// (deactivation, password change; Unix seconds): a token issued before is void.
 pub fn load_actor(
     c: &mut PgConnection,
     org: Uuid,
     kind: &str,
     id: Uuid,
-    issued_at: i64,
-) -> AppResult<Option<(Actor, OrgRow)>> {
+) -> AppResult<Option<(Actor, OrgRow, Option<i64>)>> {
     use crate::db::schema::orgs;
     // The organisation's row comes with the caller's, in the same statement: reads
     // that need its calendar then need no query of their own.
@@ -68,9 +67,10 @@ pub fn load_actor(
                 .select((users::role, users::sessions_valid_from, OrgRow::as_select()))
                 .first(c)
                 .optional()?;
-            Ok(row
-                .filter(|(_, from, _)| from.is_none_or(|t| issued_at >= t.timestamp()))
-                .and_then(|(r, _, o)| Role::parse(&r).map(|role| (Actor::User { id, role }, o))))
+            Ok(row.and_then(|(r, from, o)| {
+                Role::parse(&r)
+                    .map(|role| (Actor::User { id, role }, o, from.map(|t| t.timestamp())))
+            }))
         }
         "client" => {
             let row: Option<(Vec<String>, OrgRow)> = api_clients::table
@@ -91,6 +91,7 @@ pub fn load_actor(
                         scopes: s.iter().filter_map(|x| Scope::parse(x)).collect(),
                     },
                     o,
+                    None,
                 )
             }))
         }
