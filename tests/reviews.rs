@@ -412,6 +412,22 @@ async fn the_whole_cycle_of_a_one_to_one() {
     let again = agenda(&app, &w.sp.token, id).await;
     assert_eq!(again["participants"], frozen["participants"]);
     assert_eq!(again["as_of"], frozen["as_of"]);
+    // So a client revalidating the frozen agenda hears it is unchanged.
+    let url = format!("/v1/reviews/{id}/agenda");
+    let etag = app
+        .get(&url)
+        .token(&w.sp.token)
+        .send()
+        .await
+        .header("etag")
+        .unwrap();
+    let same = app
+        .get(&url)
+        .token(&w.sp.token)
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(same.status.as_u16(), 304);
 
     // A completed review takes nothing more.
     add(

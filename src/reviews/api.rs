@@ -817,12 +817,21 @@ fn live_snapshot(c: &mut PgConnection, ctx: &OrgContext, r: &ReviewRow) -> AppRe
 /// For each participant: progress on their agreed targets in the period under
 /// review (gap and required rate included), the actions and hurdles still open
 /// from earlier reviews, and the successes since the last review; then this
-/// review's own items, open actions and hurdles first.
-#[utoipa::path(tag = "reviews", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The review's id")),
-    responses((status = 200, description = "The agenda", body = Agenda)))]
+/// review's own items, open actions and hurdles first. Answers `If-None-Match`
+/// with 304.
+#[utoipa::path(tag = "reviews", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The review's id"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag last read; 304 when unchanged")
+    ),
+    responses(
+        (status = 200, description = "The agenda", body = Agenda, headers(("ETag" = String))),
+        (status = 304, description = "Unchanged since the ETag sent")
+    ))]
 #[get("/v1/reviews/{id}/agenda")]
 pub async fn agenda(
     p: Principal,
+    req: actix_web::HttpRequest,
     id: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
@@ -837,7 +846,7 @@ pub async fn agenda(
         {
             Some(s) => (s, true),
             None => {
-                let ctx = OrgContext::load(c, p.org_id)?;
+                let ctx = OrgContext::for_read(c, &p)?;
                 (live_snapshot(c, &ctx, &r)?, false)
             }
         };
@@ -861,7 +870,7 @@ pub async fn agenda(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(out))
+    crate::http::conditional_json(&req, &out)
 }
 
 /// Record an item. The facilitator, a manager of the person or team and admins
