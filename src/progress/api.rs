@@ -139,14 +139,13 @@ fn two(d: Decimal) -> Decimal {
 
 /// The progress of `t` with `actual` achieved by the end of `as_of`.
 fn assemble(ctx: &OrgContext, t: &TargetRow, actual: Decimal, as_of: NaiveDate) -> Progress {
-    let (_, week) = crate::calendar::api::of_org(&ctx.org);
     let pace = rules::pace(
         t.value,
         actual,
         t.starts_on,
         t.ends_on,
         as_of,
-        &week,
+        &ctx.week,
         ctx.org.pace_thresholds(),
     );
     Progress {
@@ -324,7 +323,6 @@ pub async fn series(
                 to,
             )?
         };
-        let (_, week) = crate::calendar::api::of_org(&ctx.org);
         let week_start = crate::org::rules::WeekStart::parse(&ctx.org.week_start)
             .map(|w| w.weekday())
             .unwrap_or(chrono::Weekday::Mon);
@@ -332,7 +330,7 @@ pub async fn series(
             t.value,
             (t.starts_on, t.ends_on),
             as_of,
-            &week,
+            &ctx.week,
             week_start,
             granularity,
             &daily,
@@ -540,7 +538,28 @@ fn build_scorecard(
     if let Some(m) = q.metric {
         all.retain(|t| t.metric == m.as_str());
     }
-    let mut measured = measure_many(c, &ctx, &all, Some(as_of))?;
+    let (own, people_targets): (Vec<TargetRow>, Vec<TargetRow>) = all
+        .iter()
+        .cloned()
+        .partition(|t| t.subject_type == "team" && t.account_id.is_none());
+    let mut measured = measure_many(c, &ctx, &people_targets, Some(as_of))?;
+    // The team's own targets, on the team tree already at hand.
+    for t in &own {
+        let actual = if as_of < t.starts_on {
+            Decimal::ZERO
+        } else {
+            results::achieved_by_team(
+                c,
+                p.org_id,
+                &tree,
+                &rollup_metric(t),
+                t.starts_on,
+                as_of.min(t.ends_on),
+            )?
+            .unwrap_or(Decimal::ZERO)
+        };
+        measured.insert(t.id, assemble(&ctx, t, actual, as_of));
+    }
     let mut row_of = |subject_type: &str, id: Uuid, name: String, team_id: Uuid| {
         let targets: Vec<TargetProgress> = all
             .iter()

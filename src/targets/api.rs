@@ -274,6 +274,8 @@ fn finish_rules(v: Validator) -> AppResult<()> {
 pub struct OrgContext {
     pub org: OrgRow,
     pub cal: Calendar,
+    /// Its working days and holidays.
+    pub week: crate::calendar::WorkWeek,
     pub today: NaiveDate,
 }
 
@@ -292,9 +294,14 @@ impl OrgContext {
     }
 
     fn of(org: OrgRow) -> Self {
-        let (cal, _) = crate::calendar::api::of_org(&org);
+        let (cal, week) = crate::calendar::api::of_org(&org);
         let today = crate::org::rules::today_in(&org.timezone);
-        OrgContext { org, cal, today }
+        OrgContext {
+            org,
+            cal,
+            week,
+            today,
+        }
     }
 }
 
