@@ -548,12 +548,25 @@ pub async fn sales_batch(
 ) -> AppResult<HttpResponse> {
     require_scope(&p, Scope::SalesWrite)?;
     let batch: SaleBatch = read_batch(&req, &body)?;
-    if batch.items.len() > MAX_BATCH {
-        return Err(too_many(batch.items.len()));
+    push_batch(state, p, req, body, batch.items, push_sales).await
+}
+
+/// Stores a batch of results item by item, in one transaction, under the
+/// request's `Idempotency-Key`, and answers every item by its index.
+async fn push_batch<I: Send + 'static>(
+    state: web::Data<AppState>,
+    p: Principal,
+    req: HttpRequest,
+    body: web::Bytes,
+    items: Vec<I>,
+    push: fn(&mut PgConnection, &Principal, &[I]) -> AppResult<Vec<ItemResult>>,
+) -> AppResult<HttpResponse> {
+    if items.len() > MAX_BATCH {
+        return Err(too_many(items.len()));
     }
     let who = p.clone();
     idempotency::once(&state, &p, &req, &body, move |c| {
-        let results = push_sales(c, &who, &batch.items)?;
+        let results = push(c, &who, &items)?;
         Ok((
             StatusCode::OK,
             serde_json::to_value(BatchResult::of(results)).map_err(AppError::internal)?,
@@ -681,18 +694,7 @@ pub async fn activities_batch(
 ) -> AppResult<HttpResponse> {
     require_scope(&p, Scope::ActivitiesWrite)?;
     let batch: ActivityBatch = read_batch(&req, &body)?;
-    if batch.items.len() > MAX_BATCH {
-        return Err(too_many(batch.items.len()));
-    }
-    let who = p.clone();
-    idempotency::once(&state, &p, &req, &body, move |c| {
-        let results = push_activities(c, &who, &batch.items)?;
-        Ok((
-            StatusCode::OK,
-            serde_json::to_value(BatchResult::of(results)).map_err(AppError::internal)?,
-        ))
-    })
-    .await
+    push_batch(state, p, req, body, batch.items, push_activities).await
 }
 
 pub(crate) fn push_activities(

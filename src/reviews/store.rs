@@ -443,7 +443,8 @@ pub fn agreed_targets(
         .load(c)?)
 }
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = milestones)]
 pub struct MilestoneRow {
     pub id: Uuid,
     pub kind: String,
@@ -473,18 +474,7 @@ pub fn milestones_of(
                 .eq_any(people)
                 .or(milestones::team_id.eq(team)),
         )
-        .select((
-            milestones::id,
-            milestones::kind,
-            milestones::target_id,
-            milestones::account_id,
-            milestones::user_id,
-            milestones::team_id,
-            milestones::occurred_on,
-            milestones::title,
-            milestones::value,
-            milestones::actual,
-        ))
+        .select(MilestoneRow::as_select())
         .order((milestones::occurred_on, milestones::id))
         .load(c)?)
 }
