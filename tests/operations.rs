@@ -188,3 +188,47 @@ async fn database_outage_is_503_and_recovers_by_itself() {
     p.on.store(true, Ordering::SeqCst);
     app.get("/readyz").send().await.expect(200);
 }
+
+/// The raw statements a read runs are prepared once per connection and then
+/// reused (PostgreSQL does not parse and plan them again), as diesel does for its
+/// query builder's statements; a plain `sql_query` is not kept.
+#[actix_web::test]
+async fn raw_reads_are_prepared_once_per_connection() {
+    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
+    use onpace::db::KeepPrepared;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let app = TestApp::new().await;
+    let org = app.org("Prepared").await;
+    let mut c = app.conn();
+    let kept = |c: &mut diesel::PgConnection| {
+        let n: N = diesel::sql_query("SELECT count(*) AS n FROM pg_prepared_statements")
+            .get_result(c)
+            .unwrap();
+        n.n
+    };
+    assert_eq!(kept(&mut c), 0);
+    for _ in 0..3 {
+        let t = onpace::targets::store::get_with_own_actual(
+            &mut c,
+            org.id,
+            uuid::Uuid::nil(),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+        );
+        assert!(t.is_err(), "no such target");
+        let ids = onpace::teams::store::subtree_ids(&mut c, org.id, uuid::Uuid::nil()).unwrap();
+        assert!(ids.is_empty());
+    }
+    // Two statements, each prepared once; the counting query itself is not kept.
+    assert_eq!(kept(&mut c), 2);
+    let own: N = diesel::sql_query("SELECT 7::bigint AS n")
+        .keep_prepared()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(own.n, 7);
+    assert_eq!(kept(&mut c), 3);
+}

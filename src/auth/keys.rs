@@ -7,6 +7,9 @@ use jsonwebtoken::jwk::{
     OctetKeyPairParameters, OctetKeyPairType, PublicKeyUse,
 };
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -53,7 +56,14 @@ pub struct Keys {
     pub audience: String,
     /// True when the key was generated at start: fine for development only.
     pub ephemeral: bool,
+    /// Tokens whose signature has been checked, with their claims: a caller's
+    /// next requests with the same token skip the Ed25519 check. Only the exact
+    /// text of a verified token hits, and its expiry is checked on every use.
+    verified: Mutex<HashMap<String, Claims>>,
 }
+
+/// How many verified tokens are remembered at most (a few MB).
+const MAX_VERIFIED: usize = 10_000;
 
 impl Keys {
     /// Loads the configured key, or generates a development key.
@@ -127,6 +137,7 @@ impl Keys {
             issuer: issuer.to_string(),
             audience: audience.to_string(),
             ephemeral,
+            verified: Mutex::new(HashMap::new()),
         }
     }
 
@@ -140,11 +151,42 @@ impl Keys {
 
     /// Checks the signature, algorithm, kid, issuer, audience and expiry.
     pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
+        self.verify_at(token, chrono::Utc::now().timestamp())
+    }
+
+    /// [`Keys::verify`] at `now` (Unix seconds) for a token verified before; a
+    /// token seen for the first time is checked in full against the clock.
+    fn verify_at(&self, token: &str, now: i64) -> Result<Claims, jsonwebtoken::errors::Error> {
+        let seen = self
+            .verified
+            .lock()
+            .ok()
+            .and_then(|m| m.get(token).cloned());
+        if let Some(claims) = seen {
+            // The rule jsonwebtoken applies: expired once `exp` is over `leeway` seconds past.
+            return if claims.exp < now - self.validation.leeway as i64 {
+                Err(jsonwebtoken::errors::ErrorKind::ExpiredSignature.into())
+            } else {
+                Ok(claims)
+            };
+        }
         let header = jsonwebtoken::decode_header(token)?;
         if header.kid.as_deref() != Some(self.kid.as_str()) {
             return Err(jsonwebtoken::errors::ErrorKind::InvalidToken.into());
         }
-        Ok(jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?.claims)
+        let claims =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?.claims;
+        if let Ok(mut map) = self.verified.lock() {
+            if map.len() >= MAX_VERIFIED {
+                let leeway = self.validation.leeway as i64;
+                map.retain(|_, c| c.exp >= now - leeway);
+                if map.len() >= MAX_VERIFIED {
+                    map.clear();
+                }
+            }
+            map.insert(token.to_string(), claims.clone());
+        }
+        Ok(claims)
     }
 
     /// The public keys, as published at `/.well-known/jwks.json`.
@@ -225,5 +267,23 @@ mod tests {
         let mut wrong_iss = claims(60);
         wrong_iss.iss = "evil".into();
         assert!(k.verify(&k.sign(&wrong_iss)).is_err());
+    }
+
+    #[test]
+    fn a_verified_token_is_remembered_until_it_expires() {
+        let k = keys();
+        let c = claims(60);
+        let token = k.sign(&c);
+        assert_eq!(k.verify(&token).unwrap(), c);
+        // Remembered: the same claims without the signature check, until `exp`
+        // is more than the leeway (30 s) past.
+        assert_eq!(k.verify_at(&token, c.exp + 30).unwrap(), c);
+        assert!(k.verify_at(&token, c.exp + 31).is_err());
+        // Only the exact text hits: the token with another signature is checked anew.
+        let (body, _) = token.rsplit_once('.').unwrap();
+        let forged = format!("{body}.{}", base64_url(&[0u8; 64]));
+        assert!(k.verify(&forged).is_err());
+        // An unverifiable token is not remembered as verified.
+        assert!(k.verify(&forged).is_err());
     }
 }

@@ -5,9 +5,11 @@ pub mod schema;
 use std::time::Duration;
 
 use actix_web::web;
-use diesel::pg::PgConnection;
+use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::sql_types::Untyped;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::AppError;
@@ -146,3 +148,44 @@ pub fn ping(conn: &mut PgConnection) -> Result<(), AppError> {
     diesel::sql_query("SELECT 1").execute(conn)?;
     Ok(())
 }
+
+/// Raw SQL (`diesel::sql_query`) that diesel keeps prepared on each connection,
+/// as it does its query builder's statements: PostgreSQL parses and plans it
+/// once per connection instead of on every call. diesel never caches
+/// `sql_query` on its own, because its text could be built at run time; call
+/// this only on a query whose text is a literal, and name its columns rather
+/// than `*`, so that a migration cannot change the shape of a statement that
+/// was prepared before it.
+pub trait KeepPrepared: Sized {
+    fn keep_prepared(self) -> Prepared<Self> {
+        Prepared(self)
+    }
+}
+
+impl<Q: Query<SqlType = Untyped>> KeepPrepared for Q {}
+
+/// See [`KeepPrepared`].
+#[derive(Debug, Clone)]
+pub struct Prepared<Q>(Q);
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Prepared<Q> {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(out)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _: &Pg) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+/// Cached by its text: there is no type of its own to key it by.
+impl<Q> QueryId for Prepared<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: Query> Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, C> RunQueryDsl<C> for Prepared<Q> {}

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::rules::{activity_metric, Deltas};
 use crate::accounts::rules::Ownership;
 use crate::db::schema::{account_owners, accounts, activities, daily_rollup, sales, users};
+use crate::db::KeepPrepared;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -591,6 +592,7 @@ pub fn achieved_many(
     .bind::<Array<Text>, _>(wanted.iter().map(|w| w.2.clone()).collect::<Vec<_>>())
     .bind::<Array<Date>, _>(wanted.iter().map(|w| w.3).collect::<Vec<_>>())
     .bind::<Array<Date>, _>(wanted.iter().map(|w| w.4).collect::<Vec<_>>())
+    .keep_prepared()
     .load(c)?;
     Ok(rows
         .into_iter()

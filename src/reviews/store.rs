@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::db::schema::{milestones, review_items, reviews, targets, team_members, teams, users};
+use crate::db::KeepPrepared;
 use crate::error::{AppError, AppResult};
 use crate::http::Page;
 use crate::targets::store::{TargetRow, Visible};
@@ -566,5 +567,6 @@ pub fn feed(
     .bind::<sql_types::Nullable<sql_types::Date>, _>(after_day)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(after_id)
     .bind::<sql_types::BigInt, _>(page.limit + 1)
+    .keep_prepared()
     .load(c)?)
 }

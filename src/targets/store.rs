@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, Role};
 use crate::db::schema::{bonus_plans, target_events, targets};
+use crate::db::KeepPrepared;
 use crate::error::{AppError, AppResult};
 use crate::http::Page;
 use crate::teams::store as teams;
@@ -269,7 +270,11 @@ pub fn get_with_own_actual(
         own_actual: Option<Decimal>,
     }
     let row: Option<WithActual> = diesel::sql_query(
-        "SELECT t.*, CASE WHEN t.subject_type = 'user' AND t.account_id IS NULL THEN \
+        "SELECT t.org_id, t.id, t.title, t.description, t.subject_type, t.subject_id, \
+                t.account_id, t.metric, t.activity_kind, t.value, t.currency, t.period, \
+                t.starts_on, t.ends_on, t.parent_id, t.status, t.revision, t.revision_of, \
+                t.agreed_at, t.agreed_by, t.created_by, t.version, t.created_at, t.updated_at, \
+                CASE WHEN t.subject_type = 'user' AND t.account_id IS NULL THEN \
            coalesce((SELECT sum(r.amount) FROM daily_rollup r \
               WHERE r.org_id = t.org_id AND r.salesperson_id = t.subject_id \
                 AND r.metric = CASE WHEN t.metric = 'activities' \
@@ -281,6 +286,7 @@ pub fn get_with_own_actual(
     .bind::<SqlUuid, _>(org)
     .bind::<SqlUuid, _>(id)
     .bind::<Date, _>(as_of)
+    .keep_prepared()
     .get_result(c)
     .optional()?;
     let row = row.ok_or_else(|| AppError::not_found("target"))?;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::rules::Span;
 use crate::auth::{Principal, Role};
 use crate::db::schema::{team_members, teams, users};
+use crate::db::KeepPrepared;
 use crate::error::{AppError, AppResult};
 use crate::http::Page;
 
@@ -48,6 +49,7 @@ pub fn managed_team_ids(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResul
     )
     .bind::<sql_types::Uuid, _>(org)
     .bind::<sql_types::Uuid, _>(user)
+    .keep_prepared()
     .load(c)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
@@ -62,6 +64,7 @@ pub fn subtree_ids(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResult<Vec
     )
     .bind::<sql_types::Uuid, _>(org)
     .bind::<sql_types::Uuid, _>(team)
+    .keep_prepared()
     .load(c)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
@@ -124,6 +127,7 @@ pub fn can_manage(c: &mut PgConnection, p: &Principal, team: Uuid) -> AppResult<
 pub fn lock_tree(c: &mut PgConnection, org: Uuid) -> AppResult<()> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(727275, hashtext($1::text))")
         .bind::<sql_types::Uuid, _>(org)
+        .keep_prepared()
         .execute(c)?;
     Ok(())
 }
