@@ -65,7 +65,11 @@ def cmd_check_progress(api_path, sql_path):
     rows = read_tsv(sql_path)
     if len(rows) != 1:
         die(f"progress SQL returned {len(rows)} rows, expected 1")
-    target_id, value, actual = rows[0]
+    # The service's own statement: the target's columns (id second, value tenth), then the actual.
+    row = rows[0]
+    if len(row) != 25:
+        die(f"progress SQL returned {len(row)} columns, expected 25")
+    target_id, value, actual = row[1], row[9], row[-1]
     if api["target_id"] != target_id:
         die(f"progress: API target {api['target_id']} but SQL target {target_id}")
     for name, a, s in (("value", dec(api["value"]), dec(value)), ("actual", dec(api["actual"]), dec(actual))):

@@ -358,7 +358,7 @@ fn actor_id(p: &Principal) -> Option<Uuid> {
 /// Accounts the caller may see.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), params(AccountQuery),
     responses((status = 200, description = "A page of accounts", body = List<Account>)))]
-#[get("/v1/accounts")]
+#[get("")]
 pub async fn list(
     p: Principal,
     q: web::Query<AccountQuery>,
@@ -408,7 +408,7 @@ pub async fn list(
         (status = 201, description = "Created", body = Account, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "`external_id_taken`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/accounts")]
+#[post("")]
 pub async fn create(
     p: Principal,
     body: Json<CreateAccount>,
@@ -482,7 +482,7 @@ pub async fn create(
 /// One account.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The account's id")),
     responses((status = 200, description = "The account", body = Account, headers(("ETag" = String)))))]
-#[get("/v1/accounts/{id}")]
+#[get("/{id}")]
 pub async fn get_one(
     p: Principal,
     id: web::Path<Uuid>,
@@ -504,7 +504,7 @@ pub async fn get_one(
         (status = 200, description = "Updated", body = Account, headers(("ETag" = String))),
         (status = 409, description = "`external_id_taken`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[patch("/v1/accounts/{id}")]
+#[patch("/{id}")]
 pub async fn patch_one(
     p: Principal,
     req: HttpRequest,
@@ -563,7 +563,7 @@ pub async fn patch_one(
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), request_body = TransferRequest,
     params(("id" = Uuid, Path, description = "The account's id")),
     responses((status = 200, description = "Transferred", body = Account, headers(("ETag" = String)))))]
-#[post("/v1/accounts/{id}/transfer")]
+#[post("/{id}/transfer")]
 pub async fn transfer(
     p: Principal,
     id: web::Path<Uuid>,
@@ -605,7 +605,7 @@ pub async fn transfer(
 /// The dated ownership history, oldest first (returned whole).
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The account's id")),
     responses((status = 200, description = "Every owner with their days", body = List<OwnerPeriod>)))]
-#[get("/v1/accounts/{id}/owners")]
+#[get("/{id}/owners")]
 pub async fn owner_history(
     p: Principal,
     id: web::Path<Uuid>,
@@ -643,7 +643,7 @@ pub async fn owner_history(
         (status = 200, description = "Now a customer", body = Account, headers(("ETag" = String))),
         (status = 409, description = "`not_a_prospect`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/accounts/{id}/convert")]
+#[post("/{id}/convert")]
 pub async fn convert(
     p: Principal,
     req: HttpRequest,
@@ -964,7 +964,7 @@ fn upsert(
         (status = 200, description = "Updated or unchanged", body = SyncResult),
         (status = 201, description = "Created", body = SyncResult)
     ))]
-#[put("/v1/accounts/external/{source}/{external_id}")]
+#[put("/external/{source}/{external_id}")]
 pub async fn put_external(
     p: Principal,
     path: web::Path<(String, String)>,
@@ -1009,7 +1009,7 @@ pub async fn put_external(
 /// are stored even when others are rejected, and a rejected item stores nothing.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), request_body = BatchRequest,
     responses((status = 200, description = "Each item's outcome", body = BatchResult)))]
-#[post("/v1/accounts/batch")]
+#[post("/batch")]
 pub async fn batch(
     p: Principal,
     body: BatchJson<BatchRequest>,

@@ -172,7 +172,7 @@ fn visible_plan(
 /// Bonus plans on targets the caller may see.
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), params(PlanQuery),
     responses((status = 200, description = "A page of plans", body = List<BonusPlan>)))]
-#[get("/v1/bonus-plans")]
+#[get("")]
 pub async fn list(
     p: Principal,
     q: web::Query<PlanQuery>,
@@ -201,7 +201,7 @@ pub async fn list(
 /// Create a bonus plan.
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), request_body = CreateBonusPlan,
     responses((status = 201, description = "Created", body = BonusPlan, headers(("ETag" = String)))))]
-#[post("/v1/bonus-plans")]
+#[post("")]
 pub async fn create(
     p: Principal,
     body: Json<CreateBonusPlan>,
@@ -244,7 +244,7 @@ pub async fn create(
 /// One bonus plan.
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The plan's id")),
     responses((status = 200, description = "The plan", body = BonusPlan, headers(("ETag" = String)))))]
-#[get("/v1/bonus-plans/{id}")]
+#[get("/{id}")]
 pub async fn get_one(
     p: Principal,
     id: web::Path<Uuid>,
@@ -267,7 +267,7 @@ pub async fn get_one(
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the plan changed since")
     ),
     responses((status = 200, description = "Updated", body = BonusPlan, headers(("ETag" = String)))))]
-#[patch("/v1/bonus-plans/{id}")]
+#[patch("/{id}")]
 pub async fn patch_one(
     p: Principal,
     req: HttpRequest,
@@ -318,7 +318,7 @@ pub async fn patch_one(
 /// Delete a bonus plan.
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The plan's id")),
     responses((status = 204, description = "Deleted")))]
-#[delete("/v1/bonus-plans/{id}")]
+#[delete("/{id}")]
 pub async fn delete_one(
     p: Principal,
     id: web::Path<Uuid>,
@@ -394,7 +394,7 @@ fn cents(mut d: Decimal) -> Decimal {
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The plan's id"), PayoutQuery),
     responses((status = 200, description = "The payout", body = Payout)))]
-#[get("/v1/bonus-plans/{id}/payout")]
+#[get("/{id}/payout")]
 pub async fn payout(
     p: Principal,
     id: web::Path<Uuid>,

@@ -65,7 +65,7 @@ pub struct CreateClient {
 /// Integration clients (admin).
 #[utoipa::path(tag = "clients", security(("bearer" = [])), params(PageParams),
     responses((status = 200, description = "A page of clients", body = List<Client>)))]
-#[get("/v1/clients")]
+#[get("")]
 pub async fn list(
     p: Principal,
     q: web::Query<PageParams>,
@@ -88,7 +88,7 @@ pub async fn list(
         (status = 201, description = "Created", body = CreatedClient),
         (status = 409, description = "`client_name_taken`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/clients")]
+#[post("")]
 pub async fn create(
     p: Principal,
     body: Json<CreateClient>,
@@ -139,7 +139,7 @@ fn live(row: ClientRow) -> AppResult<ClientRow> {
         (status = 200, description = "The client", body = Client),
         (status = 410, description = "Deactivated (`client_deactivated`)", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[get("/v1/clients/{id}")]
+#[get("/{id}")]
 pub async fn get_one(
     p: Principal,
     id: web::Path<Uuid>,
@@ -157,7 +157,7 @@ pub async fn get_one(
         (status = 200, description = "Deactivated", body = Client),
         (status = 410, description = "Already deactivated (`client_deactivated`)", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[delete("/v1/clients/{id}")]
+#[delete("/{id}")]
 pub async fn deactivate(
     p: Principal,
     id: web::Path<Uuid>,

@@ -199,7 +199,7 @@ pub struct ProgressQuery {
         (status = 200, description = "The progress", body = Progress, headers(("ETag" = String))),
         (status = 304, description = "Unchanged since the ETag sent")
     ))]
-#[get("/v1/targets/{id}/progress")]
+#[get("/{id}/progress")]
 pub async fn progress(
     p: Principal,
     req: HttpRequest,
@@ -278,7 +278,7 @@ const MAX_POINTS: i64 = 3660;
         (status = 304, description = "Unchanged since the ETag sent"),
         (status = 422, description = "`too_many_points`: more than 3,660 points; ask for weeks", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[get("/v1/targets/{id}/series")]
+#[get("/{id}/series")]
 pub async fn series(
     p: Principal,
     req: HttpRequest,

@@ -539,7 +539,7 @@ fn too_many(n: usize) -> AppError {
         (status = 200, description = "Each item's outcome", body = BatchResult),
         (status = 409, description = "`idempotency_in_progress`, `concurrent_update`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/sales/batch")]
+#[post("/batch")]
 pub async fn sales_batch(
     p: Principal,
     req: HttpRequest,
@@ -583,7 +583,7 @@ async fn push_batch<I: Send + 'static>(
         (status = 201, description = "Created", body = SaleResult),
         (status = 409, description = "`idempotency_in_progress`, `concurrent_update`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/sales")]
+#[post("")]
 pub async fn sale(
     p: Principal,
     req: HttpRequest,
@@ -632,7 +632,7 @@ pub async fn sale(
         (status = 200, description = "Voided", body = Sale),
         (status = 409, description = "`already_voided`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/sales/{id}/void")]
+#[post("/{id}/void")]
 pub async fn void(
     p: Principal,
     req: HttpRequest,

@@ -484,7 +484,7 @@ fn check_facilitator(
 /// Reviews the caller sees, by day scheduled.
 #[utoipa::path(tag = "reviews", security(("bearer" = [])), params(ReviewQuery),
     responses((status = 200, description = "A page of reviews", body = List<Review>)))]
-#[get("/v1/reviews")]
+#[get("")]
 pub async fn list(
     p: Principal,
     q: web::Query<ReviewQuery>,
@@ -527,7 +527,7 @@ pub async fn list(
 /// Schedule a review: managers for the people and teams they manage, admins for anyone.
 #[utoipa::path(tag = "reviews", security(("bearer" = [])), request_body = CreateReview,
     responses((status = 201, description = "Scheduled", body = Review, headers(("ETag" = String), ("Location" = String)))))]
-#[post("/v1/reviews")]
+#[post("")]
 pub async fn create(
     p: Principal,
     body: Json<CreateReview>,
@@ -618,7 +618,7 @@ pub async fn create(
 /// One review.
 #[utoipa::path(tag = "reviews", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The review's id")),
     responses((status = 200, description = "The review", body = Review, headers(("ETag" = String)))))]
-#[get("/v1/reviews/{id}")]
+#[get("/{id}")]
 pub async fn get_one(
     p: Principal,
     id: web::Path<Uuid>,
@@ -641,7 +641,7 @@ pub async fn get_one(
         (status = 200, description = "Changed", body = Review, headers(("ETag" = String))),
         (status = 409, description = "`review_completed`, `review_cancelled`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[patch("/v1/reviews/{id}")]
+#[patch("/{id}")]
 pub async fn patch_one(
     p: Principal,
     req: HttpRequest,
@@ -828,7 +828,7 @@ fn live_snapshot(c: &mut PgConnection, ctx: &OrgContext, r: &ReviewRow) -> AppRe
         (status = 200, description = "The agenda", body = Agenda, headers(("ETag" = String))),
         (status = 304, description = "Unchanged since the ETag sent")
     ))]
-#[get("/v1/reviews/{id}/agenda")]
+#[get("/{id}/agenda")]
 pub async fn agenda(
     p: Principal,
     req: actix_web::HttpRequest,
@@ -882,7 +882,7 @@ pub async fn agenda(
         (status = 201, description = "Recorded", body = Item, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "`review_completed`, `review_cancelled`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/reviews/{id}/items")]
+#[post("/{id}/items")]
 pub async fn add_item(
     p: Principal,
     id: web::Path<Uuid>,
@@ -999,7 +999,7 @@ fn item_response(status: StatusCode, i: ItemRow) -> HttpResponse {
         (status = 200, description = "Changed", body = Item, headers(("ETag" = String))),
         (status = 409, description = "`review_completed`, `review_cancelled`, `item_from_earlier_review`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[patch("/v1/reviews/{id}/items/{item_id}")]
+#[patch("/{id}/items/{item_id}")]
 pub async fn patch_item(
     p: Principal,
     req: HttpRequest,
@@ -1068,7 +1068,7 @@ pub async fn patch_item(
         (status = 200, description = "Closed", body = Item, headers(("ETag" = String))),
         (status = 409, description = "`review_completed`, `review_cancelled`, `not_closable`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/reviews/{id}/items/{item_id}/close")]
+#[post("/{id}/items/{item_id}/close")]
 pub async fn close_item(
     p: Principal,
     path: web::Path<(Uuid, Uuid)>,
@@ -1130,7 +1130,7 @@ async fn step(
         (status = 200, description = "Completed", body = Review, headers(("ETag" = String))),
         (status = 409, description = "`review_completed`, `review_cancelled`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/reviews/{id}/complete")]
+#[post("/{id}/complete")]
 pub async fn complete(
     p: Principal,
     id: web::Path<Uuid>,
@@ -1301,7 +1301,7 @@ pub fn demo(
         (status = 200, description = "Cancelled", body = Review, headers(("ETag" = String))),
         (status = 409, description = "`review_completed`, `review_cancelled`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/reviews/{id}/cancel")]
+#[post("/{id}/cancel")]
 pub async fn cancel(
     p: Principal,
     id: web::Path<Uuid>,

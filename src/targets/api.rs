@@ -568,7 +568,7 @@ fn check_note(v: &mut Validator, note: Option<&str>) {
 /// Targets the caller may see.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), params(TargetQuery),
     responses((status = 200, description = "A page of targets", body = List<Target>)))]
-#[get("/v1/targets")]
+#[get("")]
 pub async fn list(
     p: Principal,
     q: web::Query<TargetQuery>,
@@ -619,7 +619,7 @@ pub async fn list(
 /// they manage.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body = CreateTarget,
     responses((status = 201, description = "Created as a draft", body = Target, headers(("ETag" = String), ("Location" = String)))))]
-#[post("/v1/targets")]
+#[post("")]
 pub async fn create(
     p: Principal,
     body: Json<CreateTarget>,
@@ -795,7 +795,7 @@ pub async fn create(
 /// One target.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The target's id")),
     responses((status = 200, description = "The target", body = Target, headers(("ETag" = String)))))]
-#[get("/v1/targets/{id}")]
+#[get("/{id}")]
 pub async fn get_one(
     p: Principal,
     id: web::Path<Uuid>,
@@ -822,7 +822,7 @@ pub async fn get_one(
         (status = 200, description = "Updated", body = Target, headers(("ETag" = String))),
         (status = 409, description = "`invalid_transition`: agreed, superseded and cancelled targets are not edited", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[patch("/v1/targets/{id}")]
+#[patch("/{id}")]
 pub async fn patch_one(
     p: Principal,
     req: HttpRequest,
@@ -966,7 +966,7 @@ async fn setter_step(
         (status = 200, description = "Proposed", body = Target),
         (status = 409, description = "`invalid_transition`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/targets/{id}/propose")]
+#[post("/{id}/propose")]
 pub async fn propose(
     p: Principal,
     req: HttpRequest,
@@ -1019,7 +1019,7 @@ fn require_agreer(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> AppResu
         (status = 200, description = "Agreed", body = Target),
         (status = 409, description = "`invalid_transition`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/targets/{id}/agree")]
+#[post("/{id}/agree")]
 pub async fn agree(
     p: Principal,
     req: HttpRequest,
@@ -1063,7 +1063,7 @@ pub async fn agree(
         (status = 201, description = "The new version, proposed", body = Target, headers(("Location" = String))),
         (status = 409, description = "`invalid_transition`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/targets/{id}/revise")]
+#[post("/{id}/revise")]
 pub async fn revise(
     p: Principal,
     id: web::Path<Uuid>,
@@ -1135,7 +1135,7 @@ pub async fn revise(
         (status = 200, description = "Cancelled", body = Target),
         (status = 409, description = "`invalid_transition`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[post("/v1/targets/{id}/cancel")]
+#[post("/{id}/cancel")]
 pub async fn cancel(
     p: Principal,
     req: HttpRequest,
@@ -1158,7 +1158,7 @@ pub async fn cancel(
 /// Every version and state change of the target, with who and when, oldest first.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The target's id")),
     responses((status = 200, description = "The history, whole", body = List<HistoryEntry>)))]
-#[get("/v1/targets/{id}/history")]
+#[get("/{id}/history")]
 pub async fn history(
     p: Principal,
     id: web::Path<Uuid>,
@@ -1197,7 +1197,7 @@ pub async fn history(
         (status = 200, description = "The allocation", body = AllocationOut),
         (status = 409, description = "`not_allocatable`: a person's target has no children", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[get("/v1/targets/{id}/allocation")]
+#[get("/{id}/allocation")]
 pub async fn allocation(
     p: Principal,
     id: web::Path<Uuid>,

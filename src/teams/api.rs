@@ -177,7 +177,7 @@ fn check_links(
 /// Teams the caller may see.
 #[utoipa::path(tag = "teams", security(("bearer" = [])), params(TeamQuery),
     responses((status = 200, description = "A page of teams", body = List<Team>)))]
-#[get("/v1/teams")]
+#[get("")]
 pub async fn list(
     p: Principal,
     q: web::Query<TeamQuery>,
@@ -206,7 +206,7 @@ pub async fn list(
 /// Create a team (admin).
 #[utoipa::path(tag = "teams", security(("bearer" = [])), request_body = CreateTeam,
     responses((status = 201, description = "Created", body = Team, headers(("ETag" = String)))))]
-#[post("/v1/teams")]
+#[post("")]
 pub async fn create(
     p: Principal,
     body: Json<CreateTeam>,
@@ -235,7 +235,7 @@ pub async fn create(
 /// One team.
 #[utoipa::path(tag = "teams", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The team's id")),
     responses((status = 200, description = "The team", body = Team, headers(("ETag" = String)))))]
-#[get("/v1/teams/{id}")]
+#[get("/{id}")]
 pub async fn get_one(
     p: Principal,
     id: web::Path<Uuid>,
@@ -254,7 +254,7 @@ pub async fn get_one(
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the team changed since")
     ),
     responses((status = 200, description = "Updated", body = Team, headers(("ETag" = String)))))]
-#[patch("/v1/teams/{id}")]
+#[patch("/{id}")]
 pub async fn patch_one(
     p: Principal,
     req: HttpRequest,
@@ -301,7 +301,7 @@ pub async fn patch_one(
         (status = 204, description = "Deleted"),
         (status = 409, description = "`team_has_subteams`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[delete("/v1/teams/{id}")]
+#[delete("/{id}")]
 pub async fn delete_one(
     p: Principal,
     id: web::Path<Uuid>,
@@ -352,7 +352,7 @@ fn member_cursor(s: &str) -> Option<(NaiveDate, Uuid)> {
 #[utoipa::path(tag = "teams", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The team's id"), MembersQuery),
     responses((status = 200, description = "A page of memberships", body = List<Membership>)))]
-#[get("/v1/teams/{id}/members")]
+#[get("/{id}/members")]
 pub async fn members(
     p: Principal,
     id: web::Path<Uuid>,
@@ -407,7 +407,7 @@ fn membership_of(
         (status = 200, description = "The membership", body = Membership),
         (status = 409, description = "`membership_overlap`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
-#[put("/v1/teams/{id}/members/{user_id}")]
+#[put("/{id}/members/{user_id}")]
 pub async fn put_member(
     p: Principal,
     path: web::Path<(Uuid, Uuid)>,
@@ -459,7 +459,7 @@ pub async fn put_member(
 #[utoipa::path(tag = "teams", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The team's id"), ("user_id" = Uuid, Path, description = "The person's id"), EndQuery),
     responses((status = 200, description = "The ended membership", body = Membership)))]
-#[delete("/v1/teams/{id}/members/{user_id}")]
+#[delete("/{id}/members/{user_id}")]
 pub async fn end_member(
     p: Principal,
     path: web::Path<(Uuid, Uuid)>,

@@ -248,7 +248,7 @@ pub async fn change_password(
     params(UserQuery),
     responses((status = 200, description = "A page of people", body = List<User>))
 )]
-#[get("/v1/users")]
+#[get("")]
 pub async fn list(
     p: Principal,
     q: web::Query<UserQuery>,
@@ -297,7 +297,7 @@ pub async fn list(
         (status = 409, description = "`email_taken`", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
-#[post("/v1/users")]
+#[post("")]
 pub async fn create(
     p: Principal,
     body: Json<CreateUser>,
@@ -348,7 +348,7 @@ pub async fn create(
         (status = 410, description = "Deactivated (`user_deactivated`)", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
-#[get("/v1/users/{id}")]
+#[get("/{id}")]
 pub async fn get_one(
     p: Principal,
     id: web::Path<Uuid>,
@@ -443,7 +443,7 @@ fn own_admin() -> AppError {
         (status = 410, description = "Deactivated (`user_deactivated`)", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
-#[patch("/v1/users/{id}")]
+#[patch("/{id}")]
 pub async fn patch_one(
     p: Principal,
     req: HttpRequest,
@@ -480,7 +480,7 @@ pub async fn patch_one(
         (status = 410, description = "Already deactivated (`user_deactivated`)", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
-#[delete("/v1/users/{id}")]
+#[delete("/{id}")]
 pub async fn deactivate(
     p: Principal,
     id: web::Path<Uuid>,
@@ -513,7 +513,7 @@ pub async fn deactivate(
     params(("id" = Uuid, Path, description = "The person's id")),
     responses((status = 200, description = "Active again", body = User, headers(("ETag" = String))))
 )]
-#[post("/v1/users/{id}/reactivate")]
+#[post("/{id}/reactivate")]
 pub async fn reactivate(
     p: Principal,
     id: web::Path<Uuid>,
