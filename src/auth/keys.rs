@@ -1,5 +1,8 @@
 //! Signing and verifying access tokens: EdDSA (Ed25519) JWTs with a `kid`.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::SigningKey;
 use jsonwebtoken::jwk::{
@@ -7,9 +10,6 @@ use jsonwebtoken::jwk::{
     OctetKeyPairParameters, OctetKeyPairType, PublicKeyUse,
 };
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
