@@ -177,14 +177,14 @@ impl Keys {
         let claims =
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?.claims;
         if let Ok(mut map) = self.verified.lock() {
-            if map.len() >= MAX_VERIFIED {
-                let leeway = self.validation.leeway as i64;
-                map.retain(|_, c| c.exp >= now - leeway);
-                if map.len() >= MAX_VERIFIED {
-                    map.clear();
-                }
-            }
-            map.insert(token.to_string(), claims.clone());
+            let leeway = self.validation.leeway as i64;
+            super::rules::insert_bounded(
+                &mut map,
+                MAX_VERIFIED,
+                token.to_string(),
+                claims.clone(),
+                |_, c| c.exp >= now - leeway,
+            );
         }
         Ok(claims)
     }

@@ -229,13 +229,13 @@ pub mod cache {
     /// Remembers a lookup made in `generation` (unless a write came since).
     pub fn put(key: Key, generation: u64, entry: Entry) {
         if let Ok(mut map) = entries().lock() {
-            if map.len() >= MAX_ENTRIES {
-                map.retain(|_, (at, g, _)| *g == self::generation() && at.elapsed() < TTL);
-                if map.len() >= MAX_ENTRIES {
-                    map.clear();
-                }
-            }
-            map.insert(key, (Instant::now(), generation, entry));
+            crate::auth::rules::insert_bounded(
+                &mut map,
+                MAX_ENTRIES,
+                key,
+                (Instant::now(), generation, entry),
+                |_, (at, g, _)| *g == self::generation() && at.elapsed() < TTL,
+            );
         }
     }
 }

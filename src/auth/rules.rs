@@ -175,6 +175,24 @@ impl Throttle {
     }
 }
 
+/// Inserts into a cache of at most `max` entries. When it is full, the entries
+/// `keep` rejects (expired, stale) go first, and everything if that freed nothing.
+pub fn insert_bounded<K: std::hash::Hash + Eq, V>(
+    map: &mut HashMap<K, V>,
+    max: usize,
+    key: K,
+    value: V,
+    keep: impl FnMut(&K, &mut V) -> bool,
+) {
+    if map.len() >= max {
+        map.retain(keep);
+        if map.len() >= max {
+            map.clear();
+        }
+    }
+    map.insert(key, value);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +233,23 @@ mod tests {
         assert_ne!(a, new_secret());
         assert_eq!(secret_digest("x"), secret_digest("x"));
         assert_ne!(secret_digest("x"), secret_digest("y"));
+    }
+
+    #[test]
+    fn a_bounded_cache_drops_what_is_stale_then_everything() {
+        let mut m: HashMap<u32, u32> = HashMap::new();
+        for k in 0..3 {
+            insert_bounded(&mut m, 3, k, k, |_, v| *v > 0);
+        }
+        assert_eq!(m.len(), 3);
+        // Full: the entry rejected (value 0) goes, the rest stay.
+        insert_bounded(&mut m, 3, 3, 3, |_, v| *v > 0);
+        let mut keys: Vec<_> = m.keys().copied().collect();
+        keys.sort();
+        assert_eq!(keys, [1, 2, 3]);
+        // Full and nothing stale: everything goes but the new entry.
+        insert_bounded(&mut m, 3, 9, 9, |_, _| true);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.get(&9), Some(&9));
     }
 }
