@@ -143,6 +143,10 @@ pub fn build_app(
     let known = Arc::new(known_routes(&doc));
     let cors = cors(&state.config.cors_origins);
     app.app_data(web::Data::new(state.clone()))
+        // Built here, so once per worker: each has its own connection.
+        .app_data(web::Data::new(crate::db::Pipeline::new(
+            state.pipeline.clone(),
+        )))
         .app_data(web::QueryConfig::default().error_handler(extract::query_error))
         .app_data(web::Data::from(known.clone()))
         .app_data(web::PathConfig::default().error_handler(path_error))

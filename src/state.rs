@@ -5,11 +5,13 @@ use std::sync::{Arc, Mutex};
 use crate::auth::keys::Keys;
 use crate::auth::rules::Throttle;
 use crate::config::Config;
-use crate::db::PgPool;
+use crate::db::{PgPool, PipelineConfig};
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    /// How each worker opens its pipelined connection (`db::Pipeline`).
+    pub pipeline: PipelineConfig,
     pub config: Arc<Config>,
     pub keys: Arc<Keys>,
     pub throttle: Arc<Mutex<Throttle>>,
@@ -18,8 +20,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, keys: Keys) -> Self {
         let pool = crate::db::pool(&config.database_url, config.db_pool_size, config.db_timeout);
+        let pipeline =
+            PipelineConfig::new(&config.database_url, config.db_pipeline, config.db_timeout);
         AppState {
             pool,
+            pipeline,
             throttle: Arc::new(Mutex::new(Throttle::new(config.login_window))),
             config: Arc::new(config),
             keys: Arc::new(keys),

@@ -462,3 +462,92 @@ async fn activity_and_new_account_targets_count_their_own_metric() {
         .expect(200);
     assert_eq!(v["actual"], "4.00");
 }
+
+/// Connections of the test's database that are its workers' pipelined ones.
+fn pipelined(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2",
+    )
+    .bind::<diesel::sql_types::Text, _>(&app.db.name)
+    .bind::<diesel::sql_types::Text, _>(onpace::db::pipeline::APPLICATION_NAME)
+    .get_result(&mut app.conn())
+    .unwrap();
+    n.n
+}
+
+#[actix_web::test]
+async fn own_progress_rides_the_pipelined_connection_and_outlives_it() {
+    let body = |sp: uuid::Uuid| {
+        json!({"title": "Q4", "subject_type": "user", "subject_id": sp, "metric": "revenue",
+               "value": "65000", "period": "2026-Q4"})
+    };
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let id = target(&app, &w.org.admin, body(w.sp.id)).await;
+    assert_eq!(pipelined(&app), 0, "opened on first use");
+    let own = progress(&app, &w.sp.token, &id, "2026-11-26")
+        .await
+        .expect(200);
+    assert_eq!(own["actual"], "39000.00");
+    assert_eq!(pipelined(&app), 1);
+    // Others' reads start there too and finish on the pool: the admin sees it,
+    // another salesperson does not, nor does anyone see another organisation's.
+    let admin = progress(&app, &w.org.admin, &id, "2026-11-26")
+        .await
+        .expect(200);
+    assert_eq!(figures(&admin), figures(&own));
+    progress(&app, &w.other.token, &id, "2026-11-26")
+        .await
+        .problem(404, "not_found");
+    let stranger = app.org("Elsewhere").await;
+    progress(&app, &stranger.admin, &id, "2026-11-26")
+        .await
+        .problem(404, "not_found");
+    assert_eq!(pipelined(&app), 1, "one per worker");
+
+    // The connection is lost: that read goes through the pool, the next opens another.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+              WHERE datname = $1 AND application_name = $2",
+        )
+        .bind::<diesel::sql_types::Text, _>(&app.db.name)
+        .bind::<diesel::sql_types::Text, _>(onpace::db::pipeline::APPLICATION_NAME),
+        &mut app.conn(),
+    )
+    .unwrap();
+    for _ in 0..50 {
+        if pipelined(&app) == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(pipelined(&app), 0);
+    for _ in 0..2 {
+        let again = progress(&app, &w.sp.token, &id, "2026-11-26")
+            .await
+            .expect(200);
+        assert_eq!(figures(&again), figures(&own));
+    }
+    assert_eq!(pipelined(&app), 1);
+
+    // Switched off, the pool answers the same.
+    let off = TestApp::with(|c| onpace::config::Config {
+        db_pipeline: false,
+        ..c
+    })
+    .await;
+    let w = world(&off).await;
+    let id = target(&off, &w.org.admin, body(w.sp.id)).await;
+    let v = progress(&off, &w.sp.token, &id, "2026-11-26")
+        .await
+        .expect(200);
+    assert_eq!(figures(&v), figures(&own));
+    assert_eq!(pipelined(&off), 0);
+}

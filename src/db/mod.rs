@@ -1,6 +1,9 @@
 //! The connection pool, database creation and the embedded migrations.
 
+pub mod pipeline;
 pub mod schema;
+
+pub use pipeline::{Pipeline, PipelineConfig};
 
 use std::time::Duration;
 

@@ -287,9 +287,17 @@ impl OrgContext {
     /// For reads: the organisation as read with the caller at the start of the
     /// request, without a query of its own.
     pub fn for_read(c: &mut PgConnection, p: &crate::auth::Principal) -> AppResult<Self> {
+        match Self::with_caller(p) {
+            Some(ctx) => Ok(ctx),
+            None => Self::load(c, p.org_id),
+        }
+    }
+
+    /// The organisation as read with the caller, if it was.
+    pub fn with_caller(p: &crate::auth::Principal) -> Option<Self> {
         match &p.org {
-            Some(org) if org.id == p.org_id => Ok(Self::of(org.as_ref().clone())),
-            _ => Self::load(c, p.org_id),
+            Some(org) if org.id == p.org_id => Some(Self::of(org.as_ref().clone())),
+            _ => None,
         }
     }
 

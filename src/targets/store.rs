@@ -238,38 +238,44 @@ pub fn get_visible(
     check_visible(c, p, row)
 }
 
+/// The organisation's targets and one's own, which every caller who reads may see.
+pub fn seen_by_everyone_or_self(p: &Principal, row: &TargetRow) -> bool {
+    row.subject_type == "org"
+        || (row.subject_type == "user" && row.subject_id.is_some() && row.subject_id == p.user_id())
+}
+
 /// `row` if the caller may see it, else 404. The organisation's targets and
 /// one's own are always visible: no need to work out the caller's teams for those.
 pub fn check_visible(c: &mut PgConnection, p: &Principal, row: TargetRow) -> AppResult<TargetRow> {
-    let own = row.subject_type == "org"
-        || (row.subject_type == "user"
-            && row.subject_id.is_some()
-            && row.subject_id == p.user_id());
-    if own || visible(c, p)?.sees(&row.subject_type, row.subject_id) {
+    if seen_by_everyone_or_self(p, &row) || visible(c, p)?.sees(&row.subject_type, row.subject_id) {
         Ok(row)
     } else {
         Err(AppError::not_found("target"))
     }
 }
 
-/// A target, and for a person's own target (not an account's) what the rollup
-/// holds from its first day to `as_of` (at most its last), in the same statement:
-/// the common case of progress needs no other query. `None` for other targets.
-pub fn get_with_own_actual(
-    c: &mut PgConnection,
+/// A target with what its own salesperson achieved: see [`get_with_own_actual`].
+#[derive(QueryableByName)]
+struct WithActual {
+    #[diesel(embed)]
+    t: TargetRow,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Numeric>)]
+    own_actual: Option<Decimal>,
+}
+
+/// The one statement of [`get_with_own_actual`], for either kind of connection.
+fn with_own_actual(
     org: Uuid,
     id: Uuid,
     as_of: NaiveDate,
-) -> AppResult<(TargetRow, Option<Decimal>)> {
-    use diesel::sql_types::{Date, Nullable, Numeric, Uuid as SqlUuid};
-    #[derive(QueryableByName)]
-    struct WithActual {
-        #[diesel(embed)]
-        t: TargetRow,
-        #[diesel(sql_type = Nullable<Numeric>)]
-        own_actual: Option<Decimal>,
-    }
-    let row: Option<WithActual> = diesel::sql_query(
+) -> impl diesel::query_builder::Query<SqlType = diesel::sql_types::Untyped>
+       + diesel::query_builder::QueryFragment<diesel::pg::Pg>
+       + diesel::query_builder::QueryId
+       + RunQueryDsl<PgConnection>
+       + Send
+       + 'static {
+    use diesel::sql_types::{Date, Uuid as SqlUuid};
+    diesel::sql_query(
         "SELECT t.org_id, t.id, t.title, t.description, t.subject_type, t.subject_id, \
                 t.account_id, t.metric, t.activity_kind, t.value, t.currency, t.period, \
                 t.starts_on, t.ends_on, t.parent_id, t.status, t.revision, t.revision_of, \
@@ -287,10 +293,42 @@ pub fn get_with_own_actual(
     .bind::<SqlUuid, _>(id)
     .bind::<Date, _>(as_of)
     .keep_prepared()
-    .get_result(c)
-    .optional()?;
+}
+
+fn found(row: Option<WithActual>) -> AppResult<(TargetRow, Option<Decimal>)> {
     let row = row.ok_or_else(|| AppError::not_found("target"))?;
     Ok((row.t, row.own_actual))
+}
+
+/// A target, and for a person's own target (not an account's) what the rollup
+/// holds from its first day to `as_of` (at most its last), in the same statement:
+/// the common case of progress needs no other query. `None` for other targets.
+pub fn get_with_own_actual(
+    c: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    as_of: NaiveDate,
+) -> AppResult<(TargetRow, Option<Decimal>)> {
+    found(with_own_actual(org, id, as_of).get_result(c).optional()?)
+}
+
+/// [`get_with_own_actual`] on the worker's pipelined connection; `None` when
+/// there is none to be had (read through the pool then).
+pub async fn get_with_own_actual_pipelined(
+    pipeline: &crate::db::Pipeline,
+    org: Uuid,
+    id: Uuid,
+    as_of: NaiveDate,
+) -> Option<AppResult<(TargetRow, Option<Decimal>)>> {
+    let row = pipeline
+        .read(move |shared| async move {
+            let mut conn = shared.conn();
+            diesel_async::RunQueryDsl::get_result(with_own_actual(org, id, as_of), &mut conn)
+                .await
+                .optional()
+        })
+        .await?;
+    Some(row.map_err(AppError::from).and_then(found))
 }
 
 pub fn insert(c: &mut PgConnection, new: &NewTarget) -> AppResult<TargetRow> {
