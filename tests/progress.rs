@@ -481,6 +481,27 @@ fn pipelined(app: &TestApp) -> i64 {
     n.n
 }
 
+/// Whether the pipelined connection is encrypted exactly when a libpq
+/// connection with the same URL is (`sslmode=prefer`: when the server offers it).
+fn same_transport_as_libpq(app: &TestApp) -> bool {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Same {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bool>)]
+        same: Option<bool>,
+    }
+    let v: Same = diesel::sql_query(
+        "SELECT (SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+                  WHERE a.datname = $1 AND a.application_name = $2) \
+              = (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS same",
+    )
+    .bind::<diesel::sql_types::Text, _>(&app.db.name)
+    .bind::<diesel::sql_types::Text, _>(onpace::db::pipeline::APPLICATION_NAME)
+    .get_result(&mut app.conn())
+    .unwrap();
+    v.same == Some(true)
+}
+
 #[actix_web::test]
 async fn own_progress_rides_the_pipelined_connection_and_outlives_it() {
     let body = |sp: uuid::Uuid| {
@@ -496,6 +517,7 @@ async fn own_progress_rides_the_pipelined_connection_and_outlives_it() {
         .expect(200);
     assert_eq!(own["actual"], "39000.00");
     assert_eq!(pipelined(&app), 1);
+    assert!(same_transport_as_libpq(&app), "TLS where libpq uses it");
     // Others' reads start there too and finish on the pool: the admin sees it,
     // another salesperson does not, nor does anyone see another organisation's.
     let admin = progress(&app, &w.org.admin, &id, "2026-11-26")
