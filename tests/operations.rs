@@ -232,3 +232,66 @@ async fn raw_reads_are_prepared_once_per_connection() {
     assert_eq!(own.n, 7);
     assert_eq!(kept(&mut c), 3);
 }
+
+/// The database backend behind a pipelined read, after sleeping `secs` there.
+fn backend_after(
+    secs: f64,
+) -> impl FnOnce(
+    onpace::db::pipeline::Shared,
+) -> futures_util::future::LocalBoxFuture<'static, diesel::QueryResult<i32>> {
+    move |shared| {
+        Box::pin(async move {
+            #[derive(diesel::QueryableByName)]
+            struct Pid {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                pid: i32,
+            }
+            let mut c = shared.conn();
+            let q = diesel::sql_query("SELECT pg_backend_pid() AS pid FROM pg_sleep($1)")
+                .bind::<diesel::sql_types::Double, _>(secs);
+            let p: Pid = diesel_async::RunQueryDsl::get_result(q, &mut c).await?;
+            Ok(p.pid)
+        })
+    }
+}
+
+#[actix_web::test]
+async fn a_pipelined_read_that_hangs_or_waits_for_the_connection_gives_way_to_the_pool() {
+    use onpace::db::{Pipeline, PipelineConfig};
+    let app = TestApp::new().await;
+    // Reads give up after five times the timeout: 0.5 s.
+    let config = PipelineConfig::new(&app.db.url, true, Duration::from_millis(100));
+    let pipe = Pipeline::new(config);
+    // While one read opens the connection, another does not wait for it.
+    let (first, meanwhile) =
+        futures_util::future::join(pipe.read(backend_after(0.0)), pipe.read(backend_after(0.0)))
+            .await;
+    let pid = first.expect("opened").expect("read");
+    assert!(meanwhile.is_none(), "read through the pool instead");
+    assert_eq!(pipe.read(backend_after(0.0)).await.unwrap().unwrap(), pid);
+    // Concurrent reads share the connection.
+    let (a, b) =
+        futures_util::future::join(pipe.read(backend_after(0.1)), pipe.read(backend_after(0.1)))
+            .await;
+    assert_eq!((a.unwrap().unwrap(), b.unwrap().unwrap()), (pid, pid));
+    // A read that hangs is given up and the connection with it; the next opens another.
+    let started = Instant::now();
+    assert!(pipe.read(backend_after(3.0)).await.is_none());
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let again = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
+    assert_ne!(again, pid);
+    // Switched off, or with an address nothing answers on: every read goes to the pool.
+    let off = Pipeline::new(PipelineConfig::new(
+        &app.db.url,
+        false,
+        Duration::from_millis(100),
+    ));
+    assert!(off.read(backend_after(0.0)).await.is_none());
+    let nowhere = "postgres://postgres@127.0.0.1:1/none?sslmode=disable";
+    let down = Pipeline::new(PipelineConfig::new(
+        nowhere,
+        true,
+        Duration::from_millis(100),
+    ));
+    assert!(down.read(backend_after(0.0)).await.is_none());
+}

@@ -38,6 +38,8 @@ pub const APPLICATION_NAME: &str = "onpace pipelined reads";
 #[derive(Clone)]
 pub struct PipelineConfig {
     connect: Option<Arc<(tokio_postgres::Config, MakeTlsConnector)>>,
+    /// A read not answered by then is taken for a stuck connection.
+    read_timeout: Duration,
 }
 
 impl PipelineConfig {
@@ -58,7 +60,10 @@ impl PipelineConfig {
         } else {
             None
         };
-        PipelineConfig { connect }
+        PipelineConfig {
+            connect,
+            read_timeout: timeout * 5,
+        }
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -173,6 +178,8 @@ impl Shared {
 pub struct Pipeline {
     config: PipelineConfig,
     live: RefCell<Option<Rc<Live>>>,
+    /// A request is opening the connection: the others read through the pool meanwhile.
+    opening: Cell<bool>,
     retry_at: Cell<Option<Instant>>,
 }
 
@@ -181,26 +188,36 @@ impl Pipeline {
         Pipeline {
             config,
             live: RefCell::new(None),
+            opening: Cell::new(false),
             retry_at: Cell::new(None),
         }
     }
 
     /// Runs `read` on the worker's connection. `None` when there is none to be
-    /// had or it broke under the read: the caller then reads through the pool,
-    /// which answers 503 if the database is really down.
+    /// had, or it broke or hung under the read (five times `ONPACE_DB_TIMEOUT_MS`
+    /// without an answer): the caller then reads through the pool, which
+    /// answers 503 if the database is really down.
     pub async fn read<T, F, Fut>(&self, read: F) -> Option<QueryResult<T>>
     where
         F: FnOnce(Shared) -> Fut,
         Fut: Future<Output = QueryResult<T>>,
     {
         let live = self.connection().await?;
-        match read(Shared(live.clone())).await {
-            Err(e) if live.closed.get() || is_broken(&e) => {
+        let answer =
+            actix_web::rt::time::timeout(self.config.read_timeout, read(Shared(live.clone())))
+                .await;
+        match answer {
+            Err(_) => {
+                tracing::warn!("pipelined read got no answer in time; reading through the pool");
+                self.forget(&live);
+                None
+            }
+            Ok(Err(e)) if live.closed.get() || is_broken(&e) => {
                 tracing::warn!(error = %e, "pipelined connection lost; reading through the pool");
                 self.forget(&live);
                 None
             }
-            done => Some(done),
+            Ok(done) => Some(done),
         }
     }
 
@@ -213,16 +230,19 @@ impl Pipeline {
             }
             self.forget(&live);
         }
-        if self.retry_at.get().is_some_and(|t| Instant::now() < t) {
+        if self.opening.get() || self.retry_at.get().is_some_and(|t| Instant::now() < t) {
             return None;
         }
-        match open(&connect).await {
+        let opened = {
+            let _opening = Opening::start(&self.opening);
+            open(&connect).await
+        };
+        match opened {
             Ok(live) => {
                 let live = Rc::new(live);
                 self.retry_at.set(None);
-                // Two requests may have opened one each at the same time: keep the first.
-                let mut slot = self.live.borrow_mut();
-                Some(slot.get_or_insert(live).clone())
+                *self.live.borrow_mut() = Some(live.clone());
+                Some(live)
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot open a pipelined connection; reading through the pool");
@@ -237,6 +257,22 @@ impl Pipeline {
         if slot.as_ref().is_some_and(|l| Rc::ptr_eq(l, broken)) {
             *slot = None;
         }
+    }
+}
+
+/// Marks a connection being opened, until it is (or the request is dropped).
+struct Opening<'a>(&'a Cell<bool>);
+
+impl<'a> Opening<'a> {
+    fn start(flag: &'a Cell<bool>) -> Self {
+        flag.set(true);
+        Opening(flag)
+    }
+}
+
+impl Drop for Opening<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
     }
 }
 
