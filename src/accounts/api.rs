@@ -417,7 +417,7 @@ pub async fn create(
     require_writer(&p)?;
     let b = body.0;
     let row = db::tx(&state.pool, move |c| {
-        let today = crate::org::store::today(c, p.org_id)?;
+        let today = crate::org::store::today_for(c, &p)?;
         let owner = match (p.role(), p.user_id(), b.owner_id) {
             (Some(Role::Salesperson), Some(me), None) => me,
             (Some(Role::Salesperson), Some(me), Some(o)) if o != me => {
@@ -576,7 +576,7 @@ pub async fn transfer(
     let row = db::tx(&state.pool, move |c| {
         let current = store::get_visible(c, &p, id, true)?;
         require_transfer(c, &p, current.owner_id, b.new_owner_id)?;
-        let today = crate::org::store::today(c, p.org_id)?;
+        let today = crate::org::store::today_for(c, &p)?;
         let mut v = Validator::new();
         v.text("reason", &b.reason, 500);
         check_past_day(&mut v, "effective_on", b.effective_on, today);
@@ -662,7 +662,7 @@ pub async fn convert(
                 "only a prospect can be converted; this is a customer",
             ));
         }
-        let today = crate::org::store::today(c, p.org_id)?;
+        let today = crate::org::store::today_for(c, &p)?;
         let on = b.converted_on.unwrap_or(today);
         let mut v = Validator::new();
         check_past_day(&mut v, "converted_on", on, today);
@@ -981,7 +981,7 @@ pub async fn put_external(
     }
     let item = body.0;
     let (status, row) = db::tx(&state.pool, move |c| {
-        let today = crate::org::store::today(c, p.org_id)?;
+        let today = crate::org::store::today_for(c, &p)?;
         let owners = Owners::load(c, p.org_id, &[&item])?;
         upsert(c, &p, today, &owners, &source, &external_id, &item)?.map_err(AppError::validation)
     })
@@ -1028,7 +1028,7 @@ pub async fn batch(
         ));
     }
     let results = db::tx(&state.pool, move |c| {
-        let today = crate::org::store::today(c, p.org_id)?;
+        let today = crate::org::store::today_for(c, &p)?;
         let parsed: Vec<(String, String, SyncAccount)> =
             items.into_iter().map(BatchAccount::split).collect();
         let syncs: Vec<&SyncAccount> = parsed.iter().map(|(_, _, s)| s).collect();

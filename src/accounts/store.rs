@@ -74,7 +74,7 @@ pub fn visible_owners(c: &mut PgConnection, p: &Principal) -> AppResult<Option<V
     }
     match (p.role(), p.user_id()) {
         (Some(Role::Manager), Some(me)) => {
-            let today = crate::org::store::today(c, p.org_id)?;
+            let today = crate::org::store::today_for(c, p)?;
             Ok(Some(managed_people(c, p.org_id, me, today)?))
         }
         (_, Some(me)) => Ok(Some(vec![me])),

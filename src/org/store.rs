@@ -65,6 +65,15 @@ pub fn today(c: &mut PgConnection, id: Uuid) -> AppResult<chrono::NaiveDate> {
     Ok(crate::org::rules::today_in(&get(c, id)?.timezone))
 }
 
+/// Today in the caller's organisation's time zone, from the organisation's row
+/// read with the caller when there is one (no query then).
+pub fn today_for(c: &mut PgConnection, p: &crate::auth::Principal) -> AppResult<chrono::NaiveDate> {
+    match &p.org {
+        Some(org) if org.id == p.org_id => Ok(crate::org::rules::today_in(&org.timezone)),
+        _ => today(c, p.org_id),
+    }
+}
+
 pub fn get(c: &mut PgConnection, id: Uuid) -> AppResult<OrgRow> {
     orgs::table
         .find(id)

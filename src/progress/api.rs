@@ -530,7 +530,7 @@ fn build_scorecard(
         Some(id) => id,
         None => {
             let mine = match p.user_id() {
-                Some(me) => teams::member_team_ids(c, p.org_id, me)?,
+                Some(me) => teams::member_team_ids(c, p, me)?,
                 None => Vec::new(),
             };
             match mine.as_slice() {

@@ -119,11 +119,11 @@ pub fn visible(c: &mut PgConnection, p: &Principal) -> AppResult<Visible> {
             teams: vec![],
         });
     };
-    let mut team_ids = teams::member_team_ids(c, p.org_id, me)?;
+    let mut team_ids = teams::member_team_ids(c, p, me)?;
     let mut users = vec![me];
     if p.role() == Some(Role::Manager) {
         team_ids.extend(teams::managed_team_ids(c, p.org_id, me)?);
-        let day = crate::org::store::today(c, p.org_id)?;
+        let day = crate::org::store::today_for(c, p)?;
         users.extend(teams::managed_people(c, p.org_id, me, day)?);
     }
     Ok(Visible {
@@ -149,7 +149,7 @@ pub fn can_set(
     };
     Ok(match subject_type {
         "user" => {
-            let day = crate::org::store::today(c, p.org_id)?;
+            let day = crate::org::store::today_for(c, p)?;
             teams::managed_people(c, p.org_id, me, day)?.contains(&id)
         }
         "team" => teams::managed_team_ids(c, p.org_id, me)?.contains(&id),

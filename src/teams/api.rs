@@ -480,7 +480,7 @@ pub async fn end_member(
         }
         let to = match to {
             Some(d) => d,
-            None => crate::org::store::today(c, p.org_id)?,
+            None => crate::org::store::today_for(c, &p)?,
         };
         let open = store::spans(c, p.org_id, user)?
             .into_iter()

@@ -71,8 +71,9 @@ pub fn subtree_ids(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResult<Vec
 
 /// Teams `user` belongs to today (in the organisation's time zone): a person who
 /// moved on no longer sees their old team.
-pub fn member_team_ids(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResult<Vec<Uuid>> {
-    let today = crate::org::store::today(c, org)?;
+pub fn member_team_ids(c: &mut PgConnection, p: &Principal, user: Uuid) -> AppResult<Vec<Uuid>> {
+    let org = p.org_id;
+    let today = crate::org::store::today_for(c, p)?;
     Ok(team_members::table
         .filter(
             team_members::org_id
@@ -100,7 +101,7 @@ pub fn visible_ids(c: &mut PgConnection, p: &Principal) -> AppResult<Option<Vec<
     let Some(me) = p.user_id() else {
         return Ok(Some(Vec::new()));
     };
-    let mut ids = member_team_ids(c, p.org_id, me)?;
+    let mut ids = member_team_ids(c, p, me)?;
     if p.role() == Some(Role::Manager) {
         ids.extend(managed_team_ids(c, p.org_id, me)?);
     }

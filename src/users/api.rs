@@ -139,7 +139,7 @@ pub async fn me(p: Principal, state: web::Data<AppState>) -> AppResult<HttpRespo
     let caller = db::run(&state.pool, move |c| match &p.actor {
         Actor::User { id, role } => {
             let u = store::get(c, p.org_id, *id)?;
-            let today = crate::org::store::today(c, p.org_id)?;
+            let today = crate::org::store::today_for(c, &p)?;
             let teams = teams::my_teams(c, p.org_id, *id, today)?
                 .into_iter()
                 .map(|t| MyTeam {

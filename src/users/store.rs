@@ -63,10 +63,10 @@ pub fn visible_ids(c: &mut PgConnection, p: &Principal) -> AppResult<Option<Vec<
     let team_ids = match p.role() {
         Some(Role::Manager) => {
             let mut t = teams::managed_team_ids(c, p.org_id, me)?;
-            t.extend(teams::member_team_ids(c, p.org_id, me)?);
+            t.extend(teams::member_team_ids(c, p, me)?);
             t
         }
-        _ => teams::member_team_ids(c, p.org_id, me)?,
+        _ => teams::member_team_ids(c, p, me)?,
     };
     let mut ids: Vec<Uuid> = team_members::table
         .filter(team_members::org_id.eq(p.org_id))
