@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::rules::{activity_metric, Deltas};
 use crate::accounts::rules::Ownership;
-use crate::db::schema::{account_owners, accounts, activities, daily_rollup, sales, users};
+use crate::db::schema::{
+    account_owners, accounts, activities, daily_rollup, sales, team_members, users,
+};
 use crate::db::KeepPrepared;
 use crate::error::{AppError, AppResult};
 
@@ -481,8 +483,8 @@ pub fn achieved(
     Ok(q.first::<Option<Decimal>>(c)?)
 }
 
-/// What a team achieved over `[from, to]` (see [`daily_by_team`]), `None` when
-/// nothing was recorded.
+/// What a team achieved over `[from, to]` (as [`daily_by_team`] counts it, in
+/// one sum), `None` when nothing was recorded.
 pub fn achieved_by_team(
     c: &mut PgConnection,
     org: Uuid,
@@ -491,8 +493,39 @@ pub fn achieved_by_team(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Option<Decimal>> {
-    let days = daily_by_team(c, org, teams, metric, from, to)?;
-    Ok((!days.is_empty()).then(|| days.iter().map(|(_, a)| *a).sum()))
+    Ok(team_rollup(org, teams, metric, from, to)
+        .select(diesel::dsl::sum(daily_rollup::amount))
+        .get_result(c)?)
+}
+
+/// The rollup rows of `metric` over `[from, to]` of the people who were members
+/// of one of `teams` on the row's day.
+#[diesel::dsl::auto_type]
+fn team_rollup<'a>(
+    org: Uuid,
+    teams: &'a [Uuid],
+    metric: &'a str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> _ {
+    let zero: Decimal = Decimal::ZERO;
+    daily_rollup::table
+        .inner_join(
+            team_members::table.on(team_members::org_id
+                .eq(daily_rollup::org_id)
+                .and(team_members::user_id.eq(daily_rollup::salesperson_id))
+                .and(team_members::from_on.le(daily_rollup::day))
+                .and(
+                    team_members::to_on
+                        .is_null()
+                        .or(team_members::to_on.ge(daily_rollup::day.nullable())),
+                )),
+        )
+        .filter(daily_rollup::org_id.eq(org))
+        .filter(team_members::team_id.eq_any(teams))
+        .filter(daily_rollup::metric.eq(metric))
+        .filter(daily_rollup::day.between(from, to))
+        .filter(daily_rollup::amount.ne(zero))
 }
 
 /// Per day, what the rollup holds for these people (everyone: `None`) and metric
@@ -534,24 +567,7 @@ pub fn daily_by_team(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Vec<(NaiveDate, Decimal)>> {
-    use crate::db::schema::team_members as m;
-    let rows: Vec<(NaiveDate, Option<Decimal>)> = daily_rollup::table
-        .inner_join(
-            m::table.on(m::org_id
-                .eq(daily_rollup::org_id)
-                .and(m::user_id.eq(daily_rollup::salesperson_id))
-                .and(m::from_on.le(daily_rollup::day))
-                .and(
-                    m::to_on
-                        .is_null()
-                        .or(m::to_on.ge(daily_rollup::day.nullable())),
-                )),
-        )
-        .filter(daily_rollup::org_id.eq(org))
-        .filter(m::team_id.eq_any(teams))
-        .filter(daily_rollup::metric.eq(metric))
-        .filter(daily_rollup::day.between(from, to))
-        .filter(daily_rollup::amount.ne(Decimal::ZERO))
+    let rows: Vec<(NaiveDate, Option<Decimal>)> = team_rollup(org, teams, metric, from, to)
         .group_by(daily_rollup::day)
         .select((daily_rollup::day, diesel::dsl::sum(daily_rollup::amount)))
         .order(daily_rollup::day)
