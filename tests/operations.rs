@@ -274,10 +274,39 @@ async fn a_pipelined_read_that_hangs_or_waits_for_the_connection_gives_way_to_th
         futures_util::future::join(pipe.read(backend_after(0.1)), pipe.read(backend_after(0.1)))
             .await;
     assert_eq!((a.unwrap().unwrap(), b.unwrap().unwrap()), (pid, pid));
-    // A read that hangs is given up and the connection with it; the next opens another.
+    // A read that hangs is given up, its statement cancelled and the connection
+    // dropped; reads go through the pool for a while (0.25 s here), then the
+    // next opens another connection.
     let started = Instant::now();
     assert!(pipe.read(backend_after(3.0)).await.is_none());
     assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(pipe.read(backend_after(0.0)).await.is_none());
+    let busy = |pid: i32| {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let n: N = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active'",
+        )
+        .bind::<diesel::sql_types::Integer, _>(pid)
+        .get_result(&mut app.conn())
+        .unwrap();
+        n.n
+    };
+    let mut still = busy(pid);
+    for _ in 0..40 {
+        if still == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        still = busy(pid);
+    }
+    assert_eq!(still, 0, "the hung statement was cancelled");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let again = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
     assert_ne!(again, pid);
     // Switched off, or with an address nothing answers on: every read goes to the pool.

@@ -27,9 +27,6 @@ use diesel_async::AsyncPgConnection;
 use postgres_native_tls::MakeTlsConnector;
 use tokio_postgres::config::SslMode;
 
-/// How long a worker reads through the pool after its connection could not be opened.
-const RETRY_AFTER: Duration = Duration::from_secs(5);
-
 /// How the pipelined connections show in `pg_stat_activity`, unless
 /// `DATABASE_URL` names an `application_name`.
 pub const APPLICATION_NAME: &str = "onpace pipelined reads";
@@ -40,6 +37,11 @@ pub struct PipelineConfig {
     connect: Option<Arc<(tokio_postgres::Config, MakeTlsConnector)>>,
     /// A read not answered by then is taken for a stuck connection.
     read_timeout: Duration,
+    /// How long opening a connection may take, handshakes and login included.
+    open_timeout: Duration,
+    /// How long a worker reads through the pool after its connection could not
+    /// be opened or hung.
+    retry_after: Duration,
 }
 
 impl PipelineConfig {
@@ -60,9 +62,15 @@ impl PipelineConfig {
         } else {
             None
         };
+        let open_timeout = connect
+            .as_ref()
+            .and_then(|c| c.0.get_connect_timeout().copied())
+            .unwrap_or(timeout);
         PipelineConfig {
             connect,
             read_timeout: timeout * 5,
+            open_timeout,
+            retry_after: timeout * 5 / 2,
         }
     }
 
@@ -120,26 +128,51 @@ fn left_to_libpq(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<&'st
             vars.iter().copied().find(|v| env(v).is_some())
         }
     };
-    let pgpass = env("HOME").is_some_and(|h| std::path::Path::new(&h).join(".pgpass").exists());
+    let home_has =
+        |file: &str| env("HOME").is_some_and(|h| std::path::Path::new(&h).join(file).exists());
     unset(&["host", "hostaddr"], &["PGHOST", "PGHOSTADDR"])
         .or_else(|| unset(&["port"], &["PGPORT"]))
         .or_else(|| unset(&["user"], &["PGUSER"]))
         .or_else(|| unset(&["dbname"], &["PGDATABASE"]))
         .or_else(|| unset(&["password"], &["PGPASSWORD", "PGPASSFILE"]))
-        .or_else(|| (pgpass && !says_any(&["password"])).then_some("~/.pgpass"))
+        .or_else(|| (home_has(".pgpass") && !says_any(&["password"])).then_some("~/.pgpass"))
         .or_else(|| unset(&["options"], &["PGOPTIONS"]))
         .or_else(|| unset(&["sslmode"], &["PGSSLMODE", "PGREQUIRESSL"]))
-        .or_else(|| unset(&[], &["PGSERVICE", "PGSSLCERT", "PGSSLKEY"]))
+        .or_else(|| unset(&["channel_binding"], &["PGCHANNELBINDING"]))
+        .or_else(|| unset(&["target_session_attrs"], &["PGTARGETSESSIONATTRS"]))
+        .or_else(|| unset(&["load_balance_hosts"], &["PGLOADBALANCEHOSTS"]))
+        .or_else(|| unset(&["sslnegotiation"], &["PGSSLNEGOTIATION"]))
+        // What tokio-postgres cannot do at all: certificates (libpq checks the
+        // server's against a root.crt it finds, even under `require`), services,
+        // GSSAPI, required authentication methods.
+        .or_else(|| {
+            unset(
+                &[],
+                &[
+                    "PGSERVICE",
+                    "PGSERVICEFILE",
+                    "PGSSLCERT",
+                    "PGSSLKEY",
+                    "PGSSLROOTCERT",
+                    "PGSSLCRL",
+                    "PGSSLCRLDIR",
+                    "PGSSLCERTMODE",
+                    "PGGSSENCMODE",
+                    "PGREQUIREAUTH",
+                ],
+            )
+        })
+        .or_else(|| home_has(".postgresql/root.crt").then_some("~/.postgresql/root.crt"))
+        .or_else(|| {
+            home_has(".postgresql/postgresql.crt").then_some("~/.postgresql/postgresql.crt")
+        })
 }
 
 /// The libpq keywords a connection URL (`postgres://…`) or keyword string
 /// (`host=… user=…`) sets.
 fn url_settings(url: &str) -> Vec<String> {
     let Ok(u) = url::Url::parse(url) else {
-        return url
-            .split_whitespace()
-            .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.trim().to_string()))
-            .collect();
+        return keywords(url);
     };
     let mut says: Vec<String> = u.query_pairs().map(|(k, _)| k.into_owned()).collect();
     for (key, set) in [
@@ -154,6 +187,44 @@ fn url_settings(url: &str) -> Vec<String> {
         }
     }
     says
+}
+
+/// The keywords of a libpq keyword string: `key = value` pairs, a value either
+/// bare or in single quotes (where `\'` and `\\` stand for themselves).
+fn keywords(s: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let key: String =
+            std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace())).collect();
+        if key.is_empty() {
+            return keys;
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.next() != Some('=') {
+            return keys;
+        }
+        keys.push(key);
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.next_if_eq(&'\'').is_some() {
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '\'' => break,
+                    _ => {}
+                }
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                if c == '\\' {
+                    chars.next();
+                }
+            }
+        }
+    }
 }
 
 /// A worker's connection, and whether the task that drives it has ended.
@@ -209,7 +280,18 @@ impl Pipeline {
         match answer {
             Err(_) => {
                 tracing::warn!("pipelined read got no answer in time; reading through the pool");
+                // Stop the statement rather than leave it running on a connection
+                // no one will read, and do not open another one at once.
+                if let Some(connect) = &self.config.connect {
+                    let cancel = live.conn.cancel_token();
+                    let tls = connect.1.clone();
+                    actix_web::rt::spawn(async move {
+                        let _ = cancel.cancel_query(tls).await;
+                    });
+                }
                 self.forget(&live);
+                self.retry_at
+                    .set(Some(Instant::now() + self.config.retry_after));
                 None
             }
             Ok(Err(e)) if live.closed.get() || is_broken(&e) => {
@@ -235,7 +317,9 @@ impl Pipeline {
         }
         let opened = {
             let _opening = Opening::start(&self.opening);
-            open(&connect).await
+            actix_web::rt::time::timeout(self.config.open_timeout, open(&connect))
+                .await
+                .unwrap_or_else(|_| Err("no answer in time".into()))
         };
         match opened {
             Ok(live) => {
@@ -246,7 +330,8 @@ impl Pipeline {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot open a pipelined connection; reading through the pool");
-                self.retry_at.set(Some(Instant::now() + RETRY_AFTER));
+                self.retry_at
+                    .set(Some(Instant::now() + self.config.retry_after));
                 None
             }
         }
@@ -378,12 +463,42 @@ mod tests {
             let e = connect_config(bare, t, &with(var)).err().expect(var);
             assert!(e.starts_with(var), "{e}");
         }
+        for var in [
+            "PGSSLROOTCERT",
+            "PGSSLCERT",
+            "PGGSSENCMODE",
+            "PGREQUIREAUTH",
+            "PGSERVICE",
+        ] {
+            assert!(connect_config(full, t, &with(var)).is_err(), "{var}");
+        }
         let home = std::env::temp_dir().join(format!("pgpass-{}", std::process::id()));
-        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(home.join(".postgresql")).unwrap();
         std::fs::write(home.join(".pgpass"), "*:*:*:app:pw\n").unwrap();
         let home_env = |k: &str| (k == "HOME").then(|| home.to_string_lossy().into_owned());
         assert!(connect_config(bare, t, &home_env).is_err());
         assert!(connect_config(full, t, &home_env).is_ok());
+        // With a root certificate there, libpq checks the server's even under `require`.
+        std::fs::write(home.join(".postgresql/root.crt"), "").unwrap();
+        let e = connect_config(full, t, &home_env).err().unwrap();
+        assert!(e.starts_with("~/.postgresql/root.crt"), "{e}");
         std::fs::remove_dir_all(&home).unwrap();
+    }
+
+    #[test]
+    fn keyword_strings_are_read_with_their_quotes() {
+        assert_eq!(
+            keywords(r"host=db  port = 5433 password='a port=1 \' b' user=a\ b dbname=x"),
+            ["host", "port", "password", "user", "dbname"]
+        );
+        let t = Duration::from_secs(2);
+        let port = |k: &str| (k == "PGPORT").then(|| "5433".to_string());
+        let quoted = "host=db user=app dbname=x password='a port=1'";
+        assert!(
+            connect_config(quoted, t, &port).is_err(),
+            "the port is PGPORT's"
+        );
+        let set = "host=db port=5432 user=app dbname=x password='a b'";
+        assert!(connect_config(set, t, &port).is_ok());
     }
 }
