@@ -29,6 +29,11 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The organisation's row as read with the caller, when it was.
+    pub fn org_row(&self) -> Option<&crate::org::store::OrgRow> {
+        self.org.as_deref().filter(|org| org.id == self.org_id)
+    }
+
     pub fn user_id(&self) -> Option<Uuid> {
         match self.actor {
             Actor::User { id, .. } => Some(id),

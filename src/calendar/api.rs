@@ -62,7 +62,10 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let org = db::run(&state.pool, move |c| crate::org::store::get(c, p.org_id)).await?;
+    let org = match p.org_row() {
+        Some(org) => org.clone(),
+        None => db::run(&state.pool, move |c| crate::org::store::get(c, p.org_id)).await?,
+    };
     let (cal, week) = of_org(&org);
     let today = crate::org::rules::today_in(&org.timezone);
     let year = cal.containing(Granularity::Year, today);

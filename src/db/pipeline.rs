@@ -73,10 +73,6 @@ impl PipelineConfig {
             retry_after: timeout * 5 / 2,
         }
     }
-
-    pub fn is_enabled(&self) -> bool {
-        self.connect.is_some()
-    }
 }
 
 /// tokio-postgres settings that mean what libpq makes of the same URL, or why not.
@@ -414,7 +410,7 @@ mod tests {
         assert!(!on("postgres:///onpace"));
         assert!(!on("postgres://db.example.com/onpace"));
         let url = "postgres://app@127.0.0.1:5432/onpace?sslmode=disable&password=pw";
-        assert!(!PipelineConfig::new(url, false, t).is_enabled());
+        assert!(PipelineConfig::new(url, false, t).connect.is_none());
     }
 
     fn no_env(_: &str) -> Option<String> {

@@ -60,18 +60,14 @@ impl OrgRow {
     }
 }
 
-/// Today in the organisation's time zone.
-pub fn today(c: &mut PgConnection, id: Uuid) -> AppResult<chrono::NaiveDate> {
-    Ok(crate::org::rules::today_in(&get(c, id)?.timezone))
-}
-
 /// Today in the caller's organisation's time zone, from the organisation's row
 /// read with the caller when there is one (no query then).
 pub fn today_for(c: &mut PgConnection, p: &crate::auth::Principal) -> AppResult<chrono::NaiveDate> {
-    match &p.org {
-        Some(org) if org.id == p.org_id => Ok(crate::org::rules::today_in(&org.timezone)),
-        _ => today(c, p.org_id),
-    }
+    let timezone = match p.org_row() {
+        Some(org) => org.timezone.clone(),
+        None => get(c, p.org_id)?.timezone,
+    };
+    Ok(crate::org::rules::today_in(&timezone))
 }
 
 pub fn get(c: &mut PgConnection, id: Uuid) -> AppResult<OrgRow> {

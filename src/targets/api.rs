@@ -295,10 +295,7 @@ impl OrgContext {
 
     /// The organisation as read with the caller, if it was.
     pub fn with_caller(p: &crate::auth::Principal) -> Option<Self> {
-        match &p.org {
-            Some(org) if org.id == p.org_id => Some(Self::of(org.as_ref().clone())),
-            _ => None,
-        }
+        p.org_row().map(|org| Self::of(org.clone()))
     }
 
     fn of(org: OrgRow) -> Self {
