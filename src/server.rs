@@ -76,7 +76,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(accounts::api::patch_one)
                 .service(accounts::api::transfer)
                 .service(accounts::api::owner_history)
-                .service(accounts::api::convert),
+                .service(accounts::conversion::convert)
+                .service(accounts::conversion::reject_conversion),
         )
         .service(
             scope("/v1/targets")

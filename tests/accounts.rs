@@ -220,6 +220,11 @@ async fn listed(app: &TestApp, token: &str, query: &str) -> BTreeSet<Uuid> {
     unique
 }
 
+#[path = "accounts/conversion.rs"]
+mod conversion;
+#[path = "accounts/segregation.rs"]
+mod segregation;
+
 // ---------------------------------------------------------------- create, read, update
 
 #[actix_web::test]
@@ -792,14 +797,14 @@ async fn salespeople_see_and_change_only_their_own_accounts() {
         json!({"name": "Mine", "kind": "prospect", "owner_id": mate.id}),
     )
     .await
-    .problem(403, "forbidden");
+    .problem(403, "integration_only");
     batch(
         &app,
         t,
         &[json!({"external_source": "hubspot", "external_id": "1", "name": "Mine", "kind": "prospect", "owner_id": mate.id})],
     )
     .await
-    .problem(403, "forbidden");
+    .problem(403, "integration_only");
 
     let v = get(&app, &s.org.admin, mine).await.expect(200);
     assert_eq!(uuid(&v["owner_id"]), mate.id);
@@ -983,10 +988,10 @@ async fn admins_viewers_and_clients_see_every_account() {
     // Managers do not sync either (only admins and accounts:write clients).
     sync(&app, &s.rm.token, "crm", "1", sync_body.clone())
         .await
-        .problem(403, "forbidden");
+        .problem(403, "integration_only");
     batch(&app, &s.rm.token, std::slice::from_ref(&item))
         .await
-        .problem(403, "forbidden");
+        .problem(403, "integration_only");
     assert_eq!(listed(&app, &s.org.admin, "").await, set(&all));
 
     // A client with accounts:write creates for anyone, naming the owner; the
@@ -1683,7 +1688,8 @@ async fn converting_a_won_prospect_makes_it_a_customer() {
     // The hunter no longer sees the account they won.
     get(&app, &hunter.token, p).await.problem(404, "not_found");
 
-    // The owner converts their own prospect, without a body: won today, kept.
+    // The owner converts their own prospect, without a body: won today once their
+    // manager confirms it (without a body too), and kept.
     let p2 = account(
         &app,
         &org.admin,
@@ -1694,12 +1700,15 @@ async fn converting_a_won_prospect_makes_it_a_customer() {
     )
     .await;
     let v = convert(&app, &hunter.token, p2, None).await.expect(200);
+    assert_eq!(v["conversion_status"], "pending");
+    assert_eq!(v["kind"], "prospect");
+    let v = convert(&app, &manager.token, p2, None).await.expect(200);
     assert_eq!(v["kind"], "customer");
     assert_eq!(v["status"], "active");
     assert_eq!(v["converted_on"], today().to_string());
     assert_eq!(uuid(&v["won_by"]), hunter.id);
     assert_eq!(uuid(&v["owner_id"]), hunter.id);
-    assert_eq!(v["version"], 2);
+    assert_eq!(v["version"], 3);
     assert_eq!(
         owners(&app, &org.admin, p2).await,
         vec![period(hunter.id, "2026-01-01", None)]
@@ -1722,6 +1731,10 @@ async fn converting_a_won_prospect_makes_it_a_customer() {
     )
     .await
     .expect(200);
+    assert_eq!(v["conversion_status"], "pending");
+    let v = convert(&app, &org.admin, p3, Some(json!({})))
+        .await
+        .expect(200);
     assert_eq!(uuid(&v["owner_id"]), hunter.id);
     assert_eq!(v["converted_on"], today().to_string());
 

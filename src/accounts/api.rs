@@ -10,12 +10,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::rules::{self, Kind, Status};
+use super::conversion::{integration_only, refuse_backdating, refuse_external_ids};
+use super::rules::{self, ConversionStatus, Kind, Status};
 use super::store::{self, AccountChanges, AccountRow, NewAccount};
 use crate::auth::{Principal, Role, Scope};
 use crate::db;
 use crate::error::{AppError, AppResult, FieldError, Validator};
-use crate::extract::{optional_json, BatchJson, Json};
+use crate::extract::{BatchJson, Json};
 use crate::http::{
     check_if_match, finish, if_match, with_etag, with_location, BatchResult, ItemResult,
     ItemStatus, List, PageParams,
@@ -43,6 +44,19 @@ pub struct Account {
     pub converted_on: Option<NaiveDate>,
     /// Who owned the prospect when it was won.
     pub won_by: Option<Uuid>,
+    /// Null when never converted; `pending` while a salesperson's own conversion
+    /// awaits their manager's or an admin's confirmation (still a prospect, counted
+    /// nowhere); `confirmed` once it counts; `rejected` when refused (still a prospect).
+    pub conversion_status: Option<ConversionStatus>,
+    /// The day the salesperson recorded it as won, and who did (null when a
+    /// manager, an admin or a CRM converted it directly).
+    pub conversion_requested_on: Option<NaiveDate>,
+    pub conversion_requested_by: Option<Uuid>,
+    /// Who confirmed, refused or made the conversion, and when.
+    pub conversion_decided_by: Option<Uuid>,
+    pub conversion_decided_at: Option<DateTime<Utc>>,
+    /// Why it was refused.
+    pub conversion_reason: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -61,6 +75,15 @@ impl From<AccountRow> for Account {
             segment: r.segment,
             converted_on: r.converted_on,
             won_by: r.won_by,
+            conversion_status: r
+                .conversion_status
+                .as_deref()
+                .and_then(ConversionStatus::parse),
+            conversion_requested_on: r.conversion_requested_on,
+            conversion_requested_by: r.conversion_requested_by,
+            conversion_decided_by: r.conversion_decided_by,
+            conversion_decided_at: r.conversion_decided_at,
+            conversion_reason: r.conversion_reason,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -82,11 +105,14 @@ pub struct CreateAccount {
     pub owner_id: Option<Uuid>,
     #[schema(min_length = 1, max_length = 100)]
     pub segment: Option<String>,
+    /// Set by integrations, admins and managers; a salesperson cannot (403
+    /// `integration_only`).
     #[schema(min_length = 1, max_length = 100, example = "hubspot")]
     pub external_source: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
     pub external_id: Option<String>,
     /// The first day of the owner's ownership (default: today; not in the future).
+    /// A salesperson cannot date it before today (403 `no_backdating`).
     pub owned_since: Option<NaiveDate>,
 }
 
@@ -101,6 +127,7 @@ pub struct PatchAccount {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(nullable = true, min_length = 1, max_length = 100)]
     pub segment: Option<Option<String>>,
+    /// A salesperson cannot change the external ids (403 `integration_only`).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(nullable = true, min_length = 1, max_length = 100)]
     pub external_source: Option<Option<String>>,
@@ -117,6 +144,8 @@ pub struct AccountQuery {
     pub status: Option<Status>,
     /// Part of the name, case-insensitive.
     pub q: Option<String>,
+    /// `pending` finds the conversions that await the caller's confirmation.
+    pub conversion_status: Option<ConversionStatus>,
     pub external_source: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -135,19 +164,6 @@ pub struct TransferRequest {
     pub effective_on: NaiveDate,
     #[schema(min_length = 1, max_length = 500, example = "Territory realignment")]
     pub reason: String,
-}
-
-/// Winning a prospect.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConvertRequest {
-    /// The day it was won (default: today). It counts for `new_accounts` on this day.
-    pub converted_on: Option<NaiveDate>,
-    /// Hand the new customer over to this salesperson (typically a farmer) from
-    /// `converted_on`.
-    pub new_owner_id: Option<Uuid>,
-    #[schema(min_length = 1, max_length = 500)]
-    pub reason: Option<String>,
 }
 
 /// One period of ownership.
@@ -244,7 +260,7 @@ pub struct SyncResult {
 }
 
 /// Creating and changing accounts: everyone but viewers and read-only clients.
-fn require_writer(p: &Principal) -> AppResult<()> {
+pub(super) fn require_writer(p: &Principal) -> AppResult<()> {
     match p.role() {
         Some(Role::Admin | Role::Manager | Role::Salesperson) => Ok(()),
         Some(Role::Viewer) => Err(AppError::forbidden("viewers cannot change accounts")),
@@ -263,20 +279,28 @@ fn require_reader(p: &Principal) -> AppResult<()> {
     p.require_reader()
 }
 
-/// CRM sync: admins and clients with `accounts:write`.
+/// CRM sync: admins and clients with `accounts:write`. Salespeople and managers
+/// are refused with `integration_only`.
 fn require_sync(p: &Principal) -> AppResult<()> {
-    if p.is_admin() || p.has_scope(Scope::AccountsWrite) {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
+    match p.role() {
+        _ if p.is_admin() || p.has_scope(Scope::AccountsWrite) => Ok(()),
+        Some(Role::Salesperson | Role::Manager) => Err(integration_only(
+            "CRM sync is for integration clients with accounts:write and admins",
+        )),
+        _ => Err(AppError::forbidden(
             "only admins and clients with accounts:write sync accounts",
-        ))
+        )),
     }
 }
 
 /// Transfers: admins, clients with `accounts:write`, and managers for whom both
 /// owners are among their people.
-fn require_transfer(c: &mut PgConnection, p: &Principal, from: Uuid, to: Uuid) -> AppResult<()> {
+pub(super) fn require_transfer(
+    c: &mut PgConnection,
+    p: &Principal,
+    from: Uuid,
+    to: Uuid,
+) -> AppResult<()> {
     if p.is_admin() || p.has_scope(Scope::AccountsWrite) {
         return Ok(());
     }
@@ -295,7 +319,7 @@ fn require_transfer(c: &mut PgConnection, p: &Principal, from: Uuid, to: Uuid) -
 }
 
 /// A day within years 1 to 9999 and not after `today`.
-fn check_past_day(v: &mut Validator, field: &str, day: NaiveDate, today: NaiveDate) {
+pub(super) fn check_past_day(v: &mut Validator, field: &str, day: NaiveDate, today: NaiveDate) {
     use chrono::Datelike;
     if !(1..=9999).contains(&day.year()) {
         v.push(FieldError::new(
@@ -313,7 +337,7 @@ fn check_past_day(v: &mut Validator, field: &str, day: NaiveDate, today: NaiveDa
 }
 
 /// Checks that `owner` may own accounts: an active salesperson of the organisation.
-fn check_owner(
+pub(super) fn check_owner(
     c: &mut PgConnection,
     org: Uuid,
     field: &str,
@@ -349,7 +373,7 @@ fn location(res: HttpResponse, id: Uuid) -> HttpResponse {
     with_location(res, &format!("/v1/accounts/{id}"))
 }
 
-fn actor_id(p: &Principal) -> Option<Uuid> {
+pub(super) fn actor_id(p: &Principal) -> Option<Uuid> {
     match p.actor {
         crate::auth::Actor::User { id, .. } | crate::auth::Actor::Client { id, .. } => Some(id),
     }
@@ -390,9 +414,10 @@ pub async fn list(
         q: q.q,
         external_source: q.external_source,
     };
+    let conversion = q.conversion_status.map(ConversionStatus::as_str);
     let rows = db::run(&state.pool, move |c| {
         let visible = store::visible_owners(c, &p)?;
-        store::list(c, p.org_id, visible, &filter, &page)
+        store::list_by_conversion(c, p.org_id, visible, &filter, conversion, &page)
     })
     .await?;
     Ok(HttpResponse::Ok().json(finish(
@@ -406,6 +431,7 @@ pub async fn list(
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), request_body = CreateAccount,
     responses(
         (status = 201, description = "Created", body = Account, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "`no_backdating`: a salesperson dated `owned_since` before today; `integration_only`: a salesperson set external ids; `forbidden`: a salesperson named another owner, or a viewer", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`external_id_taken`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[post("")]
@@ -434,6 +460,9 @@ pub async fn create(
                 ))
             }
         };
+        refuse_external_ids(&p, b.external_source.is_some() || b.external_id.is_some())?;
+        let since = b.owned_since.unwrap_or(today);
+        refuse_backdating(&p, "owned_since", since, today)?;
         let mut v = Validator::new();
         v.text("name", &b.name, 200);
         let status = b.status.unwrap_or(b.kind.default_status());
@@ -444,7 +473,6 @@ pub async fn create(
             b.external_source.as_deref(),
             b.external_id.as_deref(),
         );
-        let since = b.owned_since.unwrap_or(today);
         check_past_day(&mut v, "owned_since", since, today);
         if let Some(e) = check_owner(c, p.org_id, "owner_id", owner)? {
             v.push(e);
@@ -502,6 +530,7 @@ pub async fn get_one(
     ),
     responses(
         (status = 200, description = "Updated", body = Account, headers(("ETag" = String))),
+        (status = 403, description = "`integration_only`: a salesperson changed the external ids; `forbidden`: a viewer", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`external_id_taken`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[patch("/{id}")]
@@ -533,6 +562,11 @@ pub async fn patch_one(
             .clone()
             .unwrap_or(current.external_source.clone());
         let ext = b.external_id.clone().unwrap_or(current.external_id.clone());
+        refuse_external_ids(
+            &p,
+            source.as_deref().map(str::trim) != current.external_source.as_deref()
+                || ext.as_deref().map(str::trim) != current.external_id.as_deref(),
+        )?;
         rules::check_external(&mut v, source.as_deref(), ext.as_deref());
         v.finish()?;
         if let (Some(s), Some(e)) = (&source, &ext) {
@@ -634,86 +668,6 @@ pub async fn owner_history(
         data,
         next_cursor: None,
     }))
-}
-
-/// Convert a won prospect into a customer, optionally handing it over.
-#[utoipa::path(tag = "accounts", security(("bearer" = [])), request_body(content = Option<ConvertRequest>),
-    params(("id" = Uuid, Path, description = "The account's id")),
-    responses(
-        (status = 200, description = "Now a customer", body = Account, headers(("ETag" = String))),
-        (status = 409, description = "`not_a_prospect`", body = crate::error::Problem, content_type = "application/problem+json")
-    ))]
-#[post("/{id}/convert")]
-pub async fn convert(
-    p: Principal,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> AppResult<HttpResponse> {
-    require_writer(&p)?;
-    let id = id.into_inner();
-    let b: ConvertRequest = optional_json(&req, payload, state.config.max_body_bytes).await?;
-    let row = db::tx(&state.pool, move |c| {
-        let current = store::get_visible(c, &p, id, true)?;
-        if current.kind != Kind::Prospect.as_str() {
-            return Err(AppError::conflict(
-                "not_a_prospect",
-                "only a prospect can be converted; this is a customer",
-            ));
-        }
-        let today = crate::org::store::today_for(c, &p)?;
-        let on = b.converted_on.unwrap_or(today);
-        let mut v = Validator::new();
-        check_past_day(&mut v, "converted_on", on, today);
-        if let Some(r) = &b.reason {
-            v.text("reason", r, 500);
-        }
-        if let Some(new_owner) = b.new_owner_id {
-            if let Some(e) = check_owner(c, p.org_id, "new_owner_id", new_owner)? {
-                v.push(e);
-            }
-        }
-        v.finish()?;
-        let history = store::history(c, p.org_id, id)?;
-        let Some(won_by) = rules::owner_on(&history, on) else {
-            return Err(AppError::invalid_field(
-                "converted_on",
-                "before_account_existed",
-                format!(
-                    "the account exists from {}",
-                    history.first().map(|o| o.from).unwrap_or(today)
-                ),
-            ));
-        };
-        let mut row = store::update(
-            c,
-            p.org_id,
-            id,
-            &AccountChanges {
-                kind: Some(Kind::Customer.as_str().into()),
-                status: Some(Status::Active.as_str().into()),
-                converted_on: Some(Some(on)),
-                won_by: Some(Some(won_by)),
-                ..Default::default()
-            },
-        )?;
-        if let Some(new_owner) = b.new_owner_id.filter(|o| *o != row.owner_id) {
-            require_transfer(c, &p, row.owner_id, new_owner)?;
-            let from = rules::plan_transfer(&history, new_owner, on, today).map_err(|r| {
-                AppError::validation(vec![r.field_error_as("new_owner_id", "converted_on")])
-            })?;
-            let reason = b
-                .reason
-                .as_deref()
-                .map(str::trim)
-                .unwrap_or("handover after conversion");
-            row = store::transfer(c, p.org_id, id, from, new_owner, on, reason, actor_id(&p))?;
-        }
-        Ok(row)
-    })
-    .await?;
-    Ok(with_etag(StatusCode::OK, row.version, &Account::from(row)))
 }
 
 /// Owners named by id or email, looked up once for a whole batch.
@@ -912,6 +866,7 @@ fn upsert(
         changes.kind = Some(Kind::Customer.as_str().into());
         changes.converted_on = Some(Some(today));
         changes.won_by = Some(rules::owner_on(&history, today).or(Some(current.owner_id)));
+        super::conversion::confirmed_by(p, &mut changes);
     }
     let transfer_to = owner.filter(|o| *o != current.owner_id);
     let from = match transfer_to {
@@ -962,7 +917,8 @@ fn upsert(
     ),
     responses(
         (status = 200, description = "Updated or unchanged", body = SyncResult),
-        (status = 201, description = "Created", body = SyncResult)
+        (status = 201, description = "Created", body = SyncResult),
+        (status = 403, description = "`integration_only`: salespeople and managers do not sync; `forbidden`: viewers and clients without accounts:write", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[put("/external/{source}/{external_id}")]
 pub async fn put_external(
@@ -1008,7 +964,10 @@ pub async fn put_external(
 /// clients with `accounts:write`). Each item is answered by its index; valid items
 /// are stored even when others are rejected, and a rejected item stores nothing.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), request_body = BatchRequest,
-    responses((status = 200, description = "Each item's outcome", body = BatchResult)))]
+    responses(
+        (status = 200, description = "Each item's outcome", body = BatchResult),
+        (status = 403, description = "`integration_only`: salespeople and managers do not sync; `forbidden`: viewers and clients without accounts:write", body = crate::error::Problem, content_type = "application/problem+json")
+    ))]
 #[post("/batch")]
 pub async fn batch(
     p: Principal,

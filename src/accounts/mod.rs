@@ -2,5 +2,6 @@
 //! dated ownership history; conversion; CRM sync.
 
 pub mod api;
+pub mod conversion;
 pub mod rules;
 pub mod store;

@@ -198,6 +198,96 @@ pub fn plan_transfer(
     Ok(current.from)
 }
 
+/// Where a prospect's conversion stands. `pending`: its salesperson recorded it as
+/// won; it counts nowhere until their manager or an admin confirms it.
+/// `confirmed`: it counts (conversions by managers, admins and CRM syncs are
+/// confirmed at once). `rejected`: refused; the account is still a prospect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversionStatus {
+    Pending,
+    Confirmed,
+    Rejected,
+}
+
+impl ConversionStatus {
+    pub const ALL: [ConversionStatus; 3] = [
+        ConversionStatus::Pending,
+        ConversionStatus::Confirmed,
+        ConversionStatus::Rejected,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversionStatus::Pending => "pending",
+            ConversionStatus::Confirmed => "confirmed",
+            ConversionStatus::Rejected => "rejected",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Who calls `convert` or `reject-conversion`, as the segregation of duties sees them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decider {
+    /// The salesperson who owns the prospect: they record, they do not decide.
+    Salesperson,
+    /// An admin, or a manager of the salesperson who recorded the pending
+    /// conversion (or of the owner when nothing is pending).
+    Approver,
+    /// A manager who sees the prospect but did not manage the salesperson who
+    /// recorded its pending conversion.
+    OtherManager,
+    /// An integration client: converts directly, as a CRM sync does; decides nothing.
+    Client,
+}
+
+/// What a call of `convert` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConvertOutcome {
+    /// Records a pending conversion, counted nowhere.
+    Record,
+    /// Converts (confirming a pending conversion, if any): it counts.
+    Convert,
+}
+
+/// Why a conversion call is out of turn or not the caller's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConversionRefusal {
+    /// The salesperson's conversion already awaits a decision.
+    AlreadyPending,
+    /// No conversion awaits a decision.
+    NothingPending,
+    /// Not the caller's to decide.
+    NotTheirs,
+}
+
+/// `convert` on a prospect whose conversion stands at `status`.
+pub fn on_convert(
+    who: Decider,
+    status: Option<ConversionStatus>,
+) -> Result<ConvertOutcome, ConversionRefusal> {
+    let pending = status == Some(ConversionStatus::Pending);
+    match who {
+        Decider::Salesperson if pending => Err(ConversionRefusal::AlreadyPending),
+        Decider::Salesperson => Ok(ConvertOutcome::Record),
+        Decider::OtherManager if pending => Err(ConversionRefusal::NotTheirs),
+        Decider::Approver | Decider::OtherManager | Decider::Client => Ok(ConvertOutcome::Convert),
+    }
+}
+
+/// `reject-conversion` on an account whose conversion stands at `status`.
+pub fn on_reject(who: Decider, status: Option<ConversionStatus>) -> Result<(), ConversionRefusal> {
+    match who {
+        Decider::Approver if status == Some(ConversionStatus::Pending) => Ok(()),
+        Decider::Approver => Err(ConversionRefusal::NothingPending),
+        Decider::Salesperson | Decider::OtherManager | Decider::Client => {
+            Err(ConversionRefusal::NotTheirs)
+        }
+    }
+}
+
 /// The owner on `day`, from the history.
 pub fn owner_on(history: &[Ownership], day: NaiveDate) -> Option<Uuid> {
     history
@@ -285,6 +375,40 @@ mod tests {
             plan_transfer(&history, c, d("2026-11-27"), today),
             Err(TransferRefusal::InFuture(today))
         );
+    }
+
+    #[test]
+    fn salespeople_record_conversions_and_approvers_decide_them() {
+        use ConversionRefusal::*;
+        use ConversionStatus::*;
+        use ConvertOutcome::*;
+        use Decider::*;
+        let none: Option<ConversionStatus> = None;
+        // A salesperson records, once; after a refusal, again.
+        assert_eq!(on_convert(Salesperson, none), Ok(Record));
+        assert_eq!(on_convert(Salesperson, Some(Rejected)), Ok(Record));
+        assert_eq!(on_convert(Salesperson, Some(Pending)), Err(AlreadyPending));
+        // Approvers and clients convert, confirming what is pending.
+        for who in [Approver, Client] {
+            for status in [None, Some(Pending), Some(Rejected)] {
+                assert_eq!(on_convert(who, status), Ok(Convert), "{who:?} {status:?}");
+            }
+        }
+        // A manager who sees the prospect converts it, but decides nothing recorded
+        // by someone else's salesperson.
+        assert_eq!(on_convert(OtherManager, none), Ok(Convert));
+        assert_eq!(on_convert(OtherManager, Some(Pending)), Err(NotTheirs));
+        // Only approvers refuse, and only what is pending.
+        assert_eq!(on_reject(Approver, Some(Pending)), Ok(()));
+        for status in [None, Some(Confirmed), Some(Rejected)] {
+            assert_eq!(on_reject(Approver, status), Err(NothingPending));
+        }
+        for who in [Salesperson, OtherManager, Client] {
+            assert_eq!(on_reject(who, Some(Pending)), Err(NotTheirs));
+        }
+        for s in ConversionStatus::ALL {
+            assert_eq!(ConversionStatus::parse(s.as_str()), Some(s));
+        }
     }
 
     #[test]

@@ -29,6 +29,12 @@ pub struct AccountRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub conversion_status: Option<String>,
+    pub conversion_requested_on: Option<NaiveDate>,
+    pub conversion_requested_by: Option<Uuid>,
+    pub conversion_decided_by: Option<Uuid>,
+    pub conversion_decided_at: Option<DateTime<Utc>>,
+    pub conversion_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -56,6 +62,12 @@ pub struct AccountChanges {
     pub external_id: Option<Option<String>>,
     pub converted_on: Option<Option<NaiveDate>>,
     pub won_by: Option<Option<Uuid>>,
+    pub conversion_status: Option<Option<String>>,
+    pub conversion_requested_on: Option<Option<NaiveDate>>,
+    pub conversion_requested_by: Option<Option<Uuid>>,
+    pub conversion_decided_by: Option<Option<Uuid>>,
+    pub conversion_decided_at: Option<Option<DateTime<Utc>>>,
+    pub conversion_reason: Option<Option<String>>,
 }
 
 impl AccountChanges {
@@ -94,6 +106,9 @@ pub fn managed_people(
     Ok(ids)
 }
 
+/// `conversion_status` of a conversion that counts (see the `conversion` module).
+pub const CONFIRMED: &str = "confirmed";
+
 pub struct ListFilter {
     pub owner_id: Option<Uuid>,
     pub kind: Option<String>,
@@ -107,6 +122,18 @@ pub fn list(
     org: Uuid,
     visible: Option<Vec<Uuid>>,
     f: &ListFilter,
+    page: &Page<Uuid>,
+) -> AppResult<Vec<AccountRow>> {
+    list_by_conversion(c, org, visible, f, None, page)
+}
+
+/// [`list`], also filtered by `conversion_status` when one is given.
+pub fn list_by_conversion(
+    c: &mut PgConnection,
+    org: Uuid,
+    visible: Option<Vec<Uuid>>,
+    f: &ListFilter,
+    conversion_status: Option<&str>,
     page: &Page<Uuid>,
 ) -> AppResult<Vec<AccountRow>> {
     let mut q = accounts::table
@@ -129,6 +156,9 @@ pub fn list(
     }
     if let Some(s) = &f.status {
         q = q.filter(accounts::status.eq(s.clone()));
+    }
+    if let Some(status) = conversion_status {
+        q = q.filter(accounts::conversion_status.eq(status));
     }
     if let Some(src) = &f.external_source {
         q = q.filter(accounts::external_source.eq(src.clone()));
@@ -253,6 +283,19 @@ pub fn update(
     id: Uuid,
     changes: &AccountChanges,
 ) -> AppResult<AccountRow> {
+    // A conversion that counts is a confirmed one, whoever records it.
+    let confirmed;
+    let changes = if changes.converted_on.is_some_and(|d| d.is_some())
+        && changes.conversion_status.is_none()
+    {
+        confirmed = AccountChanges {
+            conversion_status: Some(Some(CONFIRMED.into())),
+            ..changes.clone()
+        };
+        &confirmed
+    } else {
+        changes
+    };
     let row = diesel::update(accounts::table.find((org, id)))
         .set((
             changes,

@@ -114,6 +114,12 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        conversion_status -> Nullable<Text>,
+        conversion_requested_on -> Nullable<Date>,
+        conversion_requested_by -> Nullable<Uuid>,
+        conversion_decided_by -> Nullable<Uuid>,
+        conversion_decided_at -> Nullable<Timestamptz>,
+        conversion_reason -> Nullable<Text>,
     }
 }
 

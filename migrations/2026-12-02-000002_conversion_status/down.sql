@@ -1,0 +1,11 @@
+DROP INDEX accounts_pending_conversion_idx;
+ALTER TABLE accounts
+    DROP CONSTRAINT accounts_conversion_counts,
+    DROP CONSTRAINT accounts_conversion_open,
+    DROP CONSTRAINT accounts_conversion_recorded,
+    DROP COLUMN conversion_reason,
+    DROP COLUMN conversion_decided_at,
+    DROP COLUMN conversion_decided_by,
+    DROP COLUMN conversion_requested_by,
+    DROP COLUMN conversion_requested_on,
+    DROP COLUMN conversion_status;
