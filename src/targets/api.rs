@@ -535,13 +535,7 @@ fn check_parent(
 
 fn require_setter(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> AppResult<()> {
     p.require_user()?;
-    if store::can_set(c, p, &t.subject_type, t.subject_id)? {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "only an admin, or a manager of this person or team, sets and changes this target",
-        ))
-    }
+    super::duties::require_setter(c, p, &t.subject_type, t.subject_id)
 }
 
 fn step(t: &TargetRow, action: Action) -> AppResult<Status> {
@@ -631,13 +625,18 @@ pub async fn create(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let (me, role) = p.require_user()?;
-    if !matches!(role, crate::auth::Role::Admin | crate::auth::Role::Manager) {
-        return Err(AppError::forbidden(
-            "admins set targets for anyone; managers for the people and teams they manage",
-        ));
-    }
     let b = body.0;
+    if b.subject_type == SubjectType::User && b.subject_id == Some(me) {
+        return Err(super::duties::own_target());
+    }
+    let setter = matches!(role, crate::auth::Role::Admin | crate::auth::Role::Manager);
     let target = db::tx(&state.pool, move |c| {
+        super::duties::not_accountable(c, &p, b.subject_type.as_str(), b.subject_id)?;
+        if !setter {
+            return Err(AppError::forbidden(
+                "targets are set by an admin, or by the manager of the person's team or of the team above",
+            ));
+        }
         let ctx = OrgContext::load(c, p.org_id)?;
         let mut v = Validator::new();
         let metric = match rules::parse_metric(&b.metric) {
@@ -755,11 +754,7 @@ pub async fn create(
             )?;
         }
         finish_rules(v)?;
-        if !store::can_set(c, &p, subject_type, b.subject_id)? {
-            return Err(AppError::forbidden(
-                "admins set targets for anyone; managers for the people and teams they manage",
-            ));
-        }
+        super::duties::require_setter(c, &p, subject_type, b.subject_id)?;
         let metric = metric.expect("checked above");
         let (period, starts_on, ends_on) = days.expect("checked above");
         let row = store::insert(
