@@ -422,6 +422,13 @@ pub async fn put_member(
         if !store::can_manage(c, &p, team)? {
             return Err(AppError::forbidden("only an admin or the team's manager may change its members"));
         }
+        if p.user_id() == Some(user) && store::managed_team_ids(c, p.org_id, user)?.contains(&team) {
+            return Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                "own_team",
+                "nobody adds themselves to a team they manage, or to a team below it: ask the manager above or an admin",
+            ));
+        }
         store::share(c, p.org_id, team)?;
         match store::user_role(c, p.org_id, user)? {
             None => return Err(AppError::not_found("user")),
