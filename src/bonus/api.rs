@@ -196,9 +196,9 @@ pub async fn list(
     )))
 }
 
-/// Create a bonus plan.
+/// Create a bonus plan (admins only).
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), request_body = CreateBonusPlan,
-    responses((status = 201, description = "Created", body = BonusPlan, headers(("ETag" = String)))))]
+    responses((status = 201, description = "Created", body = BonusPlan, headers(("ETag" = String))), (status = 403, description = "`admins_only`: bonus plans are created, changed and deleted by admins only", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("")]
 pub async fn create(
     p: Principal,
@@ -257,13 +257,13 @@ pub async fn get_one(
     ))
 }
 
-/// Change a bonus plan.
+/// Change a bonus plan (admins only).
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), request_body = PatchBonusPlan,
     params(
         ("id" = Uuid, Path, description = "The plan's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the plan changed since")
     ),
-    responses((status = 200, description = "Updated", body = BonusPlan, headers(("ETag" = String)))))]
+    responses((status = 200, description = "Updated", body = BonusPlan, headers(("ETag" = String))), (status = 403, description = "`admins_only`: bonus plans are created, changed and deleted by admins only", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/{id}")]
 pub async fn patch_one(
     p: Principal,
@@ -311,9 +311,9 @@ pub async fn patch_one(
     ))
 }
 
-/// Delete a bonus plan.
+/// Delete a bonus plan (admins only).
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The plan's id")),
-    responses((status = 204, description = "Deleted")))]
+    responses((status = 204, description = "Deleted"), (status = 403, description = "`admins_only`: bonus plans are created, changed and deleted by admins only", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/{id}")]
 pub async fn delete_one(
     p: Principal,

@@ -614,10 +614,15 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(finish(data, limit, |t: &Target| t.id.to_string())))
 }
 
-/// Set a target (a draft): admins for anyone, managers for the people and teams
-/// they manage.
+/// Set a target (a draft). Nobody sets a target they answer for: a person's is
+/// set by the manager of their team or of a team above it, a team manager's own
+/// and a team's by the manager of the team above, any of them by an admin who
+/// does not answer for it; the organisation's by an admin.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body = CreateTarget,
-    responses((status = 201, description = "Created as a draft", body = Target, headers(("ETag" = String), ("Location" = String)))))]
+    responses(
+        (status = 201, description = "Created as a draft", body = Target, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "`own_target` / `own_team`: the caller answers for this target (it is theirs, or their team's); `forbidden`: not its setter", body = crate::error::Problem, content_type = "application/problem+json")
+    ))]
 #[post("")]
 pub async fn create(
     p: Principal,
@@ -812,7 +817,8 @@ pub async fn get_one(
     Ok(with_etag(StatusCode::OK, t.version, &t))
 }
 
-/// Change a draft or proposed target (a proposed one returns to draft).
+/// Change a draft or proposed target (a proposed one returns to draft): its
+/// setter only, never the one who answers for it.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body = PatchTarget,
     params(
         ("id" = Uuid, Path, description = "The target's id"),
@@ -820,6 +826,7 @@ pub async fn get_one(
     ),
     responses(
         (status = 200, description = "Updated", body = Target, headers(("ETag" = String))),
+        (status = 403, description = "`own_target` / `own_team`: the caller answers for this target (it is theirs, or their team's); `forbidden`: not its setter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: agreed, superseded and cancelled targets are not edited", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[patch("/{id}")]
@@ -959,11 +966,12 @@ async fn setter_step(
     .await
 }
 
-/// Propose a draft for agreement (admins, and managers of the subject).
+/// Propose a draft for agreement: its setter, never the one who answers for it.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body(content = Option<StepNote>),
     params(("id" = Uuid, Path, description = "The target's id")),
     responses(
         (status = 200, description = "Proposed", body = Target),
+        (status = 403, description = "`own_target` / `own_team`: the caller answers for this target (it is theirs, or their team's); `forbidden`: not its setter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[post("/{id}/propose")]
@@ -1012,7 +1020,9 @@ fn require_agreer(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> AppResu
     }
 }
 
-/// Agree a proposed target: accountability starts here.
+/// Agree a proposed target: accountability starts here. The one accountable
+/// agrees: the person their own, a team's manager the team's (an admin when it
+/// has none), an admin the organisation's (403 `forbidden` for anyone else).
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body(content = Option<StepNote>),
     params(("id" = Uuid, Path, description = "The target's id")),
     responses(
@@ -1056,11 +1066,12 @@ pub async fn agree(
 
 /// Revise a proposed or agreed target: a new version with a new value, which
 /// needs agreement again; the old one is superseded, and its children and bonus
-/// plans follow the new one.
+/// plans follow the new one. Its setter only, never the one who answers for it.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body = ReviseTarget,
     params(("id" = Uuid, Path, description = "The target's id")),
     responses(
         (status = 201, description = "The new version, proposed", body = Target, headers(("Location" = String))),
+        (status = 403, description = "`own_target` / `own_team`: the caller answers for this target (it is theirs, or their team's); `forbidden`: not its setter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[post("/{id}/revise")]
@@ -1128,11 +1139,13 @@ pub async fn revise(
     .await
 }
 
-/// Cancel a target that is not superseded or cancelled already.
+/// Cancel a target that is not superseded or cancelled already: its setter
+/// only, never the one who answers for it.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body(content = Option<StepNote>),
     params(("id" = Uuid, Path, description = "The target's id")),
     responses(
         (status = 200, description = "Cancelled", body = Target),
+        (status = 403, description = "`own_target` / `own_team`: the caller answers for this target (it is theirs, or their team's); `forbidden`: not its setter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[post("/{id}/cancel")]
