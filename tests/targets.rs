@@ -3090,6 +3090,15 @@ async fn nobody_sets_or_proposes_a_target_of_a_team_they_manage_or_belong_to() {
     // A team without a manager: an admin who belongs to it neither sets nor
     // proposes it; another admin does, and an admin agrees.
     let admin2 = app.person(&w.org, "admin", None).await;
+    // Nor the target of a team above the one they belong to: their results count there.
+    app.join(&w.org, pod, admin2.id, "2026-01-01").await;
+    for team in [pod, w.north, w.region] {
+        own(
+            &create(&app, &admin2.token, &team_revenue(team, "1")).await,
+            "own_team",
+        );
+    }
+    target(&app, &admin2.token, team_revenue(w.south, "1")).await;
     let u = uuid(&target(&app, &admin2.token, team_revenue(w.unmanaged, "30000")).await["id"]);
     own(&step(&app, admin, u, "propose", None).await, "own_team");
     own(
