@@ -30,8 +30,9 @@ pub fn own_team(managing: bool) -> AppError {
             "nobody sets, changes, proposes or cancels the target of a team they manage: that is for \
              the manager of the team above or an admin; the team's manager agrees it"
         } else {
-            "nobody sets, changes, proposes or cancels the target of a team they belong to: that is \
-             for the manager of the team above or an admin"
+            "nobody sets, changes, proposes or cancels the target of a team they belong to, or of a \
+             team above theirs where their results count: that is for the manager of the team above \
+             or an admin"
         },
     )
 }
