@@ -268,6 +268,9 @@ struct DemoPeople {
 }
 
 /// One agreed demo target: created and proposed by `setter`, agreed by `agreer`.
+/// As the API requires, nobody sets a person's or team's target they answer for:
+/// an admin sets the teams' (the company team above them has no manager) and the
+/// organisation's, each manager their own people's; the one accountable agrees.
 #[allow(clippy::too_many_arguments)]
 fn demo_target(
     c: &mut PgConnection,
@@ -530,7 +533,8 @@ fn demo_plan(
         fiona.0,
         tiers,
         Some((fiona.1, rust_decimal::Decimal::from(100))),
-        p.maria,
+        // Bonus plans are an admin's to make.
+        p.admin,
     )?;
     Ok(())
 }

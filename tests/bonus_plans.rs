@@ -256,7 +256,7 @@ async fn plans_on_revenue_and_gross_profit_targets() {
     let w = world(&app).await;
     let r = create(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         &with(plan(w.revenue), json!({"name": "  Q4 revenue bonus  "})),
     )
     .await;
@@ -268,7 +268,7 @@ async fn plans_on_revenue_and_gross_profit_targets() {
     assert_eq!(uuid(&v["target_id"]), w.revenue);
     assert_eq!(v["tiers"], tiers());
     assert!(v["gate"].is_null());
-    assert_eq!(uuid(&v["created_by"]), w.mgr.id);
+    assert_eq!(uuid(&v["created_by"]), w.org.admin_id);
     assert_eq!(v["version"], 1);
     assert!(v["created_at"].is_string() && v["updated_at"].is_string());
     let r = get(&app, &w.sp.token, id).await;
@@ -295,11 +295,11 @@ async fn plans_on_revenue_and_gross_profit_targets() {
     // Team and organisation money targets carry plans too.
     let team = target(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         team_target(w.north, "revenue", "500000"),
     )
     .await;
-    new_plan(&app, &w.mgr.token, plan(team)).await;
+    new_plan(&app, &w.org.admin, plan(team)).await;
     let org = target(
         &app,
         &w.org.admin,
@@ -317,33 +317,31 @@ async fn plans_on_activity_and_new_account_targets_are_refused() {
         (w.activities, "activities"),
         (w.new_accounts, "new_accounts"),
     ] {
-        for token in [&w.mgr.token, &w.org.admin] {
-            let r = create(&app, token, &plan(t)).await;
-            let v = refused(
-                &r,
-                "bonus_not_financial",
-                &[("target_id", "bonus_not_financial")],
-            );
-            let detail = v["detail"].as_str().unwrap();
-            assert!(
-                detail.contains("revenue")
-                    && detail.contains("gross_profit")
-                    && detail.contains(metric),
-                "{detail}"
-            );
-        }
+        let r = create(&app, &w.org.admin, &plan(t)).await;
+        let v = refused(
+            &r,
+            "bonus_not_financial",
+            &[("target_id", "bonus_not_financial")],
+        );
+        let detail = v["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("revenue")
+                && detail.contains("gross_profit")
+                && detail.contains(metric),
+            "{detail}"
+        );
     }
     // A team's activities too; and the rule names the problem beside other errors.
     let team_calls = target(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         json!({
             "title": "Team calls", "subject_type": "team", "subject_id": w.north,
             "metric": "activities", "activity_kind": "call", "value": 1000, "period": "2026-Q4"
         }),
     )
     .await;
-    let r = create(&app, &w.mgr.token, &plan(team_calls)).await;
+    let r = create(&app, &w.org.admin, &plan(team_calls)).await;
     refused(
         &r,
         "bonus_not_financial",
@@ -351,7 +349,7 @@ async fn plans_on_activity_and_new_account_targets_are_refused() {
     );
     let r = create(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         &with(plan(w.activities), json!({"name": " ", "tiers": []})),
     )
     .await;
@@ -374,7 +372,7 @@ async fn a_gate_holds_the_payout_to_a_financial_target() {
     // Revenue bonus, paid only with at least 100% of the minimum gross profit.
     let v = new_plan(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         with(
             plan(w.revenue),
             json!({"gate": {"target_id": w.gross_profit, "attainment_pct": "100"}}),
@@ -389,13 +387,13 @@ async fn a_gate_holds_the_payout_to_a_financial_target() {
     // A team's gross profit can gate a person's revenue bonus.
     let team_gp = target(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         team_target(w.north, "gross_profit", "90000"),
     )
     .await;
     let v = new_plan(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         with(
             plan(w.revenue),
             json!({"gate": {"target_id": team_gp, "attainment_pct": 90.5}}),
@@ -408,7 +406,7 @@ async fn a_gate_holds_the_payout_to_a_financial_target() {
     for t in [w.activities, w.new_accounts] {
         let r = create(
             &app,
-            &w.mgr.token,
+            &w.org.admin,
             &with(
                 plan(w.revenue),
                 json!({"gate": {"target_id": t, "attainment_pct": "100"}}),
@@ -425,7 +423,7 @@ async fn a_gate_holds_the_payout_to_a_financial_target() {
     for pct in [json!("0"), json!(-10), json!("1000.01"), json!("99.999")] {
         let r = create(
             &app,
-            &w.mgr.token,
+            &w.org.admin,
             &with(
                 plan(w.revenue),
                 json!({"gate": {"target_id": w.gross_profit, "attainment_pct": pct}}),
@@ -440,7 +438,7 @@ async fn a_gate_holds_the_payout_to_a_financial_target() {
     }
     let r = create(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         &with(
             plan(w.revenue),
             json!({"gate": {"target_id": Uuid::now_v7(), "attainment_pct": "100"}}),
@@ -450,7 +448,7 @@ async fn a_gate_holds_the_payout_to_a_financial_target() {
     refused(&r, "validation_failed", &[("gate.target_id", "not_found")]);
     let r = create(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         &with(
             plan(w.revenue),
             json!({"gate": {"target_id": w.gross_profit}}),
@@ -464,7 +462,7 @@ async fn a_gate_holds_the_payout_to_a_financial_target() {
     );
     let r = create(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         &with(
             plan(w.revenue),
             json!({"gate": {"target_id": w.gross_profit, "attainment_pct": "100", "min": 1}}),
@@ -476,7 +474,7 @@ async fn a_gate_holds_the_payout_to_a_financial_target() {
     // The gate changes, is refused on activities, and is removed with null.
     let r = patch(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         id,
         json!({"gate": {"target_id": w.activities, "attainment_pct": "100"}}),
         None,
@@ -489,7 +487,7 @@ async fn a_gate_holds_the_payout_to_a_financial_target() {
     );
     let v = patch(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         id,
         json!({"gate": {"target_id": team_gp, "attainment_pct": "95"}}),
         None,
@@ -500,7 +498,7 @@ async fn a_gate_holds_the_payout_to_a_financial_target() {
         v["gate"],
         json!({"target_id": team_gp.to_string(), "attainment_pct": "95.00"})
     );
-    let v = patch(&app, &w.mgr.token, id, json!({"name": "Renamed"}), None)
+    let v = patch(&app, &w.org.admin, id, json!({"name": "Renamed"}), None)
         .await
         .expect(200);
     assert_eq!(
@@ -508,7 +506,7 @@ async fn a_gate_holds_the_payout_to_a_financial_target() {
         team_gp.to_string(),
         "kept when absent"
     );
-    let v = patch(&app, &w.mgr.token, id, json!({"gate": null}), None)
+    let v = patch(&app, &w.org.admin, id, json!({"gate": null}), None)
         .await
         .expect(200);
     assert!(v["gate"].is_null());
@@ -579,7 +577,7 @@ async fn tiers_rise_in_attainment_and_never_pay_less() {
     ] {
         let r = create(
             &app,
-            &w.mgr.token,
+            &w.org.admin,
             &with(plan(w.revenue), json!({ "tiers": tiers })),
         )
         .await;
@@ -602,7 +600,7 @@ async fn tiers_rise_in_attainment_and_never_pay_less() {
     ] {
         let r = create(
             &app,
-            &w.mgr.token,
+            &w.org.admin,
             &with(plan(w.revenue), json!({ "tiers": tiers })),
         )
         .await;
@@ -638,7 +636,7 @@ async fn tiers_rise_in_attainment_and_never_pay_less() {
             vec![("payout", "unknown_field")],
         ),
     ] {
-        let r = create(&app, &w.mgr.token, &body).await;
+        let r = create(&app, &w.org.admin, &body).await;
         refused(&r, "validation_failed", &errors);
     }
     assert_eq!(
@@ -649,13 +647,13 @@ async fn tiers_rise_in_attainment_and_never_pay_less() {
     // At the edges: one tier, twenty tiers, 1000% and a zero payout are fine.
     new_plan(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         with(plan(w.revenue), json!({"tiers": [t("1000", "0")]})),
     )
     .await;
     let v = new_plan(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         with(plan(w.revenue), json!({ "tiers": twenty })),
     )
     .await;
@@ -664,7 +662,7 @@ async fn tiers_rise_in_attainment_and_never_pay_less() {
     let id = uuid(&v["id"]);
     let r = patch(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         id,
         json!({"tiers": [t("80", "500"), t("70", "600")]}),
         None,
@@ -675,11 +673,11 @@ async fn tiers_rise_in_attainment_and_never_pay_less() {
         "validation_failed",
         &[("tiers[1].attainment_pct", "not_increasing")],
     );
-    let r = patch(&app, &w.mgr.token, id, json!({"tiers": []}), None).await;
+    let r = patch(&app, &w.org.admin, id, json!({"tiers": []}), None).await;
     refused(&r, "validation_failed", &[("tiers", "count")]);
     let r = patch(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         id,
         json!({"target_id": w.gross_profit}),
         None,
@@ -688,7 +686,7 @@ async fn tiers_rise_in_attainment_and_never_pay_less() {
     refused(&r, "validation_failed", &[("target_id", "unknown_field")]);
     let v = patch(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         id,
         json!({"tiers": [t("90", "100.50"), t("110", "100.50")]}),
         None,
@@ -705,125 +703,86 @@ async fn tiers_rise_in_attainment_and_never_pay_less() {
 // ---------------------------------------------------------------- who may do what
 
 #[actix_web::test]
-async fn admins_and_the_subjects_managers_set_change_and_delete_plans() {
+async fn bonus_plans_are_created_and_changed_by_admins_only() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    // Those who may not set a plan on sp's target: 403 when they see it.
-    for token in [&w.sp.token, &w.viewer.token, &w.client] {
-        create(&app, token, &plan(w.revenue))
-            .await
-            .problem(403, "forbidden");
+    let rich = json!({
+        "name": "A million at 1%", "target_id": w.revenue,
+        "tiers": [{"attainment_pct": "1", "payout": "1000000.00"}]
+    });
+    // Nobody but an admin creates one: the subject's manager, the subject, anyone.
+    let mgr_sp = app.person(&w.org, "manager", None).await;
+    app.join(&w.org, w.north, mgr_sp.id, "2026-01-01").await;
+    for token in [
+        &w.mgr.token,
+        &w.mgr2.token,
+        &mgr_sp.token,
+        &w.sp.token,
+        &w.mate.token,
+        &w.viewer.token,
+        &w.client,
+    ] {
+        let v = create(&app, token, &rich).await.problem(403, "admins_only");
+        assert!(v["detail"].as_str().unwrap().contains("admin"), "{v}");
     }
-    // Those who do not see it: the target is not found.
-    for token in [&w.mate.token, &w.mgr2.token, &w.other.token] {
-        let r = create(&app, token, &plan(w.revenue)).await;
-        refused(&r, "validation_failed", &[("target_id", "not_found")]);
-    }
-    // A manager sets plans for their people and team, not for the organisation.
-    let team = target(&app, &w.mgr.token, team_target(w.north, "revenue", "1")).await;
-    new_plan(&app, &w.mgr.token, plan(team)).await;
-    let org = target(
-        &app,
-        &w.org.admin,
-        json!({"title": "Org", "subject_type": "org", "metric": "revenue", "value": "1", "period": "2026"}),
-    )
-    .await;
-    create(&app, &w.mgr.token, &plan(org))
-        .await
-        .problem(403, "forbidden");
-    create(&app, &w.mgr2.token, &plan(team))
-        .await
-        .problem(422, "validation_failed");
-
-    let id = uuid(&new_plan(&app, &w.mgr.token, plan(w.revenue)).await["id"]);
-    // Change: the same people.
+    assert!(listed(&app, &w.org.admin, "").await.is_empty());
+    let v = new_plan(&app, &w.org.admin, plan(w.revenue)).await;
+    let id = uuid(&v["id"]);
+    assert_eq!(uuid(&v["created_by"]), w.org.admin_id);
+    // Nor changes or deletes it: 403 for those who see it, 404 for those who do not.
     for (token, status) in [
+        (&w.mgr.token, 403),
         (&w.sp.token, 403),
         (&w.viewer.token, 403),
         (&w.client, 403),
         (&w.mate.token, 404),
         (&w.mgr2.token, 404),
-        (&w.other.token, 404),
     ] {
-        let r = patch(&app, token, id, json!({"name": "Mine now"}), None).await;
-        r.problem(
-            status,
-            if status == 404 {
-                "not_found"
-            } else {
-                "forbidden"
-            },
-        );
+        let code = if status == 404 {
+            "not_found"
+        } else {
+            "admins_only"
+        };
+        patch(
+            &app,
+            token,
+            id,
+            json!({"tiers": [{"attainment_pct": "1", "payout": "1000000.00"}]}),
+            None,
+        )
+        .await
+        .problem(status, code);
+        delete(&app, token, id).await.problem(status, code);
     }
-    let v = patch(
-        &app,
-        &w.mgr.token,
-        id,
-        json!({"name": "By the manager"}),
-        None,
-    )
-    .await
-    .expect(200);
-    assert_eq!(
-        (v["name"].as_str(), v["version"].as_i64()),
-        (Some("By the manager"), Some(2))
-    );
+    let v = get(&app, &w.org.admin, id).await.expect(200);
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["tiers"][0]["payout"], "500.00");
     let v = patch(&app, &w.org.admin, id, json!({"name": "By an admin"}), None)
         .await
         .expect(200);
-    assert_eq!(v["version"], 3);
-    assert_eq!(uuid(&v["created_by"]), w.mgr.id, "the creator stays");
-    // Delete: the same people.
-    for (token, status) in [
-        (&w.sp.token, 403),
-        (&w.viewer.token, 403),
-        (&w.client, 403),
-        (&w.mate.token, 404),
-        (&w.mgr2.token, 404),
-    ] {
-        delete(&app, token, id).await.problem(
-            status,
-            if status == 404 {
-                "not_found"
-            } else {
-                "forbidden"
-            },
-        );
-    }
-    get(&app, &w.sp.token, id).await.expect(200);
-    let r = delete(&app, &w.mgr.token, id).await;
-    assert_eq!(r.status.as_u16(), 204);
-    assert!(r.body.is_empty());
-    get(&app, &w.org.admin, id).await.problem(404, "not_found");
-    delete(&app, &w.mgr.token, id)
-        .await
-        .problem(404, "not_found");
-    patch(&app, &w.mgr.token, id, json!({"name": "x"}), None)
-        .await
-        .problem(404, "not_found");
-    let other = uuid(&new_plan(&app, &w.mgr.token, plan(w.gross_profit)).await["id"]);
-    assert_eq!(delete(&app, &w.org.admin, other).await.status.as_u16(), 204);
+    assert_eq!(v["version"], 2);
+    assert_eq!(delete(&app, &w.org.admin, id).await.status.as_u16(), 204);
 }
 
 #[actix_web::test]
 async fn plans_are_seen_through_their_targets() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let sps = uuid(&new_plan(&app, &w.mgr.token, plan(w.revenue)).await["id"]);
-    let sps_gp = uuid(&new_plan(&app, &w.mgr.token, plan(w.gross_profit)).await["id"]);
+    let sps = uuid(&new_plan(&app, &w.org.admin, plan(w.revenue)).await["id"]);
+    let sps_gp = uuid(&new_plan(&app, &w.org.admin, plan(w.gross_profit)).await["id"]);
     let mates_target = target(&app, &w.mgr.token, person_target(w.mate.id, "revenue", "1")).await;
-    let mates = uuid(&new_plan(&app, &w.mgr.token, plan(mates_target)).await["id"]);
-    let north_target = target(&app, &w.mgr.token, team_target(w.north, "revenue", "1")).await;
-    let north = uuid(&new_plan(&app, &w.mgr.token, plan(north_target)).await["id"]);
+    let mates = uuid(&new_plan(&app, &w.org.admin, plan(mates_target)).await["id"]);
+    let north_target = target(&app, &w.org.admin, team_target(w.north, "revenue", "1")).await;
+    let north = uuid(&new_plan(&app, &w.org.admin, plan(north_target)).await["id"]);
     let others_target = target(
         &app,
         &w.mgr2.token,
         person_target(w.other.id, "revenue", "1"),
     )
     .await;
-    let others = uuid(&new_plan(&app, &w.mgr2.token, plan(others_target)).await["id"]);
-    let south_target = target(&app, &w.mgr2.token, team_target(w.south, "revenue", "1")).await;
-    let south = uuid(&new_plan(&app, &w.mgr2.token, plan(south_target)).await["id"]);
+    let others = uuid(&new_plan(&app, &w.org.admin, plan(others_target)).await["id"]);
+    let south_target = target(&app, &w.org.admin, team_target(w.south, "revenue", "1")).await;
+    let south = uuid(&new_plan(&app, &w.org.admin, plan(south_target)).await["id"]);
     let org_target = target(
         &app,
         &w.org.admin,
@@ -906,7 +865,7 @@ async fn plans_are_seen_through_their_targets() {
 async fn another_organisations_plans_are_not_found() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let id = uuid(&new_plan(&app, &w.mgr.token, plan(w.revenue)).await["id"]);
+    let id = uuid(&new_plan(&app, &w.org.admin, plan(w.revenue)).await["id"]);
     let org2 = app.org("Rival").await;
     let (cid, _) = app.client(&org2, &["read"]).await;
     let client2 = app.sign(org2.id, "client", cid, Some("read"));
@@ -944,10 +903,10 @@ async fn another_organisations_plans_are_not_found() {
 async fn patch_with_if_match() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let id = uuid(&new_plan(&app, &w.mgr.token, plan(w.revenue)).await["id"]);
+    let id = uuid(&new_plan(&app, &w.org.admin, plan(w.revenue)).await["id"]);
     let r = patch(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         id,
         json!({"name": "Two"}),
         Some("\"1\""),
@@ -970,17 +929,17 @@ async fn patch_with_if_match() {
     assert_eq!(r.expect(200)["name"], "Two");
     patch(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         id,
         json!({"name": "Three"}),
         Some("W/\"2\""),
     )
     .await
     .expect(200);
-    patch(&app, &w.mgr.token, id, json!({"name": "Four"}), Some("*"))
+    patch(&app, &w.org.admin, id, json!({"name": "Four"}), Some("*"))
         .await
         .expect(200);
-    let v = patch(&app, &w.mgr.token, id, json!({}), None)
+    let v = patch(&app, &w.org.admin, id, json!({}), None)
         .await
         .expect(200);
     assert_eq!(
@@ -988,10 +947,10 @@ async fn patch_with_if_match() {
         (Some("Four"), Some(5))
     );
     assert_eq!(v["tiers"], tiers(), "untouched");
-    // A salesperson's stale If-Match is still refused as forbidden first.
+    // A salesperson's stale If-Match is still refused as admins_only first.
     patch(&app, &w.sp.token, id, json!({"name": "x"}), Some("\"1\""))
         .await
-        .problem(403, "forbidden");
+        .problem(403, "admins_only");
 }
 
 #[actix_web::test]
@@ -1000,14 +959,14 @@ async fn a_revision_moves_plans_and_gates_to_the_new_version() {
     let w = world(&app).await;
     let team_gp = target(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         team_target(w.north, "gross_profit", "90000"),
     )
     .await;
     let gated = uuid(
         &new_plan(
             &app,
-            &w.mgr.token,
+            &w.org.admin,
             with(
                 plan(w.revenue),
                 json!({"gate": {"target_id": team_gp, "attainment_pct": "100"}}),
@@ -1015,8 +974,8 @@ async fn a_revision_moves_plans_and_gates_to_the_new_version() {
         )
         .await["id"],
     );
-    let plain = uuid(&new_plan(&app, &w.mgr.token, plan(w.revenue)).await["id"]);
-    let on_gp = uuid(&new_plan(&app, &w.mgr.token, plan(w.gross_profit)).await["id"]);
+    let plain = uuid(&new_plan(&app, &w.org.admin, plan(w.revenue)).await["id"]);
+    let on_gp = uuid(&new_plan(&app, &w.org.admin, plan(w.gross_profit)).await["id"]);
 
     // The person's revenue target: proposed, agreed, revised.
     step(&app, &w.mgr.token, w.revenue, "propose", None)
@@ -1059,13 +1018,13 @@ async fn a_revision_moves_plans_and_gates_to_the_new_version() {
     );
 
     // The gate's target revised (while proposed): the gate follows.
-    step(&app, &w.mgr.token, team_gp, "propose", None)
+    step(&app, &w.org.admin, team_gp, "propose", None)
         .await
         .expect(200);
     let gp2 = uuid(
         &step(
             &app,
-            &w.mgr.token,
+            &w.org.admin,
             team_gp,
             "revise",
             Some(json!({"value": "95000"})),
@@ -1079,19 +1038,21 @@ async fn a_revision_moves_plans_and_gates_to_the_new_version() {
         json!({"target_id": gp2.to_string(), "attainment_pct": "100.00"})
     );
     assert_eq!(uuid(&v["target_id"]), v2);
-    // The salesperson still sees the plan, and it is still changed by the manager.
+    // The salesperson still sees the plan, and it is still changed by an admin only.
     patch(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         gated,
         json!({"name": "After revision"}),
         None,
     )
     .await
     .expect(200);
-    patch(&app, &w.sp.token, gated, json!({"name": "x"}), None)
-        .await
-        .problem(403, "forbidden");
+    for token in [&w.sp.token, &w.mgr.token] {
+        patch(&app, token, gated, json!({"name": "x"}), None)
+            .await
+            .problem(403, "admins_only");
+    }
 }
 
 #[actix_web::test]
@@ -1101,7 +1062,7 @@ async fn a_nul_in_a_tier_is_named_like_every_other_tier_error() {
     // "abc" is named tiers[0].payout; a NUL character in the same string must be too.
     let r = create(
         &app,
-        &w.mgr.token,
+        &w.org.admin,
         &with(
             plan(w.revenue),
             json!({"tiers": [{"attainment_pct": "80", "payout": "5\u{0}00"}]}),
@@ -1122,7 +1083,7 @@ async fn plans_and_gates_need_a_live_target() {
     step(&app, &w.mgr.token, w.revenue, "cancel", None)
         .await
         .expect(200);
-    let r = create(&app, &w.mgr.token, &plan(w.revenue)).await;
+    let r = create(&app, &w.org.admin, &plan(w.revenue)).await;
     let v = r.problem(422, "validation_failed");
     assert_eq!(field_errors(&v), vec![pair("target_id", "target_not_live")]);
     // A cancelled gross-profit target cannot gate a plan either.
@@ -1139,7 +1100,7 @@ async fn plans_and_gates_need_a_live_target() {
         plan(live),
         json!({"gate": {"target_id": w.gross_profit, "attainment_pct": "100"}}),
     );
-    let v = create(&app, &w.mgr.token, &body)
+    let v = create(&app, &w.org.admin, &body)
         .await
         .problem(422, "validation_failed");
     assert_eq!(

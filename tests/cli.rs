@@ -6,6 +6,7 @@ use std::process::Command;
 
 use common::*;
 use onpace::AppState;
+use serde_json::Value;
 
 fn onpace(db_url: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_onpace"))
@@ -296,6 +297,38 @@ async fn demo_fills_an_organisation_once_and_its_people_can_sign_in() {
         .expect(200);
     assert_eq!(plans["data"].as_array().unwrap().len(), 1);
     assert!(plans["data"][0]["gate"]["target_id"].is_string());
+    // Set the way the rules require: nobody set a target they answer for, the one
+    // accountable agreed it, and an admin made the bonus plan.
+    let admin_id = me_id(&app, &admin).await;
+    assert_eq!(plans["data"][0]["created_by"], admin_id.as_str());
+    let teams = app
+        .get("/v1/teams?limit=200")
+        .token(&admin)
+        .send()
+        .await
+        .expect(200);
+    let manager_of = |team: &Value| {
+        teams["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == *team)
+            .map(|t| t["manager_id"].clone())
+            .unwrap()
+    };
+    for t in &targets {
+        let accountable = match t["subject_type"].as_str().unwrap() {
+            "user" => t["subject_id"].clone(),
+            "team" => manager_of(&t["subject_id"]),
+            _ => Value::String(admin_id.clone()),
+        };
+        if t["subject_type"] != "org" {
+            assert_ne!(t["created_by"], accountable, "{t}");
+        }
+        if t["status"] == "agreed" {
+            assert_eq!(t["agreed_by"], accountable, "{t}");
+        }
+    }
     // Fiona sees only her own accounts: her 4 customers and the won one.
     let mine = app
         .get("/v1/accounts")

@@ -194,8 +194,35 @@ async fn refused_by(
     body: Option<&Value>,
     who: &[(&str, &str, u16)],
 ) {
+    refused_with(app, admin, id, action, body, &coded(who)).await
+}
+
+/// (name, token, status, code): `forbidden` for 403, `not_found` for 404.
+fn coded<'a>(who: &[(&'a str, &'a str, u16)]) -> Vec<(&'a str, &'a str, u16, &'a str)> {
+    who.iter()
+        .map(|(name, token, status)| {
+            let code = if *status == 404 {
+                "not_found"
+            } else {
+                "forbidden"
+            };
+            (*name, *token, *status, code)
+        })
+        .collect()
+}
+
+/// Each of `who` (name, token, status, code) is refused `action` on `id` with
+/// that problem; the target does not change.
+async fn refused_with(
+    app: &TestApp,
+    admin: &str,
+    id: Uuid,
+    action: &str,
+    body: Option<&Value>,
+    who: &[(&str, &str, u16, &str)],
+) {
     let before = state(app, admin, id).await;
-    for (name, token, status) in who {
+    for (name, token, status, code) in who {
         let r = step(app, token, id, action, body).await;
         assert_eq!(
             r.status.as_u16(),
@@ -203,14 +230,7 @@ async fn refused_by(
             "{action} by {name}: {}",
             String::from_utf8_lossy(&r.body)
         );
-        r.problem(
-            *status,
-            if *status == 404 {
-                "not_found"
-            } else {
-                "forbidden"
-            },
-        );
+        r.problem(*status, code);
     }
     assert_eq!(
         state(app, admin, id).await,
@@ -929,7 +949,7 @@ async fn an_account_target_needs_an_account_the_subject_owns() {
     // A team or the organisation owns no account.
     let r = create(
         &app,
-        &w.mgr.token,
+        &w.rmgr.token,
         &with(team_revenue(w.north, "1000"), json!({ "account_id": mine })),
     )
     .await;
@@ -1121,12 +1141,12 @@ async fn other_invalid_input_is_validation_failed() {
 async fn a_parent_is_a_live_team_or_org_target_of_the_same_metric_holding_the_days() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let parent = uuid(&target(&app, &w.mgr.token, team_revenue(w.north, "10000")).await["id"]);
+    let parent = uuid(&target(&app, &w.rmgr.token, team_revenue(w.north, "10000")).await["id"]);
     let person = uuid(&target(&app, &w.mgr.token, revenue(w.mate.id, "1000")).await["id"]);
     let margin = uuid(
         &target(
             &app,
-            &w.mgr.token,
+            &w.rmgr.token,
             with(
                 team_revenue(w.north, "5000"),
                 json!({"metric": "gross_profit"}),
@@ -1137,7 +1157,7 @@ async fn a_parent_is_a_live_team_or_org_target_of_the_same_metric_holding_the_da
     let calls = uuid(
         &target(
             &app,
-            &w.mgr.token,
+            &w.rmgr.token,
             json!({
                 "title": "Calls", "subject_type": "team", "subject_id": w.north,
                 "metric": "activities", "activity_kind": "call", "value": 100, "period": "2026-Q4"
@@ -1145,8 +1165,8 @@ async fn a_parent_is_a_live_team_or_org_target_of_the_same_metric_holding_the_da
         )
         .await["id"],
     );
-    let cancelled = uuid(&target(&app, &w.mgr.token, team_revenue(w.north, "9000")).await["id"]);
-    cancel(&app, &w.mgr.token, cancelled).await;
+    let cancelled = uuid(&target(&app, &w.rmgr.token, team_revenue(w.north, "9000")).await["id"]);
+    cancel(&app, &w.rmgr.token, cancelled).await;
     let child = |parent: Uuid| with(revenue(w.sp.id, "1000"), json!({ "parent_id": parent }));
 
     for (body, why) in [
@@ -1179,7 +1199,7 @@ async fn a_parent_is_a_live_team_or_org_target_of_the_same_metric_holding_the_da
     // No such target, or one the caller cannot see (another team's).
     let r = create(&app, &w.mgr.token, &child(Uuid::now_v7())).await;
     refused(&r, "validation_failed", "parent_id", "not_found");
-    let south = uuid(&target(&app, &w.mgr2.token, team_revenue(w.south, "7000")).await["id"]);
+    let south = uuid(&target(&app, &w.org.admin, team_revenue(w.south, "7000")).await["id"]);
     let r = create(&app, &w.mgr.token, &child(south)).await;
     refused(&r, "validation_failed", "parent_id", "not_found");
     // Within the days, same metric (and kind): fine.
@@ -1203,7 +1223,7 @@ async fn a_parent_is_a_live_team_or_org_target_of_the_same_metric_holding_the_da
     // A team target cannot contribute to itself.
     let r = patch(
         &app,
-        &w.mgr.token,
+        &w.rmgr.token,
         parent,
         json!({ "parent_id": parent }),
         None,
@@ -1245,39 +1265,46 @@ async fn only_id(app: &TestApp, token: &str, query: &str) -> Value {
 async fn managers_set_targets_for_todays_members_of_the_teams_they_manage() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    // Managers: their people and teams (and those below).
+    // Managers: their people, the teams below theirs and their managers.
     target(&app, &w.mgr.token, revenue(w.sp.id, "1000")).await;
-    target(&app, &w.mgr.token, team_revenue(w.north, "1000")).await;
     target(&app, &w.rmgr.token, revenue(w.mate.id, "1000")).await;
     target(&app, &w.rmgr.token, team_revenue(w.north, "1000")).await;
-    target(&app, &w.rmgr.token, team_revenue(w.region, "1000")).await;
+    target(&app, &w.rmgr.token, revenue(w.mgr.id, "1000")).await;
     target(&app, &w.mgr2.token, revenue(w.other.id, "1000")).await;
     // Admins: anyone, any team, the organisation.
     target(&app, &w.org.admin, revenue(w.loner.id, "1000")).await;
     target(&app, &w.org.admin, team_revenue(w.unmanaged, "1000")).await;
+    target(&app, &w.org.admin, team_revenue(w.region, "1000")).await;
     let org_target = json!({
         "title": "Org", "subject_type": "org", "metric": "revenue", "value": "1000", "period": "2026"
     });
     target(&app, &w.org.admin, org_target.clone()).await;
 
-    // Not their people, not their teams, not the organisation.
-    for (token, body) in [
-        (&w.mgr.token, revenue(w.other.id, "1000")),
-        (&w.mgr.token, revenue(w.loner.id, "1000")),
-        (&w.mgr.token, team_revenue(w.region, "1000")),
-        (&w.mgr.token, team_revenue(w.south, "1000")),
-        (&w.mgr.token, org_target.clone()),
-        (&w.mgr.token, revenue(w.mgr.id, "1000")),
-        (&w.mgr2.token, revenue(w.sp.id, "1000")),
-        (&w.mgr2.token, team_revenue(w.north, "1000")),
-        (&w.rmgr.token, revenue(w.other.id, "1000")),
+    // Not their people, not their teams, not the organisation; and nobody what
+    // they answer for (their own, their team's).
+    for (token, body, code) in [
+        (&w.mgr.token, revenue(w.other.id, "1000"), "forbidden"),
+        (&w.mgr.token, revenue(w.loner.id, "1000"), "forbidden"),
+        (&w.mgr.token, revenue(w.rmgr.id, "1000"), "forbidden"),
+        (&w.mgr.token, team_revenue(w.region, "1000"), "forbidden"),
+        (&w.mgr.token, team_revenue(w.south, "1000"), "forbidden"),
+        (&w.mgr.token, org_target.clone(), "forbidden"),
+        (&w.mgr.token, revenue(w.mgr.id, "1000"), "own_target"),
+        (&w.mgr.token, team_revenue(w.north, "1000"), "own_team"),
+        (&w.rmgr.token, team_revenue(w.region, "1000"), "own_team"),
+        (&w.mgr2.token, revenue(w.sp.id, "1000"), "forbidden"),
+        (&w.mgr2.token, revenue(w.mgr.id, "1000"), "forbidden"),
+        (&w.mgr2.token, team_revenue(w.north, "1000"), "forbidden"),
+        (&w.rmgr.token, revenue(w.other.id, "1000"), "forbidden"),
         // Salespeople and viewers set no targets, not even their own.
-        (&w.sp.token, revenue(w.sp.id, "1000")),
-        (&w.sp.token, team_revenue(w.north, "1000")),
-        (&w.viewer.token, revenue(w.sp.id, "1000")),
-        (&w.client, revenue(w.sp.id, "1000")),
+        (&w.sp.token, revenue(w.sp.id, "1000"), "own_target"),
+        (&w.sp.token, revenue(w.mate.id, "1000"), "forbidden"),
+        (&w.sp.token, team_revenue(w.north, "1000"), "own_team"),
+        (&w.sp.token, team_revenue(w.south, "1000"), "forbidden"),
+        (&w.viewer.token, revenue(w.sp.id, "1000"), "forbidden"),
+        (&w.client, revenue(w.sp.id, "1000"), "forbidden"),
     ] {
-        create(&app, token, &body).await.problem(403, "forbidden");
+        create(&app, token, &body).await.problem(403, code);
     }
 
     // Only today's members: someone who left yesterday, someone who joins tomorrow.
@@ -1318,9 +1345,9 @@ async fn salespeople_read_their_own_targets_and_their_teams() {
     let w = world(&app).await;
     let own = uuid(&target(&app, &w.mgr.token, revenue(w.sp.id, "1000")).await["id"]);
     let mates = uuid(&target(&app, &w.mgr.token, revenue(w.mate.id, "1000")).await["id"]);
-    let team = uuid(&target(&app, &w.mgr.token, team_revenue(w.north, "1000")).await["id"]);
-    let region = uuid(&target(&app, &w.rmgr.token, team_revenue(w.region, "1000")).await["id"]);
-    let south = uuid(&target(&app, &w.mgr2.token, team_revenue(w.south, "1000")).await["id"]);
+    let team = uuid(&target(&app, &w.rmgr.token, team_revenue(w.north, "1000")).await["id"]);
+    let region = uuid(&target(&app, &w.org.admin, team_revenue(w.region, "1000")).await["id"]);
+    let south = uuid(&target(&app, &w.org.admin, team_revenue(w.south, "1000")).await["id"]);
     let others = uuid(&target(&app, &w.mgr2.token, revenue(w.other.id, "1000")).await["id"]);
     let org = uuid(
         &target(
@@ -1400,13 +1427,17 @@ async fn a_persons_target_is_proposed_by_the_manager_and_agreed_by_the_salespers
     );
 
     // draft → proposed: the manager or an admin; never the salesperson or anyone else.
-    refused_by(
+    refused_with(
         &app,
         admin,
         id,
         "propose",
         None,
-        &joined(&outsiders, &[("the salesperson", sp_token, 403)]),
+        &[
+            coded(&outsiders),
+            vec![("the salesperson", sp_token, 403, "own_target")],
+        ]
+        .concat(),
     )
     .await;
     let r = step(&app, mgr_token, id, "propose", None).await;
@@ -1458,13 +1489,17 @@ async fn a_persons_target_is_proposed_by_the_manager_and_agreed_by_the_salespers
 
     // agreed → revised: the manager or an admin; the old version is superseded.
     let revise_body = json!({"value": "120000", "note": "Bigger territory"});
-    refused_by(
+    refused_with(
         &app,
         admin,
         id,
         "revise",
         Some(&revise_body),
-        &joined(&outsiders, &[("the salesperson", sp_token, 403)]),
+        &[
+            coded(&outsiders),
+            vec![("the salesperson", sp_token, 403, "own_target")],
+        ]
+        .concat(),
     )
     .await;
     let r = step(&app, mgr_token, id, "revise", Some(&revise_body)).await;
@@ -1544,13 +1579,17 @@ async fn a_persons_target_is_proposed_by_the_manager_and_agreed_by_the_salespers
     agree(&app, sp_token, third_id).await;
 
     // agreed → cancelled: the manager or an admin.
-    refused_by(
+    refused_with(
         &app,
         admin,
         third_id,
         "cancel",
         None,
-        &joined(&outsiders, &[("the salesperson", sp_token, 403)]),
+        &[
+            coded(&outsiders),
+            vec![("the salesperson", sp_token, 403, "own_target")],
+        ]
+        .concat(),
     )
     .await;
     let v = cancel(&app, mgr_token, third_id).await;
@@ -1663,20 +1702,27 @@ async fn team_targets_are_agreed_by_the_teams_manager_or_an_admin_when_it_has_no
     let app = TestApp::new().await;
     let w = world(&app).await;
     let admin = &w.org.admin;
-    // North has a manager: they propose and agree; an admin proposes but does not agree.
-    let id = uuid(&target(&app, &w.mgr.token, team_revenue(w.north, "50000")).await["id"]);
-    refused_by(
+    // North has a manager: the manager above (or an admin) sets and proposes it,
+    // North's manager agrees it; an admin proposes but does not agree.
+    let id = uuid(&target(&app, &w.rmgr.token, team_revenue(w.north, "50000")).await["id"]);
+    refused_with(
         &app,
         admin,
         id,
         "propose",
         None,
         &[
-            ("a member of the team", &w.sp.token, 403),
-            ("a salesperson of another team", &w.other.token, 404),
-            ("a manager of another team", &w.mgr2.token, 404),
-            ("a viewer", &w.viewer.token, 403),
-            ("an integration client", &w.client, 403),
+            ("the team's manager", &w.mgr.token, 403, "own_team"),
+            ("a member of the team", &w.sp.token, 403, "own_team"),
+            (
+                "a salesperson of another team",
+                &w.other.token,
+                404,
+                "not_found",
+            ),
+            ("a manager of another team", &w.mgr2.token, 404, "not_found"),
+            ("a viewer", &w.viewer.token, 403, "forbidden"),
+            ("an integration client", &w.client, 403, "forbidden"),
         ],
     )
     .await;
@@ -1702,18 +1748,21 @@ async fn team_targets_are_agreed_by_the_teams_manager_or_an_admin_when_it_has_no
     let v = agree(&app, &w.mgr.token, id).await;
     assert_eq!(v["status"], "agreed");
     assert_eq!(uuid(&v["agreed_by"]), w.mgr.id);
-    // The region's manager sets, proposes and agrees the region's own target.
-    let r = uuid(&target(&app, &w.rmgr.token, team_revenue(w.region, "90000")).await["id"]);
-    refused_by(
+    // The region has no team above: an admin sets and proposes it, its manager agrees.
+    let r = uuid(&target(&app, &w.org.admin, team_revenue(w.region, "90000")).await["id"]);
+    refused_with(
         &app,
         admin,
         r,
         "propose",
         None,
-        &[("a manager of a team below", &w.mgr.token, 404)],
+        &[
+            ("a manager of a team below", &w.mgr.token, 404, "not_found"),
+            ("the region's manager", &w.rmgr.token, 403, "own_team"),
+        ],
     )
     .await;
-    propose(&app, &w.rmgr.token, r).await;
+    propose(&app, admin, r).await;
     assert_eq!(
         uuid(&agree(&app, &w.rmgr.token, r).await["agreed_by"]),
         w.rmgr.id
@@ -1721,16 +1770,16 @@ async fn team_targets_are_agreed_by_the_teams_manager_or_an_admin_when_it_has_no
 
     // A team without a manager: an admin proposes and agrees.
     let u = uuid(&target(&app, admin, team_revenue(w.unmanaged, "30000")).await["id"]);
-    refused_by(
+    refused_with(
         &app,
         admin,
         u,
         "propose",
         None,
         &[
-            ("its member", &w.loner.token, 403),
-            ("a manager", &w.mgr.token, 404),
-            ("a viewer", &w.viewer.token, 403),
+            ("its member", &w.loner.token, 403, "own_team"),
+            ("a manager", &w.mgr.token, 404, "not_found"),
+            ("a viewer", &w.viewer.token, 403, "forbidden"),
         ],
     )
     .await;
@@ -1752,33 +1801,35 @@ async fn team_targets_are_agreed_by_the_teams_manager_or_an_admin_when_it_has_no
     let v = agree(&app, admin, u).await;
     assert_eq!(uuid(&v["agreed_by"]), w.org.admin_id);
     // Team targets are revised and cancelled by the same people who set them.
-    refused_by(
+    refused_with(
         &app,
         admin,
         id,
         "revise",
         Some(&json!({"value": "60000"})),
         &[
-            ("a member of the team", &w.sp.token, 403),
-            ("a manager of another team", &w.mgr2.token, 404),
-            ("a viewer", &w.viewer.token, 403),
+            ("the team's manager", &w.mgr.token, 403, "own_team"),
+            ("a member of the team", &w.sp.token, 403, "own_team"),
+            ("a manager of another team", &w.mgr2.token, 404, "not_found"),
+            ("a viewer", &w.viewer.token, 403, "forbidden"),
         ],
     )
     .await;
     let v = revise(&app, &w.rmgr.token, id, "60000").await;
-    refused_by(
+    refused_with(
         &app,
         admin,
         uuid(&v["id"]),
         "cancel",
         None,
         &[
-            ("a member of the team", &w.sp.token, 403),
-            ("a manager of another team", &w.mgr2.token, 404),
+            ("the team's manager", &w.mgr.token, 403, "own_team"),
+            ("a member of the team", &w.sp.token, 403, "own_team"),
+            ("a manager of another team", &w.mgr2.token, 404, "not_found"),
         ],
     )
     .await;
-    cancel(&app, &w.mgr.token, uuid(&v["id"])).await;
+    cancel(&app, &w.rmgr.token, uuid(&v["id"])).await;
 }
 
 #[actix_web::test]
@@ -1838,12 +1889,12 @@ async fn a_salesperson_never_changes_a_targets_value_subject_or_metric() {
     ] {
         patch(&app, &w.sp.token, id, body, None)
             .await
-            .problem(403, "forbidden");
+            .problem(403, "own_target");
     }
     propose(&app, &w.mgr.token, id).await;
     patch(&app, &w.sp.token, id, json!({"value": "1"}), None)
         .await
-        .problem(403, "forbidden");
+        .problem(403, "own_target");
     step(
         &app,
         &w.sp.token,
@@ -1852,7 +1903,7 @@ async fn a_salesperson_never_changes_a_targets_value_subject_or_metric() {
         Some(&json!({"value": "1"})),
     )
     .await
-    .problem(403, "forbidden");
+    .problem(403, "own_target");
     agree(&app, &w.sp.token, id).await;
     step(
         &app,
@@ -1862,7 +1913,7 @@ async fn a_salesperson_never_changes_a_targets_value_subject_or_metric() {
         Some(&json!({"value": "1"})),
     )
     .await
-    .problem(403, "forbidden");
+    .problem(403, "own_target");
     let v = get(&app, &w.sp.token, id).await.expect(200);
     assert_eq!(
         (
@@ -2021,24 +2072,17 @@ async fn patch_edits_drafts_with_if_match() {
     );
     out_of_turn(&step(&app, &w.sp.token, id, "agree", None).await);
 
-    // Wrong people.
-    for (token, status) in [
-        (&w.sp.token, 403),
-        (&w.mate.token, 404),
-        (&w.mgr2.token, 404),
-        (&w.other.token, 404),
-        (&w.viewer.token, 403),
-        (&w.client, 403),
+    // Wrong people: the salesperson whose target it is, and anyone not its setter.
+    for (token, status, code) in [
+        (&w.sp.token, 403, "own_target"),
+        (&w.mate.token, 404, "not_found"),
+        (&w.mgr2.token, 404, "not_found"),
+        (&w.other.token, 404, "not_found"),
+        (&w.viewer.token, 403, "forbidden"),
+        (&w.client, 403, "forbidden"),
     ] {
         let r = patch(&app, token, id, json!({"value": "1"}), None).await;
-        r.problem(
-            status,
-            if status == 404 {
-                "not_found"
-            } else {
-                "forbidden"
-            },
-        );
+        r.problem(status, code);
     }
     // An admin edits too; stale If-Match from anyone is 412 even on a target in
     // another state.
@@ -2192,7 +2236,7 @@ async fn history_lists_every_version_and_state_change_with_who_and_when() {
     // Refused steps leave no trace.
     step(&app, &w.sp.token, v3, "cancel", None)
         .await
-        .problem(403, "forbidden");
+        .problem(403, "own_target");
     assert_eq!(history(&app, &w.sp.token, v3).await.len(), expected.len());
     // Who may not see the target may not see its history.
     for token in [&w.mate.token, &w.mgr2.token, &w.other.token] {
@@ -2263,7 +2307,7 @@ fn sums(v: &Value, value: &str, allocated: &str, unallocated: &str, over: &str) 
 async fn allocation_sums_the_live_children_against_the_parent() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let parent = uuid(&target(&app, &w.mgr.token, team_revenue(w.north, "1000.00")).await["id"]);
+    let parent = uuid(&target(&app, &w.rmgr.token, team_revenue(w.north, "1000.00")).await["id"]);
     // Nothing allocated yet.
     let v = allocation(&app, &w.mgr.token, parent).await;
     assert_eq!(uuid(&v["target_id"]), parent);
@@ -2339,8 +2383,8 @@ async fn allocation_sums_the_live_children_against_the_parent() {
         ]
     );
     // The parent revised: its children follow the new version. 800.00 of 2000.00.
-    propose(&app, &w.mgr.token, parent).await;
-    let p2 = uuid(&revise(&app, &w.mgr.token, parent, "2000").await["id"]);
+    propose(&app, &w.rmgr.token, parent).await;
+    let p2 = uuid(&revise(&app, &w.rmgr.token, parent, "2000").await["id"]);
     let v = allocation(&app, &w.mgr.token, p2).await;
     sums(&v, "2000.00", "800.00", "1200.00", "0.00");
     assert_eq!(
@@ -2413,8 +2457,8 @@ async fn an_organisation_target_allocated_to_teams_can_be_over_allocated() {
             "metric": "gross_profit", "value": v, "period": period
         })
     };
-    let n = uuid(&target(&app, &w.mgr.token, team(w.north, "3000", "2026-Q4")).await["id"]);
-    let s = uuid(&target(&app, &w.mgr2.token, team(w.south, "2500.50", "2026")).await["id"]);
+    let n = uuid(&target(&app, &w.rmgr.token, team(w.north, "3000", "2026-Q4")).await["id"]);
+    let s = uuid(&target(&app, &w.org.admin, team(w.south, "2500.50", "2026")).await["id"]);
     // 3000.00 + 2500.50 = 5500.50 against 5000.00: 500.50 over; 60.00% and 50.01%.
     let v = allocation(&app, &w.viewer.token, org).await;
     sums(&v, "5000.00", "5500.50", "0.00", "500.50");
@@ -2447,7 +2491,7 @@ async fn an_organisation_target_allocated_to_teams_can_be_over_allocated() {
     let v = allocation(&app, &w.sp.token, org).await;
     sums(&v, "5000.00", "5500.50", "0.00", "500.50");
     assert_eq!(children(&v), vec![child(n, "3000.00", "60.00", "draft")]);
-    cancel(&app, &w.mgr2.token, s).await;
+    cancel(&app, &w.org.admin, s).await;
     sums(
         &allocation(&app, &w.sp.token, org).await,
         "5000.00",
@@ -2500,8 +2544,8 @@ async fn lists_filter_and_paginate() {
     let app = TestApp::new().await;
     let w = world(&app).await;
     let admin = &w.org.admin;
-    let t4 = uuid(&target(&app, &w.mgr.token, team_revenue(w.north, "5000")).await["id"]);
-    propose(&app, &w.mgr.token, t4).await;
+    let t4 = uuid(&target(&app, &w.rmgr.token, team_revenue(w.north, "5000")).await["id"]);
+    propose(&app, &w.rmgr.token, t4).await;
     let t1 = uuid(
         &target(
             &app,
@@ -2687,7 +2731,7 @@ async fn another_organisations_targets_are_not_found_anywhere() {
     let (cid, _) = app.client(&org2, &["read"]).await;
     let client2 = app.sign(org2.id, "client", cid, Some("read"));
 
-    let team = uuid(&target(&app, &w.mgr.token, team_revenue(w.north, "5000")).await["id"]);
+    let team = uuid(&target(&app, &w.rmgr.token, team_revenue(w.north, "5000")).await["id"]);
     let mine = uuid(
         &target(
             &app,
@@ -2828,4 +2872,239 @@ async fn a_team_with_targets_is_not_deleted() {
         .send()
         .await
         .expect(200);
+}
+
+// ---------------------------------------------------------------- segregation of duties
+
+/// A 403 whose code names the rule, and the target unchanged.
+#[track_caller]
+fn own(r: &Res, code: &str) -> Value {
+    let v = r.problem(403, code);
+    assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()), "{v}");
+    v
+}
+
+#[actix_web::test]
+async fn nobody_sets_or_proposes_their_own_target() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let admin = &w.org.admin;
+
+    // A salesperson: never their own target, at any step.
+    own(
+        &create(&app, &w.sp.token, &revenue(w.sp.id, "1")).await,
+        "own_target",
+    );
+    let id = uuid(&target(&app, &w.mgr.token, revenue(w.sp.id, "1000")).await["id"]);
+    own(
+        &step(&app, &w.sp.token, id, "propose", None).await,
+        "own_target",
+    );
+    own(
+        &patch(&app, &w.sp.token, id, json!({"value": "1"}), None).await,
+        "own_target",
+    );
+    own(
+        &step(&app, &w.sp.token, id, "cancel", None).await,
+        "own_target",
+    );
+    propose(&app, &w.mgr.token, id).await;
+    own(
+        &step(
+            &app,
+            &w.sp.token,
+            id,
+            "revise",
+            Some(&json!({"value": "1"})),
+        )
+        .await,
+        "own_target",
+    );
+    // ... but they agree it.
+    assert_eq!(agree(&app, &w.sp.token, id).await["status"], "agreed");
+
+    // A manager who belongs to the team they manage: not their own target either.
+    app.join(&w.org, w.north, w.mgr.id, "2026-01-01").await;
+    own(
+        &create(&app, &w.mgr.token, &revenue(w.mgr.id, "1")).await,
+        "own_target",
+    );
+    // Their own manager (the manager of the parent team) sets it, and they agree it.
+    let m = uuid(&target(&app, &w.rmgr.token, revenue(w.mgr.id, "5000")).await["id"]);
+    own(
+        &step(&app, &w.mgr.token, m, "propose", None).await,
+        "own_target",
+    );
+    own(
+        &patch(&app, &w.mgr.token, m, json!({"value": "1"}), None).await,
+        "own_target",
+    );
+    propose(&app, &w.rmgr.token, m).await;
+    own(
+        &step(
+            &app,
+            &w.mgr.token,
+            m,
+            "revise",
+            Some(&json!({"value": "1"})),
+        )
+        .await,
+        "own_target",
+    );
+    own(
+        &step(&app, &w.mgr.token, m, "cancel", None).await,
+        "own_target",
+    );
+    refused_by(
+        &app,
+        admin,
+        m,
+        "agree",
+        None,
+        &[
+            ("the manager above", &w.rmgr.token, 403),
+            ("an admin", admin, 403),
+        ],
+    )
+    .await;
+    let v = agree(&app, &w.mgr.token, m).await;
+    assert_eq!(uuid(&v["agreed_by"]), w.mgr.id);
+    assert_eq!(uuid(&v["created_by"]), w.rmgr.id);
+
+    // An admin is bound too; another admin sets it.
+    own(
+        &create(&app, admin, &revenue(w.org.admin_id, "1")).await,
+        "own_target",
+    );
+    let admin2 = app.person(&w.org, "admin", None).await;
+    let a = uuid(&target(&app, &admin2.token, revenue(w.org.admin_id, "1000")).await["id"]);
+    own(&step(&app, admin, a, "propose", None).await, "own_target");
+    propose(&app, &admin2.token, a).await;
+    own(
+        &step(&app, &admin2.token, a, "agree", None).await,
+        "forbidden",
+    );
+    agree(&app, admin, a).await;
+
+    // Everyone else as before: the manager sets his people's targets.
+    let t = uuid(&target(&app, &w.mgr.token, revenue(w.mate.id, "900")).await["id"]);
+    propose(&app, &w.mgr.token, t).await;
+    agree(&app, &w.mate.token, t).await;
+}
+
+#[actix_web::test]
+async fn nobody_sets_or_proposes_a_target_of_a_team_they_manage_or_belong_to() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let admin = &w.org.admin;
+    // A pod below North without a manager of its own: North's manager runs it.
+    let pod = app.team(&w.org, "Pod", None, Some(w.north)).await;
+
+    // The team's manager does not set it, nor a sub-team's without a manager.
+    for (token, team) in [
+        (&w.mgr.token, w.north),
+        (&w.mgr.token, pod),
+        (&w.rmgr.token, w.region),
+        (&w.mgr2.token, w.south),
+    ] {
+        own(
+            &create(&app, token, &team_revenue(team, "1")).await,
+            "own_team",
+        );
+    }
+    // A member does not either (a salesperson, an admin who belongs to it).
+    own(
+        &create(&app, &w.sp.token, &team_revenue(w.north, "1")).await,
+        "own_team",
+    );
+    app.join(&w.org, w.unmanaged, w.org.admin_id, "2026-01-01")
+        .await;
+    own(
+        &create(&app, admin, &team_revenue(w.unmanaged, "1")).await,
+        "own_team",
+    );
+
+    // North's target: set by the manager of the region above, agreed by North's manager.
+    let n = uuid(&target(&app, &w.rmgr.token, team_revenue(w.north, "50000")).await["id"]);
+    own(
+        &patch(&app, &w.mgr.token, n, json!({"value": "1"}), None).await,
+        "own_team",
+    );
+    own(
+        &step(&app, &w.mgr.token, n, "propose", None).await,
+        "own_team",
+    );
+    own(
+        &step(&app, &w.sp.token, n, "propose", None).await,
+        "own_team",
+    );
+    own(
+        &step(&app, &w.mgr.token, n, "cancel", None).await,
+        "own_team",
+    );
+    propose(&app, &w.rmgr.token, n).await;
+    own(
+        &step(
+            &app,
+            &w.mgr.token,
+            n,
+            "revise",
+            Some(&json!({"value": "1"})),
+        )
+        .await,
+        "own_team",
+    );
+    let v = agree(&app, &w.mgr.token, n).await;
+    assert_eq!(uuid(&v["agreed_by"]), w.mgr.id);
+    let v = revise(&app, &w.rmgr.token, n, "55000").await;
+    let n2 = uuid(&v["id"]);
+    own(
+        &step(&app, &w.mgr.token, n2, "cancel", None).await,
+        "own_team",
+    );
+    agree(&app, &w.mgr.token, n2).await;
+
+    // The pod's: the region's manager sets it; an admin agrees (it has no manager).
+    let p = uuid(&target(&app, &w.rmgr.token, team_revenue(pod, "9000")).await["id"]);
+    own(
+        &step(&app, &w.mgr.token, p, "propose", None).await,
+        "own_team",
+    );
+    propose(&app, &w.rmgr.token, p).await;
+    agree(&app, admin, p).await;
+
+    // The region's and South's: only an admin sets them; their managers agree.
+    for (team, manager) in [(w.region, &w.rmgr), (w.south, &w.mgr2)] {
+        let t = uuid(&target(&app, admin, team_revenue(team, "90000")).await["id"]);
+        own(
+            &step(&app, &manager.token, t, "propose", None).await,
+            "own_team",
+        );
+        propose(&app, admin, t).await;
+        assert_eq!(
+            uuid(&agree(&app, &manager.token, t).await["agreed_by"]),
+            manager.id
+        );
+    }
+
+    // A team without a manager: an admin who belongs to it neither sets nor
+    // proposes it; another admin does, and an admin agrees.
+    let admin2 = app.person(&w.org, "admin", None).await;
+    // Nor the target of a team above the one they belong to: their results count there.
+    app.join(&w.org, pod, admin2.id, "2026-01-01").await;
+    for team in [pod, w.north, w.region] {
+        own(
+            &create(&app, &admin2.token, &team_revenue(team, "1")).await,
+            "own_team",
+        );
+    }
+    target(&app, &admin2.token, team_revenue(w.south, "1")).await;
+    let u = uuid(&target(&app, &admin2.token, team_revenue(w.unmanaged, "30000")).await["id"]);
+    own(&step(&app, admin, u, "propose", None).await, "own_team");
+    own(
+        &step(&app, &w.loner.token, u, "propose", None).await,
+        "own_team",
+    );
+    propose(&app, &admin2.token, u).await;
+    agree(&app, &admin2.token, u).await;
 }

@@ -1612,3 +1612,47 @@ async fn a_person_who_moved_on_no_longer_sees_the_old_team() {
         .await
         .problem(404, "not_found");
 }
+
+#[actix_web::test]
+async fn nobody_adds_themselves_to_a_team_they_manage() {
+    let app = TestApp::new().await;
+    let org = app.org("Acme").await;
+    let m1 = app.person(&org, "manager", None).await;
+    let m2 = app.person(&org, "manager", None).await;
+    let sp = app.person(&org, "salesperson", None).await;
+    let admin2 = app.person(&org, "admin", None).await;
+    let r = app.team(&org, "R", Some(m1.id), None).await;
+    let t = app.team(&org, "T", Some(m2.id), Some(r)).await;
+    let pod = app.team(&org, "Pod", None, Some(t)).await;
+    let a = app.team(&org, "A", Some(admin2.id), None).await;
+
+    // Not the team they manage, nor a team below it.
+    for (token, team, user) in [
+        (&m1.token, r, m1.id),
+        (&m1.token, t, m1.id),
+        (&m1.token, pod, m1.id),
+        (&m2.token, t, m2.id),
+        (&m2.token, pod, m2.id),
+        (&admin2.token, a, admin2.id),
+    ] {
+        let v = put_member(&app, token, team, user, "2026-01-01")
+            .await
+            .problem(403, "own_team");
+        assert!(v["detail"].as_str().unwrap().contains("manage"), "{v}");
+        assert!(members(&app, &org.admin, team, "").await.is_empty());
+    }
+    // Someone above them, or an admin, may; and they still add others.
+    put_member(&app, &m1.token, t, m2.id, "2026-01-01")
+        .await
+        .expect(200);
+    put_member(&app, &org.admin, a, admin2.id, "2026-01-01")
+        .await
+        .expect(200);
+    put_member(&app, &m2.token, pod, sp.id, "2026-01-01")
+        .await
+        .expect(200);
+    assert_eq!(
+        members(&app, &org.admin, t, "").await,
+        vec![m(m2.id, "2026-01-01", None)]
+    );
+}

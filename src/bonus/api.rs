@@ -136,18 +136,16 @@ fn financial_target(
     }
 }
 
-/// Plans are set by admins, and by managers for targets of the people and teams they manage.
-fn require_planner(
-    c: &mut PgConnection,
-    p: &Principal,
-    target: &crate::targets::store::TargetRow,
-) -> AppResult<()> {
-    p.require_user()?;
-    if targets::can_set(c, p, &target.subject_type, target.subject_id)? {
+/// Bonus plans are created, changed and deleted by admins only (403 `admins_only`):
+/// nobody else sets what they or their people are paid.
+fn require_admin(p: &Principal) -> AppResult<()> {
+    if p.is_admin() {
         Ok(())
     } else {
-        Err(AppError::forbidden(
-            "only an admin, or a manager of the target's person or team, sets its bonus plan",
+        Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "admins_only",
+            "bonus plans are created, changed and deleted by an admin only",
         ))
     }
 }
@@ -198,30 +196,29 @@ pub async fn list(
     )))
 }
 
-/// Create a bonus plan.
+/// Create a bonus plan (admins only).
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), request_body = CreateBonusPlan,
-    responses((status = 201, description = "Created", body = BonusPlan, headers(("ETag" = String)))))]
+    responses((status = 201, description = "Created", body = BonusPlan, headers(("ETag" = String))), (status = 403, description = "`admins_only`: bonus plans are created, changed and deleted by admins only", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("")]
 pub async fn create(
     p: Principal,
     body: Json<CreateBonusPlan>,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
+    require_admin(&p)?;
     let (me, _) = p.require_user()?;
     let b = body.0;
     let row = db::tx(&state.pool, move |c| {
         let mut v = Validator::new();
         v.text("name", &b.name, 200);
         rules::check_tiers(&mut v, &b.tiers);
-        let target = financial_target(c, &p, &mut v, "target_id", b.target_id)?;
+        financial_target(c, &p, &mut v, "target_id", b.target_id)?;
         if let Some(g) = &b.gate {
             rules::check_gate_pct(&mut v, g.attainment_pct);
             financial_target(c, &p, &mut v, "gate.target_id", g.target_id)?;
         }
         v.finish()
             .map_err(|e| crate::targets::api::refuse(e.errors))?;
-        let target = target.expect("checked above");
-        require_planner(c, &p, &target)?;
         let gate = b.gate.map(|g| (g.target_id, g.attainment_pct));
         store::insert(
             c,
@@ -260,13 +257,13 @@ pub async fn get_one(
     ))
 }
 
-/// Change a bonus plan.
+/// Change a bonus plan (admins only).
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), request_body = PatchBonusPlan,
     params(
         ("id" = Uuid, Path, description = "The plan's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the plan changed since")
     ),
-    responses((status = 200, description = "Updated", body = BonusPlan, headers(("ETag" = String)))))]
+    responses((status = 200, description = "Updated", body = BonusPlan, headers(("ETag" = String))), (status = 403, description = "`admins_only`: bonus plans are created, changed and deleted by admins only", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/{id}")]
 pub async fn patch_one(
     p: Principal,
@@ -275,13 +272,12 @@ pub async fn patch_one(
     body: Json<PatchBonusPlan>,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    p.require_user()?;
     let id = id.into_inner();
     let b = body.0;
     let expected = if_match(&req);
     let row = db::tx(&state.pool, move |c| {
-        let (plan, target) = visible_plan(c, &p, id, true)?;
-        require_planner(c, &p, &target)?;
+        let (plan, _) = visible_plan(c, &p, id, true)?;
+        require_admin(&p)?;
         check_if_match(expected.as_deref(), plan.version)?;
         let mut v = Validator::new();
         if let Some(n) = &b.name {
@@ -315,20 +311,19 @@ pub async fn patch_one(
     ))
 }
 
-/// Delete a bonus plan.
+/// Delete a bonus plan (admins only).
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The plan's id")),
-    responses((status = 204, description = "Deleted")))]
+    responses((status = 204, description = "Deleted"), (status = 403, description = "`admins_only`: bonus plans are created, changed and deleted by admins only", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/{id}")]
 pub async fn delete_one(
     p: Principal,
     id: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    p.require_user()?;
     let id = id.into_inner();
     db::tx(&state.pool, move |c| {
-        let (_, target) = visible_plan(c, &p, id, true)?;
-        require_planner(c, &p, &target)?;
+        visible_plan(c, &p, id, true)?;
+        require_admin(&p)?;
         store::delete(c, p.org_id, id)
     })
     .await?;

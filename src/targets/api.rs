@@ -535,13 +535,7 @@ fn check_parent(
 
 fn require_setter(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> AppResult<()> {
     p.require_user()?;
-    if store::can_set(c, p, &t.subject_type, t.subject_id)? {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "only an admin, or a manager of this person or team, sets and changes this target",
-        ))
-    }
+    super::duties::require_setter(c, p, &t.subject_type, t.subject_id)
 }
 
 fn step(t: &TargetRow, action: Action) -> AppResult<Status> {
@@ -620,10 +614,15 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(finish(data, limit, |t: &Target| t.id.to_string())))
 }
 
-/// Set a target (a draft): admins for anyone, managers for the people and teams
-/// they manage.
+/// Set a target (a draft). Nobody sets a target they answer for: a person's is
+/// set by the manager of their team or of a team above it, a team manager's own
+/// and a team's by the manager of the team above, any of them by an admin who
+/// does not answer for it; the organisation's by an admin.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body = CreateTarget,
-    responses((status = 201, description = "Created as a draft", body = Target, headers(("ETag" = String), ("Location" = String)))))]
+    responses(
+        (status = 201, description = "Created as a draft", body = Target, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "`own_target` / `own_team`: the caller answers for this target (it is theirs, or their team's); `forbidden`: not its setter", body = crate::error::Problem, content_type = "application/problem+json")
+    ))]
 #[post("")]
 pub async fn create(
     p: Principal,
@@ -631,13 +630,18 @@ pub async fn create(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let (me, role) = p.require_user()?;
-    if !matches!(role, crate::auth::Role::Admin | crate::auth::Role::Manager) {
-        return Err(AppError::forbidden(
-            "admins set targets for anyone; managers for the people and teams they manage",
-        ));
-    }
     let b = body.0;
+    if b.subject_type == SubjectType::User && b.subject_id == Some(me) {
+        return Err(super::duties::own_target());
+    }
+    let setter = matches!(role, crate::auth::Role::Admin | crate::auth::Role::Manager);
     let target = db::tx(&state.pool, move |c| {
+        super::duties::not_accountable(c, &p, b.subject_type.as_str(), b.subject_id)?;
+        if !setter {
+            return Err(AppError::forbidden(
+                "targets are set by an admin, or by the manager of the person's team or of the team above",
+            ));
+        }
         let ctx = OrgContext::load(c, p.org_id)?;
         let mut v = Validator::new();
         let metric = match rules::parse_metric(&b.metric) {
@@ -755,11 +759,7 @@ pub async fn create(
             )?;
         }
         finish_rules(v)?;
-        if !store::can_set(c, &p, subject_type, b.subject_id)? {
-            return Err(AppError::forbidden(
-                "admins set targets for anyone; managers for the people and teams they manage",
-            ));
-        }
+        super::duties::require_setter(c, &p, subject_type, b.subject_id)?;
         let metric = metric.expect("checked above");
         let (period, starts_on, ends_on) = days.expect("checked above");
         let row = store::insert(
@@ -817,7 +817,8 @@ pub async fn get_one(
     Ok(with_etag(StatusCode::OK, t.version, &t))
 }
 
-/// Change a draft or proposed target (a proposed one returns to draft).
+/// Change a draft or proposed target (a proposed one returns to draft): its
+/// setter only, never the one who answers for it.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body = PatchTarget,
     params(
         ("id" = Uuid, Path, description = "The target's id"),
@@ -825,6 +826,7 @@ pub async fn get_one(
     ),
     responses(
         (status = 200, description = "Updated", body = Target, headers(("ETag" = String))),
+        (status = 403, description = "`own_target` / `own_team`: the caller answers for this target (it is theirs, or their team's); `forbidden`: not its setter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: agreed, superseded and cancelled targets are not edited", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[patch("/{id}")]
@@ -964,11 +966,12 @@ async fn setter_step(
     .await
 }
 
-/// Propose a draft for agreement (admins, and managers of the subject).
+/// Propose a draft for agreement: its setter, never the one who answers for it.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body(content = Option<StepNote>),
     params(("id" = Uuid, Path, description = "The target's id")),
     responses(
         (status = 200, description = "Proposed", body = Target),
+        (status = 403, description = "`own_target` / `own_team`: the caller answers for this target (it is theirs, or their team's); `forbidden`: not its setter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[post("/{id}/propose")]
@@ -1017,7 +1020,9 @@ fn require_agreer(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> AppResu
     }
 }
 
-/// Agree a proposed target: accountability starts here.
+/// Agree a proposed target: accountability starts here. The one accountable
+/// agrees: the person their own, a team's manager the team's (an admin when it
+/// has none), an admin the organisation's (403 `forbidden` for anyone else).
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body(content = Option<StepNote>),
     params(("id" = Uuid, Path, description = "The target's id")),
     responses(
@@ -1061,11 +1066,12 @@ pub async fn agree(
 
 /// Revise a proposed or agreed target: a new version with a new value, which
 /// needs agreement again; the old one is superseded, and its children and bonus
-/// plans follow the new one.
+/// plans follow the new one. Its setter only, never the one who answers for it.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body = ReviseTarget,
     params(("id" = Uuid, Path, description = "The target's id")),
     responses(
         (status = 201, description = "The new version, proposed", body = Target, headers(("Location" = String))),
+        (status = 403, description = "`own_target` / `own_team`: the caller answers for this target (it is theirs, or their team's); `forbidden`: not its setter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[post("/{id}/revise")]
@@ -1133,11 +1139,13 @@ pub async fn revise(
     .await
 }
 
-/// Cancel a target that is not superseded or cancelled already.
+/// Cancel a target that is not superseded or cancelled already: its setter
+/// only, never the one who answers for it.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body(content = Option<StepNote>),
     params(("id" = Uuid, Path, description = "The target's id")),
     responses(
         (status = 200, description = "Cancelled", body = Target),
+        (status = 403, description = "`own_target` / `own_team`: the caller answers for this target (it is theirs, or their team's); `forbidden`: not its setter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[post("/{id}/cancel")]

@@ -102,7 +102,8 @@ impl Visible {
 }
 
 /// Admins, viewers and read clients see every target; a manager the targets of
-/// the people and teams they manage, of their own teams and their own; a
+/// the people and teams they manage (and of the managers of the teams below
+/// theirs), of their own teams and their own; a
 /// salesperson their own and their teams'. Everyone sees the organisation's.
 pub fn visible(c: &mut PgConnection, p: &Principal) -> AppResult<Visible> {
     if p.reads_org_wide() {
@@ -122,7 +123,10 @@ pub fn visible(c: &mut PgConnection, p: &Principal) -> AppResult<Visible> {
     let mut team_ids = teams::member_team_ids(c, p, me)?;
     let mut users = vec![me];
     if p.role() == Some(Role::Manager) {
-        team_ids.extend(teams::managed_team_ids(c, p.org_id, me)?);
+        let managed = teams::managed_team_ids(c, p.org_id, me)?;
+        // The managers of the teams below theirs, whose targets they set.
+        users.extend(super::duties::managers_of(c, p.org_id, &managed, me)?);
+        team_ids.extend(managed);
         let day = crate::org::store::today_for(c, p)?;
         users.extend(teams::managed_people(c, p.org_id, me, day)?);
     }

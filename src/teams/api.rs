@@ -396,7 +396,9 @@ fn membership_of(
         .ok_or_else(|| AppError::not_found("membership"))
 }
 
-/// Add a person to the team from a day (admins, and managers of the team).
+/// Add a person to the team from a day (admins, and managers of the team or of a
+/// team above it). Nobody adds themselves to a team they manage or one below it
+/// (403 `own_team`).
 ///
 /// A person belongs to one team on any day: an open membership of another team
 /// that began earlier ends the day before (a move). Joining this team again with
@@ -405,6 +407,7 @@ fn membership_of(
     params(("id" = Uuid, Path, description = "The team's id"), ("user_id" = Uuid, Path, description = "The person's id")),
     responses(
         (status = 200, description = "The membership", body = Membership),
+        (status = 403, description = "`own_team`: the caller adds themselves to a team they manage or one below it; `forbidden`: not an admin or a manager of the team", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`membership_overlap`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[put("/{id}/members/{user_id}")]
@@ -421,6 +424,13 @@ pub async fn put_member(
         store::get_visible(c, &p, team)?;
         if !store::can_manage(c, &p, team)? {
             return Err(AppError::forbidden("only an admin or the team's manager may change its members"));
+        }
+        if p.user_id() == Some(user) && store::managed_team_ids(c, p.org_id, user)?.contains(&team) {
+            return Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                "own_team",
+                "nobody adds themselves to a team they manage, or to a team below it: ask the manager above or an admin",
+            ));
         }
         store::share(c, p.org_id, team)?;
         match store::user_role(c, p.org_id, user)? {

@@ -1,0 +1,157 @@
+//! Segregation of duties for targets: nobody sets or proposes a target they are
+//! accountable for. A person's target is set by their own manager or an admin;
+//! a team's by the manager of the team above it or an admin; the one accountable
+//! agrees it.
+
+use actix_web::http::StatusCode;
+use diesel::PgConnection;
+use uuid::Uuid;
+
+use crate::auth::{Principal, Role};
+use crate::error::{AppError, AppResult};
+use crate::teams::store as teams;
+
+/// 403 `own_target`: the caller is the target's subject.
+pub fn own_target() -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        "own_target",
+        "nobody sets, changes, proposes or cancels their own target: that is for their manager or an \
+         admin; you agree it",
+    )
+}
+
+/// 403 `own_team`: the caller manages the team, or belongs to it or a team below it.
+pub fn own_team(managing: bool) -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        "own_team",
+        if managing {
+            "nobody sets, changes, proposes or cancels the target of a team they manage: that is for \
+             the manager of the team above or an admin; the team's manager agrees it"
+        } else {
+            "nobody sets, changes, proposes or cancels the target of a team they belong to, or of a \
+             team above theirs where their results count: that is for the manager of the team above \
+             or an admin"
+        },
+    )
+}
+
+/// The manager who answers for `team`: its own, else the nearest one above it
+/// (a sub-team without a manager is run by the manager of the team above).
+pub fn answering_manager(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResult<Option<Uuid>> {
+    let mut next = Some(team);
+    // Teams cannot form a loop; the bound only guards against bad data.
+    for _ in 0..64 {
+        let Some(id) = next else { break };
+        let row = match teams::get(c, org, id) {
+            Ok(row) => row,
+            Err(e) if e.status == StatusCode::NOT_FOUND => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if row.manager_id.is_some() {
+            return Ok(row.manager_id);
+        }
+        next = row.parent_team_id;
+    }
+    Ok(None)
+}
+
+/// Refuses (`own_target`, `own_team`) a caller who is accountable for a target on
+/// this subject: it is their own; or it is a team they answer for as its manager
+/// (or the nearest manager above a sub-team without one), or that they or a team
+/// below it count them as a member today.
+pub fn not_accountable(
+    c: &mut PgConnection,
+    p: &Principal,
+    subject_type: &str,
+    subject_id: Option<Uuid>,
+) -> AppResult<()> {
+    let (Some(me), Some(id)) = (p.user_id(), subject_id) else {
+        return Ok(());
+    };
+    match subject_type {
+        "user" if id == me => Err(own_target()),
+        "team" => {
+            if answering_manager(c, p.org_id, id)? == Some(me) {
+                return Err(own_team(true));
+            }
+            let mine = teams::member_team_ids(c, p, me)?;
+            if !mine.is_empty()
+                && teams::subtree_ids(c, p.org_id, id)?
+                    .iter()
+                    .any(|t| mine.contains(t))
+            {
+                return Err(own_team(false));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether the caller, once not accountable, sets targets on this subject: admins
+/// for anyone; managers for today's members of the teams they manage (with
+/// sub-teams), for the managers of the teams below theirs, and for those teams.
+pub fn may_set(
+    c: &mut PgConnection,
+    p: &Principal,
+    subject_type: &str,
+    subject_id: Option<Uuid>,
+) -> AppResult<bool> {
+    if super::store::can_set(c, p, subject_type, subject_id)? {
+        return Ok(true);
+    }
+    match (p.role(), p.user_id(), subject_type, subject_id) {
+        (Some(Role::Manager), Some(me), "user", Some(id)) => {
+            Ok(managers_below(c, p.org_id, me)?.contains(&id))
+        }
+        _ => Ok(false),
+    }
+}
+
+/// The managers of the teams below those `manager` manages (not `manager`).
+pub fn managers_below(c: &mut PgConnection, org: Uuid, manager: Uuid) -> AppResult<Vec<Uuid>> {
+    let ids = teams::managed_team_ids(c, org, manager)?;
+    managers_of(c, org, &ids, manager)
+}
+
+/// The managers of these teams, but `except`.
+pub fn managers_of(
+    c: &mut PgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+    except: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    use crate::db::schema::teams as t;
+    use diesel::prelude::*;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(t::table
+        .filter(t::org_id.eq(org))
+        .filter(t::id.eq_any(ids))
+        .filter(t::manager_id.ne(except))
+        .select(t::manager_id.assume_not_null())
+        .distinct()
+        .load(c)?)
+}
+
+/// Refuses whoever may not set, change, propose or cancel a target on this
+/// subject: `own_target` / `own_team` for the one accountable, `forbidden` for
+/// anyone else who is not its setter.
+pub fn require_setter(
+    c: &mut PgConnection,
+    p: &Principal,
+    subject_type: &str,
+    subject_id: Option<Uuid>,
+) -> AppResult<()> {
+    not_accountable(c, p, subject_type, subject_id)?;
+    if p.user_id().is_some() && may_set(c, p, subject_type, subject_id)? {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "targets are set by an admin, or by the manager of the person's team or of the team above",
+        ))
+    }
+}
