@@ -108,13 +108,17 @@ fn status_of(row: &AccountRow) -> Option<ConversionStatus> {
 
 /// The caller as the segregation of duties sees them, for this account.
 fn decider(c: &mut PgConnection, p: &Principal, row: &AccountRow) -> AppResult<Decider> {
+    let recorder = row
+        .conversion_requested_by
+        .filter(|_| status_of(row) == Some(ConversionStatus::Pending));
+    // Nobody decides a conversion they recorded themselves (say, since promoted).
+    if recorder.is_some() && recorder == p.user_id() && p.role() != Some(Role::Salesperson) {
+        return Ok(Decider::OtherManager);
+    }
     Ok(match p.role() {
         Some(Role::Admin) => Decider::Approver,
         Some(Role::Salesperson) => Decider::Salesperson,
         Some(Role::Manager) => {
-            let recorder = row
-                .conversion_requested_by
-                .filter(|_| status_of(row) == Some(ConversionStatus::Pending));
             match recorder {
                 // The manager of a team the recorder belongs to, parents included.
                 Some(who)
@@ -153,14 +157,16 @@ fn refusal(r: ConversionRefusal) -> AppError {
 /// "pending"`, still a prospect, counted nowhere) until their manager (of a team
 /// they belong to, parent teams included) or an admin confirms it by calling this
 /// again; it then counts on the day the salesperson recorded, unless the confirmer
-/// names `converted_on`. Conversions by managers, admins and clients with
+/// names `converted_on`; nobody else decides it (not an integration client, not
+/// whoever recorded it), and a transfer withdraws it. Conversions by managers,
+/// admins and clients with
 /// `accounts:write` count at once.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), request_body(content = Option<ConvertRequest>),
     params(("id" = Uuid, Path, description = "The account's id")),
     responses(
         (status = 200, description = "Now a customer (`conversion_status: confirmed`), or, for a salesperson's own conversion, still a prospect with `conversion_status: pending`", body = Account, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`no_backdating`: a salesperson dated it before today; `forbidden`: a salesperson named another owner, a manager confirmed what another team's salesperson recorded, or a viewer", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`no_backdating`: a salesperson dated it before today; `forbidden`: a salesperson named another owner, a manager confirmed what another team's salesperson recorded, anyone confirmed a conversion they recorded themselves, an integration client confirmed a salesperson's conversion, or a viewer", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account, or not visible to the caller", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_a_prospect`; `invalid_transition`: the salesperson's conversion already awaits confirmation", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = crate::error::Problem, content_type = "application/problem+json"),

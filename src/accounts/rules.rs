@@ -272,7 +272,8 @@ pub fn on_convert(
     match who {
         Decider::Salesperson if pending => Err(ConversionRefusal::AlreadyPending),
         Decider::Salesperson => Ok(ConvertOutcome::Record),
-        Decider::OtherManager if pending => Err(ConversionRefusal::NotTheirs),
+        // Only the salesperson's manager or an admin decides a salesperson's conversion.
+        Decider::OtherManager | Decider::Client if pending => Err(ConversionRefusal::NotTheirs),
         Decider::Approver | Decider::OtherManager | Decider::Client => Ok(ConvertOutcome::Convert),
     }
 }
@@ -388,16 +389,17 @@ mod tests {
         assert_eq!(on_convert(Salesperson, none), Ok(Record));
         assert_eq!(on_convert(Salesperson, Some(Rejected)), Ok(Record));
         assert_eq!(on_convert(Salesperson, Some(Pending)), Err(AlreadyPending));
-        // Approvers and clients convert, confirming what is pending.
-        for who in [Approver, Client] {
-            for status in [None, Some(Pending), Some(Rejected)] {
-                assert_eq!(on_convert(who, status), Ok(Convert), "{who:?} {status:?}");
-            }
+        // Approvers convert, confirming what is pending.
+        for status in [None, Some(Pending), Some(Rejected)] {
+            assert_eq!(on_convert(Approver, status), Ok(Convert), "{status:?}");
         }
-        // A manager who sees the prospect converts it, but decides nothing recorded
-        // by someone else's salesperson.
-        assert_eq!(on_convert(OtherManager, none), Ok(Convert));
-        assert_eq!(on_convert(OtherManager, Some(Pending)), Err(NotTheirs));
+        // A manager who sees the prospect, and an integration client, convert it,
+        // but decide nothing a salesperson recorded.
+        for who in [OtherManager, Client] {
+            assert_eq!(on_convert(who, none), Ok(Convert));
+            assert_eq!(on_convert(who, Some(Rejected)), Ok(Convert));
+            assert_eq!(on_convert(who, Some(Pending)), Err(NotTheirs));
+        }
         // Only approvers refuse, and only what is pending.
         assert_eq!(on_reject(Approver, Some(Pending)), Ok(()));
         for status in [None, Some(Confirmed), Some(Rejected)] {

@@ -448,6 +448,21 @@ pub fn transfer(
     }
     // Results on and after the day follow the account to its new owner.
     crate::results::store::recredit(c, org, account, effective_on, new_owner)?;
+    // A conversion still awaiting a decision is withdrawn: whoever decides it
+    // follows the owner, so the new owner records it again if it stands.
+    diesel::update(
+        accounts::table
+            .find((org, account))
+            .filter(accounts::conversion_status.eq("pending")),
+    )
+    .set((
+        accounts::conversion_status.eq("rejected"),
+        accounts::conversion_decided_by.eq(recorded_by),
+        accounts::conversion_decided_at.eq(Some(chrono::Utc::now())),
+        accounts::conversion_reason
+            .eq("withdrawn: the account was transferred before the conversion was decided"),
+    ))
+    .execute(c)?;
     Ok(diesel::update(accounts::table.find((org, account)))
         .set((
             accounts::owner_id.eq(new_owner),

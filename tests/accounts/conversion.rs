@@ -475,3 +475,71 @@ async fn refusing_a_conversion_is_for_the_salespersons_manager_or_an_admin() {
         .await
         .problem(409, "invalid_transition");
 }
+
+#[actix_web::test]
+async fn a_pending_conversion_is_decided_by_nobody_else_and_withdrawn_by_a_transfer() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let target = new_accounts_target(&app, &w.org, &w.sp).await;
+    let writer = client_token(&app, &w.org, &["accounts:write"]).await;
+
+    // An integration client neither confirms nor refuses a salesperson's conversion.
+    let p = own_prospect(&app, &w.sp, "Tailspin").await;
+    convert(&app, &w.sp.token, p, None).await.expect(200);
+    convert(&app, &writer, p, None)
+        .await
+        .problem(403, "forbidden");
+    reject(&app, &writer, p, None)
+        .await
+        .problem(403, "forbidden");
+    assert_eq!(count(&app, &w, &target).await, counted(0, 0));
+
+    // A transfer withdraws it: the new owner's manager finds nothing pending.
+    app.post(&format!("/v1/accounts/{p}/transfer"))
+        .token(&w.org.admin)
+        .json(
+            &json!({"new_owner_id": w.other.id, "effective_on": today().to_string(),
+                       "reason": "territory change"}),
+        )
+        .send()
+        .await
+        .expect(200);
+    let v = app
+        .get(&format!("/v1/accounts/{p}"))
+        .token(&w.org.admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(v["conversion_status"], "rejected", "{v}");
+    assert_eq!(v["kind"], "prospect");
+    assert!(v["conversion_reason"]
+        .as_str()
+        .unwrap()
+        .contains("transferred"));
+    assert!(listed(&app, &w.sm.token, "&conversion_status=pending")
+        .await
+        .is_empty());
+    reject(&app, &w.sm.token, p, None)
+        .await
+        .problem(409, "invalid_transition");
+
+    // A salesperson promoted to manager does not confirm what they recorded.
+    let q = own_prospect(&app, &w.sp, "Woodgrove").await;
+    convert(&app, &w.sp.token, q, None).await.expect(200);
+    app.patch(&format!("/v1/users/{}", w.sp.id))
+        .token(&w.org.admin)
+        .json(&json!({"role": "manager", "selling_style": null}))
+        .send()
+        .await
+        .expect(200);
+    convert(&app, &w.sp.token, q, None)
+        .await
+        .problem(403, "forbidden");
+    reject(&app, &w.sp.token, q, None)
+        .await
+        .problem(403, "forbidden");
+    assert_eq!(count(&app, &w, &target).await, counted(0, 0));
+    // Their own manager still decides it.
+    convert(&app, &w.nm.token, q, None).await.expect(200);
+    assert_eq!(count(&app, &w, &target).await, counted(1, 1));
+}
