@@ -21,7 +21,6 @@ Each case prints one line, its figures and a verdict, and exits 0 (ok),
 """
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -30,223 +29,14 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 
-OK, FAILED, BROKEN = 0, 1, 2
-PASSWORD = "faults-password-2026"
-DAYS = [f"2026-{m:02d}-{d:02d}" for m in range(2, 12) for d in (3, 10, 17, 24)]
-
-
-def die(msg):
-    print(f"faults.py: {msg}", file=sys.stderr)
-    sys.exit(BROKEN)
-
-
-def verdict(good):
-    return "ok" if good else "FAIL"
-
-
-# ------------------------------------------------------------------ plumbing
-
-
-class Http:
-    """One keep-alive connection; every failure to get an answer is status 0."""
-
-    def __init__(self, base, timeout=30.0):
-        u = urllib.parse.urlsplit(base)
-        self.host, self.port, self.timeout = u.hostname, u.port or 80, timeout
-        self.conn = None
-
-    def request(self, method, path, body=None, headers=None):
-        """(status, parsed JSON or None, raw bytes)."""
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        try:
-            self.conn.request(method, path, body=body, headers=headers or {})
-            resp = self.conn.getresponse()
-            raw = resp.read()
-        except (OSError, http.client.HTTPException) as e:
-            self.close()
-            return 0, None, repr(e).encode()
-        if resp.will_close:
-            self.close()
-        try:
-            parsed = json.loads(raw) if raw else None
-        except ValueError:
-            parsed = None
-        return resp.status, parsed, raw
-
-    def close(self):
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-
-def bearer(token, extra=None):
-    h = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    if extra:
-        h.update(extra)
-    return h
-
-
-def jpost(h, path, token, obj, key=None, want=None):
-    headers = bearer(token, {"Content-Type": "application/json"})
-    if key:
-        headers["Idempotency-Key"] = key
-    st, js, raw = h.request("POST", path, json.dumps(obj).encode(), headers)
-    if want is not None and st != want:
-        die(f"POST {path}: expected {want}, got {st}: {raw[:500].decode('utf-8', 'replace')}")
-    return st, js, raw
-
-
-def form_token(h, fields):
-    body = urllib.parse.urlencode(fields).encode()
-    return h.request("POST", "/v1/auth/token", body, {"Content-Type": "application/x-www-form-urlencoded"})
-
-
-def code_of(js):
-    return js.get("code") if isinstance(js, dict) else None
-
-
-def psql(db, sql):
-    done = subprocess.run(
-        ["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d", db],
-        input=sql, capture_output=True, text=True,
-    )
-    if done.returncode != 0:
-        die(f"psql failed: {done.stderr.strip()[:500]}")
-    return done.stdout.strip()
-
-
-def pct(sorted_xs, q):
-    return sorted_xs[min(len(sorted_xs) - 1, int(q * len(sorted_xs)))] if sorted_xs else float("nan")
-
-
-def cents(c):
-    return f"{c // 100}.{c % 100:02d}"
-
-
-def load_state(a):
-    """The state setup wrote, with fresh tokens (the service may have restarted
-    with a new signing key): admin_token (the admin's) and client_token (the
-    integration client's, scope sales:write)."""
-    with open(a.state, encoding="utf-8") as f:
-        s = json.load(f)
-    h = Http(a.url)
-    for name, fields in (("admin_token", {"grant_type": "password", **s["admin"]}),
-                         ("client_token", {"grant_type": "client_credentials", **s["client"]})):
-        st, js, raw = form_token(h, fields)
-        if st != 200:
-            die(f"signing in for {name}: {st} {raw[:300]!r}")
-        s[name] = js["access_token"]
-    h.close()
-    return s
-
-
-def ledger_check(db, org, people, prefix):
-    """(rows with external ids PREFIX*, duplicated (source, external_id) among them,
-    (salesperson, day) pairs of PEOPLE whose daily_rollup differs from the ledger)."""
-    ids = ",".join(f"'{p}'" for p in people)
-    out = psql(db, f"""
-SELECT (SELECT count(*) FROM sales WHERE org_id = '{org}' AND external_id LIKE '{prefix}%'),
-       (SELECT count(*) FROM (SELECT 1 FROM sales WHERE org_id = '{org}' AND external_id LIKE '{prefix}%'
-                               GROUP BY source, external_id HAVING count(*) > 1) d),
-       (WITH l AS (
-          SELECT salesperson_id, occurred_on AS day, sum(revenue) AS rev, sum(gross_profit) AS gp
-          FROM sales WHERE org_id = '{org}' AND voided_at IS NULL AND salesperson_id IN ({ids})
-          GROUP BY 1, 2
-        ), r AS (
-          SELECT salesperson_id, day,
-                 sum(amount) FILTER (WHERE metric = 'revenue') AS rev,
-                 sum(amount) FILTER (WHERE metric = 'gross_profit') AS gp
-          FROM daily_rollup WHERE org_id = '{org}' AND metric IN ('revenue', 'gross_profit')
-            AND salesperson_id IN ({ids})
-          GROUP BY 1, 2
-        )
-        SELECT count(*) FROM l FULL JOIN r USING (salesperson_id, day)
-        WHERE coalesce(l.rev, 0) <> coalesce(r.rev, 0) OR coalesce(l.gp, 0) <> coalesce(r.gp, 0));
-""")
-    rows, dups, mismatched = (int(x) for x in out.split("\t"))
-    return rows, dups, mismatched
-
-
-def rollup_words(mismatched):
-    return "rollup = ledger" if mismatched == 0 else f"rollup differs from the ledger on {mismatched} (salesperson, day)"
-
-
-def sale_item(external_id, account, day, rev_cents):
-    return {
-        "external_id": external_id,
-        "account_id": account,
-        "occurred_on": day,
-        "revenue": cents(rev_cents),
-        "gross_profit": cents(rev_cents * 3 // 10),
-    }
-
-
-# --------------------------------------------------------------------- setup
-
-
-def cmd_setup(a):
-    h = Http(a.url)
-    st, js, raw = form_token(h, {"grant_type": "password", "username": a.admin_email, "password": a.admin_password})
-    if st != 200:
-        die(f"admin sign-in: {st} {raw[:300]!r}")
-    admin = js["access_token"]
-
-    def person(email, name):
-        _, js, _ = jpost(h, "/v1/users", admin, {
-            "email": email, "name": name, "role": "salesperson", "selling_style": "farmer", "password": PASSWORD,
-        }, want=201)
-        return js["id"]
-
-    def people_with_accounts(tag, n_people, per_person):
-        people, accounts = [], []
-        for i in range(1, n_people + 1):
-            pid = person(f"{tag}-{i}@faults.example.com", f"{tag.title()} Seller {i}")
-            people.append(pid)
-            for j in range(1, per_person + 1):
-                _, js, _ = jpost(h, "/v1/accounts", admin, {
-                    "name": f"{tag.title()} {i}.{j} Ltd", "kind": "customer",
-                    "owner_id": pid, "owned_since": "2026-01-01",
-                }, want=201)
-                accounts.append(js["id"])
-        return {"people": people, "accounts": accounts}
-
-    state = {
-        "org": a.org,
-        "restart": people_with_accounts("restart", 4, 5),
-        "kill": people_with_accounts("kill", 2, 10),
-        "overlap": people_with_accounts("overlap", 6, 4),
-    }
-    _, js, _ = jpost(h, "/v1/clients", admin, {"name": "faults", "scopes": ["sales:write"]}, want=201)
-    st, tok, raw = form_token(h, {"grant_type": "client_credentials", "client_id": js["client_id"],
-                                  "client_secret": js["client_secret"]})
-    if st != 200:
-        die(f"client sign-in: {st} {raw[:300]!r}")
-    state["client"] = {"client_id": js["client_id"], "client_secret": js["client_secret"]}
-    state["admin"] = {"username": a.admin_email, "password": a.admin_password}
-    state["flood"] = [f"flood-{i:02d}@faults.example.com" for i in range(1, a.flood_people + 1)]
-    for i, email in enumerate(state["flood"], 1):
-        person(email, f"Flood {i}")
-    with open(a.state, "w", encoding="utf-8") as f:
-        json.dump(state, f)
-
+sys.dont_write_bytecode = True  # no __pycache__ next to the scripts
+from faults_lib import (  # noqa: E402 (bench/faults_lib.py, next to this file)
+    DAYS, FAILED, OK, PASSWORD, Http, answer_name, bearer, cmd_setup, die,
+    form_token, jpost, ledger_check, load_state, pct, psql, rollup_words, sale_item, tally, verdict,
+)
 
 # ------------------------------------------------------ case 1: restart under load
-
-
-def answer_name(st, js):
-    """`503 database_unavailable`, `0` for no answer at all."""
-    code = code_of(js) if st >= 300 else None
-    return f"{st} {code}" if code else f"{st}"
-
-
-def tally(names):
-    counts = {}
-    for x in names:
-        counts[x] = counts.get(x, 0) + 1
-    return ", ".join(f"{n} x {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def restart_episode(a, s, tag, readers, writers, lull):
@@ -519,7 +309,7 @@ def cmd_replay(a):
     answers = []
     while True:
         st, js, raw = h.request("POST", "/v1/sales/batch", body, headers)
-        answers.append(f"{st}" + (f" {code_of(js)}" if code_of(js) else ""))
+        answers.append(answer_name(st, js))
         if st == 200 or st not in (0, 409, 503) or time.monotonic() - t0 >= a.cap:
             break
         time.sleep(0.5)
@@ -576,7 +366,7 @@ def cmd_overlap(a):
                 barrier.wait()  # all start together, then each at its own pace
             st, js, raw = h.request("POST", "/v1/sales/batch", body, bearer(
                 crm, {"Content-Type": "application/json", "Idempotency-Key": f"o3-r{r}-c{c}"}))
-            answers.append(f"{st}" + (f" {code_of(js)}" if code_of(js) else ""))
+            answers.append(answer_name(st, js))
             if st == 200 and isinstance(js, dict):
                 rejected[0] += js.get("rejected", 0)
 
@@ -593,11 +383,8 @@ def cmd_overlap(a):
             f.seek(log_start)
             deadlocks = f.read().count(b"deadlock detected")
     rows, dups, mismatched = ledger_check(a.db, org, people, "o3-")
-    counts = {}
-    for x in answers:
-        counts[x] = counts.get(x, 0) + 1
-    surfaced = sum(n for k, n in counts.items() if not k.startswith("200"))
-    summary = ", ".join(f"{n} x {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    surfaced = sum(1 for x in answers if x != "200")
+    summary = tally(answers)
     good = surfaced == 0 and dups == 0 and mismatched == 0 and rejected[0] == 0
     print(
         f"3 overlapping batches: {a.clients} clients x {a.rounds} rounds of {a.items} items from {a.pool} new and "
@@ -625,15 +412,14 @@ def rss_kib(pid, field):
 
 def cmd_probe(a):
     h = Http(a.url, timeout=60)
-    lat, bad = [], {}
+    lat, bad = [], []
     end = time.monotonic() + a.seconds
     while time.monotonic() < end:
         t0 = time.monotonic()
         st, js, _ = h.request("GET", "/v1/me", headers=bearer(a.token))
         lat.append(time.monotonic() - t0)
         if st != 200:
-            k = f"{st}" + (f" {code_of(js)}" if code_of(js) else "")
-            bad[k] = bad.get(k, 0) + 1
+            bad.append(answer_name(st, js))
         time.sleep(a.pause)
     json.dump({"lat": lat, "bad": bad}, sys.stdout)
 
@@ -671,7 +457,7 @@ def cmd_flood(a):
         fields = {"grant_type": "password", "username": emails[i], "password": PASSWORD}
         while not stop.is_set():
             st, js, _ = form_token(hh, fields)
-            answers.append(f"{st}" + (f" {code_of(js)}" if st != 200 and code_of(js) else ""))
+            answers.append(answer_name(st, js))
             if st != 200:
                 time.sleep(0.05)
 
@@ -692,17 +478,14 @@ def cmd_flood(a):
     p = json.loads(out)
     lat = sorted(p["lat"])
     bad = p["bad"]
-    n_bad = sum(bad.values())
-    counts = {}
-    for x in answers:
-        counts[x] = counts.get(x, 0) + 1
-    signins = ", ".join(f"{n} x {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    n_bad = len(bad)
+    signins = tally(answers)
     good = peak_mb < a.rss_target and n_bad == 0
     print(
         f"4 sign-in flood: {a.clients} clients for {took:.0f} s ({signins}); peak RSS {peak_mb:,.0f} MB "
         f"(from {(base_rss or 0) / 1024:,.0f} MB; target < {a.rss_target} MB); GET /v1/me probe: {len(lat)} calls, "
         f"p50 {pct(lat, 0.5) * 1000:,.0f} ms, p99 {pct(lat, 0.99) * 1000:,.0f} ms, non-200 {n_bad}"
-        + (f" ({', '.join(f'{n} x {k}' for k, n in bad.items())})" if bad else "")
+        + (f" ({tally(bad)})" if bad else "")
         + f": {verdict(good)}"
     )
     sys.exit(OK if good else FAILED)
