@@ -21,7 +21,8 @@ RUNS=${RUNS:-1}
 BASE=http://127.0.0.1:$PORT
 ADMIN_EMAIL=bench@example.com
 ADMIN_PASSWORD=bench-admin-password-2026
-BIN=${CARGO_TARGET_DIR:-target}/release/onpace
+# ONPACE_BIN=path runs that binary instead (build_service then builds nothing).
+BIN=${ONPACE_BIN:-${CARGO_TARGET_DIR:-target}/release/onpace}
 
 say() { printf '==> %s\n' "$*"; }
 fail() { printf '%s: error: %s\n' "${BENCH_NAME:-bench}" "$*" >&2; exit 1; }
@@ -101,6 +102,11 @@ bench_cleanup() {
 }
 
 build_service() {
+  if [ -n "${ONPACE_BIN:-}" ]; then
+    [ -x "$BIN" ] || fail "ONPACE_BIN=$BIN is not an executable file"
+    say "using $BIN (ONPACE_BIN; not building)"
+    return
+  fi
   say "building the service (cargo build --release --bin onpace)"
   cargo build --release --bin onpace || fail "cargo build --release failed (see above)"
   [ -x "$BIN" ] || fail "no binary at $BIN after the build (CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-unset})"
@@ -177,4 +183,25 @@ field() { python3 -c 'import sys, json; print(json.load(sys.stdin)[sys.argv[1]])
 sign_in() {
   http POST /v1/auth/token 200 --data-urlencode grant_type=password \
     --data-urlencode "username=$1" --data-urlencode "password=$2" | field access_token
+}
+
+# free_port: prints a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# stop_service: stops the service started by start_service (SIGTERM, then SIGKILL
+# after 10 s) and waits for it.
+stop_service() {
+  [ -n "${SERVER_PID:-}" ] || return 0
+  kill "$SERVER_PID" 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    # A killed child stays a zombie until waited for: that is stopped too.
+    [ "$(ps -o stat= -p "$SERVER_PID" 2>/dev/null | cut -c1)" = Z ] && break
+    sleep 0.1
+  done
+  kill -9 "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
 }
