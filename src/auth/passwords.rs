@@ -3,7 +3,12 @@
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::error::{AppError, AppResult};
 
 pub const MIN_LEN: usize = 10;
 pub const MAX_LEN: usize = 128;
@@ -32,6 +37,64 @@ pub fn verify_dummy(password: &str) {
     static DUMMY: OnceLock<String> = OnceLock::new();
     let h = DUMMY.get_or_init(|| hash("a password nobody has, for timing only"));
     let _ = verify(password, h);
+}
+
+/// Where hashes are computed: on blocking threads, never while a database
+/// connection is held, and at most `permits` at once (each takes 19 MiB and a
+/// core). A hash that cannot start within `wait` answers 503 `busy`.
+pub struct Hashing {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl Hashing {
+    pub fn new(permits: usize, wait: Duration) -> Self {
+        Hashing {
+            permits: Arc::new(Semaphore::new(permits.max(1))),
+            wait,
+        }
+    }
+
+    /// As many at once as the machine has cores, each waiting up to 2 s to start.
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::new(cores, Duration::from_secs(2))
+    }
+
+    /// The permits themselves: holding one keeps a hash from starting.
+    pub fn permits(&self) -> &Arc<Semaphore> {
+        &self.permits
+    }
+
+    /// Runs `f` (hashing or verifying) once a permit is free.
+    pub async fn run<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(busy)?;
+        actix_web::web::block(move || {
+            let out = f();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(AppError::internal)
+    }
+}
+
+fn busy() -> AppError {
+    let mut e = AppError::new(
+        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "too many passwords are being checked at once; retry shortly",
+    );
+    e.retry_after = Some(1);
+    e
 }
 
 /// The reasons a new password is refused.
