@@ -186,11 +186,6 @@ impl AppState {
         let address = client_addr::of(req, &self.config.trusted_proxies);
         Throttle::new(&self.config, account, &address, sign_in)
     }
-
-    /// Counts a failed attempt.
-    pub async fn record_failure(&self, throttle: Throttle) -> AppResult<()> {
-        crate::db::run(&self.pool, move |c| throttle.failed(c, Utc::now())).await
-    }
 }
 
 /// Obtain an access token.
@@ -290,7 +285,7 @@ async fn password_grant(
     // The throttle and the person are read first; the password is checked after,
     // with no connection held.
     let (throttle, row) = crate::db::run(&state.pool, move |c| {
-        throttle.check(c, Utc::now())?;
+        throttle.begin(c, Utc::now())?;
         let row = store::user_by_email(c, &email)?;
         Ok((throttle, row))
     })
@@ -315,8 +310,8 @@ async fn password_grant(
             }
         })
         .await?;
+    // A failure was counted when the attempt began.
     let Some(found) = found else {
-        state.record_failure(throttle).await?;
         return Err(invalid_grant("wrong email or password"));
     };
     issue_for_user(state, found, throttle).await
@@ -373,10 +368,11 @@ async fn client_grant(
     let throttle = state.throttle_for(req, &format!("client:{id}"), false);
     let client_id = id.parse::<Uuid>().ok();
     let digest = rules::secret_digest(&secret);
-    let (throttle, row) = crate::db::run(&state.pool, move |c| {
-        throttle.check(c, Utc::now())?;
+    // A client secret needs no slow hash: the check runs with the throttle's.
+    let row = crate::db::run(&state.pool, move |c| {
+        throttle.begin(c, Utc::now())?;
         let Some(client_id) = client_id else {
-            return Ok((throttle, None));
+            return Ok(None);
         };
         let row = store::active_client(c, client_id)?
             .filter(|r| constant_time_eq(&r.secret_hash, &digest))
@@ -384,11 +380,10 @@ async fn client_grant(
         if row.is_some() {
             throttle.succeeded(c, Utc::now())?;
         }
-        Ok((throttle, row))
+        Ok(row)
     })
     .await?;
     let Some((client_id, row)) = row else {
-        state.record_failure(throttle).await?;
         return Err(invalid_client());
     };
     let scopes = rules::narrow_scopes(&row.scopes, body.scope.as_deref())

@@ -21,7 +21,7 @@ pub async fn change(
 ) -> AppResult<()> {
     let throttle = state.throttle_for(req, &format!("password:{user}"), false);
     let (throttle, stored) = crate::db::run(&state.pool, move |c| {
-        throttle.check(c, Utc::now())?;
+        throttle.begin(c, Utc::now())?;
         let stored = users::password_hash(c, org, user)?.unwrap_or_default();
         Ok((throttle, stored))
     })
@@ -33,8 +33,8 @@ pub async fn change(
             super::passwords::verify(&current, &checked).then(|| super::passwords::hash(&new))
         })
         .await?;
+    // A failure was counted when the attempt began.
     let Some(new_hash) = new_hash else {
-        state.record_failure(throttle).await?;
         return Err(incorrect());
     };
     crate::db::tx(&state.pool, move |c| {

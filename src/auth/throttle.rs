@@ -146,8 +146,46 @@ impl Throttle {
             .chain(&self.sign_ins)
     }
 
+    fn failure_keys(&self) -> Vec<&Key> {
+        std::iter::once(&self.pair).chain(&self.failures).collect()
+    }
+
+    /// Starts an attempt: 429 `too_many_attempts` with the longest wait when any
+    /// key refuses; else the attempt is counted as a failure at once, before the
+    /// password is checked, so that concurrent guesses are each counted (a
+    /// success takes it back). The failure counters are locked meanwhile. A few
+    /// lapsed counters of anyone's are cleared up on the way.
+    pub fn begin(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
+        c.transaction(|c| {
+            expire(c, now)?;
+            self.lock_failures(c, now)?;
+            self.check(c, now)?;
+            count(c, &self.failure_keys(), now, self.window, true)
+        })
+    }
+
+    /// Makes sure the failure counters exist (lapsed, when new) and locks them,
+    /// in one order for everyone.
+    fn lock_failures(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
+        let digests = sorted(&self.failure_keys());
+        diesel::sql_query(
+            "INSERT INTO sign_in_throttle (key, count, window_start, last_at, expires_at) \
+             SELECT k, 0, $2, $2, $2 FROM unnest($1::bytea[]) AS k ON CONFLICT (key) DO NOTHING",
+        )
+        .bind::<Array<Bytea>, _>(&digests)
+        .bind::<Timestamptz, _>(now)
+        .execute(c)?;
+        t::table
+            .filter(t::key.eq_any(&digests))
+            .order(t::key)
+            .select(t::key)
+            .for_update()
+            .load::<Vec<u8>>(c)?;
+        Ok(())
+    }
+
     /// 429 `too_many_attempts` with the longest wait, when any key refuses.
-    pub fn check(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
+    fn check(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
         let digests: Vec<Vec<u8>> = self.all().map(|k| k.digest.clone()).collect();
         let rows: Vec<(Vec<u8>, Counter)> = t::table
             .filter(t::key.eq_any(digests))
@@ -166,19 +204,25 @@ impl Throttle {
         }
     }
 
-    /// Counts a failure under the pair, the account and the address.
-    pub fn failed(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
-        let keys: Vec<&Key> = std::iter::once(&self.pair).chain(&self.failures).collect();
-        count(c, &keys, now, self.window, true)?;
-        expire(c, now)
-    }
-
-    /// Counts a success under the sign-in limits, and forgets the pair's failures.
+    /// The attempt succeeded: the pair's failures are forgotten, the failure
+    /// counted for the account and the address taken back, and the sign-in
+    /// counted under the sign-in limits.
     pub fn succeeded(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
         diesel::delete(t::table.filter(t::key.eq(&self.pair.digest))).execute(c)?;
+        let others: Vec<&Vec<u8>> = self.failures.iter().map(|k| &k.digest).collect();
+        diesel::update(t::table.filter(t::key.eq_any(others).and(t::count.gt(0))))
+            .set(t::count.eq(t::count - 1))
+            .execute(c)?;
         let keys: Vec<&Key> = self.sign_ins.iter().collect();
         count(c, &keys, now, SIGN_IN_WINDOW, false)
     }
+}
+
+fn sorted(keys: &[&Key]) -> Vec<Vec<u8>> {
+    let mut digests: Vec<Vec<u8>> = keys.iter().map(|k| k.digest.clone()).collect();
+    digests.sort();
+    digests.dedup();
+    digests
 }
 
 fn refused(wait: Duration) -> AppError {
@@ -205,9 +249,7 @@ fn count(
     if keys.is_empty() {
         return Ok(());
     }
-    let mut digests: Vec<Vec<u8>> = keys.iter().map(|k| k.digest.clone()).collect();
-    digests.sort();
-    digests.dedup();
+    let digests = sorted(keys);
     diesel::sql_query(
         "INSERT INTO sign_in_throttle AS t (key, count, window_start, last_at, expires_at) \
          SELECT k, 1, $2, $2, $2 + make_interval(secs => $3) FROM unnest($1::bytea[]) AS k \
@@ -226,7 +268,7 @@ fn count(
     Ok(())
 }
 
-/// Deletes a few lapsed counters: each failure clears up after itself.
+/// Deletes a few lapsed counters, skipping those another attempt holds.
 fn expire(c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
     diesel::sql_query(
         "DELETE FROM sign_in_throttle WHERE key IN (SELECT key FROM sign_in_throttle \

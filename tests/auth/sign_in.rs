@@ -154,6 +154,26 @@ async fn an_attackers_wrong_passwords_do_not_lock_the_owner_out() {
 }
 
 #[actix_web::test]
+async fn concurrent_guesses_are_each_counted_before_the_password_is_checked() {
+    let db = TestDb::new();
+    let mut state = AppState::new(config(&db.url), keys());
+    state.hashing = Arc::new(Hashing::new(8, Duration::from_secs(5)));
+    let app = TestApp::on(db, state).await;
+    let org = app.org("Acme").await;
+    let p = app.person(&org, "viewer", None).await;
+    // Eight guesses at once: only the first five (L) are checked; the rest wait.
+    let guesses = (0..8).map(|_| login_from(&app, ATTACKER, &p.email, "a wrong guess"));
+    let answers = futures_util::future::join_all(guesses).await;
+    let mut statuses: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
+    statuses.sort();
+    assert_eq!(statuses, [400, 400, 400, 400, 400, 429, 429, 429]);
+    // The owner, elsewhere, is not affected.
+    login_from(&app, OWNER, &p.email, PASSWORD)
+        .await
+        .expect(200);
+}
+
+#[actix_web::test]
 async fn twenty_failures_from_one_address_do_not_lock_out_everyone_behind_it() {
     let app = TestApp::new().await;
     let org = app.org("Acme").await;
