@@ -181,6 +181,21 @@ impl AppState {
         Utc::now() + ChronoDuration::seconds(self.config.refresh_token_ttl.as_secs() as i64)
     }
 
+    /// Checks a password with `f`, off the pool; when it cannot be checked now
+    /// (503 `busy`), the attempt is not counted against `throttle`.
+    pub async fn check_password<T, F>(&self, throttle: &Throttle, f: F) -> AppResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let checked = self.hashing.run(f).await;
+        if checked.is_err() {
+            let throttle = throttle.clone();
+            crate::db::run(&self.pool, move |c| throttle.abandoned(c)).await?;
+        }
+        checked
+    }
+
     /// The sign-in throttle for an attempt on `account` from this request's client.
     pub fn throttle_for(&self, req: &HttpRequest, account: &str, sign_in: bool) -> Throttle {
         let address = client_addr::of(req, &self.config.trusted_proxies);
@@ -291,8 +306,7 @@ async fn password_grant(
     })
     .await?;
     let found = state
-        .hashing
-        .run(move || match row {
+        .check_password(&throttle, move || match row {
             Some(u) => {
                 // Deactivated, or no password set: same answer, same time.
                 let ok = match u.password_hash.as_deref() {

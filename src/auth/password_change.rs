@@ -28,8 +28,7 @@ pub async fn change(
     .await?;
     let checked = stored.clone();
     let new_hash = state
-        .hashing
-        .run(move || {
+        .check_password(&throttle, move || {
             super::passwords::verify(&current, &checked).then(|| super::passwords::hash(&new))
         })
         .await?;

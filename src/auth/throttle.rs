@@ -95,6 +95,7 @@ fn key(kind: &str, parts: &[&str], rule: Rule) -> Key {
 }
 
 /// The keys one attempt is counted under.
+#[derive(Clone)]
 pub struct Throttle {
     pair: Key,
     failures: Vec<Key>,
@@ -209,13 +210,23 @@ impl Throttle {
     /// counted under the sign-in limits.
     pub fn succeeded(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
         diesel::delete(t::table.filter(t::key.eq(&self.pair.digest))).execute(c)?;
-        let others: Vec<&Vec<u8>> = self.failures.iter().map(|k| &k.digest).collect();
-        diesel::update(t::table.filter(t::key.eq_any(others).and(t::count.gt(0))))
-            .set(t::count.eq(t::count - 1))
-            .execute(c)?;
+        take_back(c, &self.failures.iter().collect::<Vec<_>>())?;
         let keys: Vec<&Key> = self.sign_ins.iter().collect();
         count(c, &keys, now, SIGN_IN_WINDOW, false)
     }
+
+    /// The password could not be checked (503 `busy`): the failure counted when
+    /// the attempt began is taken back.
+    pub fn abandoned(&self, c: &mut PgConnection) -> AppResult<()> {
+        take_back(c, &self.failure_keys())
+    }
+}
+
+fn take_back(c: &mut PgConnection, keys: &[&Key]) -> AppResult<()> {
+    diesel::update(t::table.filter(t::key.eq_any(sorted(keys)).and(t::count.gt(0))))
+        .set(t::count.eq(t::count - 1))
+        .execute(c)?;
+    Ok(())
 }
 
 fn sorted(keys: &[&Key]) -> Vec<Vec<u8>> {
