@@ -127,6 +127,33 @@ mod tests {
         assert!(!verify("x", "not a hash"));
     }
 
+    #[actix_rt::test]
+    async fn hashing_runs_at_most_its_permits_at_once_then_answers_busy() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let h = Arc::new(Hashing::new(2, Duration::from_millis(500)));
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let jobs = (0..6).map(|_| {
+            let (h, running, peak) = (h.clone(), running.clone(), peak.clone());
+            async move {
+                h.run(move || {
+                    peak.fetch_max(running.fetch_add(1, SeqCst) + 1, SeqCst);
+                    std::thread::sleep(Duration::from_millis(40));
+                    running.fetch_sub(1, SeqCst);
+                })
+                .await
+            }
+        });
+        let done = futures_util::future::join_all(jobs).await;
+        assert!(done.iter().all(Result::is_ok));
+        assert_eq!(peak.load(SeqCst), 2);
+        // Every permit held: a hash waits, then is refused.
+        let _held = h.permits().clone().try_acquire_many_owned(2).unwrap();
+        let e = h.run(|| ()).await.unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (503, "busy"));
+        assert_eq!(e.retry_after, Some(1));
+    }
+
     #[test]
     fn policy() {
         assert_eq!(check_policy("short").unwrap().0, "too_short");
