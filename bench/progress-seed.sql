@@ -16,8 +16,9 @@ BEGIN;
 CREATE TEMP TABLE bench_admin AS
 SELECT id, password_hash FROM users WHERE org_id = :'org' AND role = 'admin';
 
-INSERT INTO users (org_id, id, email, name, role, password_hash)
-SELECT :'org', pg_temp.uuid7(now()), format('manager%s@bench.example.com', t), format('Manager %s', t),
+INSERT INTO users (org_id, id, email, email_key, name, role, password_hash)
+SELECT :'org', pg_temp.uuid7(now()), format('manager%s@bench.example.com', t),
+       format('manager%s@bench.example.com', t), format('Manager %s', t),
        'manager', (SELECT password_hash FROM bench_admin)
 FROM generate_series(1, :teams) t;
 

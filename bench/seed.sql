@@ -21,8 +21,9 @@ CREATE FUNCTION pg_temp.uuid7(ts timestamptz) RETURNS uuid LANGUAGE sql VOLATILE
     52, 1), 53, 1), 'hex')::uuid
 $$;
 
-INSERT INTO users (org_id, id, email, name, role, selling_style, password_hash)
-SELECT :'org', gen_random_uuid(), format('seller%s@bench.example.com', n), format('Seller %s', n),
+INSERT INTO users (org_id, id, email, email_key, name, role, selling_style, password_hash)
+SELECT :'org', gen_random_uuid(), format('seller%s@bench.example.com', n),
+       format('seller%s@bench.example.com', n), format('Seller %s', n),
        'salesperson', 'farmer', NULL
 FROM generate_series(1, :sellers) n;
 

@@ -33,11 +33,14 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// `ONPACE_MAX_BODY_BYTES`: largest request body accepted.
     pub max_body_bytes: usize,
-    /// `ONPACE_LOGIN_MAX_FAILURES`: failed sign-ins per email (and 4x per client address)
-    /// within `ONPACE_LOGIN_WINDOW_SECS` before further attempts answer 429.
+    /// `ONPACE_LOGIN_MAX_FAILURES`: `L` of the sign-in throttle (`auth::throttle`):
+    /// the failures of an (account, address) pair before it backs off.
     pub login_max_failures: u32,
-    /// `ONPACE_LOGIN_WINDOW_SECS`.
+    /// `ONPACE_LOGIN_WINDOW_SECS`: failures are forgotten after this long without one.
     pub login_window: Duration,
+    /// `ONPACE_TRUSTED_PROXIES`: comma-separated IPs and CIDRs of the reverse proxies
+    /// whose `X-Forwarded-For` names the client's address. Empty: the peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/onpace";
@@ -60,6 +63,7 @@ impl Default for Config {
             max_body_bytes: 2 * 1024 * 1024,
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -113,6 +117,7 @@ impl Config {
             max_body_bytes: parse(&get, "ONPACE_MAX_BODY_BYTES", d.max_body_bytes)?,
             login_max_failures: parse(&get, "ONPACE_LOGIN_MAX_FAILURES", d.login_max_failures)?,
             login_window: Duration::from_secs(parse(&get, "ONPACE_LOGIN_WINDOW_SECS", 900u64)?),
+            trusted_proxies: proxies(get("ONPACE_TRUSTED_PROXIES").as_deref())?,
         })
     }
 }
@@ -129,6 +134,22 @@ fn parse<T: std::str::FromStr>(
             message: format!("cannot read {v:?} as a number"),
         }),
     }
+}
+
+/// `ONPACE_TRUSTED_PROXIES`: each entry an address (one host) or a CIDR network.
+fn proxies(v: Option<&str>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let entries = v.unwrap_or("").split(',').map(str::trim);
+    entries
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError {
+                    name: "ONPACE_TRUSTED_PROXIES",
+                    message: format!("cannot read {s:?} as an IP address or CIDR network"),
+                })
+        })
+        .collect()
 }
 
 fn switch(
@@ -182,5 +203,18 @@ mod tests {
         assert_eq!(e.unwrap_err().name, "ONPACE_DB_POOL_SIZE");
         let e = Config::from_lookup(|k| (k == "ONPACE_DB_PIPELINE").then(|| "maybe".into()));
         assert_eq!(e.unwrap_err().name, "ONPACE_DB_PIPELINE");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_networks() {
+        let c = Config::from_lookup(|k| {
+            (k == "ONPACE_TRUSTED_PROXIES").then(|| " 10.0.0.0/8, 192.0.2.7 ,::1,".into())
+        })
+        .unwrap();
+        let shown: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.0.2.7/32", "::1/128"]);
+        assert!(Config::default().trusted_proxies.is_empty());
+        let e = Config::from_lookup(|k| (k == "ONPACE_TRUSTED_PROXIES").then(|| "10.0.0/8".into()));
+        assert_eq!(e.unwrap_err().name, "ONPACE_TRUSTED_PROXIES");
     }
 }

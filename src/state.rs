@@ -1,9 +1,9 @@
 //! What every handler shares.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::auth::keys::Keys;
-use crate::auth::rules::Throttle;
+use crate::auth::passwords::Hashing;
 use crate::config::Config;
 use crate::db::{PgPool, PipelineConfig};
 
@@ -14,7 +14,8 @@ pub struct AppState {
     pub pipeline: PipelineConfig,
     pub config: Arc<Config>,
     pub keys: Arc<Keys>,
-    pub throttle: Arc<Mutex<Throttle>>,
+    /// Where passwords are hashed and checked, a few at a time.
+    pub hashing: Arc<Hashing>,
 }
 
 impl AppState {
@@ -25,9 +26,9 @@ impl AppState {
         AppState {
             pool,
             pipeline,
-            throttle: Arc::new(Mutex::new(Throttle::new(config.login_window))),
             config: Arc::new(config),
             keys: Arc::new(keys),
+            hashing: Arc::new(Hashing::for_this_machine()),
         }
     }
 }

@@ -88,6 +88,16 @@ async fn create(app: &TestApp, org: &Org, body: Value) -> Value {
         .expect(201)
 }
 
+/// Signs in with `email` and the password, and reads `/v1/me` with the token.
+async fn me_after_sign_in(app: &TestApp, email: &str, password: &str) -> Value {
+    let t = app.login(email, password).await.expect(200);
+    app.get("/v1/me")
+        .token(t["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .expect(200)
+}
+
 fn id_of(v: &Value) -> Uuid {
     v["id"].as_str().unwrap().parse().unwrap()
 }
@@ -148,16 +158,7 @@ async fn admin_creates_a_person_with_location_and_etag() {
     assert_eq!(got["selling_style"], "farmer");
 
     // The initial password signs in, with the email in any case.
-    let t = app
-        .login("ADA@Example.COM", "correct horse battery")
-        .await
-        .expect(200);
-    let me = app
-        .get("/v1/me")
-        .token(t["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .expect(200);
+    let me = me_after_sign_in(&app, "ADA@Example.COM", "correct horse battery").await;
     assert_eq!(me["id"], id.to_string());
     assert_eq!(me["role"], "salesperson");
 }
@@ -249,6 +250,58 @@ async fn emails_are_unique_case_insensitively_across_organisations() {
 
     assert_eq!(all_ids(&app, &org.admin, "").await.len(), 2);
     assert_eq!(all_ids(&app, &other.admin, "").await.len(), 1);
+}
+
+#[actix_web::test]
+async fn non_ascii_emails_sign_in_and_stay_unique_however_they_are_written() {
+    let app = TestApp::new().await;
+    let org = app.org("Acme").await;
+    // U+0130 (İ) lowercases to "i" + U+0307 in Unicode; "É" may come composed or not.
+    for (created, sign_in, taken) in [
+        (
+            "İrem@Example.com",
+            "i\u{307}rem@example.com",
+            "İREM@EXAMPLE.COM",
+        ),
+        (
+            "Émile@Exämple.org",
+            "E\u{301}MILE@exa\u{308}mple.org",
+            "émile@exämple.org",
+        ),
+        (
+            "Øyvind@Ærø.example",
+            "øyvind@ærø.example",
+            "ØYVIND@ÆRØ.EXAMPLE",
+        ),
+    ] {
+        let v = create(
+            &app,
+            &org,
+            json!({"email": created, "name": "Someone", "role": "viewer", "password": PASSWORD}),
+        )
+        .await;
+        assert_eq!(v["email"], created, "shown as entered");
+        for email in [created, sign_in, taken] {
+            let me = me_after_sign_in(&app, email, PASSWORD).await;
+            assert_eq!(me["id"], v["id"], "{email}");
+        }
+        for email in [created, sign_in, taken] {
+            app.post("/v1/users")
+                .token(&org.admin)
+                .json(&json!({"email": email, "name": "Again", "role": "viewer"}))
+                .send()
+                .await
+                .problem(409, "email_taken");
+        }
+    }
+    // Renaming someone to a taken email, written another way, is refused too.
+    let p = app.person(&org, "viewer", None).await;
+    app.patch(&format!("/v1/users/{}", p.id))
+        .token(&org.admin)
+        .json(&json!({"email": "i\u{307}REM@example.com"}))
+        .send()
+        .await
+        .problem(409, "email_taken");
 }
 
 #[actix_web::test]

@@ -1,8 +1,6 @@
 //! The token endpoint (password, refresh_token and client_credentials grants),
 //! revocation and the published signing keys.
 
-use std::time::Instant;
-
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{Duration as ChronoDuration, Utc};
@@ -12,7 +10,8 @@ use uuid::Uuid;
 
 use super::keys::Claims;
 use super::rules;
-use super::{passwords, store};
+use super::throttle::Throttle;
+use super::{client_addr, passwords, store};
 use crate::error::{AppError, AppResult};
 use crate::extract::{
     content_type, is_json, parse_json_lenient, read_body, unsupported_media_type,
@@ -152,12 +151,6 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     Some((decode(id)?, decode(secret)?))
 }
 
-fn peer(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
-}
-
 impl AppState {
     fn access_token(
         &self,
@@ -166,6 +159,7 @@ impl AppState {
         sub: Uuid,
         role: Option<&str>,
         scope: Option<String>,
+        sid: Option<Uuid>,
     ) -> String {
         let now = Utc::now().timestamp();
         self.keys.sign(&Claims {
@@ -179,6 +173,7 @@ impl AppState {
             kind: kind.into(),
             role: role.map(str::to_string),
             scope,
+            sid,
         })
     }
 
@@ -186,22 +181,25 @@ impl AppState {
         Utc::now() + ChronoDuration::seconds(self.config.refresh_token_ttl.as_secs() as i64)
     }
 
-    /// Refuses an attempt while any of `keys` is over its limit.
-    pub fn throttled(&self, keys: &[(String, u32)]) -> AppResult<()> {
-        let mut t = self.throttle.lock().expect("throttle lock");
-        let now = Instant::now();
-        for (k, limit) in keys {
-            t.check(k, *limit, now)
-                .map_err(AppError::too_many_requests)?;
+    /// Checks a password with `f`, off the pool; when it cannot be checked now
+    /// (503 `busy`), the attempt is not counted against `throttle`.
+    pub async fn check_password<T, F>(&self, throttle: &Throttle, f: F) -> AppResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let checked = self.hashing.run(f).await;
+        if checked.is_err() {
+            let throttle = throttle.clone();
+            crate::db::run(&self.pool, move |c| throttle.abandoned(c)).await?;
         }
-        Ok(())
+        checked
     }
 
-    pub fn record_failure(&self, keys: &[(String, u32)]) {
-        let mut t = self.throttle.lock().expect("throttle lock");
-        for (k, _) in keys {
-            t.fail(k, Instant::now());
-        }
+    /// The sign-in throttle for an attempt on `account` from this request's client.
+    pub fn throttle_for(&self, req: &HttpRequest, account: &str, sign_in: bool) -> Throttle {
+        let address = client_addr::of(req, &self.config.trusted_proxies);
+        Throttle::new(&self.config, account, &address, sign_in)
     }
 }
 
@@ -210,7 +208,9 @@ impl AppState {
 /// `password` signs a person in and also returns a refresh token; `refresh_token`
 /// rotates it (a refresh token presented twice revokes every token of that sign-in);
 /// `client_credentials` signs an integration client in with its scopes. Repeated
-/// failures answer 429 with `Retry-After`.
+/// failures from one address, many on one account, and frequent sign-ins answer
+/// 429 with `Retry-After`; when too many passwords are being checked at once the
+/// answer is 503 `busy` with `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     security(()),
@@ -222,7 +222,8 @@ impl AppState {
         (status = 200, description = "Token issued", body = TokenResponse),
         (status = 400, description = "`invalid_request`, `invalid_grant` (wrong email or password, reused or expired refresh token)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_client`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts (`too_many_attempts`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts (`too_many_attempts`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being checked at once (`busy`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/auth/token")]
@@ -248,27 +249,35 @@ pub async fn token(
     Ok(no_store(HttpResponse::Ok().json(res)))
 }
 
+/// Opens a new sign-in (refresh token family) and counts it under `throttle`.
 async fn issue_for_user(
     state: &AppState,
-    org: Uuid,
-    user: Uuid,
-    role: String,
-    family: Uuid,
+    (org, user, role): (Uuid, Uuid, String),
+    throttle: Throttle,
 ) -> AppResult<TokenResponse> {
+    let family = Uuid::now_v7();
     let refresh = rules::new_secret();
     let hash = rules::secret_digest(&refresh);
     let expires = state.refresh_expiry();
     crate::db::run(&state.pool, move |c| {
+        throttle.succeeded(c, Utc::now())?;
         store::insert_refresh(c, org, user, family, &hash, expires)
     })
     .await?;
-    Ok(state.user_tokens(org, user, &role, refresh))
+    Ok(state.user_tokens(org, user, &role, family, refresh))
 }
 
 impl AppState {
-    fn user_tokens(&self, org: Uuid, user: Uuid, role: &str, refresh: String) -> TokenResponse {
+    fn user_tokens(
+        &self,
+        org: Uuid,
+        user: Uuid,
+        role: &str,
+        family: Uuid,
+        refresh: String,
+    ) -> TokenResponse {
         TokenResponse {
-            access_token: self.access_token(org, "user", user, Some(role), None),
+            access_token: self.access_token(org, "user", user, Some(role), None, Some(family)),
             token_type: "Bearer".into(),
             expires_in: self.config.access_token_ttl.as_secs(),
             refresh_token: Some(refresh),
@@ -282,48 +291,44 @@ async fn password_grant(
     state: &AppState,
     body: &TokenRequest,
 ) -> AppResult<TokenResponse> {
-    let email = required(&body.username, "username")?.trim().to_lowercase();
+    let email = crate::users::rules::email_key(required(&body.username, "username")?);
     if email.contains('\0') {
         return Err(invalid_grant("wrong email or password"));
     }
     let password = required(&body.password, "password")?.to_string();
-    let limit = state.config.login_max_failures;
-    let keys = [
-        (format!("email:{email}"), limit),
-        (format!("ip:{}", peer(req)), limit.saturating_mul(4)),
-    ];
-    state.throttled(&keys)?;
-    let found = crate::db::run(&state.pool, move |c| {
+    let throttle = state.throttle_for(req, &format!("user:{email}"), true);
+    // The throttle and the person are read first; the password is checked after,
+    // with no connection held.
+    let (throttle, row) = crate::db::run(&state.pool, move |c| {
+        throttle.begin(c, Utc::now())?;
         let row = store::user_by_email(c, &email)?;
-        Ok(match row {
-            Some(u) if u.active && u.password_hash.is_some() => {
-                let ok =
-                    passwords::verify(&password, u.password_hash.as_deref().unwrap_or_default());
-                ok.then_some((u.org_id, u.id, u.role))
-            }
+        Ok((throttle, row))
+    })
+    .await?;
+    let found = state
+        .check_password(&throttle, move || match row {
             Some(u) => {
                 // Deactivated, or no password set: same answer, same time.
-                passwords::verify(&password, u.password_hash.as_deref().unwrap_or_default());
-                passwords::verify_dummy(&password);
-                None
+                let ok = match u.password_hash.as_deref() {
+                    Some(stored) => passwords::verify(&password, stored),
+                    None => {
+                        passwords::verify_dummy(&password);
+                        false
+                    }
+                };
+                (ok && u.active).then_some((u.org_id, u.id, u.role))
             }
             None => {
                 passwords::verify_dummy(&password);
                 None
             }
         })
-    })
-    .await?;
-    let Some((org, user, role)) = found else {
-        state.record_failure(&keys);
+        .await?;
+    // A failure was counted when the attempt began.
+    let Some(found) = found else {
         return Err(invalid_grant("wrong email or password"));
     };
-    state
-        .throttle
-        .lock()
-        .expect("throttle lock")
-        .clear(&keys[0].0);
-    issue_for_user(state, org, user, role, Uuid::now_v7()).await
+    issue_for_user(state, found, throttle).await
 }
 
 async fn refresh_grant(state: &AppState, body: &TokenRequest) -> AppResult<TokenResponse> {
@@ -353,8 +358,8 @@ async fn refresh_grant(state: &AppState, body: &TokenRequest) -> AppResult<Token
             org_id,
             user_id,
             role,
-            ..
-        } => Ok(state.user_tokens(org_id, user_id, &role, next)),
+            family_id,
+        } => Ok(state.user_tokens(org_id, user_id, &role, family_id, next)),
         store::Presented::Reused => Err(invalid_grant(
             "this refresh token was already used; every token of this sign-in is now revoked",
         )),
@@ -374,20 +379,25 @@ async fn client_grant(
             required(&body.client_secret, "client_secret")?.to_string(),
         ),
     };
-    let limit = state.config.login_max_failures;
-    let keys = [
-        (format!("client:{id}"), limit),
-        (format!("ip:{}", peer(req)), limit.saturating_mul(4)),
-    ];
-    state.throttled(&keys)?;
-    let Ok(client_id) = id.parse::<Uuid>() else {
-        state.record_failure(&keys);
-        return Err(invalid_client());
-    };
-    let row = crate::db::run(&state.pool, move |c| store::active_client(c, client_id)).await?;
+    let throttle = state.throttle_for(req, &format!("client:{id}"), false);
+    let client_id = id.parse::<Uuid>().ok();
     let digest = rules::secret_digest(&secret);
-    let Some(row) = row.filter(|r| constant_time_eq(&r.secret_hash, &digest)) else {
-        state.record_failure(&keys);
+    // A client secret needs no slow hash: the check runs with the throttle's.
+    let row = crate::db::run(&state.pool, move |c| {
+        throttle.begin(c, Utc::now())?;
+        let Some(client_id) = client_id else {
+            return Ok(None);
+        };
+        let row = store::active_client(c, client_id)?
+            .filter(|r| constant_time_eq(&r.secret_hash, &digest))
+            .map(|r| (client_id, r));
+        if row.is_some() {
+            throttle.succeeded(c, Utc::now())?;
+        }
+        Ok(row)
+    })
+    .await?;
+    let Some((client_id, row)) = row else {
         return Err(invalid_client());
     };
     let scopes = rules::narrow_scopes(&row.scopes, body.scope.as_deref())
@@ -400,6 +410,7 @@ async fn client_grant(
             client_id,
             None,
             Some(scope.clone()),
+            None,
         ),
         token_type: "Bearer".into(),
         expires_in: state.config.access_token_ttl.as_secs(),
@@ -414,8 +425,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Revoke a refresh token (sign out).
 ///
-/// Revokes the token and every token rotated from the same sign-in. Answers 200
-/// whether or not the token was known (RFC 7009).
+/// Revokes the token and every token rotated from the same sign-in, and ends the
+/// access tokens issued to that sign-in (within a second on every instance).
+/// Answers 200 whether or not the token was known (RFC 7009).
 #[utoipa::path(
     tag = "auth",
     security(()),

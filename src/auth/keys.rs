@@ -34,6 +34,9 @@ pub struct Claims {
     pub role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// A person's sign-in (refresh token family): revoking it ends this token too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 /// Why a key could not be loaded.
@@ -229,6 +232,7 @@ mod tests {
             kind: "user".into(),
             role: Some("admin".into()),
             scope: None,
+            sid: None,
         }
     }
 

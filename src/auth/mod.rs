@@ -1,11 +1,14 @@
 //! Authentication: signed tokens, passwords, the caller extractor, the token endpoint.
 
 pub mod api;
+pub mod client_addr;
 pub mod keys;
+pub mod password_change;
 pub mod passwords;
 pub mod principal;
 pub mod rules;
 pub mod store;
+pub mod throttle;
 
 pub use principal::{Actor, Principal};
 pub use rules::{Role, Scope};

@@ -3,7 +3,12 @@
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::error::{AppError, AppResult};
 
 pub const MIN_LEN: usize = 10;
 pub const MAX_LEN: usize = 128;
@@ -34,6 +39,64 @@ pub fn verify_dummy(password: &str) {
     let _ = verify(password, h);
 }
 
+/// Where hashes are computed: on blocking threads, never while a database
+/// connection is held, and at most `permits` at once (each takes 19 MiB and a
+/// core). A hash that cannot start within `wait` answers 503 `busy`.
+pub struct Hashing {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl Hashing {
+    pub fn new(permits: usize, wait: Duration) -> Self {
+        Hashing {
+            permits: Arc::new(Semaphore::new(permits.max(1))),
+            wait,
+        }
+    }
+
+    /// As many at once as the machine has cores, each waiting up to 2 s to start.
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::new(cores, Duration::from_secs(2))
+    }
+
+    /// The permits themselves: holding one keeps a hash from starting.
+    pub fn permits(&self) -> &Arc<Semaphore> {
+        &self.permits
+    }
+
+    /// Runs `f` (hashing or verifying) once a permit is free.
+    pub async fn run<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(busy)?;
+        actix_web::web::block(move || {
+            let out = f();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(AppError::internal)
+    }
+}
+
+fn busy() -> AppError {
+    let mut e = AppError::new(
+        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "too many passwords are being checked at once; retry shortly",
+    );
+    e.retry_after = Some(1);
+    e
+}
+
 /// The reasons a new password is refused.
 pub fn check_policy(password: &str) -> Option<(&'static str, String)> {
     let n = password.chars().count();
@@ -62,6 +125,33 @@ mod tests {
         assert!(verify("correct horse battery", &a));
         assert!(!verify("correct horse battery!", &a));
         assert!(!verify("x", "not a hash"));
+    }
+
+    #[actix_rt::test]
+    async fn hashing_runs_at_most_its_permits_at_once_then_answers_busy() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let h = Arc::new(Hashing::new(2, Duration::from_millis(500)));
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let jobs = (0..6).map(|_| {
+            let (h, running, peak) = (h.clone(), running.clone(), peak.clone());
+            async move {
+                h.run(move || {
+                    peak.fetch_max(running.fetch_add(1, SeqCst) + 1, SeqCst);
+                    std::thread::sleep(Duration::from_millis(40));
+                    running.fetch_sub(1, SeqCst);
+                })
+                .await
+            }
+        });
+        let done = futures_util::future::join_all(jobs).await;
+        assert!(done.iter().all(Result::is_ok));
+        assert_eq!(peak.load(SeqCst), 2);
+        // Every permit held: a hash waits, then is refused.
+        let _held = h.permits().clone().try_acquire_many_owned(2).unwrap();
+        let e = h.run(|| ()).await.unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (503, "busy"));
+        assert_eq!(e.retry_after, Some(1));
     }
 
     #[test]

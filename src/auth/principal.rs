@@ -123,19 +123,20 @@ impl FromRequest for Principal {
             let kind = claims.kind.clone();
             let scope = claims.scope.clone();
             let issued_at = claims.iat;
+            let sid = claims.sid;
             if kind != "user" && kind != "client" {
                 return Err(AppError::unauthorized(
                     "invalid_token",
                     "the access token is invalid",
                 ));
             }
-            let key = (org_id, kind == "client", sub);
+            let key = (org_id, kind == "client", sub, sid);
             let (actor, org, cut) = match cache::get(&key) {
                 Some(hit) => hit,
                 None => {
                     let generation = cache::generation();
                     let found = crate::db::run(&state.pool, move |c| {
-                        store::load_actor(c, org_id, &kind, sub)
+                        store::load_actor(c, org_id, &kind, sub, sid)
                     })
                     .await?;
                     let Some((actor, org, cut)) = found else {
@@ -146,7 +147,10 @@ impl FromRequest for Principal {
                     hit
                 }
             };
-            if cut.is_some_and(|t| issued_at < t) {
+            // A token of a sign-in was checked against its family above, exactly.
+            // One without (issue time in whole seconds) is void when it may have
+            // been issued before the cut, even within the same second.
+            if sid.is_none() && cut.is_some_and(|cut| issued_at.saturating_mul(1_000_000) < cut) {
                 return Err(no_longer_active());
             }
             // A client's token carries the scopes it was issued with, never more than it holds now.
@@ -201,8 +205,8 @@ pub mod cache {
     pub const TTL: Duration = Duration::from_secs(1);
     const MAX_ENTRIES: usize = 10_000;
 
-    /// (organisation, is a client, id).
-    pub type Key = (Uuid, bool, Uuid);
+    /// (organisation, is a client, id, sign-in).
+    pub type Key = (Uuid, bool, Uuid, Option<Uuid>);
     pub type Entry = (Actor, Arc<OrgRow>, Option<i64>);
 
     static GENERATION: AtomicU64 = AtomicU64::new(0);

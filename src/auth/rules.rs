@@ -1,7 +1,6 @@
-//! Pure rules of authentication: scopes, the sign-in throttle, refresh token hashing.
+//! Pure rules of authentication: scopes, refresh token hashing, bounded caches.
 
-use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -118,63 +117,6 @@ pub fn new_secret() -> String {
     super::keys::base64_url(&b)
 }
 
-/// Counts failed attempts per key in a sliding window and refuses further
-/// attempts once a key has reached its limit.
-#[derive(Debug)]
-pub struct Throttle {
-    window: Duration,
-    failures: HashMap<String, VecDeque<Instant>>,
-}
-
-impl Throttle {
-    pub fn new(window: Duration) -> Self {
-        Throttle {
-            window,
-            failures: HashMap::new(),
-        }
-    }
-
-    fn prune(&mut self, key: &str, now: Instant) -> Option<&mut VecDeque<Instant>> {
-        let window = self.window;
-        let q = self.failures.get_mut(key)?;
-        while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
-            q.pop_front();
-        }
-        Some(q)
-    }
-
-    /// `Err(seconds)` when `key` already has `limit` failures in the window.
-    pub fn check(&mut self, key: &str, limit: u32, now: Instant) -> Result<(), u64> {
-        let window = self.window;
-        match self.prune(key, now) {
-            Some(q) if q.len() >= limit as usize => {
-                let oldest = *q.front().expect("non-empty");
-                let wait = window.saturating_sub(now.duration_since(oldest));
-                Err(wait.as_secs().max(1))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn fail(&mut self, key: &str, now: Instant) {
-        self.prune(key, now);
-        self.failures
-            .entry(key.to_string())
-            .or_default()
-            .push_back(now);
-        // Keep memory bounded under a flood of distinct keys.
-        if self.failures.len() > 100_000 {
-            let window = self.window;
-            self.failures
-                .retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
-        }
-    }
-
-    pub fn clear(&mut self, key: &str) {
-        self.failures.remove(key);
-    }
-}
-
 /// Inserts into a cache of at most `max` entries. When it is full, the entries
 /// `keep` rejects (expired, stale) go first, and everything if that freed nothing.
 pub fn insert_bounded<K: std::hash::Hash + Eq, V>(
@@ -196,22 +138,6 @@ pub fn insert_bounded<K: std::hash::Hash + Eq, V>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn throttle_blocks_at_the_limit_and_forgets_after_the_window() {
-        let t0 = Instant::now();
-        let mut t = Throttle::new(Duration::from_secs(60));
-        for i in 0..3 {
-            assert!(t.check("a", 3, t0).is_ok(), "attempt {i}");
-            t.fail("a", t0 + Duration::from_secs(i));
-        }
-        assert_eq!(t.check("a", 3, t0 + Duration::from_secs(10)), Err(50));
-        assert!(t.check("b", 3, t0).is_ok(), "other keys are not affected");
-        // The first failure leaves the window at t0+60.
-        assert!(t.check("a", 3, t0 + Duration::from_secs(60)).is_ok());
-        t.clear("a");
-        assert!(t.check("a", 1, t0).is_ok());
-    }
 
     #[test]
     fn scopes_narrow_to_what_was_granted() {

@@ -6,7 +6,6 @@ use uuid::Uuid;
 
 use super::principal::Actor;
 use super::rules::{Role, Scope};
-use crate::db::lower;
 use crate::db::schema::{api_clients, refresh_tokens, users};
 use crate::error::AppResult;
 use crate::org::store::OrgRow;
@@ -19,9 +18,10 @@ pub struct LoginRow {
     pub password_hash: Option<String>,
 }
 
-pub fn user_by_email(c: &mut PgConnection, email: &str) -> AppResult<Option<LoginRow>> {
+/// The person with this email key (`users::rules::email_key`).
+pub fn user_by_email(c: &mut PgConnection, email_key: &str) -> AppResult<Option<LoginRow>> {
     let row = users::table
-        .filter(lower(users::email).eq(email.to_lowercase()))
+        .filter(users::email_key.eq(email_key))
         .select((
             users::org_id,
             users::id,
@@ -44,19 +44,31 @@ pub fn user_by_email(c: &mut PgConnection, email: &str) -> AppResult<Option<Logi
 
 /// The active user or client behind a token, with its current role or scopes, its
 /// organisation's row, and (for a person) when their sessions were last cut
-/// (deactivation, password change; Unix seconds): a token issued before is void.
+/// (deactivation, password change; Unix microseconds): a token issued before is
+/// void. A person's token of a revoked sign-in (`sid`) finds nobody.
 pub fn load_actor(
     c: &mut PgConnection,
     org: Uuid,
     kind: &str,
     id: Uuid,
+    sid: Option<Uuid>,
 ) -> AppResult<Option<(Actor, OrgRow, Option<i64>)>> {
     use crate::db::schema::orgs;
     // The organisation's row comes with the caller's, in the same statement: reads
     // that need its calendar then need no query of their own.
     match kind {
         "user" => {
-            let row: Option<(String, Option<DateTime<Utc>>, OrgRow)> = users::table
+            // Revocation marks every refresh token of the family, so one marked
+            // token means the sign-in is over. No sid: the nil family, never revoked.
+            let revoked = diesel::dsl::exists(
+                refresh_tokens::table.filter(
+                    refresh_tokens::org_id
+                        .eq(org)
+                        .and(refresh_tokens::family_id.eq(sid.unwrap_or_default()))
+                        .and(refresh_tokens::revoked_at.is_not_null()),
+                ),
+            );
+            let row: Option<(String, Option<DateTime<Utc>>, OrgRow, bool)> = users::table
                 .inner_join(orgs::table.on(orgs::id.eq(users::org_id)))
                 .filter(
                     users::org_id
@@ -64,13 +76,22 @@ pub fn load_actor(
                         .and(users::id.eq(id))
                         .and(users::active),
                 )
-                .select((users::role, users::sessions_valid_from, OrgRow::as_select()))
+                .select((
+                    users::role,
+                    users::sessions_valid_from,
+                    OrgRow::as_select(),
+                    revoked,
+                ))
                 .first(c)
                 .optional()?;
-            Ok(row.and_then(|(r, from, o)| {
-                Role::parse(&r)
-                    .map(|role| (Actor::User { id, role }, o, from.map(|t| t.timestamp())))
-            }))
+            Ok(row
+                .filter(|(.., revoked)| !revoked)
+                .and_then(|(r, from, o, _)| {
+                    Role::parse(&r).map(|role| {
+                        let cut = from.map(|t| t.timestamp_micros());
+                        (Actor::User { id, role }, o, cut)
+                    })
+                }))
         }
         "client" => {
             let row: Option<(Vec<String>, OrgRow)> = api_clients::table

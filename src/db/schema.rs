@@ -35,6 +35,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        email_key -> Text,
     }
 }
 
@@ -344,3 +345,13 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(reviews, review_items);
+
+diesel::table! {
+    sign_in_throttle (key) {
+        key -> Bytea,
+        count -> Int4,
+        window_start -> Timestamptz,
+        last_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}

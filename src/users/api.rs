@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::rules::{self, SellingStyle};
 use super::store::{self, NewUser, UserChanges, UserRow};
-use crate::auth::{passwords, store as auth_store, Actor, Principal, Role, Scope};
+use crate::auth::{password_change, passwords, store as auth_store, Actor, Principal, Role, Scope};
 use crate::db;
 use crate::error::{AppError, AppResult, Validator};
 use crate::extract::Json;
@@ -192,18 +192,21 @@ pub struct ChangePassword {
 
 /// Change one's own password. Signs out every session, this one included: every
 /// refresh token is revoked and access tokens issued before now are refused.
-/// Wrong guesses of the current password are throttled (429) like sign-ins.
+/// Wrong guesses of the current password are throttled (429) like sign-ins; when
+/// too many passwords are being checked at once the answer is 503 `busy`.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
     request_body = ChangePassword,
     responses(
         (status = 204, description = "Changed"),
-        (status = 429, description = "Too many wrong guesses (`too_many_attempts`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 429, description = "Too many wrong guesses (`too_many_attempts`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being checked at once (`busy`); see `Retry-After`", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/v1/me/password")]
 pub async fn change_password(
+    req: HttpRequest,
     p: Principal,
     body: Json<ChangePassword>,
     state: web::Data<AppState>,
@@ -213,31 +216,8 @@ pub async fn change_password(
     if let Some((code, msg)) = passwords::check_policy(&b.new_password) {
         return Err(AppError::invalid_field("new_password", code, msg));
     }
-    // Guessing the current password is throttled like signing in.
-    let keys = [(
-        format!("password:{caller}"),
-        state.config.login_max_failures,
-    )];
-    state.throttled(&keys)?;
-    let org = p.org_id;
-    let changed = db::tx(&state.pool, move |c| {
-        let stored = store::password_hash(c, org, caller)?.unwrap_or_default();
-        if !passwords::verify(&b.current_password, &stored) {
-            return Ok(false);
-        }
-        store::set_password_hash(c, org, caller, &passwords::hash(&b.new_password))?;
-        auth_store::revoke_user(c, org, caller, Utc::now())?;
-        Ok(true)
-    })
-    .await?;
-    if !changed {
-        state.record_failure(&keys);
-        return Err(AppError::invalid_field(
-            "current_password",
-            "incorrect",
-            "is not your current password",
-        ));
-    }
+    let who = (p.org_id, caller);
+    password_change::change(&state, &req, who, b.current_password, b.new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -322,15 +302,15 @@ pub async fn create(
         selling_style: b.selling_style.map(|s| s.as_str().to_string()),
         password_hash: None,
     };
-    let password = b.password;
-    let row = db::run(&state.pool, move |c| {
-        let new = NewUser {
-            password_hash: password.as_deref().map(passwords::hash),
-            ..new
-        };
-        store::insert(c, &new)
-    })
-    .await?;
+    let password_hash = match b.password {
+        Some(pw) => Some(state.hashing.run(move || passwords::hash(&pw)).await?),
+        None => None,
+    };
+    let new = NewUser {
+        password_hash,
+        ..new
+    };
+    let row = db::run(&state.pool, move |c| store::insert(c, &new)).await?;
     let path = format!("/v1/users/{}", row.id);
     Ok(with_location(
         with_etag(StatusCode::CREATED, row.version, &User::from(row)),

@@ -53,6 +53,21 @@ pub fn is_email(s: &str) -> bool {
     }
 }
 
+/// The one form of an email that identifies a person: trimmed, lowercased by
+/// Unicode's rules (as Rust's `to_lowercase`, not PostgreSQL's `lower()`), then
+/// composed (NFC). Stored as `users.email_key` and used for sign-in and for
+/// uniqueness alike, so that any way of writing an address finds the same person.
+pub fn email_key(email: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    email
+        .trim()
+        .nfc()
+        .collect::<String>()
+        .to_lowercase()
+        .nfc()
+        .collect()
+}
+
 pub fn check_email(v: &mut Validator, field: &str, email: &str) {
     v.check(
         is_email(email),
@@ -95,6 +110,18 @@ mod tests {
         assert!(!is_email("a@b@example.com"));
         assert!(!is_email("@example.com"));
         assert!(!is_email("ada@.example.com"));
+    }
+
+    #[test]
+    fn email_keys() {
+        assert_eq!(email_key("  Ada@Example.COM "), "ada@example.com");
+        // U+0130 lowercases to "i" and a combining dot above (U+0307).
+        assert_eq!(email_key("İrem@x.org"), "i\u{307}rem@x.org");
+        assert_eq!(email_key("İrem@x.org"), email_key("i\u{307}REM@X.org"));
+        // Composed and decomposed forms are one key, composed.
+        assert_eq!(email_key("E\u{301}mile@x.org"), "\u{e9}mile@x.org");
+        assert_eq!(email_key("\u{c9}MILE@x.org"), "\u{e9}mile@x.org");
+        assert_eq!(email_key("ØYVIND@ÆRØ.example"), "øyvind@ærø.example");
     }
 
     #[test]

@@ -157,7 +157,7 @@ pub fn lock(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<UserRow> {
 
 pub fn email_taken(c: &mut PgConnection, email: &str, except: Option<Uuid>) -> AppResult<bool> {
     let mut q = users::table
-        .filter(lower(users::email).eq(email.to_lowercase()))
+        .filter(users::email_key.eq(super::rules::email_key(email)))
         .select(users::id)
         .into_boxed();
     if let Some(id) = except {
@@ -185,7 +185,10 @@ pub fn insert(c: &mut PgConnection, new: &NewUser) -> AppResult<UserRow> {
         return Err(email_conflict());
     }
     diesel::insert_into(users::table)
-        .values(new)
+        .values((
+            new,
+            users::email_key.eq(super::rules::email_key(&new.email)),
+        ))
         .returning(UserRow::as_returning())
         .get_result(c)
         .map_err(unique_email)
@@ -200,6 +203,10 @@ pub fn update(
     diesel::update(users::table.find((org, id)))
         .set((
             changes,
+            changes
+                .email
+                .as_deref()
+                .map(|e| users::email_key.eq(super::rules::email_key(e))),
             users::version.eq(users::version + 1),
             users::updated_at.eq(diesel::dsl::now),
         ))

@@ -353,6 +353,7 @@ impl TestApp {
             kind: kind.into(),
             role: None,
             scope: scope.map(str::to_string),
+            sid: None,
         })
     }
 

@@ -1,0 +1,58 @@
+//! Changing one's password: the current one checked and the new one hashed off
+//! the pool (`passwords::Hashing`), guesses throttled like sign-ins.
+
+use actix_web::HttpRequest;
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::store;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::users::store as users;
+
+/// Sets `new` as the password of `user` when `current` is theirs, and signs
+/// them out everywhere. A wrong `current` is counted as a failed attempt.
+pub async fn change(
+    state: &AppState,
+    req: &HttpRequest,
+    (org, user): (Uuid, Uuid),
+    current: String,
+    new: String,
+) -> AppResult<()> {
+    let throttle = state.throttle_for(req, &format!("password:{user}"), false);
+    let (throttle, stored) = crate::db::run(&state.pool, move |c| {
+        throttle.begin(c, Utc::now())?;
+        let stored = users::password_hash(c, org, user)?.unwrap_or_default();
+        Ok((throttle, stored))
+    })
+    .await?;
+    let checked = stored.clone();
+    let new_hash = state
+        .check_password(&throttle, move || {
+            super::passwords::verify(&current, &checked).then(|| super::passwords::hash(&new))
+        })
+        .await?;
+    // A failure was counted when the attempt began.
+    let Some(new_hash) = new_hash else {
+        return Err(incorrect());
+    };
+    crate::db::tx(&state.pool, move |c| {
+        // Unless it changed meanwhile, the password checked is still the current one.
+        users::lock(c, org, user)?;
+        if users::password_hash(c, org, user)?.unwrap_or_default() != stored {
+            return Err(incorrect());
+        }
+        users::set_password_hash(c, org, user, &new_hash)?;
+        store::revoke_user(c, org, user, Utc::now())?;
+        throttle.succeeded(c, Utc::now())
+    })
+    .await
+}
+
+fn incorrect() -> AppError {
+    AppError::invalid_field(
+        "current_password",
+        "incorrect",
+        "is not your current password",
+    )
+}
