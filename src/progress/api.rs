@@ -227,8 +227,10 @@ pub async fn progress(
             read = Some((ctx, as_of, t, own));
         }
     }
+    // Taken by the first attempt: one run again on a fresh connection reads it all.
+    let read = std::cell::Cell::new(read);
     let out = db::run(&state.pool, move |c| {
-        let (ctx, as_of, t, own) = match read {
+        let (ctx, as_of, t, own) = match read.take() {
             Some(read) => read,
             None => {
                 let ctx = OrgContext::for_read(c, &p)?;

@@ -326,7 +326,7 @@ pub async fn create(
     let row = db::run(&state.pool, move |c| {
         let new = NewUser {
             password_hash: password.as_deref().map(passwords::hash),
-            ..new
+            ..new.clone()
         };
         store::insert(c, &new)
     })
