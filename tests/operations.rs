@@ -381,3 +381,24 @@ async fn reads_and_writes_succeed_right_after_the_pools_connections_were_ended()
         }
     }
 }
+
+/// A worker's pipelined connection that the server ended is dropped like a
+/// pool connection: the read on it gives way to the pool (or already finds it
+/// gone and opens another), and the next read opens another.
+#[actix_web::test]
+async fn a_pipelined_connection_the_server_ended_is_replaced() {
+    use onpace::db::{Pipeline, PipelineConfig};
+    let app = TestApp::new().await;
+    let config = PipelineConfig::new(&app.db.url, true, Duration::from_millis(500));
+    let pipe = Pipeline::new(config);
+    for _ in 0..3 {
+        let pid = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
+        assert_eq!(terminate_backends(&app), 1);
+        match pipe.read(backend_after(0.0)).await {
+            None => {}
+            Some(read) => assert_ne!(read.expect("a read on a new connection"), pid),
+        }
+        let again = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
+        assert_ne!(again, pid);
+    }
+}

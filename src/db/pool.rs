@@ -74,11 +74,10 @@ pub struct Watch {
 impl Instrumentation for Watch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         if let InstrumentationEvent::FinishQuery { query, error, .. } = event {
-            if let Some(e) = error.filter(|e| is_connection_error(e)) {
-                if !self.broken {
-                    self.broken = true;
-                    self.failures.fetch_add(1, Ordering::Relaxed);
-                }
+            // The first failure says what it cut short; the rest follow from it.
+            if let Some(e) = error.filter(|e| is_connection_error(e) && !self.broken) {
+                self.broken = true;
+                self.failures.fetch_add(1, Ordering::Relaxed);
                 // Formatted only here, on the rare failure.
                 self.nothing_done = self.statements == 0 && is_read(&query.to_string());
                 tracing::warn!(error = %e, "a database connection broke; it is not used again");
