@@ -425,7 +425,7 @@ pub(crate) fn push_sales(
     // order.) A key taken meanwhile all the same is updated in a second round.
     ready.sort_by(|a, b| a.1.cmp(&b.1));
     let keys: Vec<(String, String)> = ready.iter().map(|r| r.1.clone()).collect();
-    store::lock_keys(c, p.org_id, &keys)?;
+    super::order::lock_keys(c, p.org_id, &keys)?;
     let mut deltas = Deltas::default();
     let mut pending = ready;
     for _round in 0..2 {

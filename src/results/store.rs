@@ -75,25 +75,6 @@ impl SaleValues {
     }
 }
 
-/// Takes, for the rest of the transaction, a lock on each of these
-/// `(source, external_id)` keys of the organisation, in one order for every
-/// transaction: pushes that share keys then run one after the other from their
-/// first shared key on, rather than each locking some rows the other needs.
-pub fn lock_keys(c: &mut PgConnection, org: Uuid, keys: &[(String, String)]) -> AppResult<()> {
-    let keys: Vec<String> = keys
-        .iter()
-        .map(|(source, ext)| format!("{org}\u{1f}{source}\u{1f}{ext}"))
-        .collect();
-    diesel::sql_query(
-        "SELECT pg_advisory_xact_lock(727276, h) FROM \
-           (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS s",
-    )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(keys)
-    .keep_prepared()
-    .execute(c)?;
-    Ok(())
-}
-
 /// Existing sales with these keys, locked.
 pub fn sales_by_keys(
     c: &mut PgConnection,
