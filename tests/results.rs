@@ -3092,15 +3092,20 @@ async fn a_retry_after_a_write_failed_with_its_database_runs_at_once() {
 /// once, and the rollup is the ledger.
 #[actix_web::test]
 async fn eight_overlapping_batches_at_once_never_deadlock() {
-    let app = TestApp::new().await;
+    // A connection for each batch, so that all eight run at once.
+    let app = TestApp::with(|c| onpace::Config {
+        db_pool_size: 8,
+        ..c
+    })
+    .await;
     let w = world(&app).await;
     let org = w.org.id;
     let people = [w.sp1.id, w.sp2.id, w.sp3.id];
-    for round in 0..6usize {
+    for round in 0..8usize {
         let batches = (0..8usize).map(|b| {
-            // 16 of 24 keys, from a different start and direction in each batch;
-            // each round adds 8 keys to those the ledger has.
-            let mut keys: Vec<usize> = (0..16).map(|i| round * 8 + (i + b * 3) % 24).collect();
+            // 16 of the round's 24 new keys, from a different start and direction
+            // in each batch: each key is created by one batch and updated by others.
+            let mut keys: Vec<usize> = (0..16).map(|i| round * 24 + (i + b * 3) % 24).collect();
             if b % 2 == 1 {
                 keys.reverse();
             }
@@ -3108,7 +3113,7 @@ async fn eight_overlapping_batches_at_once_never_deadlock() {
                 .into_iter()
                 .map(|n| {
                     let mut item = sale(
-                        &format!("D{n:02}"),
+                        &format!("D{n:03}"),
                         w.acme,
                         &format!("2026-10-{:02}", 1 + (n * 7 + b + round) % 5),
                         &(100 + 10 * round + b).to_string(),
@@ -3123,7 +3128,7 @@ async fn eight_overlapping_batches_at_once_never_deadlock() {
         let answers = futures_util::future::join_all(batches).await;
         let codes: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
         assert!(codes.iter().all(|c| *c == 200), "round {round}: {codes:?}");
-        let stored = 24 + 8 * round as i64;
+        let stored = 24 * (round as i64 + 1);
         assert_eq!(sales_count(&app, org), stored);
         let r = assert_rollup_is_ledger(&app, org);
         // Every sale counts 1 of gross profit, once.
