@@ -227,7 +227,7 @@ pub async fn progress(
             read = Some((ctx, as_of, t, own));
         }
     }
-    // Taken by the first attempt: one run again on a fresh connection reads it all.
+    // Taken by the first attempt; a second one (see `db::run`) reads it all itself.
     let read = std::cell::Cell::new(read);
     let out = db::run(&state.pool, move |c| {
         let (ctx, as_of, t, own) = match read.take() {
