@@ -208,7 +208,7 @@ impl From<diesel::result::Error> for AppError {
                 "concurrent_update",
                 "another request changed the same data at the same time; retry",
             ),
-            E::DatabaseError(_, info) if is_connection_message(info.message()) => {
+            E::DatabaseError(_, info) if crate::db::pool::is_connection_message(info.message()) => {
                 AppError::unavailable()
             }
             E::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
@@ -244,15 +244,6 @@ impl From<diesel::result::Error> for AppError {
             _ => AppError::internal(e),
         }
     }
-}
-
-fn is_connection_message(m: &str) -> bool {
-    let m = m.to_ascii_lowercase();
-    m.contains("server closed the connection")
-        || m.contains("connection refused")
-        || m.contains("terminating connection")
-        || m.contains("could not connect")
-        || m.contains("no connection to the server")
 }
 
 /// Collects invalid fields and turns them into one 422.

@@ -1,9 +1,16 @@
 //! `Idempotency-Key` for writes a client may retry: the same key with the same
 //! body answers the first response again and changes nothing; the same key with
-//! another body is 422 `idempotency_key_reused`; a duplicate sent while the first
-//! is still running is 409. Keys belong to one caller and expire after 24 hours;
-//! a claim whose request never answered (its client went away, the process
-//! stopped) is released after 5 minutes.
+//! another body is 422 `idempotency_key_reused`. Keys belong to one caller and
+//! expire after 24 hours.
+//!
+//! The key is claimed in the transaction that does the work and records its
+//! answer, so a claim exists only with its committed answer: when the work
+//! fails (503, a crash, a conflict) the claim goes with it and a retry runs at
+//! once. A duplicate sent while the first is still running waits for it on the
+//! uncommitted claim and then replays its answer (or does the work, if the first
+//! failed); only when the first runs on beyond the wait (twice
+//! `ONPACE_DB_TIMEOUT_MS`) is the duplicate 409 `idempotency_in_progress`. A
+//! refusal (4xx other than 409) is an answer too, kept and replayed.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
@@ -12,7 +19,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::{Actor, Principal};
-use crate::db::{self, schema::idempotency_keys as k};
+use crate::db::{self, schema::idempotency_keys as k, KeepPrepared};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -45,9 +52,19 @@ enum Claim {
     Replay(u16, Vec<u8>),
 }
 
-/// Runs `work` once per key, in one transaction with the answer it records:
-/// `work` answers a status and a JSON body. Either both the change and its
-/// recorded answer commit, or neither does.
+/// What the keyed transaction ends with.
+enum Outcome {
+    Done(StatusCode, Vec<u8>),
+    Replay(u16, Vec<u8>),
+    /// A refusal, recorded as the key's answer.
+    Refused(AppError),
+}
+
+/// Runs `work` once per key, in one transaction with the claim of the key and
+/// the answer it records: `work` answers a status and a JSON body. The claim,
+/// the change and its recorded answer all commit, or none does. A transaction
+/// that met a concurrent one (`concurrent_update`) runs again a few times first
+/// (see `db::tx_retrying`).
 pub async fn once<F>(
     state: &AppState,
     p: &Principal,
@@ -56,7 +73,7 @@ pub async fn once<F>(
     work: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut PgConnection) -> AppResult<(StatusCode, serde_json::Value)> + Send + 'static,
+    F: Fn(&mut PgConnection) -> AppResult<(StatusCode, serde_json::Value)> + Send + 'static,
 {
     let respond = |status: StatusCode, body: Vec<u8>| {
         // A refusal that is replayed stays the problem it was.
@@ -70,7 +87,7 @@ where
             .body(body)
     };
     let Some(key) = key(req)? else {
-        let (status, value) = db::tx(&state.pool, work).await?;
+        let (status, value) = db::tx_retrying(&state.pool, work).await?;
         return Ok(respond(
             status,
             serde_json::to_vec(&value).unwrap_or_default(),
@@ -82,86 +99,140 @@ where
     h.update(body);
     let hash = h.finalize().to_vec();
     let (org, who) = (p.org_id, actor(p));
-    let claim_key = key.clone();
-    let claim = db::tx(&state.pool, move |c| {
-        let now = chrono::Utc::now();
-        let (expired, abandoned) = (now - chrono::Duration::hours(24), now - chrono::Duration::minutes(5));
-        diesel::delete(
-            k::table
-                .filter(k::org_id.eq(org).and(k::actor_id.eq(who)).and(k::key.eq(&claim_key)))
-                .filter(k::created_at.lt(expired).or(k::status.is_null().and(k::created_at.lt(abandoned)))),
-        )
-        .execute(c)?;
-        let inserted = diesel::insert_into(k::table)
-            .values((k::org_id.eq(org), k::actor_id.eq(who), k::key.eq(&claim_key), k::request_hash.eq(&hash)))
-            .on_conflict_do_nothing()
-            .execute(c)?;
-        if inserted == 1 {
-            return Ok(Claim::Fresh);
+    let wait = state.config.db_timeout * 2;
+    let outcome = db::tx_retrying(&state.pool, move |c| {
+        if let Claim::Replay(status, body) = claim(c, (org, who, &key), &hash, wait)? {
+            return Ok(Outcome::Replay(status, body));
         }
-        let (stored_hash, status, stored): (Vec<u8>, Option<i16>, Option<Vec<u8>>) = k::table
-            .find((org, who, &claim_key))
-            .select((k::request_hash, k::status, k::body))
-            .first(c)?;
-        if stored_hash != hash {
-            return Err(AppError::unprocessable(
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with another request; use a new key for a new request",
-            ));
-        }
-        match status {
-            Some(s) => Ok(Claim::Replay(s as u16, stored.unwrap_or_default())),
-            None => Err(AppError::conflict(
-                "idempotency_in_progress",
-                "a request with this Idempotency-Key is still running; retry when it has finished",
-            )),
+        let row = k::table.find((org, who, &key));
+        // In a savepoint: a refusal undoes the work and keeps the claim.
+        match c.transaction(&work) {
+            Ok((status, value)) => {
+                let bytes = serde_json::to_vec(&value).unwrap_or_default();
+                diesel::update(row)
+                    .set((
+                        k::status.eq(Some(status.as_u16() as i16)),
+                        k::body.eq(Some(bytes.clone())),
+                    ))
+                    .execute(c)?;
+                Ok(Outcome::Done(status, bytes))
+            }
+            // A server-side failure, or a conflict with a concurrent request
+            // (409, which says to retry), is not an answer: the claim is undone
+            // with the rest.
+            Err(e) if e.status.is_server_error() || e.status == StatusCode::CONFLICT => Err(e),
+            Err(e) => {
+                let problem = serde_json::to_vec(&e.problem()).unwrap_or_default();
+                diesel::update(row)
+                    .set((
+                        k::status.eq(Some(e.status.as_u16() as i16)),
+                        k::body.eq(Some(problem)),
+                    ))
+                    .execute(c)?;
+                Ok(Outcome::Refused(e))
+            }
         }
     })
     .await?;
-    if let Claim::Replay(status, body) = claim {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-        let mut res = respond(status, body);
-        res.headers_mut().insert(
-            header::HeaderName::from_static("idempotent-replayed"),
-            header::HeaderValue::from_static("true"),
-        );
-        return Ok(res);
-    }
-    let done_key = key.clone();
-    let outcome = db::tx(&state.pool, move |c| {
-        let (status, value) = work(c)?;
-        let bytes = serde_json::to_vec(&value).unwrap_or_default();
-        diesel::update(k::table.find((org, who, &done_key)))
-            .set((
-                k::status.eq(Some(status.as_u16() as i16)),
-                k::body.eq(Some(bytes.clone())),
-            ))
-            .execute(c)?;
-        Ok((status, bytes))
-    })
-    .await;
     match outcome {
-        Ok((status, bytes)) => Ok(respond(status, bytes)),
-        Err(e) => {
-            // Nothing was changed. A refusal is the answer to keep (a retry gets it
-            // again); a server-side failure or a conflict with a concurrent request
-            // (409, which says to retry) is not: the claim is released.
-            let keep = !e.status.is_server_error() && e.status != StatusCode::CONFLICT;
-            let problem = serde_json::to_vec(&e.problem()).unwrap_or_default();
-            let status = e.status.as_u16() as i16;
-            db::run(&state.pool, move |c| {
-                let row = k::table.find((org, who, &key));
-                if keep {
-                    diesel::update(row)
-                        .set((k::status.eq(Some(status)), k::body.eq(Some(problem))))
-                        .execute(c)?;
-                } else {
-                    diesel::delete(row).execute(c)?;
-                }
-                Ok(())
-            })
-            .await?;
-            Err(e)
+        Outcome::Done(status, bytes) => Ok(respond(status, bytes)),
+        Outcome::Refused(e) => Err(e),
+        Outcome::Replay(status, body) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut res = respond(status, body);
+            res.headers_mut().insert(
+                header::HeaderName::from_static("idempotent-replayed"),
+                header::HeaderValue::from_static("true"),
+            );
+            Ok(res)
         }
     }
+}
+
+/// Claims `key` in the caller's transaction, or finds the answer it already has.
+/// A claim being inserted by a transaction still running is waited for, at most
+/// `wait`.
+fn claim(
+    c: &mut PgConnection,
+    (org, who, key): (Uuid, Uuid, &str),
+    hash: &[u8],
+    wait: std::time::Duration,
+) -> AppResult<Claim> {
+    let now = chrono::Utc::now();
+    // An expired key, or a claim committed without its answer (which only an
+    // earlier version of the service wrote), is free again.
+    diesel::delete(
+        k::table
+            .filter(
+                k::org_id
+                    .eq(org)
+                    .and(k::actor_id.eq(who))
+                    .and(k::key.eq(key)),
+            )
+            .filter(
+                k::created_at
+                    .lt(now - chrono::Duration::hours(24))
+                    .or(k::status.is_null()),
+            ),
+    )
+    .execute(c)?;
+    let previous = lock_timeout(c, &format!("{}ms", wait.as_millis().max(1)))?;
+    let inserted = diesel::insert_into(k::table)
+        .values((
+            k::org_id.eq(org),
+            k::actor_id.eq(who),
+            k::key.eq(key),
+            k::request_hash.eq(hash),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c)
+        .map_err(|e| match &e {
+            diesel::result::Error::DatabaseError(_, info)
+                if info.message().contains("lock timeout") =>
+            {
+                in_progress()
+            }
+            _ => AppError::from(e),
+        })?;
+    lock_timeout(c, &previous)?;
+    if inserted == 1 {
+        return Ok(Claim::Fresh);
+    }
+    let (stored_hash, status, stored): (Vec<u8>, Option<i16>, Option<Vec<u8>>) = k::table
+        .find((org, who, key))
+        .select((k::request_hash, k::status, k::body))
+        .first(c)?;
+    if stored_hash != hash {
+        return Err(AppError::unprocessable(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with another request; use a new key for a new request",
+        ));
+    }
+    match status {
+        Some(s) => Ok(Claim::Replay(s as u16, stored.unwrap_or_default())),
+        None => Err(in_progress()),
+    }
+}
+
+fn in_progress() -> AppError {
+    AppError::conflict(
+        "idempotency_in_progress",
+        "a request with this Idempotency-Key is still running; retry when it has finished",
+    )
+}
+
+/// Sets the transaction's `lock_timeout`; returns the one it replaces.
+fn lock_timeout(c: &mut PgConnection, value: &str) -> AppResult<String> {
+    #[derive(QueryableByName)]
+    struct Previous {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        previous: String,
+    }
+    let row: Previous = diesel::sql_query(
+        "SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', $1, true)",
+    )
+    .bind::<diesel::sql_types::Text, _>(value)
+    .keep_prepared()
+    .get_result(c)?;
+    Ok(row.previous)
 }

@@ -324,3 +324,81 @@ async fn a_pipelined_read_that_hangs_or_waits_for_the_connection_gives_way_to_th
     ));
     assert!(down.read(backend_after(0.0)).await.is_none());
 }
+
+/// Ends every backend of the app's database but the caller's, and waits until
+/// they are gone; returns how many there were.
+fn terminate_backends(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) AS n \
+         FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind::<diesel::sql_types::Text, _>(&app.db.name)
+    .get_result(&mut app.conn())
+    .unwrap();
+    n.n
+}
+
+/// After PostgreSQL ended the pool's connections (as a restart does), the next
+/// requests are answered at once: a read that meets a dead connection runs again
+/// on a fresh one, a write's transaction starts on a live one, and no broken
+/// connection is handed out again.
+#[actix_web::test]
+async fn reads_and_writes_succeed_right_after_the_pools_connections_were_ended() {
+    let app = TestApp::new().await;
+    let org = app.org("Restart").await;
+    let owner = app.person(&org, "salesperson", None).await;
+    let list = || app.get("/v1/accounts").token(&org.admin).send();
+    let burst = |n: usize| futures_util::future::join_all((0..n).map(|_| list()));
+    for _ in 0..3 {
+        for r in burst(8).await {
+            r.expect(200);
+        }
+    }
+    for round in 0..2 {
+        assert!(terminate_backends(&app) >= 2, "the pool was warm");
+        let answers = burst(8).await;
+        let codes: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
+        assert!(codes.iter().all(|c| *c == 200), "round {round}: {codes:?}");
+        terminate_backends(&app);
+        let body = serde_json::json!({
+            "name": format!("Account {round}"), "kind": "customer", "owner_id": owner.id
+        });
+        let r = app
+            .post("/v1/accounts")
+            .token(&org.admin)
+            .json(&body)
+            .send()
+            .await;
+        r.expect(201);
+        for r in burst(8).await {
+            r.expect(200);
+        }
+    }
+}
+
+/// A worker's pipelined connection that the server ended is dropped like a
+/// pool connection: the read on it gives way to the pool (or already finds it
+/// gone and opens another), and the next read opens another.
+#[actix_web::test]
+async fn a_pipelined_connection_the_server_ended_is_replaced() {
+    use onpace::db::{Pipeline, PipelineConfig};
+    let app = TestApp::new().await;
+    let config = PipelineConfig::new(&app.db.url, true, Duration::from_millis(500));
+    let pipe = Pipeline::new(config);
+    for _ in 0..3 {
+        let pid = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
+        assert_eq!(terminate_backends(&app), 1);
+        match pipe.read(backend_after(0.0)).await {
+            None => {}
+            Some(read) => assert_ne!(read.expect("a read on a new connection"), pid),
+        }
+        let again = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
+        assert_ne!(again, pid);
+    }
+}

@@ -302,7 +302,7 @@ async fn password_grant(
     let (throttle, row) = crate::db::run(&state.pool, move |c| {
         throttle.begin(c, Utc::now())?;
         let row = store::user_by_email(c, &email)?;
-        Ok((throttle, row))
+        Ok((throttle.clone(), row))
     })
     .await?;
     let found = state

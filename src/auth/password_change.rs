@@ -23,7 +23,7 @@ pub async fn change(
     let (throttle, stored) = crate::db::run(&state.pool, move |c| {
         throttle.begin(c, Utc::now())?;
         let stored = users::password_hash(c, org, user)?.unwrap_or_default();
-        Ok((throttle, stored))
+        Ok((throttle.clone(), stored))
     })
     .await?;
     let checked = stored.clone();

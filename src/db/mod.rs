@@ -1,24 +1,22 @@
 //! The connection pool, database creation and the embedded migrations.
 
 pub mod pipeline;
+pub mod pool;
+pub mod retry;
 pub mod schema;
 
 pub use pipeline::{Pipeline, PipelineConfig};
-
-use std::time::Duration;
+pub use pool::{pool, Conn, PgPool};
+pub use retry::tx_retrying;
 
 use actix_web::web;
 use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel::sql_types::Untyped;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::AppError;
-
-pub type PgPool = Pool<ConnectionManager<PgConnection>>;
-pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
 
 diesel::define_sql_function!(/// SQL `lower(text)`.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -110,40 +108,66 @@ pub fn prepare(url: &str) -> Result<usize, DbSetupError> {
     migrate(url)
 }
 
-/// A pool whose checkout gives up after `timeout`, so an outage answers 503 quickly.
-pub fn pool(url: &str, size: u32, timeout: Duration) -> PgPool {
-    Pool::builder()
-        .max_size(size.max(1))
-        .min_idle(Some(0))
-        .connection_timeout(timeout)
-        // No `SELECT 1` before every checkout: a connection that broke is found on
-        // use (a 503 the client may retry) and then dropped by the pool.
-        .test_on_check_out(false)
-        .build_unchecked(ConnectionManager::new(url))
-}
-
-/// Runs blocking database work off the async workers, with a connection from the pool.
+/// Runs blocking database work off the async workers, with a connection from
+/// the pool. When the work's first statement, a read, failed because its
+/// connection was dead (the server restarted, or ended it), the work runs once
+/// more on a fresh connection: nothing was done yet. A statement's own error is
+/// never run again.
 pub async fn run<T, F>(pool: &PgPool, f: F) -> Result<T, AppError>
 where
-    F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+    F: Fn(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
     let pool = pool.clone();
     web::block(move || {
-        let mut conn = pool.get().map_err(|_| AppError::unavailable())?;
-        f(&mut conn)
+        let mut conn = checkout(&pool)?;
+        match f(&mut conn) {
+            Err(_) if pool::broke_before_any_work(&mut conn) => {
+                drop(conn);
+                let mut fresh = checkout(&pool)?;
+                f(&mut fresh)
+            }
+            done => done,
+        }
     })
     .await
     .map_err(AppError::internal)?
 }
 
-/// Like [`run`], inside one transaction.
+fn checkout(pool: &PgPool) -> Result<Conn, AppError> {
+    pool.get().map_err(|_| AppError::unavailable())
+}
+
+/// Like [`run`], inside one transaction. A transaction whose `BEGIN` met a dead
+/// connection starts again on a fresh one (its work had not begun); once the
+/// work has begun, a failure is the answer.
 pub async fn tx<T, F>(pool: &PgPool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    run(pool, move |conn| conn.transaction(f)).await
+    let pool = pool.clone();
+    web::block(move || transaction(&pool, f))
+        .await
+        .map_err(AppError::internal)?
+}
+
+/// One transaction on a connection from the pool (blocking).
+pub(crate) fn transaction<T, F>(pool: &PgPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, AppError>,
+{
+    let mut work = Some(f);
+    let mut conn = checkout(pool)?;
+    let done = conn.transaction(|c| (work.take().expect("the work runs once"))(c));
+    match (done, work) {
+        (Err(_), Some(f)) if pool::broke(&mut conn) => {
+            drop(conn);
+            let mut fresh = checkout(pool)?;
+            PgConnection::transaction(&mut fresh, f)
+        }
+        (done, _) => done,
+    }
 }
 
 /// Whether the database answers.

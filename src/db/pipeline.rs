@@ -13,7 +13,9 @@
 //! uses what tokio-postgres does not read (libpq's `PG*` variables, `sslmode`
 //! other than `disable`, `prefer` or `require`, client certificates), or when
 //! the connection cannot be opened or breaks, [`Pipeline::read`] answers `None`
-//! and the caller reads through the pool as before.
+//! and the caller reads through the pool as before. A connection that broke (its
+//! task ended, or a read failed with a connection-class error, as the pool's
+//! connections are judged) is dropped at once and the next read opens another.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -21,7 +23,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use postgres_native_tls::MakeTlsConnector;
@@ -290,7 +291,7 @@ impl Pipeline {
                     .set(Some(Instant::now() + self.config.retry_after));
                 None
             }
-            Ok(Err(e)) if live.closed.get() || is_broken(&e) => {
+            Ok(Err(e)) if live.closed.get() || super::pool::is_connection_error(&e) => {
                 tracing::warn!(error = %e, "pipelined connection lost; reading through the pool");
                 self.forget(&live);
                 None
@@ -376,17 +377,6 @@ async fn open(connect: &(tokio_postgres::Config, MakeTlsConnector)) -> Result<Li
         .await
         .map_err(|e| e.to_string())?;
     Ok(Live { conn, closed })
-}
-
-/// Errors that say the connection, not the statement, failed.
-fn is_broken(e: &DieselError) -> bool {
-    matches!(
-        e,
-        DieselError::DatabaseError(
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-            _
-        )
-    )
 }
 
 #[cfg(test)]

@@ -227,8 +227,10 @@ pub async fn progress(
             read = Some((ctx, as_of, t, own));
         }
     }
+    // Taken by the first attempt; a second one (see `db::run`) reads it all itself.
+    let read = std::cell::Cell::new(read);
     let out = db::run(&state.pool, move |c| {
-        let (ctx, as_of, t, own) = match read {
+        let (ctx, as_of, t, own) = match read.take() {
             Some(read) => read,
             None => {
                 let ctx = OrgContext::for_read(c, &p)?;

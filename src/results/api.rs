@@ -417,10 +417,15 @@ pub(crate) fn push_sales(
         };
         ready.push((ch.index, ch.key, values));
     }
-    // Upsert: update what exists, insert the rest; a key taken meanwhile by a
-    // concurrent push is updated in a second round. Rows are locked in key order,
-    // so that concurrent overlapping batches wait for each other, never deadlock.
+    // Upsert: update what exists, insert the rest. The keys are locked first, in
+    // one order for every push, then the rollup rows in theirs (`Deltas` is
+    // sorted), so overlapping pushes wait for each other instead of each holding
+    // rows the other needs. (Locking the rows that exist and then inserting the
+    // others did not: a row inserted meanwhile by a third push was locked out of
+    // order.) A key taken meanwhile all the same is updated in a second round.
     ready.sort_by(|a, b| a.1.cmp(&b.1));
+    let keys: Vec<(String, String)> = ready.iter().map(|r| r.1.clone()).collect();
+    super::order::lock_keys(c, p.org_id, &keys)?;
     let mut deltas = Deltas::default();
     let mut pending = ready;
     for _round in 0..2 {
@@ -714,8 +719,9 @@ pub(crate) fn push_activities(
     let mut deltas = Deltas::default();
     let mut seen = HashSet::new();
     let mut results = Vec::with_capacity(items.len());
-    // Items are stored in key order (each key in the order given), so that
-    // concurrent overlapping batches lock rows in the same order and never deadlock.
+    // Items are stored in key order (each key in the order given), and the rollup
+    // rows in theirs, so that concurrent overlapping batches lock rows in the same
+    // order and wait for each other rather than deadlock.
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_cached_key(|&i| {
         let item = &items[i];

@@ -2,5 +2,6 @@
 //! right person, with the daily rollup that dashboards read.
 
 pub mod api;
+pub mod order;
 pub mod rules;
 pub mod store;
