@@ -22,6 +22,7 @@ use crate::http::{
 };
 use crate::state::AppState;
 use crate::users::rules::double_option;
+use crate::values::IsoDate;
 
 /// Most items in one batch.
 pub const MAX_BATCH: usize = 1000;
@@ -87,7 +88,7 @@ pub struct CreateAccount {
     #[schema(min_length = 1, max_length = 200)]
     pub external_id: Option<String>,
     /// The first day of the owner's ownership (default: today; not in the future).
-    pub owned_since: Option<NaiveDate>,
+    pub owned_since: Option<IsoDate>,
 }
 
 /// Changes to an account; the owner changes only by transfer.
@@ -132,7 +133,7 @@ pub struct TransferRequest {
     /// The new owner's first day: not in the future, and not before the current
     /// owner's first day (on that day itself it corrects the current owner).
     /// Results from this day on are credited to the new owner.
-    pub effective_on: NaiveDate,
+    pub effective_on: IsoDate,
     #[schema(min_length = 1, max_length = 500, example = "Territory realignment")]
     pub reason: String,
 }
@@ -142,7 +143,7 @@ pub struct TransferRequest {
 #[serde(deny_unknown_fields)]
 pub struct ConvertRequest {
     /// The day it was won (default: today). It counts for `new_accounts` on this day.
-    pub converted_on: Option<NaiveDate>,
+    pub converted_on: Option<IsoDate>,
     /// Hand the new customer over to this salesperson (typically a farmer) from
     /// `converted_on`.
     pub new_owner_id: Option<Uuid>,
@@ -183,7 +184,7 @@ pub struct SyncAccount {
     #[schema(nullable = true, min_length = 1, max_length = 100)]
     pub segment: Option<Option<String>>,
     /// For a new account: the owner's first day (default today).
-    pub owned_since: Option<NaiveDate>,
+    pub owned_since: Option<IsoDate>,
 }
 
 /// One item of `POST /v1/accounts/batch`. The fields are those of
@@ -207,7 +208,7 @@ pub struct BatchAccount {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(nullable = true)]
     pub segment: Option<Option<String>>,
-    pub owned_since: Option<NaiveDate>,
+    pub owned_since: Option<IsoDate>,
 }
 
 impl BatchAccount {
@@ -444,7 +445,7 @@ pub async fn create(
             b.external_source.as_deref(),
             b.external_id.as_deref(),
         );
-        let since = b.owned_since.unwrap_or(today);
+        let since = b.owned_since.map_or(today, NaiveDate::from);
         check_past_day(&mut v, "owned_since", since, today);
         if let Some(e) = check_owner(c, p.org_id, "owner_id", owner)? {
             v.push(e);
@@ -579,13 +580,13 @@ pub async fn transfer(
         let today = crate::org::store::today_for(c, &p)?;
         let mut v = Validator::new();
         v.text("reason", &b.reason, 500);
-        check_past_day(&mut v, "effective_on", b.effective_on, today);
+        check_past_day(&mut v, "effective_on", b.effective_on.0, today);
         if let Some(e) = check_owner(c, p.org_id, "new_owner_id", b.new_owner_id)? {
             v.push(e);
         }
         v.finish()?;
         let history = store::history(c, p.org_id, id)?;
-        let from = rules::plan_transfer(&history, b.new_owner_id, b.effective_on, today)
+        let from = rules::plan_transfer(&history, b.new_owner_id, b.effective_on.0, today)
             .map_err(|r| AppError::validation(vec![r.field_error()]))?;
         store::transfer(
             c,
@@ -593,7 +594,7 @@ pub async fn transfer(
             id,
             from,
             b.new_owner_id,
-            b.effective_on,
+            b.effective_on.0,
             b.reason.trim(),
             actor_id(&p),
         )
@@ -663,7 +664,7 @@ pub async fn convert(
             ));
         }
         let today = crate::org::store::today_for(c, &p)?;
-        let on = b.converted_on.unwrap_or(today);
+        let on = b.converted_on.map_or(today, NaiveDate::from);
         let mut v = Validator::new();
         check_past_day(&mut v, "converted_on", on, today);
         if let Some(r) = &b.reason {
@@ -807,7 +808,7 @@ fn check_sync(
     }
     check_segment(&mut v, item.segment.as_ref().and_then(|s| s.as_deref()));
     if let Some(d) = item.owned_since {
-        check_past_day(&mut v, "owned_since", d, today);
+        check_past_day(&mut v, "owned_since", d.0, today);
     }
     v.finish().err().map(|e| e.errors).unwrap_or_default()
 }
@@ -863,7 +864,7 @@ fn upsert(
         match store::insert(
             c,
             &new,
-            item.owned_since.unwrap_or(today),
+            item.owned_since.map_or(today, NaiveDate::from),
             &reason,
             actor_id(p),
         )? {
