@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+mod check;
+
 /// Every setting the service reads, with its environment variable.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -68,9 +70,10 @@ impl Default for Config {
     }
 }
 
-/// A setting that is present but cannot be used.
+/// A setting that is present but cannot be used: one line naming the variable,
+/// its value (never a password), and what is allowed.
 #[derive(Debug, thiserror::Error)]
-#[error("{name}: {message}")]
+#[error("{name}={message}")]
 pub struct ConfigError {
     pub name: &'static str,
     pub message: String,
@@ -86,7 +89,7 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let d = Config::default();
         let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        Ok(Config {
+        let config = Config {
             database_url: get("DATABASE_URL").unwrap_or(d.database_url),
             listen: get("ONPACE_LISTEN").unwrap_or(d.listen),
             db_pool_size: parse(&get, "ONPACE_DB_POOL_SIZE", d.db_pool_size)?,
@@ -118,7 +121,9 @@ impl Config {
             login_max_failures: parse(&get, "ONPACE_LOGIN_MAX_FAILURES", d.login_max_failures)?,
             login_window: Duration::from_secs(parse(&get, "ONPACE_LOGIN_WINDOW_SECS", 900u64)?),
             trusted_proxies: proxies(get("ONPACE_TRUSTED_PROXIES").as_deref())?,
-        })
+        };
+        check::check(&config)?;
+        Ok(config)
     }
 }
 
@@ -129,10 +134,10 @@ fn parse<T: std::str::FromStr>(
 ) -> Result<T, ConfigError> {
     match get(name) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| ConfigError {
-            name,
-            message: format!("cannot read {v:?} as a number"),
-        }),
+        Some(v) => {
+            check::check_range(name, &v)?;
+            v.trim().parse().map_err(|_| check::not_a_number(name, &v))
+        }
     }
 }
 
@@ -164,7 +169,7 @@ fn switch(
             "false" | "0" | "off" | "no" => Ok(false),
             _ => Err(ConfigError {
                 name,
-                message: format!("cannot read {v:?} as true or false"),
+                message: format!("{v:?} is not allowed: true or false (also 1/0, on/off, yes/no)"),
             }),
         },
     }
@@ -216,5 +221,131 @@ mod tests {
         assert!(Config::default().trusted_proxies.is_empty());
         let e = Config::from_lookup(|k| (k == "ONPACE_TRUSTED_PROXIES").then(|| "10.0.0/8".into()));
         assert_eq!(e.unwrap_err().name, "ONPACE_TRUSTED_PROXIES");
+    }
+
+    /// The one line a bad value is refused with.
+    fn refusal(name: &str, value: &str) -> String {
+        let e = Config::from_lookup(|k| (k == name).then(|| value.to_string()))
+            .expect_err(&format!("{name}={value} is refused"));
+        assert_eq!(e.name, name);
+        let line = e.to_string();
+        assert_eq!(line.lines().count(), 1, "{line}");
+        line
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_refused_with_what_is_allowed() {
+        for (name, value, allowed) in [
+            ("ONPACE_DB_TIMEOUT_MS", "0", "from 1 to 600000"),
+            ("ONPACE_DB_TIMEOUT_MS", "-5", "from 1 to 600000"),
+            ("ONPACE_DB_POOL_SIZE", "0", "from 1 to 1000"),
+            ("ONPACE_DB_POOL_SIZE", "5000", "from 1 to 1000"),
+            ("ONPACE_ACCESS_TOKEN_TTL_SECS", "0", "from 60 to 86400"),
+            (
+                "ONPACE_ACCESS_TOKEN_TTL_SECS",
+                "99999999999999999999",
+                "from 60 to 86400",
+            ),
+            (
+                "ONPACE_REFRESH_TOKEN_TTL_SECS",
+                "10",
+                "from 300 to 31622400",
+            ),
+            ("ONPACE_MAX_BODY_BYTES", "0", "from 1024 to 268435456"),
+            ("ONPACE_LOGIN_MAX_FAILURES", "0", "from 1 to 1000"),
+            ("ONPACE_LOGIN_WINDOW_SECS", "0", "from 1 to 86400"),
+            ("ONPACE_LOGIN_WINDOW_SECS", "1.5", "from 1 to 86400"),
+        ] {
+            let line = refusal(name, value);
+            assert!(line.starts_with(&format!("{name}={value:?}")), "{line}");
+            assert!(line.contains(allowed), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_refresh_token_outlives_an_access_token() {
+        let e = Config::from_lookup(|k| match k {
+            "ONPACE_ACCESS_TOKEN_TTL_SECS" => Some("3600".into()),
+            "ONPACE_REFRESH_TOKEN_TTL_SECS" => Some("600".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert_eq!(e.name, "ONPACE_REFRESH_TOKEN_TTL_SECS");
+        assert!(
+            e.to_string().contains("ONPACE_ACCESS_TOKEN_TTL_SECS"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn listen_addresses_are_host_and_port() {
+        for good in [
+            "127.0.0.1:8080",
+            "0.0.0.0:80",
+            "[::]:8080",
+            "localhost:8080",
+            "app-1.internal:9000",
+        ] {
+            let c = Config::from_lookup(|k| (k == "ONPACE_LISTEN").then(|| good.into())).unwrap();
+            assert_eq!(c.listen, good);
+        }
+        for bad in [
+            "8080",
+            "localhost",
+            "127.0.0.1:",
+            "127.0.0.1:99999",
+            ":8080",
+            "http://localhost:8080",
+            "a b:80",
+        ] {
+            let line = refusal("ONPACE_LISTEN", bad);
+            assert!(line.contains("host:port"), "{line}");
+        }
+    }
+
+    #[test]
+    fn origins_are_as_browsers_send_them_or_a_lone_star() {
+        let c =
+            Config::from_lookup(|k| (k == "ONPACE_CORS_ORIGINS").then(|| " * ".into())).unwrap();
+        assert_eq!(c.cors_origins, vec!["*"]);
+        let c = Config::from_lookup(|k| {
+            (k == "ONPACE_CORS_ORIGINS")
+                .then(|| "http://localhost:5173,https://app.example.com".into())
+        })
+        .unwrap();
+        assert_eq!(c.cors_origins.len(), 2);
+        for bad in [
+            "https://app.example.com/",
+            "https://app.example.com/path",
+            "HTTPS://App.example.com",
+            "app.example.com",
+            "ftp://app.example.com",
+            "https://user@app.example.com",
+            "*,https://app.example.com",
+            "https://*.example.com",
+        ] {
+            let line = refusal("ONPACE_CORS_ORIGINS", bad);
+            assert!(line.contains("scheme://host[:port]"), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_database_url_is_checked_and_never_shown_with_its_password() {
+        for good in [
+            "postgres://u:secret@db:5432/onpace",
+            "postgresql://db/onpace",
+            "host=db user=u password=secret dbname=onpace",
+        ] {
+            assert!(Config::from_lookup(|k| (k == "DATABASE_URL").then(|| good.into())).is_ok());
+        }
+        for bad in [
+            "mysql://u:secret@db/onpace",
+            "postgres://u:secret@db:99999/onpace",
+            "just words",
+        ] {
+            let line = refusal("DATABASE_URL", bad);
+            assert!(!line.contains("secret"), "{line}");
+            assert!(line.contains("postgres://"), "{line}");
+        }
     }
 }

@@ -114,7 +114,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             "must not contain NUL characters",
         ));
     }
-    from_value(value)
+    // Typed from the text, not the value: amounts see numbers as written, and an
+    // integer out of a field's range is an invalid value like any other.
+    parse_json_lenient(bytes)
 }
 
 /// Like [`parse_json`] without the NUL check, for bodies whose strings are checked

@@ -24,10 +24,12 @@ pub mod state;
 pub mod targets;
 pub mod teams;
 pub mod users;
+pub mod values;
 
 pub use config::Config;
 pub use server::build_app;
 pub use state::AppState;
+pub use values::{Amount, IsoDate};
 
 /// Structured logs: JSON lines when not on a terminal, readable lines on one.
 pub fn init_logging() {

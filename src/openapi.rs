@@ -9,6 +9,7 @@ use utoipa::{OpenApi as _, ToSchema};
 use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
+use crate::values::{Amount, IsoDate};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -34,7 +35,7 @@ use crate::error::{FieldError, Problem};
         (name = "reviews", description = "One-to-ones and team reviews, their agendas and items, and the successes feed"),
         (name = "operations", description = "Health and readiness"),
     ),
-    components(schemas(Problem, FieldError))
+    components(schemas(Problem, FieldError, IsoDate, Amount))
 )]
 struct Base;
 

@@ -41,6 +41,97 @@ fn an_unreachable_database_is_one_clear_line_with_the_remedy() {
     assert!(!err.contains("panicked"));
 }
 
+/// Runs `onpace migrate` with one setting added.
+fn with_setting(name: &str, value: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_onpace"))
+        .arg("migrate")
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none")
+        .env("ONPACE_LOG", "warn")
+        .env(name, value)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn a_bad_setting_is_one_line_naming_it_and_what_is_allowed() {
+    for (name, value, allowed) in [
+        ("ONPACE_DB_TIMEOUT_MS", "0", "from 1 to 600000"),
+        ("ONPACE_LISTEN", "8080", "host:port"),
+        (
+            "ONPACE_CORS_ORIGINS",
+            "https://dash.example.com/",
+            "scheme://host[:port]",
+        ),
+        ("ONPACE_DB_POOL_SIZE", "0", "from 1 to 1000"),
+    ] {
+        let out = with_setting(name, value);
+        assert_eq!(out.status.code(), Some(2), "{name}={value}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(
+            err.contains(&format!("{name}={value:?}")) && err.contains(allowed),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_connection_string_is_never_shown_with_its_password() {
+    let out = with_setting(
+        "DATABASE_URL",
+        "host=db user=u password='s3cr3t pw' sslmode",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("DATABASE_URL=") && err.contains("password=***"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cr3t"), "{err}");
+    // A readable one that cannot connect: the message names it without its password.
+    let out = with_setting(
+        "DATABASE_URL",
+        "host=127.0.0.1 port=1 user=u password=s3cr3t dbname=none connect_timeout=2",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("password=***") && !err.contains("s3cr3t"),
+        "{err}"
+    );
+}
+
+#[actix_web::test]
+async fn any_origin_is_allowed_with_a_star_and_without_credentials() {
+    let out = with_setting("ONPACE_CORS_ORIGINS", "*");
+    // Past the configuration: only the database is missing.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let app = TestApp::with(|mut c| {
+        c.cors_origins = vec!["*".into()];
+        c
+    })
+    .await;
+    let r = app
+        .req(actix_web::http::Method::OPTIONS, "/v1/org")
+        .header("origin", "https://any.example.net")
+        .header("access-control-request-method", "PATCH")
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .await;
+    assert_eq!(r.status.as_u16(), 200);
+    assert_eq!(
+        r.header("access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    assert!(r.header("access-control-allow-credentials").is_none());
+}
+
 #[actix_web::test]
 async fn bootstrap_creates_an_organisation_whose_admin_can_sign_in() {
     let db = TestDb::new();

@@ -510,7 +510,7 @@ async fn invalid_settings_are_422_with_the_field() {
 }
 
 #[actix_web::test]
-async fn holidays_outside_four_digit_years_are_422_not_500() {
+async fn holidays_outside_the_years_1900_to_2999_are_422_not_500() {
     let app = TestApp::new().await;
     let org = app.org("Acme").await;
     // chrono reads signed and five-digit years; the database cannot store every one of them.
@@ -518,6 +518,8 @@ async fn holidays_outside_four_digit_years_are_422_not_500() {
         (json!(["2026-12-25", "-5000-01-01"]), "holidays[1]"),
         (json!(["-0001-12-31"]), "holidays[0]"),
         (json!(["+10000-01-01"]), "holidays[0]"),
+        (json!(["0000-01-01"]), "holidays[0]"),
+        (json!(["2026-12-25", "9999-12-31"]), "holidays[1]"),
     ] {
         let r = app
             .patch("/v1/org")
@@ -534,15 +536,15 @@ async fn holidays_outside_four_digit_years_are_422_not_500() {
         let v = r.problem(422, "validation_failed");
         assert_eq!(fields(&v), vec![field.to_string()], "{days}");
     }
-    // The first and last four-digit years are fine.
+    // The first and last years allowed are fine.
     let v = app
         .patch("/v1/org")
         .token(&org.admin)
-        .json(&json!({"holidays": ["9999-12-31", "0000-01-01"]}))
+        .json(&json!({"holidays": ["2999-12-31", "1900-01-01"]}))
         .send()
         .await
         .expect(200);
-    assert_eq!(v["holidays"], json!(["0000-01-01", "9999-12-31"]));
+    assert_eq!(v["holidays"], json!(["1900-01-01", "2999-12-31"]));
 }
 
 #[actix_web::test]

@@ -822,7 +822,7 @@ async fn bad_input_is_refused_with_problem_details() {
         ),
         (
             with("scheduled_for", json!("0999-01-01")),
-            pair("scheduled_for", "out_of_range"),
+            pair("scheduled_for", "invalid_value"),
         ),
         (
             with("scheduled_for", json!("2026-02-30")),
@@ -898,7 +898,7 @@ async fn bad_input_is_refused_with_problem_details() {
         ),
         (
             json!({"type": "action", "text": "Call", "due_on": "9999-12-31"}),
-            pair("due_on", "out_of_range"),
+            pair("due_on", "invalid_value"),
         ),
         (
             json!({"type": "update", "text": "Hi", "size": "big"}),
@@ -978,7 +978,7 @@ async fn bad_input_is_refused_with_problem_details() {
     .await
     .problem(404, "not_found");
     // Queries.
-    for q in ["limit=0", "limit=201", "from=0999-01-01", "to=9999-01-01"] {
+    for q in ["limit=0", "limit=201"] {
         app.get(&format!("/v1/reviews?{q}"))
             .token(&w.mgr.token)
             .send()
@@ -989,6 +989,8 @@ async fn bad_input_is_refused_with_problem_details() {
         "cursor=abc",
         "status=done",
         "from=yesterday",
+        "from=0999-01-01",
+        "to=9999-01-01",
         "salesperson_id=1",
     ] {
         app.get(&format!("/v1/reviews?{q}"))
@@ -1001,7 +1003,7 @@ async fn bad_input_is_refused_with_problem_details() {
         .token(&w.mgr.token)
         .send()
         .await
-        .problem(422, "validation_failed");
+        .problem(400, "invalid_query");
     app.get("/v1/successes?cursor=2026-11-01_x")
         .token(&w.mgr.token)
         .send()
@@ -1266,11 +1268,19 @@ async fn a_scheduled_review_is_rescheduled_under_if_match() {
     let v = app
         .patch(&path)
         .token(&w.mgr2.token)
-        .json(&json!({"period": "someday", "facilitator_id": w.viewer.id, "scheduled_for": "0001-01-01"}))
+        .json(&json!({"period": "someday", "facilitator_id": w.viewer.id}))
         .send()
         .await
         .problem(422, "validation_failed");
-    assert_eq!(v["errors"].as_array().unwrap().len(), 3, "{v}");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 2, "{v}");
+    let v = app
+        .patch(&path)
+        .token(&w.mgr2.token)
+        .json(&json!({"scheduled_for": "0001-01-01"}))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(v["errors"][0]["field"], "scheduled_for", "{v}");
     app.patch(&path)
         .token(&w.mgr2.token)
         .json(&json!({"kind": "team"}))

@@ -467,7 +467,7 @@ async fn bad_scorecard_requests_are_problems() {
         w.north
     ))
     .await
-    .problem(422, "validation_failed");
+    .problem(400, "invalid_query");
     bad(format!("team_id={}", w.north))
         .await
         .problem(400, "invalid_query");

@@ -1026,30 +1026,27 @@ async fn joining_checks_the_person_and_the_body() {
             .expect(422);
         assert_eq!(
             field_error(&v),
-            pair("from", "out_of_range"),
+            pair("from", "invalid_value"),
             "from {bad:?}"
         );
     }
-    let v = app
-        .get(&format!("/v1/teams/{t}/members?as_of=-5000-01-01"))
+    app.get(&format!("/v1/teams/{t}/members?as_of=-5000-01-01"))
         .token(&org.admin)
         .send()
         .await
-        .expect(422);
-    assert_eq!(field_error(&v), pair("as_of", "out_of_range"));
-    put_member(&app, &org.admin, t, sp.id, "0001-01-01")
+        .problem(400, "invalid_query");
+    put_member(&app, &org.admin, t, sp.id, "1900-01-01")
         .await
         .expect(200);
-    let v = end_member(&app, &org.admin, t, sp.id, "?to=%2B10000-01-01")
+    end_member(&app, &org.admin, t, sp.id, "?to=%2B10000-01-01")
         .await
-        .expect(422);
-    assert_eq!(field_error(&v), pair("to", "out_of_range"));
-    let v = end_member(&app, &org.admin, t, sp.id, "?to=9999-12-31")
+        .problem(400, "invalid_query");
+    let v = end_member(&app, &org.admin, t, sp.id, "?to=2999-12-31")
         .await
         .expect(200);
     assert_eq!(
         (v["from"].as_str(), v["to"].as_str()),
-        (Some("0001-01-01"), Some("9999-12-31"))
+        (Some("1900-01-01"), Some("2999-12-31"))
     );
     app.delete(&format!("/v1/teams/{t}"))
         .token(&org.admin)

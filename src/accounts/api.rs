@@ -23,6 +23,7 @@ use crate::http::{
 };
 use crate::state::AppState;
 use crate::users::rules::double_option;
+use crate::values::IsoDate;
 
 /// Most items in one batch.
 pub const MAX_BATCH: usize = 1000;
@@ -113,7 +114,7 @@ pub struct CreateAccount {
     pub external_id: Option<String>,
     /// The first day of the owner's ownership (default: today; not in the future).
     /// A salesperson cannot date it before today (403 `no_backdating`).
-    pub owned_since: Option<NaiveDate>,
+    pub owned_since: Option<IsoDate>,
 }
 
 /// Changes to an account; the owner changes only by transfer.
@@ -161,7 +162,7 @@ pub struct TransferRequest {
     /// The new owner's first day: not in the future, and not before the current
     /// owner's first day (on that day itself it corrects the current owner).
     /// Results from this day on are credited to the new owner.
-    pub effective_on: NaiveDate,
+    pub effective_on: IsoDate,
     #[schema(min_length = 1, max_length = 500, example = "Territory realignment")]
     pub reason: String,
 }
@@ -199,7 +200,7 @@ pub struct SyncAccount {
     #[schema(nullable = true, min_length = 1, max_length = 100)]
     pub segment: Option<Option<String>>,
     /// For a new account: the owner's first day (default today).
-    pub owned_since: Option<NaiveDate>,
+    pub owned_since: Option<IsoDate>,
 }
 
 /// One item of `POST /v1/accounts/batch`. The fields are those of
@@ -223,7 +224,7 @@ pub struct BatchAccount {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(nullable = true)]
     pub segment: Option<Option<String>>,
-    pub owned_since: Option<NaiveDate>,
+    pub owned_since: Option<IsoDate>,
 }
 
 impl BatchAccount {
@@ -461,7 +462,7 @@ pub async fn create(
             }
         };
         refuse_external_ids(&p, b.external_source.is_some() || b.external_id.is_some())?;
-        let since = b.owned_since.unwrap_or(today);
+        let since = b.owned_since.map_or(today, NaiveDate::from);
         refuse_backdating(&p, "owned_since", since, today)?;
         let mut v = Validator::new();
         v.text("name", &b.name, 200);
@@ -613,13 +614,13 @@ pub async fn transfer(
         let today = crate::org::store::today_for(c, &p)?;
         let mut v = Validator::new();
         v.text("reason", &b.reason, 500);
-        check_past_day(&mut v, "effective_on", b.effective_on, today);
+        check_past_day(&mut v, "effective_on", b.effective_on.0, today);
         if let Some(e) = check_owner(c, p.org_id, "new_owner_id", b.new_owner_id)? {
             v.push(e);
         }
         v.finish()?;
         let history = store::history(c, p.org_id, id)?;
-        let from = rules::plan_transfer(&history, b.new_owner_id, b.effective_on, today)
+        let from = rules::plan_transfer(&history, b.new_owner_id, b.effective_on.0, today)
             .map_err(|r| AppError::validation(vec![r.field_error()]))?;
         store::transfer(
             c,
@@ -627,7 +628,7 @@ pub async fn transfer(
             id,
             from,
             b.new_owner_id,
-            b.effective_on,
+            b.effective_on.0,
             b.reason.trim(),
             actor_id(&p),
         )
@@ -761,7 +762,7 @@ fn check_sync(
     }
     check_segment(&mut v, item.segment.as_ref().and_then(|s| s.as_deref()));
     if let Some(d) = item.owned_since {
-        check_past_day(&mut v, "owned_since", d, today);
+        check_past_day(&mut v, "owned_since", d.0, today);
     }
     v.finish().err().map(|e| e.errors).unwrap_or_default()
 }
@@ -817,7 +818,7 @@ fn upsert(
         match store::insert(
             c,
             &new,
-            item.owned_since.unwrap_or(today),
+            item.owned_since.map_or(today, NaiveDate::from),
             &reason,
             actor_id(p),
         )? {

@@ -12,6 +12,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
+
+use crate::values::IsoDate;
 use diesel::PgConnection;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -37,7 +39,7 @@ pub struct ConvertRequest {
     /// The day it was won. It counts for `new_accounts` on this day. Default: today;
     /// when confirming a salesperson's pending conversion, the day they recorded.
     /// A salesperson cannot date it before today (403 `no_backdating`).
-    pub converted_on: Option<NaiveDate>,
+    pub converted_on: Option<IsoDate>,
     /// Hand the new customer over to this salesperson (typically a farmer) from
     /// `converted_on`. Not for a salesperson's own conversion (403): their manager
     /// names the new owner when confirming it.
@@ -202,7 +204,11 @@ fn convert_in(
     let recorded = current
         .conversion_requested_on
         .filter(|_| status == Some(ConversionStatus::Pending));
-    let on = b.converted_on.or(recorded).unwrap_or(today);
+    let on = b
+        .converted_on
+        .map(NaiveDate::from)
+        .or(recorded)
+        .unwrap_or(today);
     if outcome == ConvertOutcome::Record {
         if b.new_owner_id.is_some_and(|o| o != current.owner_id) {
             return Err(AppError::forbidden(

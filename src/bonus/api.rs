@@ -28,6 +28,7 @@ use crate::users::rules::double_option;
 pub struct Gate {
     pub target_id: Uuid,
     #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "100")]
+    #[serde(deserialize_with = "crate::values::amount")]
     pub attainment_pct: Decimal,
 }
 
@@ -367,7 +368,7 @@ pub struct Payout {
 #[into_params(parameter_in = Query)]
 pub struct PayoutQuery {
     /// The day to measure on (default: today in the organisation's time zone).
-    pub as_of: Option<chrono::NaiveDate>,
+    pub as_of: Option<crate::values::IsoDate>,
 }
 
 fn pct2(part: Decimal, whole: Decimal) -> Decimal {
@@ -399,7 +400,7 @@ pub async fn payout(
     use chrono::Datelike;
     p.require_reader()?;
     let id = id.into_inner();
-    let as_of = q.into_inner().as_of;
+    let as_of = q.into_inner().as_of.map(chrono::NaiveDate::from);
     if as_of.is_some_and(|d| !(1000..=9998).contains(&d.year())) {
         return Err(AppError::invalid_field(
             "as_of",

@@ -11,8 +11,10 @@ use crate::error::{FieldError, Validator};
 #[serde(deny_unknown_fields)]
 pub struct Tier {
     #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "80")]
+    #[serde(deserialize_with = "crate::values::amount")]
     pub attainment_pct: Decimal,
     #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "500.00")]
+    #[serde(deserialize_with = "crate::values::amount")]
     pub payout: Decimal,
 }
 

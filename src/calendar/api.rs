@@ -12,6 +12,7 @@ use crate::error::{AppResult, FieldError, Validator};
 use crate::http::List;
 use crate::org::store::OrgRow;
 use crate::state::AppState;
+use crate::values::IsoDate;
 
 /// Most periods one listing returns.
 pub const MAX_PERIODS: usize = 500;
@@ -33,9 +34,9 @@ pub struct PeriodOut {
 pub struct PeriodQuery {
     pub granularity: Granularity,
     /// First day to cover (default: the start of the current year of the calendar).
-    pub from: Option<NaiveDate>,
+    pub from: Option<IsoDate>,
     /// Last day to cover (default: the end of that year).
-    pub to: Option<NaiveDate>,
+    pub to: Option<IsoDate>,
 }
 
 /// The organisation's calendar and working week.
@@ -69,9 +70,11 @@ pub async fn list(
     let (cal, week) = of_org(&org);
     let today = crate::org::rules::today_in(&org.timezone);
     let year = cal.containing(Granularity::Year, today);
-    let from = q.from.unwrap_or(year.starts_on);
-    let to =
-        q.to.unwrap_or(if q.from.is_some() { from } else { year.ends_on });
+    let from = q.from.map_or(year.starts_on, NaiveDate::from);
+    let to = q.to.map_or(
+        if q.from.is_some() { from } else { year.ends_on },
+        NaiveDate::from,
+    );
     let mut v = Validator::new();
     for (field, day) in [("from", from), ("to", to)] {
         v.check(

@@ -36,14 +36,97 @@ pub enum DbSetupError {
     Migrate(String),
 }
 
-/// Hides the password of a URL for messages.
+/// Hides the password of a connection string for messages: a URL's own
+/// (`postgres://user:password@…`) or its `password` query parameter, or the
+/// `password` of a libpq keyword string (`host=… password='…'`, quoted values
+/// included). What cannot be read either way is hidden whole from where
+/// reading stopped.
 pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
+    if let Ok(mut u) = url::Url::parse(url) {
+        if u.password().is_some() {
             let _ = u.set_password(Some("***"));
-            u.to_string()
         }
-        _ => url.to_string(),
+        if u.query_pairs().any(|(k, _)| k == "password") {
+            let pairs: Vec<(String, String)> = u
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if k == "password" { "***".into() } else { v };
+                    (k.into_owned(), v.into_owned())
+                })
+                .collect();
+            u.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        return u.to_string();
+    }
+    let (pairs, complete) = keyword_values(url);
+    let read = if complete {
+        url.len()
+    } else {
+        pairs.last().map_or(0, |(_, value)| value.end)
+    };
+    let mut shown = String::new();
+    let mut from = 0;
+    for (key, value) in pairs {
+        if key.eq_ignore_ascii_case("password") {
+            shown.push_str(&url[from..value.start]);
+            shown.push_str("***");
+            from = value.end;
+        }
+    }
+    shown.push_str(&url[from..read]);
+    if !complete {
+        shown.push_str(" ...");
+    }
+    shown
+}
+
+/// The `key = value` pairs of a libpq keyword string, each value's place
+/// (quotes included), and whether the whole string was read. A value is bare or
+/// in single quotes, where `\'` and `\\` stand for themselves.
+pub fn keyword_values(s: &str) -> (Vec<(String, std::ops::Range<usize>)>, bool) {
+    let mut pairs = Vec::new();
+    let mut chars = s.char_indices().peekable();
+    let blank = |c: &(usize, char)| c.1.is_whitespace();
+    loop {
+        while chars.next_if(blank).is_some() {}
+        let key: String = std::iter::from_fn(|| chars.next_if(|c| c.1 != '=' && !blank(c)))
+            .map(|(_, c)| c)
+            .collect();
+        if key.is_empty() {
+            return (pairs, chars.peek().is_none());
+        }
+        while chars.next_if(blank).is_some() {}
+        if chars.next_if(|c| c.1 == '=').is_none() {
+            return (pairs, false);
+        }
+        while chars.next_if(blank).is_some() {}
+        let start = chars.peek().map_or(s.len(), |c| c.0);
+        if chars.next_if(|c| c.1 == '\'').is_some() {
+            let mut closed = false;
+            while let Some((_, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '\'' => {
+                        closed = true;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if !closed {
+                return (pairs, false);
+            }
+        } else {
+            while let Some((_, c)) = chars.next_if(|c| !blank(c)) {
+                if c == '\\' {
+                    chars.next();
+                }
+            }
+        }
+        let end = chars.peek().map_or(s.len(), |c| c.0);
+        pairs.push((key, start..end));
     }
 }
 
@@ -216,3 +299,37 @@ impl<Q: Query> Query for Prepared<Q> {
 }
 
 impl<Q, C> RunQueryDsl<C> for Prepared<Q> {}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_hidden_in_every_form_of_connection_string() {
+        for (given, shown) in [
+            (
+                "postgres://u:secret@db:5432/onpace",
+                "postgres://u:***@db:5432/onpace",
+            ),
+            ("postgres://u@db/onpace", "postgres://u@db/onpace"),
+            (
+                "postgres://db/onpace?user=u&password=secret&sslmode=require",
+                "postgres://db/onpace?user=u&password=***&sslmode=require",
+            ),
+            (
+                "host=db user=u password=secret dbname=onpace",
+                "host=db user=u password=*** dbname=onpace",
+            ),
+            (
+                "host=db password = 'se cret \\' x' dbname=onpace",
+                "host=db password = *** dbname=onpace",
+            ),
+            ("password=secret", "password=***"),
+            ("host=db PASSWORD=secret", "host=db PASSWORD=***"),
+            ("host=db user=u", "host=db user=u"),
+        ] {
+            assert_eq!(redact(given), shown, "{given}");
+            assert!(!redact(given).contains("secret") && !redact(given).contains("cret"));
+        }
+    }
+}

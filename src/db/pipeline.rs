@@ -186,42 +186,13 @@ fn url_settings(url: &str) -> Vec<String> {
     says
 }
 
-/// The keywords of a libpq keyword string: `key = value` pairs, a value either
-/// bare or in single quotes (where `\'` and `\\` stand for themselves).
+/// The keywords of a libpq keyword string (see [`super::keyword_values`]).
 fn keywords(s: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut chars = s.chars().peekable();
-    loop {
-        while chars.next_if(|c| c.is_whitespace()).is_some() {}
-        let key: String =
-            std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace())).collect();
-        if key.is_empty() {
-            return keys;
-        }
-        while chars.next_if(|c| c.is_whitespace()).is_some() {}
-        if chars.next() != Some('=') {
-            return keys;
-        }
-        keys.push(key);
-        while chars.next_if(|c| c.is_whitespace()).is_some() {}
-        if chars.next_if_eq(&'\'').is_some() {
-            while let Some(c) = chars.next() {
-                match c {
-                    '\\' => {
-                        chars.next();
-                    }
-                    '\'' => break,
-                    _ => {}
-                }
-            }
-        } else {
-            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
-                if c == '\\' {
-                    chars.next();
-                }
-            }
-        }
-    }
+    super::keyword_values(s)
+        .0
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect()
 }
 
 /// A worker's connection, and whether the task that drives it has ended.

@@ -23,9 +23,11 @@ use crate::state::AppState;
 pub struct Attainability {
     /// At most this many times the history: `realistic` (default 1.2).
     #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "1.2")]
+    #[serde(deserialize_with = "crate::values::amount")]
     pub realistic_max_ratio: Decimal,
     /// At most this many times: `stretch`; above it: `unrealistic` (default 1.5).
     #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "1.5")]
+    #[serde(deserialize_with = "crate::values::amount")]
     pub stretch_max_ratio: Decimal,
 }
 
@@ -36,12 +38,15 @@ pub struct Attainability {
 pub struct PaceSettings {
     /// Ahead from this pace (default 110).
     #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "110")]
+    #[serde(deserialize_with = "crate::values::amount")]
     pub ahead_pct: Decimal,
     /// On track from this pace (default 95).
     #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "95")]
+    #[serde(deserialize_with = "crate::values::amount")]
     pub on_track_pct: Decimal,
     /// Behind from this pace, at risk below it (default 80).
     #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "80")]
+    #[serde(deserialize_with = "crate::values::amount")]
     pub behind_pct: Decimal,
 }
 
@@ -114,6 +119,8 @@ pub struct OrgPatch {
     pub timezone: Option<String>,
     #[schema(min_items = 1)]
     pub working_days: Option<Vec<Day>>,
+    #[serde(default, deserialize_with = "crate::values::dates")]
+    #[schema(value_type = Option<Vec<crate::values::IsoDate>>)]
     pub holidays: Option<Vec<NaiveDate>>,
     pub attainability: Option<Attainability>,
     pub pace: Option<PaceSettings>,

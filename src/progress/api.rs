@@ -16,6 +16,7 @@ use crate::results::store as results;
 use crate::state::AppState;
 use crate::targets::api::OrgContext;
 use crate::targets::store::{self as targets, TargetRow};
+use crate::values::IsoDate;
 use diesel::PgConnection;
 
 /// Where a target stands on `as_of`, and what it takes from there. Amounts are
@@ -184,7 +185,7 @@ fn check_as_of(as_of: Option<NaiveDate>) -> AppResult<()> {
 pub struct ProgressQuery {
     /// The day to measure on (default: today in the organisation's time zone);
     /// results after it do not count.
-    pub as_of: Option<NaiveDate>,
+    pub as_of: Option<IsoDate>,
 }
 
 /// Progress of a target on a day: actual, pace, status, projection, and the rate
@@ -210,7 +211,7 @@ pub async fn progress(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
-    let as_of = q.into_inner().as_of;
+    let as_of = q.into_inner().as_of.map(NaiveDate::from);
     check_as_of(as_of)?;
     // The target and its salesperson's actual, on the worker's pipelined
     // connection; one's own target, or the organisation's, needs nothing else.
@@ -255,7 +256,7 @@ pub struct SeriesQuery {
     /// A point per day (default) or per week (weeks begin on the organisation's `week_start`).
     pub granularity: Option<SeriesGranularity>,
     /// The last day counted (default: today in the organisation's time zone).
-    pub as_of: Option<NaiveDate>,
+    pub as_of: Option<IsoDate>,
 }
 
 /// One point of a chart. Amounts are decimal strings.
@@ -289,6 +290,26 @@ pub struct Series {
 /// The most points a series answers: ten years by day.
 const MAX_POINTS: i64 = 3660;
 
+/// A series longer than [`MAX_POINTS`]: the limit, and what to ask for instead.
+fn too_many_points(id: Uuid, span: i64, granularity: SeriesGranularity) -> AppError {
+    let instead = match granularity {
+        SeriesGranularity::Day => {
+            "ask for granularity=week (a point per week, up to about 70 years)".to_string()
+        }
+        SeriesGranularity::Week => format!(
+            "{} weeks even by week; read its totals at /v1/targets/{id}/progress, or set shorter targets",
+            span / 7 + 1
+        ),
+    };
+    AppError::invalid_field(
+        "granularity",
+        "too_many_points",
+        format!(
+            "a series has at most {MAX_POINTS} points and this target spans {span} days: {instead}"
+        ),
+    )
+}
+
 /// A target's cumulative actual against the expected line, a point per day or
 /// week, for charts. Answers `If-None-Match` with 304.
 #[utoipa::path(tag = "targets", security(("bearer" = [])),
@@ -300,7 +321,7 @@ const MAX_POINTS: i64 = 3660;
     responses(
         (status = 200, description = "The series", body = Series, headers(("ETag" = String))),
         (status = 304, description = "Unchanged since the ETag sent"),
-        (status = 422, description = "`too_many_points`: more than 3,660 points; ask for weeks", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 422, description = "`too_many_points`: more than 3,660 points (by day, ask for weeks; by week, about 70 years, read the progress instead)", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[get("/{id}/series")]
 pub async fn series(
@@ -313,6 +334,7 @@ pub async fn series(
     p.require_reader()?;
     let id = id.into_inner();
     let SeriesQuery { granularity, as_of } = q.into_inner();
+    let as_of = as_of.map(NaiveDate::from);
     check_as_of(as_of)?;
     let granularity = granularity.unwrap_or(SeriesGranularity::Day);
     let out = db::run(&state.pool, move |c| {
@@ -325,11 +347,7 @@ pub async fn series(
             SeriesGranularity::Week => span / 7 + 2,
         };
         if points > MAX_POINTS {
-            return Err(AppError::invalid_field(
-                "granularity",
-                "too_many_points",
-                format!("this target spans {span} days: ask for granularity=week"),
-            ));
+            return Err(too_many_points(id, span, granularity));
         }
         let metric = rollup_metric(&t);
         let to = as_of.min(t.ends_on);
@@ -407,7 +425,7 @@ pub struct ScorecardQuery {
     /// The team (default: the caller's own team, when they are in exactly one).
     pub team_id: Option<Uuid>,
     /// The day to measure on and whose team membership counts (default: today).
-    pub as_of: Option<NaiveDate>,
+    pub as_of: Option<IsoDate>,
     /// Row order: `name` (default), `attainment_pct`, `pace_pct`; a leading `-`
     /// reverses it (`-attainment_pct` is the leaderboard). Rows without targets
     /// come last.
@@ -484,7 +502,7 @@ pub async fn scorecard(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let q = q.into_inner();
-    check_as_of(q.as_of)?;
+    check_as_of(q.as_of.map(NaiveDate::from))?;
     let csv = wants_csv(&req);
     let card = db::run(&state.pool, move |c| build_scorecard(c, &p, &q)).await?;
     if csv {
@@ -527,7 +545,7 @@ fn build_scorecard(
             "a period key such as 2026, FY2027, 2026-Q4, 2026-11 or 2026-W48",
         )
     })?;
-    let as_of = q.as_of.unwrap_or(ctx.today);
+    let as_of = q.as_of.map_or(ctx.today, NaiveDate::from);
     let team_id = match q.team_id {
         Some(id) => id,
         None => {

@@ -21,6 +21,7 @@ use crate::error::{AppError, AppResult, FieldError, Validator};
 use crate::extract::parse_json_lenient;
 use crate::idempotency;
 use crate::state::AppState;
+use crate::values::{Amount, IsoDate};
 
 /// Most items in one batch.
 pub const MAX_BATCH: usize = 1000;
@@ -43,21 +44,20 @@ pub struct SaleItem {
     pub account_source: Option<String>,
     /// The salesperson to credit; default: the account's owner on `occurred_on`.
     pub salesperson_id: Option<Uuid>,
-    pub occurred_on: NaiveDate,
+    pub occurred_on: IsoDate,
     /// A positive amount in `currency`; a credit note counts it negative.
-    #[schema(value_type = String, example = "12500.00")]
-    pub revenue: Decimal,
+    #[schema(example = "12500.00")]
+    pub revenue: Amount,
     /// Gross profit in `currency`; or give `cost` and it is derived.
-    #[schema(value_type = Option<String>, example = "3100.00")]
-    pub gross_profit: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    pub cost: Option<Decimal>,
+    #[schema(example = "3100.00")]
+    pub gross_profit: Option<Amount>,
+    pub cost: Option<Amount>,
     /// Default: the organisation's currency.
     #[schema(example = "EUR")]
     pub currency: Option<String>,
     /// Units of the reporting currency per unit of `currency`; required for another currency.
-    #[schema(value_type = Option<String>, example = "0.92")]
-    pub fx_rate: Option<Decimal>,
+    #[schema(example = "0.92")]
+    pub fx_rate: Option<Amount>,
     pub kind: Option<SaleKind>,
 }
 
@@ -233,7 +233,7 @@ fn check_sale(
     let mut v = Validator::new();
     v.text("external_id", &item.external_id, 200);
     let source = source_of(&mut v, item.source.as_deref(), default_source);
-    check_day(&mut v, "occurred_on", item.occurred_on);
+    check_day(&mut v, "occurred_on", item.occurred_on.0);
     let account = match (item.account_id, item.account_external_id.as_deref()) {
         (Some(id), None) => Some(AccountRef::Id(id)),
         (None, Some(ext)) => {
@@ -268,11 +268,11 @@ fn check_sale(
         &mut v,
         reporting,
         kind,
-        item.revenue,
-        item.gross_profit,
-        item.cost,
+        item.revenue.0,
+        item.gross_profit.map(Decimal::from),
+        item.cost.map(Decimal::from),
         item.currency.as_deref().map(str::trim),
-        item.fx_rate,
+        item.fx_rate.map(Decimal::from),
     );
     match (v.finish(), account, amounts) {
         (Ok(()), Some(account), Some(amounts)) => Ok(Checked {
@@ -280,7 +280,7 @@ fn check_sale(
             key: (source, item.external_id.trim().to_string()),
             account,
             salesperson: item.salesperson_id,
-            occurred_on: item.occurred_on,
+            occurred_on: item.occurred_on.0,
             kind,
             amounts,
         }),

@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::targets::api::OrgContext;
 use crate::targets::rules::Metric;
 use crate::targets::store::{self as targets, Visible};
+use crate::values::IsoDate;
 
 /// A one-to-one or a team review.
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,7 +60,7 @@ pub struct CreateReview {
     pub team_id: Option<Uuid>,
     /// Who runs it (default: the caller).
     pub facilitator_id: Option<Uuid>,
-    pub scheduled_for: NaiveDate,
+    pub scheduled_for: IsoDate,
     /// The period under review: `2026`, `FY2027`, `2026-Q4`, `2026-11`, `2026-W48`.
     #[schema(example = "2026-Q4", max_length = 20)]
     pub period: String,
@@ -69,7 +70,7 @@ pub struct CreateReview {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchReview {
-    pub scheduled_for: Option<NaiveDate>,
+    pub scheduled_for: Option<IsoDate>,
     pub facilitator_id: Option<Uuid>,
     #[schema(example = "2026-Q4", max_length = 20)]
     pub period: Option<String>,
@@ -83,9 +84,9 @@ pub struct ReviewQuery {
     pub team_id: Option<Uuid>,
     pub status: Option<Status>,
     /// Scheduled on or after this day.
-    pub from: Option<NaiveDate>,
+    pub from: Option<IsoDate>,
     /// Scheduled on or before this day.
-    pub to: Option<NaiveDate>,
+    pub to: Option<IsoDate>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -131,7 +132,7 @@ pub struct CreateItem {
     #[schema(min_length = 1, max_length = 2000)]
     pub text: String,
     pub owner_id: Option<Uuid>,
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<IsoDate>,
     pub size: Option<Size>,
     /// A target the item is about (one the caller may see).
     pub target_id: Option<Uuid>,
@@ -147,7 +148,7 @@ pub struct PatchItem {
     #[schema(min_length = 1, max_length = 2000)]
     pub text: Option<String>,
     pub owner_id: Option<Uuid>,
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<IsoDate>,
     pub size: Option<Size>,
     pub status: Option<ItemStatus>,
     #[serde(default, deserialize_with = "crate::users::rules::double_option")]
@@ -248,7 +249,7 @@ pub struct SuccessQuery {
     /// Successes of this team, its sub-teams, and the people who belonged to them on the day.
     pub team_id: Option<Uuid>,
     /// On or after this day.
-    pub since: Option<NaiveDate>,
+    pub since: Option<IsoDate>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -500,7 +501,7 @@ pub async fn list(
     let mut v = Validator::new();
     for (field, day) in [("from", q.from), ("to", q.to)] {
         if let Some(d) = day {
-            rules::check_day(&mut v, field, d);
+            rules::check_day(&mut v, field, d.0);
         }
     }
     v.finish()?;
@@ -512,8 +513,8 @@ pub async fn list(
             salesperson_id: q.salesperson_id,
             team_id: q.team_id,
             status: q.status.map(|s| s.as_str().into()),
-            from: q.from,
-            to: q.to,
+            from: q.from.map(NaiveDate::from),
+            to: q.to.map(NaiveDate::from),
         };
         store::list(c, p.org_id, &vis, p.user_id(), &f, &page)
     })
@@ -544,7 +545,7 @@ pub async fn create(
         let ctx = OrgContext::load(c, p.org_id)?;
         let mut v = Validator::new();
         rules::check_subject(&mut v, b.kind, b.salesperson_id, b.team_id);
-        rules::check_day(&mut v, "scheduled_for", b.scheduled_for);
+        rules::check_day(&mut v, "scheduled_for", b.scheduled_for.0);
         let period = period_of(&mut v, &ctx, &b.period);
         if let (Kind::OneToOne, Some(s)) = (b.kind, b.salesperson_id) {
             match crate::teams::store::user_role(c, p.org_id, s)? {
@@ -599,7 +600,7 @@ pub async fn create(
                 salesperson_id: b.salesperson_id,
                 team_id: b.team_id,
                 facilitator_id: facilitator,
-                scheduled_for: b.scheduled_for,
+                scheduled_for: b.scheduled_for.0,
                 period: period.key,
                 starts_on: period.starts_on,
                 ends_on: period.ends_on,
@@ -656,7 +657,7 @@ pub async fn patch_one(
         let ctx = OrgContext::load(c, p.org_id)?;
         let mut v = Validator::new();
         if let Some(d) = b.scheduled_for {
-            rules::check_day(&mut v, "scheduled_for", d);
+            rules::check_day(&mut v, "scheduled_for", d.0);
         }
         let period = b.period.as_deref().and_then(|k| period_of(&mut v, &ctx, k));
         if let Some(f) = b.facilitator_id {
@@ -664,7 +665,7 @@ pub async fn patch_one(
         }
         v.finish()?;
         Ok(ReviewChanges {
-            scheduled_for: b.scheduled_for,
+            scheduled_for: b.scheduled_for.map(NaiveDate::from),
             facilitator_id: b.facilitator_id,
             starts_on: period.as_ref().map(|p| p.starts_on),
             ends_on: period.as_ref().map(|p| p.ends_on),
@@ -900,7 +901,13 @@ pub async fn add_item(
         }
         rules::require_scheduled(Status::parse(&r.status).unwrap_or(Status::Scheduled))?;
         let mut v = Validator::new();
-        let size = rules::check_new_item(&mut v, b.item_type, &b.text, b.due_on, b.size);
+        let size = rules::check_new_item(
+            &mut v,
+            b.item_type,
+            &b.text,
+            b.due_on.map(NaiveDate::from),
+            b.size,
+        );
         let owner = b.owner_id.or(match (b.item_type, r.salesperson_id) {
             (ItemType::Strategy, _) => None,
             (_, Some(s)) => Some(s),
@@ -921,7 +928,7 @@ pub async fn add_item(
                 item_type: b.item_type.as_str().into(),
                 text: b.text.trim().to_string(),
                 owner_id: owner,
-                due_on: b.due_on,
+                due_on: b.due_on.map(NaiveDate::from),
                 size: size.map(|s| s.as_str().into()),
                 status: b
                     .item_type
@@ -1028,7 +1035,14 @@ pub async fn patch_item(
         }
         check_if_match(expected.as_deref(), i.version)?;
         let mut v = Validator::new();
-        rules::check_item_changes(&mut v, t, b.text.as_deref(), b.due_on, b.size, b.status);
+        rules::check_item_changes(
+            &mut v,
+            t,
+            b.text.as_deref(),
+            b.due_on.map(NaiveDate::from),
+            b.size,
+            b.status,
+        );
         let allowed = owners(c, &r, &people, cap, Some(me))?;
         check_owner(&mut v, b.owner_id, &allowed);
         check_links(c, &mut v, &p, b.target_id.flatten(), b.account_id.flatten())?;
@@ -1046,7 +1060,7 @@ pub async fn patch_item(
         };
         changes.text = b.text.map(|s| s.trim().to_string());
         changes.owner_id = b.owner_id.map(Some);
-        changes.due_on = b.due_on.map(Some);
+        changes.due_on = b.due_on.map(|d| Some(d.0));
         changes.size = b.size.map(|s| Some(s.as_str().into()));
         changes.target_id = b.target_id;
         changes.account_id = b.account_id;
@@ -1337,7 +1351,7 @@ pub async fn successes(
     .page(day_cursor)?;
     if let Some(d) = q.since {
         let mut v = Validator::new();
-        rules::check_day(&mut v, "since", d);
+        rules::check_day(&mut v, "since", d.0);
         v.finish()?;
     }
     let limit = page.limit;
@@ -1347,7 +1361,15 @@ pub async fn successes(
             Some(t) => Some(crate::teams::store::subtree_ids(c, p.org_id, t)?),
             None => None,
         };
-        store::feed(c, p.org_id, &vis, p.user_id(), teams, q.since, &page)
+        store::feed(
+            c,
+            p.org_id,
+            &vis,
+            p.user_id(),
+            teams,
+            q.since.map(NaiveDate::from),
+            &page,
+        )
     })
     .await?;
     let data: Vec<Success> = rows.into_iter().map(present_feed).collect();

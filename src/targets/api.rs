@@ -20,6 +20,7 @@ use crate::http::{check_if_match, finish, if_match, with_etag, with_location, Li
 use crate::org::store::OrgRow;
 use crate::state::AppState;
 use crate::users::rules::double_option;
+use crate::values::{Amount, IsoDate};
 
 /// Whose target it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -118,13 +119,13 @@ pub struct CreateTarget {
     pub activity_kind: Option<String>,
     /// Greater than 0; a decimal string or a number.
     #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "125000.00")]
-    pub value: Decimal,
+    pub value: Amount,
     /// Money metrics: the organisation's currency (the default).
     pub currency: Option<String>,
     /// A period key: `2026`, `FY2027`, `2026-Q4`, `FY2027-Q1`, `2026-11`, `2026-W48`.
     pub period: Option<String>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
+    pub starts_on: Option<IsoDate>,
+    pub ends_on: Option<IsoDate>,
     /// The team or organisation target this one contributes to.
     pub parent_id: Option<Uuid>,
 }
@@ -140,10 +141,10 @@ pub struct PatchTarget {
     #[schema(nullable = true, max_length = 2000)]
     pub description: Option<Option<String>>,
     #[schema(value_type = Option<String>, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$")]
-    pub value: Option<Decimal>,
+    pub value: Option<Amount>,
     pub period: Option<String>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
+    pub starts_on: Option<IsoDate>,
+    pub ends_on: Option<IsoDate>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(nullable = true)]
     pub parent_id: Option<Option<Uuid>>,
@@ -157,7 +158,7 @@ pub struct PatchTarget {
 #[serde(deny_unknown_fields)]
 pub struct ReviseTarget {
     #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "140000.00")]
-    pub value: Decimal,
+    pub value: Amount,
     #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     /// Why it changed.
@@ -694,7 +695,7 @@ pub async fn create(
             v.text("description", d, 2000);
         }
         if let Some(m) = metric {
-            if let Some(e) = rules::check_value(m, b.value) {
+            if let Some(e) = rules::check_value(m, b.value.0) {
                 v.push(e);
             }
             match (m, b.activity_kind.as_deref()) {
@@ -732,7 +733,7 @@ pub async fn create(
                 )),
                 _ => {}
             }
-        } else if b.value <= Decimal::ZERO {
+        } else if b.value.0 <= Decimal::ZERO {
             v.push(FieldError::new(
                 "value",
                 "value_not_positive",
@@ -743,8 +744,8 @@ pub async fn create(
             &mut v,
             &ctx.cal,
             b.period.as_deref(),
-            b.starts_on,
-            b.ends_on,
+            b.starts_on.map(NaiveDate::from),
+            b.ends_on.map(NaiveDate::from),
         );
         if let Some(a) = b.account_id {
             check_account(c, &mut v, p.org_id, (subject_type, b.subject_id), a)?;
@@ -774,7 +775,7 @@ pub async fn create(
                 account_id: b.account_id,
                 metric: metric.as_str().into(),
                 activity_kind: b.activity_kind,
-                value: b.value,
+                value: b.value.0,
                 currency: metric.is_money().then(|| ctx.org.currency.clone()),
                 period,
                 starts_on,
@@ -855,7 +856,7 @@ pub async fn patch_one(
         if let Some(Some(d)) = &b.description {
             v.text("description", d, 2000);
         }
-        if let Some(val) = b.value {
+        if let Some(Amount(val)) = b.value {
             if let Some(e) = rules::check_value(metric, val) {
                 v.push(e);
             }
@@ -865,8 +866,8 @@ pub async fn patch_one(
                 &mut v,
                 &ctx.cal,
                 b.period.as_deref(),
-                b.starts_on,
-                b.ends_on,
+                b.starts_on.map(NaiveDate::from),
+                b.ends_on.map(NaiveDate::from),
             )
         } else {
             Some((current.period.clone(), current.starts_on, current.ends_on))
@@ -901,7 +902,7 @@ pub async fn patch_one(
         let changes = TargetChanges {
             title: b.title.map(|t| t.trim().to_string()),
             description: b.description.map(|d| d.map(|s| s.trim().to_string())),
-            value: b.value,
+            value: b.value.map(Decimal::from),
             period: Some(period),
             starts_on: Some(starts_on),
             ends_on: Some(ends_on),
@@ -1087,7 +1088,7 @@ pub async fn revise(
         let old_status = step(&t, Action::Revise)?;
         let metric = Metric::parse(&t.metric).unwrap_or(Metric::Revenue);
         let mut v = Validator::new();
-        if let Some(e) = rules::check_value(metric, b.value) {
+        if let Some(e) = rules::check_value(metric, b.value.0) {
             v.push(e);
         }
         if let Some(title) = &b.title {
@@ -1120,7 +1121,7 @@ pub async fn revise(
                 account_id: t.account_id,
                 metric: t.metric.clone(),
                 activity_kind: t.activity_kind.clone(),
-                value: b.value,
+                value: b.value.0,
                 currency: t.currency.clone(),
                 period: t.period.clone(),
                 starts_on: t.starts_on,

@@ -17,6 +17,7 @@ use crate::extract::Json;
 use crate::http::{check_if_match, finish, if_match, with_etag, List, PageParams};
 use crate::state::AppState;
 use crate::users::rules::double_option;
+use crate::values::IsoDate;
 
 /// A team; teams nest (a region of teams, the company).
 #[derive(Debug, Serialize, ToSchema)]
@@ -110,14 +111,14 @@ impl From<MemberRow> for Membership {
 pub struct JoinTeam {
     /// First day of membership. An open membership of another team that began
     /// earlier ends the day before (a move).
-    pub from: NaiveDate,
+    pub from: IsoDate,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MembersQuery {
     /// Only memberships that cover this day.
-    pub as_of: Option<NaiveDate>,
+    pub as_of: Option<IsoDate>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -127,7 +128,7 @@ pub struct MembersQuery {
 #[into_params(parameter_in = Query)]
 pub struct EndQuery {
     /// The last day of membership (default: today in the organisation's time zone).
-    pub to: Option<NaiveDate>,
+    pub to: Option<IsoDate>,
 }
 
 /// Checks a manager and a parent team for a team (`team` when it exists already).
@@ -363,7 +364,7 @@ pub async fn members(
     let id = id.into_inner();
     let q = q.into_inner();
     if let Some(day) = q.as_of {
-        check_day("as_of", day)?;
+        check_day("as_of", day.0)?;
     }
     let page = PageParams {
         limit: q.limit,
@@ -373,7 +374,7 @@ pub async fn members(
     let limit = page.limit;
     let rows = db::run(&state.pool, move |c| {
         store::get_visible(c, &p, id)?;
-        store::members(c, p.org_id, id, q.as_of, &page)
+        store::members(c, p.org_id, id, q.as_of.map(NaiveDate::from), &page)
     })
     .await?;
     let page_out = finish(
@@ -418,7 +419,7 @@ pub async fn put_member(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let (team, user) = path.into_inner();
-    let from = body.0.from;
+    let from = body.0.from.0;
     check_day("from", from)?;
     let m = db::tx(&state.pool, move |c| {
         store::get_visible(c, &p, team)?;
@@ -477,7 +478,7 @@ pub async fn end_member(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let (team, user) = path.into_inner();
-    let to = q.into_inner().to;
+    let to = q.into_inner().to.map(NaiveDate::from);
     if let Some(day) = to {
         check_day("to", day)?;
     }
