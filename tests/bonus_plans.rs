@@ -1108,3 +1108,62 @@ async fn plans_and_gates_need_a_live_target() {
         vec![pair("gate.target_id", "target_not_live")]
     );
 }
+
+#[actix_web::test]
+async fn an_admin_puts_no_plan_on_a_target_they_answer_for() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let admin = &w.org.admin;
+    let admin2 = app.person(&w.org, "admin", None).await;
+    // Another admin sets the first admin's target; the first admin agrees it.
+    let mine = target(
+        &app,
+        &admin2.token,
+        person_target(w.org.admin_id, "revenue", "1000"),
+    )
+    .await;
+    step(&app, &admin2.token, mine, "propose", None)
+        .await
+        .expect(200);
+    step(&app, admin, mine, "agree", None).await.expect(200);
+    let big = json!([{"attainment_pct": "1", "payout": "1000000"}]);
+    create(&app, admin, &with(plan(mine), json!({"tiers": big})))
+        .await
+        .problem(403, "own_target");
+    // Nor as the gate of a plan on someone else's target.
+    let gated = with(
+        plan(w.revenue),
+        json!({"gate": {"target_id": mine, "attainment_pct": "1"}}),
+    );
+    create(&app, admin, &gated).await.problem(403, "own_target");
+    // The other admin makes it; the first does not change it afterwards.
+    let p = new_plan(&app, &admin2.token, plan(mine)).await;
+    let id = uuid(&p["id"]);
+    patch(&app, admin, id, json!({"tiers": big}), None)
+        .await
+        .problem(403, "own_target");
+    // Nor gate another plan on it.
+    let other = uuid(&new_plan(&app, &admin2.token, plan(w.revenue)).await["id"]);
+    patch(
+        &app,
+        admin,
+        other,
+        json!({"gate": {"target_id": mine, "attainment_pct": "1"}}),
+        None,
+    )
+    .await
+    .problem(403, "own_target");
+    // A team's: an admin who belongs to North puts no plan on North's target.
+    let north = target(&app, &admin2.token, team_target(w.north, "revenue", "5000")).await;
+    app.join(&w.org, w.north, w.org.admin_id, "2026-01-01")
+        .await;
+    create(&app, admin, &plan(north))
+        .await
+        .problem(403, "own_team");
+    // Plans on everybody else's targets are as before.
+    new_plan(&app, admin, plan(w.revenue)).await;
+    assert_eq!(
+        get(&app, admin, id).await.expect(200)["tiers"],
+        plan(mine)["tiers"]
+    );
+}

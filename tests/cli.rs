@@ -6,7 +6,6 @@ use std::process::Command;
 
 use common::*;
 use onpace::AppState;
-use serde_json::Value;
 
 fn onpace(db_url: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_onpace"))
@@ -392,32 +391,52 @@ async fn demo_fills_an_organisation_once_and_its_people_can_sign_in() {
     // accountable agreed it, and an admin made the bonus plan.
     let admin_id = me_id(&app, &admin).await;
     assert_eq!(plans["data"][0]["created_by"], admin_id.as_str());
-    let teams = app
-        .get("/v1/teams?limit=200")
-        .token(&admin)
-        .send()
-        .await
-        .expect(200);
-    let manager_of = |team: &Value| {
+    // Who set and who agreed each target, from the demo's structure: Maria runs
+    // Farmers North (Fiona, Frank, Faye), Sam runs Hunters South (Hugo, Hana,
+    // Harper), the company team above both has no manager, and there is one admin.
+    let user_id = |local: &str| {
+        let email = format!("{local}@demo.onpace.example.com");
+        users["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == email.as_str())
+            .map(|u| u["id"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no {email}"))
+    };
+    let team_id = |name: &str| {
         teams["data"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|t| t["id"] == *team)
-            .map(|t| t["manager_id"].clone())
-            .unwrap()
+            .find(|t| t["name"] == name)
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no team {name}"))
     };
+    let (maria, sam) = (user_id("maria"), user_id("sam"));
+    let (north, south) = (team_id("Farmers North"), team_id("Hunters South"));
+    let farmers = ["fiona", "frank", "faye"].map(&user_id);
+    let hunters = ["hugo", "hana", "harper"].map(&user_id);
     for t in &targets {
-        let accountable = match t["subject_type"].as_str().unwrap() {
-            "user" => t["subject_id"].clone(),
-            "team" => manager_of(&t["subject_id"]),
-            _ => Value::String(admin_id.clone()),
+        let subject = t["subject_id"].as_str().unwrap_or("").to_string();
+        // (setter, the one accountable who agrees)
+        let (setter, agreer) = match t["subject_type"].as_str().unwrap() {
+            "user" if farmers.contains(&subject) => (maria.clone(), subject.clone()),
+            "user" if hunters.contains(&subject) => (sam.clone(), subject.clone()),
+            "team" if subject == north => (admin_id.clone(), maria.clone()),
+            "team" if subject == south => (admin_id.clone(), sam.clone()),
+            // The organisation's: its only admin sets and agrees it.
+            "org" => (admin_id.clone(), admin_id.clone()),
+            other => panic!("a demo target nobody planned: {other} {t}"),
         };
+        assert_eq!(t["created_by"], setter.as_str(), "{t}");
         if t["subject_type"] != "org" {
-            assert_ne!(t["created_by"], accountable, "{t}");
+            assert_ne!(setter, agreer, "{t}");
         }
         if t["status"] == "agreed" {
-            assert_eq!(t["agreed_by"], accountable, "{t}");
+            assert_eq!(t["agreed_by"], agreer.as_str(), "{t}");
+        } else {
+            assert!(t["agreed_by"].is_null(), "{t}");
         }
     }
     // Fiona sees only her own accounts: her 4 customers and the won one.

@@ -137,8 +137,39 @@ fn financial_target(
     }
 }
 
-/// Bonus plans are created, changed and deleted by admins only (403 `admins_only`):
-/// nobody else sets what they or their people are paid.
+/// A gate's percentage and its financial target, checked.
+fn gate_target(
+    c: &mut PgConnection,
+    p: &Principal,
+    v: &mut Validator,
+    g: &Gate,
+) -> AppResult<Option<crate::targets::store::TargetRow>> {
+    rules::check_gate_pct(v, g.attainment_pct);
+    financial_target(c, p, v, "gate.target_id", g.target_id)
+}
+
+/// Refuses (`own_target` / `own_team`) an admin who answers for one of these
+/// targets: nobody sets what they are paid.
+fn not_accountable<'a>(
+    c: &mut PgConnection,
+    p: &Principal,
+    linked: impl Iterator<Item = &'a crate::targets::store::TargetRow>,
+) -> AppResult<()> {
+    for t in linked {
+        crate::targets::duties::not_accountable(
+            c,
+            p,
+            &t.subject_type,
+            t.subject_id,
+            Some((t.starts_on, t.ends_on)),
+        )?;
+    }
+    Ok(())
+}
+
+/// Bonus plans are created, changed and deleted by admins only (403 `admins_only`),
+/// and never by an admin who answers for the plan's target or its gate (403
+/// `own_target` / `own_team`): nobody sets what they are paid.
 fn require_admin(p: &Principal) -> AppResult<()> {
     if p.is_admin() {
         Ok(())
@@ -199,7 +230,7 @@ pub async fn list(
 
 /// Create a bonus plan (admins only).
 #[utoipa::path(tag = "bonus-plans", security(("bearer" = [])), request_body = CreateBonusPlan,
-    responses((status = 201, description = "Created", body = BonusPlan, headers(("ETag" = String))), (status = 403, description = "`admins_only`: bonus plans are created, changed and deleted by admins only", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = BonusPlan, headers(("ETag" = String))), (status = 403, description = "`admins_only`: bonus plans are created, changed and deleted by admins only; `own_target` / `own_team`: the admin answers for the plan's target or its gate", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("")]
 pub async fn create(
     p: Principal,
@@ -213,13 +244,13 @@ pub async fn create(
         let mut v = Validator::new();
         v.text("name", &b.name, 200);
         rules::check_tiers(&mut v, &b.tiers);
-        financial_target(c, &p, &mut v, "target_id", b.target_id)?;
+        let mut linked = vec![financial_target(c, &p, &mut v, "target_id", b.target_id)?];
         if let Some(g) = &b.gate {
-            rules::check_gate_pct(&mut v, g.attainment_pct);
-            financial_target(c, &p, &mut v, "gate.target_id", g.target_id)?;
+            linked.push(gate_target(c, &p, &mut v, g)?);
         }
         v.finish()
             .map_err(|e| crate::targets::api::refuse(e.errors))?;
+        not_accountable(c, &p, linked.iter().flatten())?;
         let gate = b.gate.map(|g| (g.target_id, g.attainment_pct));
         store::insert(
             c,
@@ -264,7 +295,7 @@ pub async fn get_one(
         ("id" = Uuid, Path, description = "The plan's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if the plan changed since")
     ),
-    responses((status = 200, description = "Updated", body = BonusPlan, headers(("ETag" = String))), (status = 403, description = "`admins_only`: bonus plans are created, changed and deleted by admins only", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Updated", body = BonusPlan, headers(("ETag" = String))), (status = 403, description = "`admins_only`: bonus plans are created, changed and deleted by admins only; `own_target` / `own_team`: the admin answers for the plan's target or its gate", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/{id}")]
 pub async fn patch_one(
     p: Principal,
@@ -277,7 +308,7 @@ pub async fn patch_one(
     let b = body.0;
     let expected = if_match(&req);
     let row = db::tx(&state.pool, move |c| {
-        let (plan, _) = visible_plan(c, &p, id, true)?;
+        let (plan, target) = visible_plan(c, &p, id, true)?;
         require_admin(&p)?;
         check_if_match(expected.as_deref(), plan.version)?;
         let mut v = Validator::new();
@@ -287,12 +318,16 @@ pub async fn patch_one(
         if let Some(t) = &b.tiers {
             rules::check_tiers(&mut v, t);
         }
+        let mut linked = vec![Some(target)];
         if let Some(Some(g)) = &b.gate {
-            rules::check_gate_pct(&mut v, g.attainment_pct);
-            financial_target(c, &p, &mut v, "gate.target_id", g.target_id)?;
+            linked.push(gate_target(c, &p, &mut v, g)?);
         }
         v.finish()
             .map_err(|e| crate::targets::api::refuse(e.errors))?;
+        if let Some(gate) = plan.gate_target_id {
+            linked.push(Some(targets::get(c, p.org_id, gate, false)?));
+        }
+        not_accountable(c, &p, linked.iter().flatten())?;
         let changes = PlanChanges {
             name: b.name.map(|n| n.trim().to_string()),
             tiers: b.tiers.as_deref().map(tiers_json).transpose()?,

@@ -536,7 +536,13 @@ fn check_parent(
 
 fn require_setter(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> AppResult<()> {
     p.require_user()?;
-    super::duties::require_setter(c, p, &t.subject_type, t.subject_id)
+    super::duties::require_setter(
+        c,
+        p,
+        &t.subject_type,
+        t.subject_id,
+        Some((t.starts_on, t.ends_on)),
+    )
 }
 
 fn step(t: &TargetRow, action: Action) -> AppResult<Status> {
@@ -637,11 +643,13 @@ pub async fn create(
     }
     let setter = matches!(role, crate::auth::Role::Admin | crate::auth::Role::Manager);
     let target = db::tx(&state.pool, move |c| {
-        super::duties::not_accountable(c, &p, b.subject_type.as_str(), b.subject_id)?;
+        // A duty is named only on a subject the caller sees; the period's
+        // memberships count once it is known (below).
+        if store::visible(c, &p)?.sees(b.subject_type.as_str(), b.subject_id) {
+            super::duties::not_accountable(c, &p, b.subject_type.as_str(), b.subject_id, None)?;
+        }
         if !setter {
-            return Err(AppError::forbidden(
-                "targets are set by an admin, or by the manager of the person's team or of the team above",
-            ));
+            return Err(super::duties::not_setter());
         }
         let ctx = OrgContext::load(c, p.org_id)?;
         let mut v = Validator::new();
@@ -760,9 +768,15 @@ pub async fn create(
             )?;
         }
         finish_rules(v)?;
-        super::duties::require_setter(c, &p, subject_type, b.subject_id)?;
         let metric = metric.expect("checked above");
         let (period, starts_on, ends_on) = days.expect("checked above");
+        super::duties::require_setter(
+            c,
+            &p,
+            subject_type,
+            b.subject_id,
+            Some((starts_on, ends_on)),
+        )?;
         let row = store::insert(
             c,
             &NewTarget {
@@ -995,39 +1009,16 @@ pub async fn propose(
     .await
 }
 
-/// Who agrees a target: the person for their own; the team's manager for a team
-/// target (an admin when the team has none); an admin for the organisation's.
-fn require_agreer(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> AppResult<()> {
-    let me = p.user_id();
-    let ok = match t.subject_type.as_str() {
-        "user" => me == t.subject_id,
-        "team" => {
-            let team = crate::teams::store::get(c, p.org_id, t.subject_id.unwrap_or_default())?;
-            match team.manager_id {
-                Some(m) => me == Some(m),
-                None => p.is_admin(),
-            }
-        }
-        _ => p.is_admin(),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(match t.subject_type.as_str() {
-            "user" => "only the salesperson whose target it is agrees it",
-            "team" => "the team's manager agrees a team target (an admin when it has no manager)",
-            _ => "an admin agrees an organisation target",
-        }))
-    }
-}
-
 /// Agree a proposed target: accountability starts here. The one accountable
-/// agrees: the person their own, a team's manager the team's (an admin when it
-/// has none), an admin the organisation's (403 `forbidden` for anyone else).
+/// agrees: the person their own, a team's manager the team's (for a sub-team
+/// without one, the manager above who answers for it; an admin when there is
+/// none), an admin the organisation's; never whoever set, changed or proposed
+/// this version (an organisation's only admin excepted where an admin agrees).
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body(content = Option<StepNote>),
     params(("id" = Uuid, Path, description = "The target's id")),
     responses(
         (status = 200, description = "Agreed", body = Target),
+        (status = 403, description = "`own_team` (a team's target) / `own_target` (a person's or the organisation's): the caller set, changed or proposed this version; `forbidden`: not the one who agrees it", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
 #[post("/{id}/agree")]
@@ -1043,7 +1034,7 @@ pub async fn agree(
         let mut v = Validator::new();
         check_note(&mut v, note.as_deref());
         v.finish()?;
-        require_agreer(c, p, &t)?;
+        super::agreement::require_agreer(c, p, &t)?;
         let status = step(&t, Action::Agree)?;
         let row = store::update(
             c,

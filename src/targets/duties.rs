@@ -1,9 +1,10 @@
 //! Segregation of duties for targets: nobody sets or proposes a target they are
 //! accountable for. A person's target is set by their own manager or an admin;
 //! a team's by the manager of the team above it or an admin; the one accountable
-//! agrees it.
+//! agrees it, never whoever set, changed or proposed it.
 
 use actix_web::http::StatusCode;
+use chrono::NaiveDate;
 use diesel::PgConnection;
 use uuid::Uuid;
 
@@ -60,12 +61,13 @@ pub fn answering_manager(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResu
 /// Refuses (`own_target`, `own_team`) a caller who is accountable for a target on
 /// this subject: it is their own; or it is a team they answer for as its manager
 /// (or the nearest manager above a sub-team without one), or that they or a team
-/// below it count them as a member today.
+/// below it count them as a member today or on a day of the target's `period`.
 pub fn not_accountable(
     c: &mut PgConnection,
     p: &Principal,
     subject_type: &str,
     subject_id: Option<Uuid>,
+    period: Option<(NaiveDate, NaiveDate)>,
 ) -> AppResult<()> {
     let (Some(me), Some(id)) = (p.user_id(), subject_id) else {
         return Ok(());
@@ -76,7 +78,10 @@ pub fn not_accountable(
             if answering_manager(c, p.org_id, id)? == Some(me) {
                 return Err(own_team(true));
             }
-            let mine = teams::member_team_ids(c, p, me)?;
+            let mut mine = teams::member_team_ids(c, p, me)?;
+            if let Some(days) = period {
+                mine.extend(teams::member_team_ids_during(c, p.org_id, me, days)?);
+            }
             if !mine.is_empty()
                 && teams::subtree_ids(c, p.org_id, id)?
                     .iter()
@@ -92,13 +97,17 @@ pub fn not_accountable(
 
 /// Whether the caller, once not accountable, sets targets on this subject: admins
 /// for anyone; managers for today's members of the teams they manage (with
-/// sub-teams), for the managers of the teams below theirs, and for those teams.
+/// sub-teams), for the managers of the teams below theirs, and for those teams;
+/// never for a manager above them (one who became a member of their team).
 pub fn may_set(
     c: &mut PgConnection,
     p: &Principal,
     subject_type: &str,
     subject_id: Option<Uuid>,
 ) -> AppResult<bool> {
+    if above_me(c, p, subject_type, subject_id)? {
+        return Ok(false);
+    }
     if super::store::can_set(c, p, subject_type, subject_id)? {
         return Ok(true);
     }
@@ -137,21 +146,60 @@ pub fn managers_of(
         .load(c)?)
 }
 
+/// Whether the subject is a person who manages the caller's team or a team above
+/// it (a manager never sets the target of their own manager, even one who is
+/// also a member of a team they manage).
+fn above_me(
+    c: &mut PgConnection,
+    p: &Principal,
+    subject_type: &str,
+    subject_id: Option<Uuid>,
+) -> AppResult<bool> {
+    let (Some(Role::Manager), Some(me), "user", Some(id)) =
+        (p.role(), p.user_id(), subject_type, subject_id)
+    else {
+        return Ok(false);
+    };
+    use crate::db::schema::teams as t;
+    use diesel::prelude::*;
+    // The caller's own level: the teams they belong to and those they manage
+    // themselves (not the sub-teams below, whose managers they do set).
+    let mut mine = teams::member_team_ids(c, p, me)?;
+    mine.extend(
+        t::table
+            .filter(t::org_id.eq(p.org_id))
+            .filter(t::manager_id.eq(me))
+            .select(t::id)
+            .load::<Uuid>(c)?,
+    );
+    Ok(id != me && teams::managers_at_or_above(c, p.org_id, &mine)?.contains(&id))
+}
+
 /// Refuses whoever may not set, change, propose or cancel a target on this
-/// subject: `own_target` / `own_team` for the one accountable, `forbidden` for
-/// anyone else who is not its setter.
+/// subject over these days: `forbidden` when the caller does not see the subject
+/// (a duty is named only on what the caller sees), `own_target` / `own_team` for
+/// the one accountable, `forbidden` for anyone else who is not its setter.
 pub fn require_setter(
     c: &mut PgConnection,
     p: &Principal,
     subject_type: &str,
     subject_id: Option<Uuid>,
+    period: Option<(NaiveDate, NaiveDate)>,
 ) -> AppResult<()> {
-    not_accountable(c, p, subject_type, subject_id)?;
+    if !super::store::visible(c, p)?.sees(subject_type, subject_id) {
+        return Err(not_setter());
+    }
+    not_accountable(c, p, subject_type, subject_id, period)?;
     if p.user_id().is_some() && may_set(c, p, subject_type, subject_id)? {
         Ok(())
     } else {
-        Err(AppError::forbidden(
-            "targets are set by an admin, or by the manager of the person's team or of the team above",
-        ))
+        Err(not_setter())
     }
+}
+
+/// 403 `forbidden`: the caller does not set targets on this subject.
+pub fn not_setter() -> AppError {
+    AppError::forbidden(
+        "targets are set by an admin, or by the manager of the person's team or of the team above",
+    )
 }

@@ -1,5 +1,6 @@
 //! Targets: SMART, agreed, linked to the plan above them, with their history.
 
+pub mod agreement;
 pub mod api;
 pub mod duties;
 pub mod rules;

@@ -72,23 +72,51 @@ pub fn subtree_ids(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResult<Vec
 /// Teams `user` belongs to today (in the organisation's time zone): a person who
 /// moved on no longer sees their old team.
 pub fn member_team_ids(c: &mut PgConnection, p: &Principal, user: Uuid) -> AppResult<Vec<Uuid>> {
-    let org = p.org_id;
     let today = crate::org::store::today_for(c, p)?;
+    member_team_ids_during(c, p.org_id, user, (today, today))
+}
+
+/// Teams `user` belongs to on any day from `from` to `to`.
+pub fn member_team_ids_during(
+    c: &mut PgConnection,
+    org: Uuid,
+    user: Uuid,
+    (from, to): (NaiveDate, NaiveDate),
+) -> AppResult<Vec<Uuid>> {
     Ok(team_members::table
         .filter(
             team_members::org_id
                 .eq(org)
                 .and(team_members::user_id.eq(user)),
         )
-        .filter(team_members::from_on.le(today))
+        .filter(team_members::from_on.le(to))
         .filter(
             team_members::to_on
                 .is_null()
-                .or(team_members::to_on.ge(today)),
+                .or(team_members::to_on.ge(from)),
         )
         .select(team_members::team_id)
         .distinct()
         .load(c)?)
+}
+
+/// The managers of these teams and of every team above them.
+pub fn managers_at_or_above(c: &mut PgConnection, org: Uuid, ids: &[Uuid]) -> AppResult<Vec<Uuid>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<IdRow> = diesel::sql_query(
+        "WITH RECURSIVE t(id, parent, manager) AS ( \
+             SELECT id, parent_team_id, manager_id FROM teams WHERE org_id = $1 AND id = ANY($2) \
+             UNION SELECT p.id, p.parent_team_id, p.manager_id FROM teams p JOIN t ON p.id = t.parent \
+             WHERE p.org_id = $1 \
+         ) SELECT DISTINCT manager AS id FROM t WHERE manager IS NOT NULL",
+    )
+    .bind::<sql_types::Uuid, _>(org)
+    .bind::<sql_types::Array<sql_types::Uuid>, _>(ids)
+    .keep_prepared()
+    .load(c)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Which teams a caller may see: `None` is every team. Admins, viewers and read
