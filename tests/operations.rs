@@ -361,7 +361,9 @@ async fn reads_and_writes_succeed_right_after_the_pools_connections_were_ended()
         }
     }
     for round in 0..2 {
-        assert!(terminate_backends(&app) >= 2, "the pool was warm");
+        // However many connections the bursts used (on a busy machine one may
+        // serve them all), each of them is ended.
+        assert!(terminate_backends(&app) >= 1, "the pool was warm");
         let answers = burst(8).await;
         let codes: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
         assert!(codes.iter().all(|c| *c == 200), "round {round}: {codes:?}");
