@@ -39,19 +39,46 @@ pub fn verify_dummy(password: &str) {
     let _ = verify(password, h);
 }
 
-/// Where hashes are computed: on blocking threads, never while a database
+/// Where hashes are computed: on threads of their own, never while a database
 /// connection is held, and at most `permits` at once (each takes 19 MiB and a
 /// core). A hash that cannot start within `wait` answers 503 `busy`.
+///
+/// The threads are a fixed few (as many as the permits, kept for an hour when
+/// idle): the allocator keeps a freed 19 MiB block for the thread that used it,
+/// so hashes spread over the many threads of a general blocking pool would hold
+/// that much memory per thread.
 pub struct Hashing {
     permits: Arc<Semaphore>,
     wait: Duration,
+    threads: Threads,
+}
+
+/// A runtime whose blocking threads do the hashing; shut down without waiting,
+/// so that it may be dropped from async code.
+struct Threads(Option<tokio::runtime::Runtime>);
+
+impl Drop for Threads {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 impl Hashing {
     pub fn new(permits: usize, wait: Duration) -> Self {
+        let permits = permits.max(1);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(permits)
+            .thread_keep_alive(Duration::from_secs(3600))
+            .thread_name("onpace-hashing")
+            .build()
+            .expect("the hashing threads start");
         Hashing {
-            permits: Arc::new(Semaphore::new(permits.max(1))),
+            permits: Arc::new(Semaphore::new(permits)),
             wait,
+            threads: Threads(Some(runtime)),
         }
     }
 
@@ -77,13 +104,15 @@ impl Hashing {
             .ok()
             .and_then(Result::ok)
             .ok_or_else(busy)?;
-        actix_web::web::block(move || {
-            let out = f();
-            drop(permit);
-            out
-        })
-        .await
-        .map_err(AppError::internal)
+        let threads = self.threads.0.as_ref().expect("running until dropped");
+        threads
+            .spawn_blocking(move || {
+                let out = f();
+                drop(permit);
+                out
+            })
+            .await
+            .map_err(AppError::internal)
     }
 }
 
@@ -125,6 +154,24 @@ mod tests {
         assert!(verify("correct horse battery", &a));
         assert!(!verify("correct horse battery!", &a));
         assert!(!verify("x", "not a hash"));
+    }
+
+    #[actix_rt::test]
+    async fn hashing_runs_on_as_many_threads_as_permits() {
+        let h = Arc::new(Hashing::new(2, Duration::from_secs(30)));
+        let mut threads = std::collections::HashSet::new();
+        for _ in 0..4 {
+            let jobs = (0..6).map(|_| {
+                h.run(|| {
+                    std::thread::sleep(Duration::from_millis(5));
+                    std::thread::current().id()
+                })
+            });
+            for id in futures_util::future::join_all(jobs).await {
+                threads.insert(id.unwrap());
+            }
+        }
+        assert!(threads.len() <= 2, "{} threads hashed", threads.len());
     }
 
     #[actix_rt::test]

@@ -157,8 +157,9 @@ impl Throttle {
     /// success takes it back). The failure counters are locked meanwhile. A few
     /// lapsed counters of anyone's are cleared up on the way.
     pub fn begin(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
+        // On its own, before the counters are locked: it holds nothing after.
+        expire(c, now)?;
         c.transaction(|c| {
-            expire(c, now)?;
             self.lock_failures(c, now)?;
             self.check(c, now)?;
             count(c, &self.failure_keys(), now, self.window, true)
@@ -176,13 +177,7 @@ impl Throttle {
         .bind::<Array<Bytea>, _>(&digests)
         .bind::<Timestamptz, _>(now)
         .execute(c)?;
-        t::table
-            .filter(t::key.eq_any(&digests))
-            .order(t::key)
-            .select(t::key)
-            .for_update()
-            .load::<Vec<u8>>(c)?;
-        Ok(())
+        lock(c, &digests)
     }
 
     /// 429 `too_many_attempts` with the longest wait, when any key refuses.
@@ -209,17 +204,39 @@ impl Throttle {
     /// counted for the account and the address taken back, and the sign-in
     /// counted under the sign-in limits.
     pub fn succeeded(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
-        diesel::delete(t::table.filter(t::key.eq(&self.pair.digest))).execute(c)?;
-        take_back(c, &self.failures.iter().collect::<Vec<_>>())?;
-        let keys: Vec<&Key> = self.sign_ins.iter().collect();
-        count(c, &keys, now, SIGN_IN_WINDOW, false)
+        c.transaction(|c| {
+            // The failure counters in the order `begin` takes them; the pair's is
+            // set to nothing rather than deleted, so that it stays to be locked.
+            lock(c, &sorted(&self.failure_keys()))?;
+            diesel::update(t::table.filter(t::key.eq(&self.pair.digest)))
+                .set(t::count.eq(0))
+                .execute(c)?;
+            take_back(c, &self.failures.iter().collect::<Vec<_>>())?;
+            let keys: Vec<&Key> = self.sign_ins.iter().collect();
+            count(c, &keys, now, SIGN_IN_WINDOW, false)
+        })
     }
 
     /// The password could not be checked (503 `busy`): the failure counted when
     /// the attempt began is taken back.
     pub fn abandoned(&self, c: &mut PgConnection) -> AppResult<()> {
-        take_back(c, &self.failure_keys())
+        c.transaction(|c| {
+            lock(c, &sorted(&self.failure_keys()))?;
+            take_back(c, &self.failure_keys())
+        })
     }
+}
+
+/// Locks these counters (sorted digests), in key order: every transaction on
+/// the counters takes them this way, so concurrent attempts wait, never deadlock.
+fn lock(c: &mut PgConnection, digests: &[Vec<u8>]) -> AppResult<()> {
+    t::table
+        .filter(t::key.eq_any(digests))
+        .order(t::key)
+        .select(t::key)
+        .for_update()
+        .load::<Vec<u8>>(c)?;
+    Ok(())
 }
 
 fn take_back(c: &mut PgConnection, keys: &[&Key]) -> AppResult<()> {

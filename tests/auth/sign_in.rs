@@ -349,3 +349,52 @@ async fn another_instance_sees_a_revocation_within_a_second() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     me_with(&two, &[&access(&v)], 401).await;
 }
+
+/// Sign-ins, right and wrong, on one account from one address at once: each is
+/// answered 200, 400, 429 or 503 `busy`, never a conflict (the throttle's
+/// counters are always locked in one order).
+#[actix_web::test]
+async fn concurrent_sign_ins_on_one_account_never_conflict() {
+    let db = TestDb::new();
+    let mut state = AppState::new(
+        Config {
+            db_pool_size: 16,
+            login_max_failures: 1000,
+            ..config(&db.url)
+        },
+        keys(),
+    );
+    state.hashing = Arc::new(Hashing::new(2, Duration::from_secs(10)));
+    let app = TestApp::on(db, state).await;
+    let org = app.org("Acme").await;
+    let mut seen = std::collections::BTreeMap::new();
+    for round in 0..8 {
+        // A new account each round: the order of its counters' keys varies.
+        let p = app.person(&org, "viewer", None).await;
+        let attempts = (0..16).map(|i| {
+            let password = if (i + round) % 3 == 0 {
+                "a wrong guess"
+            } else {
+                PASSWORD
+            };
+            login_from(&app, OWNER, &p.email, password)
+        });
+        for r in futures_util::future::join_all(attempts).await {
+            let code = r.status.as_u16();
+            if code >= 400 {
+                let v = r.json();
+                *seen.entry(format!("{code} {}", v["code"])).or_insert(0) += 1;
+            } else {
+                *seen.entry(code.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    assert!(
+        seen.keys().all(|k| k == "200"
+            || k == "400 \"invalid_grant\""
+            || k == "429 \"too_many_attempts\""
+            || k == "503 \"busy\""),
+        "{seen:?}"
+    );
+    assert!(seen.contains_key("200"), "{seen:?}");
+}
