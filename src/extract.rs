@@ -276,7 +276,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for BatchJson<T> {
 
 /// A JSON body that may be left out (the default then), but that is checked like
 /// any other when it is sent (415, 400, 422): an invalid one is refused, never
-/// ignored.
+/// ignored. JSON `null` is a body left out (the document declares such bodies
+/// nullable).
 pub fn parse_optional_json<T: DeserializeOwned + Default>(
     req: &HttpRequest,
     body: &[u8],
@@ -286,6 +287,9 @@ pub fn parse_optional_json<T: DeserializeOwned + Default>(
     }
     if !is_json(&content_type(req)) {
         return Err(unsupported_media_type("application/json"));
+    }
+    if body.trim_ascii() == b"null" {
+        return Ok(T::default());
     }
     parse_json(body)
 }

@@ -543,3 +543,33 @@ async fn a_pending_conversion_is_decided_by_nobody_else_and_withdrawn_by_a_trans
     convert(&app, &w.nm.token, q, None).await.expect(200);
     assert_eq!(count(&app, &w, &target).await, counted(1, 1));
 }
+
+/// An optional body sent as JSON `null` (which the contract allows) is the same
+/// as no body.
+#[actix_web::test]
+async fn a_null_body_is_no_body() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let p = own_prospect(&app, &w.sp, "Contoso").await;
+    let null = |path: String, token: String| {
+        let app = &app;
+        async move {
+            app.post(&path)
+                .token(&token)
+                .body("application/json", "null")
+                .send()
+                .await
+        }
+    };
+    let v = null(format!("/v1/accounts/{p}/convert"), w.sp.token.clone())
+        .await
+        .expect(200);
+    assert_eq!(v["conversion_status"], "pending");
+    let v = null(
+        format!("/v1/accounts/{p}/reject-conversion"),
+        w.nm.token.clone(),
+    )
+    .await
+    .expect(200);
+    assert_eq!(v["conversion_status"], "rejected");
+}
