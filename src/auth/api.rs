@@ -249,17 +249,24 @@ pub async fn token(
     Ok(no_store(HttpResponse::Ok().json(res)))
 }
 
-/// Opens a new sign-in (refresh token family) and counts it under `throttle`.
+/// Opens a new sign-in (refresh token family) and counts it under `throttle`,
+/// unless the person was deactivated or their password changed since it was
+/// checked against `checked` (the revocation that came with it would miss a
+/// family opened after it).
 async fn issue_for_user(
     state: &AppState,
-    (org, user, role): (Uuid, Uuid, String),
+    (org, user, role, checked): (Uuid, Uuid, String, Option<String>),
     throttle: Throttle,
 ) -> AppResult<TokenResponse> {
     let family = Uuid::now_v7();
     let refresh = rules::new_secret();
     let hash = rules::secret_digest(&refresh);
     let expires = state.refresh_expiry();
-    crate::db::run(&state.pool, move |c| {
+    crate::db::tx(&state.pool, move |c| {
+        let now = crate::users::store::lock(c, org, user)?;
+        if !now.active || crate::users::store::password_hash(c, org, user)? != checked {
+            return Err(invalid_grant("wrong email or password"));
+        }
         throttle.succeeded(c, Utc::now())?;
         store::insert_refresh(c, org, user, family, &hash, expires)
     })
@@ -316,7 +323,7 @@ async fn password_grant(
                         false
                     }
                 };
-                (ok && u.active).then_some((u.org_id, u.id, u.role))
+                (ok && u.active).then_some((u.org_id, u.id, u.role, u.password_hash))
             }
             None => {
                 passwords::verify_dummy(&password);

@@ -18,8 +18,19 @@ pub fn of(req: &HttpRequest, trusted: &[IpNet]) -> String {
         .filter_map(|v| v.to_str().ok())
         .collect();
     client(req.peer_addr().map(|a| a.ip()), &forwarded, trusted)
-        .map(|ip| ip.to_string())
+        .map(counted_as)
         .unwrap_or_default()
+}
+
+/// How an address is counted: an IPv4 address alone, an IPv6 address by its /64
+/// (one subscriber's network, whose addresses its owner may rotate at will).
+pub fn counted_as(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(_) => IpNet::new(ip, 64)
+            .map(|n| n.trunc().to_string())
+            .unwrap_or_else(|_| ip.to_string()),
+    }
 }
 
 /// The client behind `peer`, given the `X-Forwarded-For` headers in order.
@@ -61,6 +72,19 @@ mod tests {
 
     fn ip(s: &str) -> Option<IpAddr> {
         Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64_bit_network() {
+        let a = counted_as("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = counted_as("2001:db8:1:2:ffff:1:2:3".parse().unwrap());
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(a, b);
+        assert_ne!(a, counted_as("2001:db8:1:3::1".parse().unwrap()));
+        assert_eq!(counted_as("192.0.2.9".parse().unwrap()), "192.0.2.9");
+        // An IPv4 client seen through an IPv6 socket is counted as IPv4.
+        let mapped: IpAddr = "::ffff:192.0.2.9".parse().unwrap();
+        assert_eq!(counted_as(mapped.to_canonical()), "192.0.2.9");
     }
 
     #[test]

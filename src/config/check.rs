@@ -127,7 +127,7 @@ fn check_origins(origins: &[String]) -> Result<(), ConfigError> {
 /// A `postgres://` or `postgresql://` URL, or a complete libpq keyword string.
 fn is_connection_string(s: &str) -> bool {
     match url::Url::parse(s) {
-        Ok(u) => matches!(u.scheme(), "postgres" | "postgresql"),
+        Ok(u) => matches!(u.scheme(), "postgres" | "postgresql") && crate::db::has_authority(s, &u),
         Err(_) => {
             let (pairs, complete) = crate::db::keyword_values(s);
             complete && !pairs.is_empty()

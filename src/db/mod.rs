@@ -36,6 +36,13 @@ pub enum DbSetupError {
     Migrate(String),
 }
 
+/// Whether `url` (parsed as `u`) names its server after `//`, as a connection
+/// URL does (`postgres://…`, `postgres:///db`).
+pub(crate) fn has_authority(url: &str, u: &url::Url) -> bool {
+    url.get(u.scheme().len() + 1..)
+        .is_some_and(|rest| rest.starts_with("//"))
+}
+
 /// Hides the password of a connection string for messages: a URL's own
 /// (`postgres://user:password@…`) or its `password` query parameter, or the
 /// `password` of a libpq keyword string (`host=… password='…'`, quoted values
@@ -43,6 +50,11 @@ pub enum DbSetupError {
 /// reading stopped.
 pub fn redact(url: &str) -> String {
     if let Ok(mut u) = url::Url::parse(url) {
+        if !has_authority(url, &u) {
+            // Not a connection URL (`postgres:/u:pw@db`, `jdbc:postgresql://…`):
+            // where a password would stand cannot be told.
+            return format!("{}:***", u.scheme());
+        }
         if u.password().is_some() {
             let _ = u.set_password(Some("***"));
         }
@@ -57,6 +69,11 @@ pub fn redact(url: &str) -> String {
             u.query_pairs_mut().clear().extend_pairs(pairs);
         }
         return u.to_string();
+    }
+    if let Some((scheme, _)) = url.split_once("://") {
+        // A URL that does not parse (`postgres://u:a/b=c@db`): none of it after
+        // the scheme is shown.
+        return format!("{scheme}://***");
     }
     let (pairs, complete) = keyword_values(url);
     let read = if complete {
@@ -327,6 +344,10 @@ mod tests {
             ("password=secret", "password=***"),
             ("host=db PASSWORD=secret", "host=db PASSWORD=***"),
             ("host=db user=u", "host=db user=u"),
+            ("postgres:/u:secret@db/x", "postgres:***"),
+            ("jdbc:postgresql://u:secret@db/x", "jdbc:***"),
+            ("postgres://u:a/b=c@secret/x", "postgres://***"),
+            ("postgres:///onpace", "postgres:///onpace"),
         ] {
             assert_eq!(redact(given), shown, "{given}");
             assert!(!redact(given).contains("secret") && !redact(given).contains("cret"));

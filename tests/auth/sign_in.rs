@@ -398,3 +398,35 @@ async fn concurrent_sign_ins_on_one_account_never_conflict() {
     );
     assert!(seen.contains_key("200"), "{seen:?}");
 }
+
+/// A person deactivated while their sign-in waits to have its password checked
+/// gets no tokens: the sign-in is opened only if they are still active, with the
+/// password that was checked.
+#[actix_web::test]
+async fn a_sign_in_in_flight_when_its_person_is_deactivated_opens_nothing() {
+    let db = TestDb::new();
+    let mut state = AppState::new(config(&db.url), keys());
+    state.hashing = Arc::new(Hashing::new(1, Duration::from_secs(10)));
+    let app = TestApp::on(db, state).await;
+    let org = app.org("Acme").await;
+    let p = app.person(&org, "viewer", None).await;
+    let held = app
+        .state
+        .hashing
+        .permits()
+        .clone()
+        .try_acquire_owned()
+        .unwrap();
+    let deactivate = async {
+        // The sign-in has read the person and waits for the permit meanwhile.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        app.delete(&format!("/v1/users/{}", p.id))
+            .token(&org.admin)
+            .send()
+            .await
+            .expect(200);
+        drop(held);
+    };
+    let (signed_in, ()) = tokio::join!(login_from(&app, OWNER, &p.email, PASSWORD), deactivate);
+    signed_in.problem(400, "invalid_grant");
+}
