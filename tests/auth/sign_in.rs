@@ -45,28 +45,36 @@ async fn me_with(app: &TestApp, tokens: &[&str], status: u16) {
     }
 }
 
-#[actix_web::test]
-async fn hashing_is_bounded_and_waiting_sign_ins_hold_no_connection() {
+/// The app on a fresh database, with its configuration changed by `f` and
+/// `permits` password checks at once, each waiting up to `wait` to start.
+async fn with_hashing(permits: usize, wait: Duration, f: impl FnOnce(Config) -> Config) -> TestApp {
     let db = TestDb::new();
-    let mut state = AppState::new(
-        Config {
-            db_pool_size: 1,
-            ..config(&db.url)
-        },
-        keys(),
-    );
-    state.hashing = Arc::new(Hashing::new(1, Duration::from_millis(1500)));
-    let app = TestApp::on(db, state).await;
-    let org = app.org("Acme").await;
+    let mut state = AppState::new(f(config(&db.url)), keys());
+    state.hashing = Arc::new(Hashing::new(permits, wait));
+    TestApp::on(db, state).await
+}
 
-    // The only hashing permit is taken: sign-ins wait for it, then answer 503.
-    let held = app
-        .state
+/// Takes the only hashing permit: password checks wait until it is dropped.
+fn hold_the_permit(app: &TestApp) -> tokio::sync::OwnedSemaphorePermit {
+    app.state
         .hashing
         .permits()
         .clone()
         .try_acquire_owned()
-        .unwrap();
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn hashing_is_bounded_and_waiting_sign_ins_hold_no_connection() {
+    let app = with_hashing(1, Duration::from_millis(1500), |c| Config {
+        db_pool_size: 1,
+        ..c
+    })
+    .await;
+    let org = app.org("Acme").await;
+
+    // The only hashing permit is taken: sign-ins wait for it, then answer 503.
+    let held = hold_the_permit(&app);
     let started = Instant::now();
     let me = async {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -153,10 +161,7 @@ async fn an_attackers_wrong_passwords_do_not_lock_the_owner_out() {
 
 #[actix_web::test]
 async fn concurrent_guesses_are_each_counted_before_the_password_is_checked() {
-    let db = TestDb::new();
-    let mut state = AppState::new(config(&db.url), keys());
-    state.hashing = Arc::new(Hashing::new(8, Duration::from_secs(5)));
-    let app = TestApp::on(db, state).await;
+    let app = with_hashing(8, Duration::from_secs(5), |c| c).await;
     let org = app.org("Acme").await;
     let p = app.person(&org, "viewer", None).await;
     // Eight guesses at once: only the first five (L) are checked; the rest wait.
@@ -355,17 +360,12 @@ async fn another_instance_sees_a_revocation_within_a_second() {
 /// counters are always locked in one order).
 #[actix_web::test]
 async fn concurrent_sign_ins_on_one_account_never_conflict() {
-    let db = TestDb::new();
-    let mut state = AppState::new(
-        Config {
-            db_pool_size: 16,
-            login_max_failures: 1000,
-            ..config(&db.url)
-        },
-        keys(),
-    );
-    state.hashing = Arc::new(Hashing::new(2, Duration::from_secs(10)));
-    let app = TestApp::on(db, state).await;
+    let app = with_hashing(2, Duration::from_secs(10), |c| Config {
+        db_pool_size: 16,
+        login_max_failures: 1000,
+        ..c
+    })
+    .await;
     let org = app.org("Acme").await;
     let mut seen = std::collections::BTreeMap::new();
     for round in 0..8 {
@@ -404,19 +404,10 @@ async fn concurrent_sign_ins_on_one_account_never_conflict() {
 /// password that was checked.
 #[actix_web::test]
 async fn a_sign_in_in_flight_when_its_person_is_deactivated_opens_nothing() {
-    let db = TestDb::new();
-    let mut state = AppState::new(config(&db.url), keys());
-    state.hashing = Arc::new(Hashing::new(1, Duration::from_secs(10)));
-    let app = TestApp::on(db, state).await;
+    let app = with_hashing(1, Duration::from_secs(10), |c| c).await;
     let org = app.org("Acme").await;
     let p = app.person(&org, "viewer", None).await;
-    let held = app
-        .state
-        .hashing
-        .permits()
-        .clone()
-        .try_acquire_owned()
-        .unwrap();
+    let held = hold_the_permit(&app);
     let deactivate = async {
         // The sign-in has read the person and waits for the permit meanwhile.
         tokio::time::sleep(Duration::from_millis(500)).await;
