@@ -1,6 +1,6 @@
 # Build: docker build -t onpace .
 FROM rust:1.95-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev libssl-dev pkg-config && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev pkg-config && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
@@ -8,7 +8,7 @@ COPY migrations migrations
 RUN cargo build --release --bin onpace
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libpq5 libssl3 ca-certificates curl \
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 onpace
 COPY --from=build /src/target/release/onpace /usr/local/bin/onpace
 USER onpace

@@ -1,7 +1,7 @@
 //! The command line's actions: serve, migrate, bootstrap, demo.
 
 use chrono::{Datelike, NaiveDate};
-use diesel::{Connection, PgConnection};
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::auth::keys::Keys;
@@ -22,9 +22,31 @@ fn prepare(config: &Config) -> Result<(), db::DbSetupError> {
     Ok(())
 }
 
-fn connect(config: &Config) -> Result<PgConnection, Box<dyn std::error::Error>> {
+/// Prepares the database, then runs `work` with a connection to it, on a
+/// thread and runtime of its own (so that it can be called from anywhere, an
+/// async test included).
+fn with_connection<T, F>(config: &Config, work: F) -> Result<T, Box<dyn std::error::Error>>
+where
+    T: Send,
+    F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, Box<dyn std::error::Error>> + Send,
+{
     prepare(config)?;
-    Ok(PgConnection::establish(&config.database_url)?)
+    let connector = db::Connector::new(&config.database_url)?;
+    std::thread::scope(|s| {
+        s.spawn(|| -> Result<T, String> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let mut c = connector.connect().await.map_err(|e| e.to_string())?;
+                work(&mut c).await.map_err(|e| e.to_string())
+            })
+        })
+        .join()
+        .unwrap_or_else(|_| Err("the command panicked".into()))
+    })
+    .map_err(Into::into)
 }
 
 pub fn serve(config: Config, demo: bool) -> CliResult {
@@ -51,8 +73,8 @@ pub fn migrate(config: &Config) -> CliResult {
 }
 
 /// Creates an organisation and its first admin; returns the organisation's id.
-pub fn create_org_with_admin(
-    c: &mut PgConnection,
+pub async fn create_org_with_admin(
+    c: &mut AsyncPgConnection,
     name: &str,
     currency: &str,
     admin_email: &str,
@@ -68,8 +90,8 @@ pub fn create_org_with_admin(
         v.check(false, "ONPACE_ADMIN_PASSWORD", "invalid_password", msg);
     }
     v.finish()?;
-    c.transaction(|c| {
-        let o = org::store::create(c, name.trim(), currency)?;
+    crate::db::transaction_on(c, async |c| {
+        let o = org::store::create(c, name.trim(), currency).await?;
         let admin = users::store::insert(
             c,
             &NewUser {
@@ -81,9 +103,11 @@ pub fn create_org_with_admin(
                 selling_style: None,
                 password_hash: Some(passwords::hash(password)),
             },
-        )?;
+        )
+        .await?;
         Ok((o.id, admin.id))
     })
+    .await
 }
 
 fn describe(e: AppError) -> Box<dyn std::error::Error> {
@@ -106,14 +130,15 @@ pub fn bootstrap(
     email: &str,
     admin_name: &str,
 ) -> CliResult {
-    let mut c = connect(config)?;
     let (password, generated) = match std::env::var("ONPACE_ADMIN_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
         _ => (auth_rules::new_secret()[..20].to_string(), true),
     };
-    let (org_id, _) =
-        create_org_with_admin(&mut c, org_name, currency, email, admin_name, &password)
-            .map_err(describe)?;
+    let (org_id, _) = with_connection(config, async |c| {
+        create_org_with_admin(c, org_name, currency, email, admin_name, &password)
+            .await
+            .map_err(describe)
+    })?;
     if generated {
         eprintln!("admin password (shown once): {password}");
     }
@@ -132,8 +157,8 @@ fn quarter_start(today: NaiveDate) -> NaiveDate {
 /// Customers for the farmers, prospects for the hunters, a transfer and a won
 /// prospect handed over to a farmer.
 #[allow(clippy::too_many_arguments)]
-fn demo_accounts(
-    c: &mut PgConnection,
+async fn demo_accounts(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     admin: Uuid,
     farmers: &[Uuid; 3],
@@ -168,47 +193,44 @@ fn demo_accounts(
         "School of Fine Art",
         "Relecloud",
     ];
-    let mut make = |name: &str, kind: Kind, owner: Uuid, n: usize| -> Result<Uuid, AppError> {
-        let new = NewAccount {
-            org_id: org,
-            id: Uuid::now_v7(),
-            name: name.into(),
-            kind: kind.as_str().into(),
-            status: if n % 5 == 4 && kind == Kind::Customer {
-                Status::Dormant
-            } else {
-                kind.default_status()
-            }
-            .as_str()
-            .into(),
-            owner_id: owner,
-            external_source: Some("democrm".into()),
-            external_id: Some(format!("acc-{:04}", n + 1)),
-            segment: Some(
-                if n % 3 == 0 {
-                    "enterprise"
+    let mut make =
+        async |name: &str, kind: Kind, owner: Uuid, n: usize| -> Result<Uuid, AppError> {
+            let new = NewAccount {
+                org_id: org,
+                id: Uuid::now_v7(),
+                name: name.into(),
+                kind: kind.as_str().into(),
+                status: if n % 5 == 4 && kind == Kind::Customer {
+                    Status::Dormant
                 } else {
-                    "mid-market"
+                    kind.default_status()
                 }
+                .as_str()
                 .into(),
-            ),
+                owner_id: owner,
+                external_source: Some("democrm".into()),
+                external_id: Some(format!("acc-{:04}", n + 1)),
+                segment: Some(
+                    if n % 3 == 0 {
+                        "enterprise"
+                    } else {
+                        "mid-market"
+                    }
+                    .into(),
+                ),
+            };
+            let row = accounts::insert(c, &new, start, "created", Some(admin))
+                .await?
+                .ok_or_else(accounts::external_conflict)?;
+            Ok(row.id)
         };
-        let row = accounts::insert(c, &new, start, "created", Some(admin))?
-            .ok_or_else(accounts::external_conflict)?;
-        Ok(row.id)
-    };
     let mut customers = Vec::new();
     for (n, name) in CUSTOMERS.iter().enumerate() {
-        customers.push(make(name, Kind::Customer, farmers[n % 3], n)?);
+        customers.push(make(name, Kind::Customer, farmers[n % 3], n).await?);
     }
     let mut prospects = Vec::new();
     for (n, name) in PROSPECTS.iter().enumerate() {
-        prospects.push(make(
-            name,
-            Kind::Prospect,
-            hunters[n % 2],
-            CUSTOMERS.len() + n,
-        )?);
+        prospects.push(make(name, Kind::Prospect, hunters[n % 2], CUSTOMERS.len() + n).await?);
     }
     // Frank's first customer moved to Faye at the start of this quarter.
     accounts::transfer(
@@ -220,7 +242,8 @@ fn demo_accounts(
         quarter,
         "Territory realignment",
         Some(admin),
-    )?;
+    )
+    .await?;
     // Hugo won Woodgrove Bank a month ago and handed it to Fiona.
     let won_on = (today - chrono::Duration::days(30)).max(start + chrono::Duration::days(1));
     accounts::update(
@@ -234,7 +257,8 @@ fn demo_accounts(
             won_by: Some(Some(hunters[0])),
             ..Default::default()
         },
-    )?;
+    )
+    .await?;
     accounts::transfer(
         c,
         org,
@@ -244,7 +268,8 @@ fn demo_accounts(
         won_on,
         "Handover after conversion",
         Some(admin),
-    )?;
+    )
+    .await?;
     // Hana lost one.
     accounts::update(
         c,
@@ -254,7 +279,8 @@ fn demo_accounts(
             status: Some(Status::Lost.as_str().into()),
             ..Default::default()
         },
-    )?;
+    )
+    .await?;
     Ok(())
 }
 
@@ -272,8 +298,8 @@ struct DemoPeople {
 /// an admin sets the teams' (the company team above them has no manager) and the
 /// organisation's, each manager their own people's; the one accountable agrees.
 #[allow(clippy::too_many_arguments)]
-fn demo_target(
-    c: &mut PgConnection,
+async fn demo_target(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     subject: (&str, Option<Uuid>),
     metric: crate::targets::rules::Metric,
@@ -319,14 +345,15 @@ fn demo_target(
             revision_of: None,
             created_by: Some(setter),
         },
-    )?;
-    targets::record(c, &row, "created", Some(setter), None)?;
+    )
+    .await?;
+    targets::record(c, &row, "created", Some(setter), None).await?;
     let step = |s: Status| TargetChanges {
         status: Some(s.as_str().into()),
         ..Default::default()
     };
-    let row = targets::update(c, org, row.id, &step(Status::Proposed))?;
-    targets::record(c, &row, "proposed", Some(setter), None)?;
+    let row = targets::update(c, org, row.id, &step(Status::Proposed)).await?;
+    targets::record(c, &row, "proposed", Some(setter), None).await?;
     let Some(agreer) = agreer else {
         return Ok(row.id);
     };
@@ -339,15 +366,16 @@ fn demo_target(
             agreed_by: Some(Some(agreer)),
             ..step(Status::Agreed)
         },
-    )?;
-    targets::record(c, &row, "agreed", Some(agreer), None)?;
+    )
+    .await?;
+    targets::record(c, &row, "agreed", Some(agreer), None).await?;
     Ok(row.id)
 }
 
 /// The agreed plan for the current quarter and its months: company, team and
 /// personal targets, and a bonus plan gated on minimum gross profit.
-fn demo_plan(
-    c: &mut PgConnection,
+async fn demo_plan(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     p: &DemoPeople,
     north: Uuid,
@@ -371,7 +399,8 @@ fn demo_plan(
         None,
         p.admin,
         Some(p.admin),
-    )?;
+    )
+    .await?;
     let north_q = demo_target(
         c,
         org,
@@ -383,7 +412,8 @@ fn demo_plan(
         Some(company),
         p.admin,
         Some(p.maria),
-    )?;
+    )
+    .await?;
     let south_q = demo_target(
         c,
         org,
@@ -395,7 +425,8 @@ fn demo_plan(
         Some(company),
         p.admin,
         Some(p.sam),
-    )?;
+    )
+    .await?;
     let north_gp = demo_target(
         c,
         org,
@@ -407,7 +438,8 @@ fn demo_plan(
         None,
         p.admin,
         Some(p.maria),
-    )?;
+    )
+    .await?;
     let mut fiona = (Uuid::nil(), Uuid::nil());
     for (i, f) in p.farmers.iter().enumerate() {
         let rev = demo_target(
@@ -421,7 +453,8 @@ fn demo_plan(
             Some(north_q),
             p.maria,
             Some(*f),
-        )?;
+        )
+        .await?;
         let gp = demo_target(
             c,
             org,
@@ -433,7 +466,8 @@ fn demo_plan(
             Some(north_gp),
             p.maria,
             Some(*f),
-        )?;
+        )
+        .await?;
         if i == 0 {
             fiona = (rev, gp);
         }
@@ -450,7 +484,8 @@ fn demo_plan(
             None,
             p.admin,
             Some(p.maria),
-        )?;
+        )
+        .await?;
         for f in &p.farmers {
             demo_target(
                 c,
@@ -463,7 +498,8 @@ fn demo_plan(
                 Some(team_month),
                 p.maria,
                 Some(*f),
-            )?;
+            )
+            .await?;
         }
     }
     for (h, value) in [
@@ -482,7 +518,8 @@ fn demo_plan(
             Some(south_q),
             p.sam,
             Some(h),
-        )?;
+        )
+        .await?;
         demo_target(
             c,
             org,
@@ -494,7 +531,8 @@ fn demo_plan(
             None,
             p.sam,
             Some(h),
-        )?;
+        )
+        .await?;
         demo_target(
             c,
             org,
@@ -506,7 +544,8 @@ fn demo_plan(
             None,
             p.sam,
             Some(h),
-        )?;
+        )
+        .await?;
     }
     // A target still waiting for its salesperson's agreement.
     demo_target(
@@ -520,7 +559,8 @@ fn demo_plan(
         None,
         p.maria,
         None,
-    )?;
+    )
+    .await?;
     let tiers = serde_json::json!([
         {"attainment_pct": "80", "payout": "500.00"},
         {"attainment_pct": "100", "payout": "1500.00"},
@@ -535,14 +575,15 @@ fn demo_plan(
         Some((fiona.1, rust_decimal::Decimal::from(100))),
         // Bonus plans are an admin's to make.
         p.admin,
-    )?;
+    )
+    .await?;
     Ok(())
 }
 
 /// Two quarters of sales on the customers and activities by everyone, pushed the
 /// way a CRM pushes them (so credit, rollup and history are all real).
-fn demo_results(
-    c: &mut PgConnection,
+async fn demo_results(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     admin: Uuid,
     start: NaiveDate,
@@ -572,8 +613,8 @@ fn demo_results(
         q: None,
         external_source: None,
     };
-    let customers = accounts::list(c, org, None, &filter("customer"), &page)?;
-    let prospects = accounts::list(c, org, None, &filter("prospect"), &page)?;
+    let customers = accounts::list(c, org, None, &filter("customer"), &page).await?;
+    let prospects = accounts::list(c, org, None, &filter("prospect"), &page).await?;
     // A small deterministic generator, so every demo looks alike.
     let mut seed: u64 = 0x5eed_2026;
     let mut next = move |n: u64| {
@@ -637,158 +678,31 @@ fn demo_results(
         day += Duration::days(1);
     }
     for chunk in sales.chunks(1000) {
-        push_sales(c, &p, chunk)?;
+        push_sales(c, &p, chunk).await?;
     }
     for chunk in acts.chunks(1000) {
-        push_activities(c, &p, chunk)?;
+        push_activities(c, &p, chunk).await?;
     }
     Ok(())
 }
 
 /// Fills a demo organisation, unless it exists; prints how to sign in.
 pub fn demo(config: &Config) -> CliResult {
-    let mut c = connect(config)?;
-    if users::store::email_taken(&mut c, DEMO_ADMIN, None).map_err(describe)? {
+    let secret = with_connection(config, async |c| {
+        if users::store::email_taken(c, DEMO_ADMIN, None)
+            .await
+            .map_err(describe)?
+        {
+            return Ok(None);
+        }
+        db::transaction_on(c, async |c| build_demo(c).await.map(Some))
+            .await
+            .map_err(describe)
+    })?;
+    let Some(secret) = secret else {
         println!("The demo organisation exists already. Sign in as {DEMO_ADMIN} (or any demo person) with password {DEMO_PASSWORD}.");
         return Ok(());
-    }
-    let secret = c
-        .transaction(|c| -> Result<String, AppError> {
-            let (org, admin) = create_org_with_admin(
-                c,
-                "Northwind Trading (demo)",
-                "EUR",
-                DEMO_ADMIN,
-                "Alex Admin",
-                DEMO_PASSWORD,
-            )?;
-            org::store::update(
-                c,
-                org,
-                &org::store::OrgChanges {
-                    timezone: Some("Europe/Amsterdam".into()),
-                    ..Default::default()
-                },
-            )?;
-            let hash = passwords::hash(DEMO_PASSWORD);
-            let mut person = |email: &str,
-                              name: &str,
-                              role: Role,
-                              style: Option<SellingStyle>|
-             -> Result<Uuid, AppError> {
-                Ok(users::store::insert(
-                    c,
-                    &NewUser {
-                        org_id: org,
-                        id: Uuid::now_v7(),
-                        email: format!("{email}@demo.onpace.example.com"),
-                        name: name.into(),
-                        role: role.as_str().into(),
-                        selling_style: style.map(|s| s.as_str().into()),
-                        password_hash: Some(hash.clone()),
-                    },
-                )?
-                .id)
-            };
-            let maria = person("maria", "Maria Manager", Role::Manager, None)?;
-            let sam = person("sam", "Sam Manager", Role::Manager, None)?;
-            let farmers = [
-                person(
-                    "fiona",
-                    "Fiona Farmer",
-                    Role::Salesperson,
-                    Some(SellingStyle::Farmer),
-                )?,
-                person(
-                    "frank",
-                    "Frank Farmer",
-                    Role::Salesperson,
-                    Some(SellingStyle::Farmer),
-                )?,
-                person(
-                    "faye",
-                    "Faye Farmer",
-                    Role::Salesperson,
-                    Some(SellingStyle::Farmer),
-                )?,
-            ];
-            let hunters = [
-                person(
-                    "hugo",
-                    "Hugo Hunter",
-                    Role::Salesperson,
-                    Some(SellingStyle::Hunter),
-                )?,
-                person(
-                    "hana",
-                    "Hana Hunter",
-                    Role::Salesperson,
-                    Some(SellingStyle::Hunter),
-                )?,
-            ];
-            let harper = person(
-                "harper",
-                "Harper Hybrid",
-                Role::Salesperson,
-                Some(SellingStyle::Hybrid),
-            )?;
-            person("dana", "Dana Dashboard", Role::Viewer, None)?;
-
-            let company = teams::store::insert(c, org, "Northwind Sales", None, None)?.id;
-            let north =
-                teams::store::insert(c, org, "Farmers North", Some(maria), Some(company))?.id;
-            let south = teams::store::insert(c, org, "Hunters South", Some(sam), Some(company))?.id;
-            let today = org::rules::today_in("Europe/Amsterdam");
-            let start = quarter_start(today) - chrono::Duration::days(92);
-            for f in farmers {
-                teams::store::insert_membership(c, org, north, f, start)?;
-            }
-            for h in hunters {
-                teams::store::insert_membership(c, org, south, h, start)?;
-            }
-            // Harper moved from North to South at the start of this quarter.
-            let moved = quarter_start(today);
-            teams::store::insert_membership(c, org, north, harper, start)?;
-            teams::store::end_membership(
-                c,
-                org,
-                north,
-                harper,
-                start,
-                moved.pred_opt().expect("date"),
-            )?;
-            teams::store::insert_membership(c, org, south, harper, moved)?;
-
-            demo_accounts(c, org, admin, &farmers, &hunters, start, moved, today)?;
-            let people = DemoPeople {
-                admin,
-                maria,
-                sam,
-                farmers,
-                hunters,
-                harper,
-            };
-            demo_plan(c, org, &people, north, south, today)?;
-            demo_results(c, org, admin, start, today)?;
-            crate::reviews::api::demo(c, org, maria, farmers[0], today)?;
-
-            let secret = auth_rules::new_secret();
-            clients::store::insert(
-                c,
-                org,
-                "CRM sync (demo)",
-                &[
-                    "sales:write".into(),
-                    "activities:write".into(),
-                    "accounts:write".into(),
-                    "read".into(),
-                ],
-                &auth_rules::secret_digest(&secret),
-                admin,
-            )?;
-            Ok(secret)
-        })
-        .map_err(describe)?;
+    };
     println!("Demo organisation created: Northwind Trading (demo), EUR.");
     println!("Sign in with password {DEMO_PASSWORD} as any of:");
     println!("  {DEMO_ADMIN} (admin), maria@… and sam@… (managers),");
@@ -803,4 +717,157 @@ pub fn demo(config: &Config) -> CliResult {
         "An integration client \"CRM sync (demo)\" was created; its secret (shown once): {secret}"
     );
     Ok(())
+}
+
+/// The demo organisation, in one transaction; answers the integration client's secret.
+async fn build_demo(c: &mut AsyncPgConnection) -> Result<String, AppError> {
+    let (org, admin) = create_org_with_admin(
+        c,
+        "Northwind Trading (demo)",
+        "EUR",
+        DEMO_ADMIN,
+        "Alex Admin",
+        DEMO_PASSWORD,
+    )
+    .await?;
+    org::store::update(
+        c,
+        org,
+        &org::store::OrgChanges {
+            timezone: Some("Europe/Amsterdam".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let hash = passwords::hash(DEMO_PASSWORD);
+    let mut person = async |email: &str,
+                            name: &str,
+                            role: Role,
+                            style: Option<SellingStyle>|
+           -> Result<Uuid, AppError> {
+        Ok(users::store::insert(
+            c,
+            &NewUser {
+                org_id: org,
+                id: Uuid::now_v7(),
+                email: format!("{email}@demo.onpace.example.com"),
+                name: name.into(),
+                role: role.as_str().into(),
+                selling_style: style.map(|s| s.as_str().into()),
+                password_hash: Some(hash.clone()),
+            },
+        )
+        .await?
+        .id)
+    };
+    let maria = person("maria", "Maria Manager", Role::Manager, None).await?;
+    let sam = person("sam", "Sam Manager", Role::Manager, None).await?;
+    let farmers = [
+        person(
+            "fiona",
+            "Fiona Farmer",
+            Role::Salesperson,
+            Some(SellingStyle::Farmer),
+        )
+        .await?,
+        person(
+            "frank",
+            "Frank Farmer",
+            Role::Salesperson,
+            Some(SellingStyle::Farmer),
+        )
+        .await?,
+        person(
+            "faye",
+            "Faye Farmer",
+            Role::Salesperson,
+            Some(SellingStyle::Farmer),
+        )
+        .await?,
+    ];
+    let hunters = [
+        person(
+            "hugo",
+            "Hugo Hunter",
+            Role::Salesperson,
+            Some(SellingStyle::Hunter),
+        )
+        .await?,
+        person(
+            "hana",
+            "Hana Hunter",
+            Role::Salesperson,
+            Some(SellingStyle::Hunter),
+        )
+        .await?,
+    ];
+    let harper = person(
+        "harper",
+        "Harper Hybrid",
+        Role::Salesperson,
+        Some(SellingStyle::Hybrid),
+    )
+    .await?;
+    person("dana", "Dana Dashboard", Role::Viewer, None).await?;
+
+    let company = teams::store::insert(c, org, "Northwind Sales", None, None)
+        .await?
+        .id;
+    let north = teams::store::insert(c, org, "Farmers North", Some(maria), Some(company))
+        .await?
+        .id;
+    let south = teams::store::insert(c, org, "Hunters South", Some(sam), Some(company))
+        .await?
+        .id;
+    let today = org::rules::today_in("Europe/Amsterdam");
+    let start = quarter_start(today) - chrono::Duration::days(92);
+    for f in farmers {
+        teams::store::insert_membership(c, org, north, f, start).await?;
+    }
+    for h in hunters {
+        teams::store::insert_membership(c, org, south, h, start).await?;
+    }
+    // Harper moved from North to South at the start of this quarter.
+    let moved = quarter_start(today);
+    teams::store::insert_membership(c, org, north, harper, start).await?;
+    teams::store::end_membership(
+        c,
+        org,
+        north,
+        harper,
+        start,
+        moved.pred_opt().expect("date"),
+    )
+    .await?;
+    teams::store::insert_membership(c, org, south, harper, moved).await?;
+
+    demo_accounts(c, org, admin, &farmers, &hunters, start, moved, today).await?;
+    let people = DemoPeople {
+        admin,
+        maria,
+        sam,
+        farmers,
+        hunters,
+        harper,
+    };
+    demo_plan(c, org, &people, north, south, today).await?;
+    demo_results(c, org, admin, start, today).await?;
+    crate::reviews::api::demo(c, org, maria, farmers[0], today).await?;
+
+    let secret = auth_rules::new_secret();
+    clients::store::insert(
+        c,
+        org,
+        "CRM sync (demo)",
+        &[
+            "sales:write".into(),
+            "activities:write".into(),
+            "accounts:write".into(),
+            "read".into(),
+        ],
+        &auth_rules::secret_digest(&secret),
+        admin,
+    )
+    .await?;
+    Ok(secret)
 }

@@ -15,9 +15,6 @@ pub struct Config {
     pub db_pool_size: u32,
     /// `ONPACE_DB_TIMEOUT_MS`: how long a request waits for a connection before answering 503.
     pub db_timeout: Duration,
-    /// `ONPACE_DB_PIPELINE`: whether each worker also reads a target's progress on
-    /// a pipelined connection of its own (`true`), or only through the pool.
-    pub db_pipeline: bool,
     /// `ONPACE_JWT_PRIVATE_KEY_FILE`: PKCS#8 PEM Ed25519 signing key. Unset: a fresh
     /// development key at every start.
     pub jwt_private_key_file: Option<String>,
@@ -54,7 +51,6 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             db_pool_size: 10,
             db_timeout: Duration::from_millis(2000),
-            db_pipeline: true,
             jwt_private_key_file: None,
             jwt_kid: None,
             jwt_issuer: "onpace".into(),
@@ -94,7 +90,6 @@ impl Config {
             listen: get("ONPACE_LISTEN").unwrap_or(d.listen),
             db_pool_size: parse(&get, "ONPACE_DB_POOL_SIZE", d.db_pool_size)?,
             db_timeout: Duration::from_millis(parse(&get, "ONPACE_DB_TIMEOUT_MS", 2000u64)?),
-            db_pipeline: switch(&get, "ONPACE_DB_PIPELINE", d.db_pipeline)?,
             jwt_private_key_file: get("ONPACE_JWT_PRIVATE_KEY_FILE"),
             jwt_kid: get("ONPACE_JWT_KID"),
             jwt_issuer: get("ONPACE_JWT_ISSUER").unwrap_or(d.jwt_issuer),
@@ -157,24 +152,6 @@ fn proxies(v: Option<&str>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
         .collect()
 }
 
-fn switch(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: bool,
-) -> Result<bool, ConfigError> {
-    match get(name).map(|v| v.trim().to_ascii_lowercase()) {
-        None => Ok(default),
-        Some(v) => match v.as_str() {
-            "true" | "1" | "on" | "yes" => Ok(true),
-            "false" | "0" | "off" | "no" => Ok(false),
-            _ => Err(ConfigError {
-                name,
-                message: format!("{v:?} is not allowed: true or false (also 1/0, on/off, yes/no)"),
-            }),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,7 +163,6 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert_eq!(c.access_token_ttl, Duration::from_secs(900));
         assert!(c.cors_origins.is_empty());
-        assert!(c.db_pipeline);
     }
 
     #[test]
@@ -194,7 +170,6 @@ mod tests {
         let c = Config::from_lookup(|k| match k {
             "ONPACE_CORS_ORIGINS" => Some("https://a.example, https://b.example,".into()),
             "ONPACE_DB_POOL_SIZE" => Some("3".into()),
-            "ONPACE_DB_PIPELINE" => Some(" Off".into()),
             _ => None,
         })
         .unwrap();
@@ -203,11 +178,8 @@ mod tests {
             vec!["https://a.example", "https://b.example"]
         );
         assert_eq!(c.db_pool_size, 3);
-        assert!(!c.db_pipeline);
         let e = Config::from_lookup(|k| (k == "ONPACE_DB_POOL_SIZE").then(|| "many".into()));
         assert_eq!(e.unwrap_err().name, "ONPACE_DB_POOL_SIZE");
-        let e = Config::from_lookup(|k| (k == "ONPACE_DB_PIPELINE").then(|| "maybe".into()));
-        assert_eq!(e.unwrap_err().name, "ONPACE_DB_PIPELINE");
     }
 
     #[test]

@@ -15,6 +15,8 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use diesel::prelude::*;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -73,7 +75,7 @@ pub async fn once<F>(
     work: F,
 ) -> AppResult<HttpResponse>
 where
-    F: Fn(&mut PgConnection) -> AppResult<(StatusCode, serde_json::Value)> + Send + 'static,
+    F: AsyncFn(&mut AsyncPgConnection) -> AppResult<(StatusCode, serde_json::Value)>,
 {
     let respond = |status: StatusCode, body: Vec<u8>| {
         // A refusal that is replayed stays the problem it was.
@@ -100,13 +102,13 @@ where
     let hash = h.finalize().to_vec();
     let (org, who) = (p.org_id, actor(p));
     let wait = state.config.db_timeout * 2;
-    let outcome = db::tx_retrying(&state.pool, move |c| {
-        if let Claim::Replay(status, body) = claim(c, (org, who, &key), &hash, wait)? {
+    let outcome = db::tx_retrying(&state.pool, async move |c| {
+        if let Claim::Replay(status, body) = claim(c, (org, who, &key), &hash, wait).await? {
             return Ok(Outcome::Replay(status, body));
         }
         let row = k::table.find((org, who, &key));
         // In a savepoint: a refusal undoes the work and keeps the claim.
-        match c.transaction(&work) {
+        match db::transaction_on(c, &work).await {
             Ok((status, value)) => {
                 let bytes = serde_json::to_vec(&value).unwrap_or_default();
                 diesel::update(row)
@@ -114,7 +116,8 @@ where
                         k::status.eq(Some(status.as_u16() as i16)),
                         k::body.eq(Some(bytes.clone())),
                     ))
-                    .execute(c)?;
+                    .execute(c)
+                    .await?;
                 Ok(Outcome::Done(status, bytes))
             }
             // A server-side failure, or a conflict with a concurrent request
@@ -128,7 +131,8 @@ where
                         k::status.eq(Some(e.status.as_u16() as i16)),
                         k::body.eq(Some(problem)),
                     ))
-                    .execute(c)?;
+                    .execute(c)
+                    .await?;
                 Ok(Outcome::Refused(e))
             }
         }
@@ -152,8 +156,8 @@ where
 /// Claims `key` in the caller's transaction, or finds the answer it already has.
 /// A claim being inserted by a transaction still running is waited for, at most
 /// `wait`.
-fn claim(
-    c: &mut PgConnection,
+async fn claim(
+    c: &mut AsyncPgConnection,
     (org, who, key): (Uuid, Uuid, &str),
     hash: &[u8],
     wait: std::time::Duration,
@@ -175,8 +179,9 @@ fn claim(
                     .or(k::status.is_null()),
             ),
     )
-    .execute(c)?;
-    let previous = lock_timeout(c, &format!("{}ms", wait.as_millis().max(1)))?;
+    .execute(c)
+    .await?;
+    let previous = lock_timeout(c, &format!("{}ms", wait.as_millis().max(1))).await?;
     let inserted = diesel::insert_into(k::table)
         .values((
             k::org_id.eq(org),
@@ -186,6 +191,7 @@ fn claim(
         ))
         .on_conflict_do_nothing()
         .execute(c)
+        .await
         .map_err(|e| match &e {
             diesel::result::Error::DatabaseError(_, info)
                 if info.message().contains("lock timeout") =>
@@ -194,14 +200,15 @@ fn claim(
             }
             _ => AppError::from(e),
         })?;
-    lock_timeout(c, &previous)?;
+    lock_timeout(c, &previous).await?;
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
     let (stored_hash, status, stored): (Vec<u8>, Option<i16>, Option<Vec<u8>>) = k::table
         .find((org, who, key))
         .select((k::request_hash, k::status, k::body))
-        .first(c)?;
+        .first(c)
+        .await?;
     if stored_hash != hash {
         return Err(AppError::unprocessable(
             "idempotency_key_reused",
@@ -222,7 +229,7 @@ fn in_progress() -> AppError {
 }
 
 /// Sets the transaction's `lock_timeout`; returns the one it replaces.
-fn lock_timeout(c: &mut PgConnection, value: &str) -> AppResult<String> {
+async fn lock_timeout(c: &mut AsyncPgConnection, value: &str) -> AppResult<String> {
     #[derive(QueryableByName)]
     struct Previous {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -233,6 +240,7 @@ fn lock_timeout(c: &mut PgConnection, value: &str) -> AppResult<String> {
     )
     .bind::<diesel::sql_types::Text, _>(value)
     .keep_prepared()
-    .get_result(c)?;
+    .get_result(c)
+    .await?;
     Ok(row.previous)
 }

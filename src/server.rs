@@ -145,8 +145,9 @@ pub fn build_app(
     let cors = cors(&state.config.cors_origins);
     app.app_data(web::Data::new(state.clone()))
         // Built here, so once per worker: each has its own connection.
-        .app_data(web::Data::new(crate::db::Pipeline::new(
-            state.pipeline.clone(),
+        .app_data(web::Data::new(crate::db::Reader::new(
+            &state.connector,
+            state.config.db_timeout,
         )))
         .app_data(web::QueryConfig::default().error_handler(extract::query_error))
         .app_data(web::Data::from(known.clone()))

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use crate::auth::keys::Keys;
 use crate::auth::passwords::Hashing;
 use crate::config::Config;
-use crate::db::{PgPool, PipelineConfig};
+use crate::db::{Connector, PgPool};
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
-    /// How each worker opens its pipelined connection (`db::Pipeline`).
-    pub pipeline: PipelineConfig,
+    /// How connections are opened (the pool's, and each worker's shared one).
+    pub connector: Connector,
     pub config: Arc<Config>,
     pub keys: Arc<Keys>,
     /// Where passwords are hashed and checked, a few at a time.
@@ -19,13 +19,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The configuration has been checked (`Config::from_env`), its
+    /// `DATABASE_URL` included.
     pub fn new(config: Config, keys: Keys) -> Self {
-        let pool = crate::db::pool(&config.database_url, config.db_pool_size, config.db_timeout);
-        let pipeline =
-            PipelineConfig::new(&config.database_url, config.db_pipeline, config.db_timeout);
+        let connector = Connector::new(&config.database_url)
+            .unwrap_or_else(|why| panic!("DATABASE_URL was checked at start: {why}"));
+        let pool = crate::db::pool(&connector, config.db_pool_size, config.db_timeout);
         AppState {
             pool,
-            pipeline,
+            connector,
             config: Arc::new(config),
             keys: Arc::new(keys),
             hashing: Arc::new(Hashing::for_this_machine()),

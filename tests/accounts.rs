@@ -2796,14 +2796,17 @@ async fn the_owner_on_a_day_is_one_indexed_lookup() {
         .await
         .expect(200);
     let mut c = app.conn();
-    let on = |c: &mut diesel::PgConnection, d: &str| {
-        onpace::accounts::store::owner_on(c, org.id, id, day(d)).unwrap()
+    let mut ac = app.async_conn().await;
+    let mut on = async |d: &str| {
+        onpace::accounts::store::owner_on(&mut ac, org.id, id, day(d))
+            .await
+            .unwrap()
     };
-    assert_eq!(on(&mut c, "2025-12-31"), None, "before the account existed");
-    assert_eq!(on(&mut c, "2026-01-01"), Some(a.id));
-    assert_eq!(on(&mut c, "2026-06-30"), Some(a.id));
-    assert_eq!(on(&mut c, "2026-07-01"), Some(b.id));
-    assert_eq!(on(&mut c, "2030-01-01"), Some(b.id));
+    assert_eq!(on("2025-12-31").await, None, "before the account existed");
+    assert_eq!(on("2026-01-01").await, Some(a.id));
+    assert_eq!(on("2026-06-30").await, Some(a.id));
+    assert_eq!(on("2026-07-01").await, Some(b.id));
+    assert_eq!(on("2030-01-01").await, Some(b.id));
 
     // The lookup is answered from the primary key (org, account, from_on).
     #[derive(diesel::QueryableByName)]

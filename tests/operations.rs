@@ -194,135 +194,136 @@ async fn database_outage_is_503_and_recovers_by_itself() {
 /// query builder's statements; a plain `sql_query` is not kept.
 #[actix_web::test]
 async fn raw_reads_are_prepared_once_per_connection() {
-    use diesel::prelude::*;
     use diesel::sql_types::BigInt;
+    use diesel_async::{AsyncPgConnection, RunQueryDsl};
     use onpace::db::KeepPrepared;
-    #[derive(QueryableByName)]
+    #[derive(diesel::QueryableByName)]
     struct N {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
     let app = TestApp::new().await;
     let org = app.org("Prepared").await;
-    let mut c = app.conn();
-    let kept = |c: &mut diesel::PgConnection| {
+    let mut c = app.async_conn().await;
+    async fn kept(c: &mut AsyncPgConnection) -> i64 {
         let n: N = diesel::sql_query("SELECT count(*) AS n FROM pg_prepared_statements")
             .get_result(c)
+            .await
             .unwrap();
         n.n
-    };
-    assert_eq!(kept(&mut c), 0);
+    }
+    // The counting statement is prepared (under a name) while it runs, so it
+    // counts itself once; it is not kept.
+    assert_eq!(kept(&mut c).await, 1);
     for _ in 0..3 {
         let t = onpace::targets::store::get_with_own_actual(
             &mut c,
             org.id,
             uuid::Uuid::nil(),
             chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
-        );
+        )
+        .await;
         assert!(t.is_err(), "no such target");
-        let ids = onpace::teams::store::subtree_ids(&mut c, org.id, uuid::Uuid::nil()).unwrap();
+        let ids = onpace::teams::store::subtree_ids(&mut c, org.id, uuid::Uuid::nil())
+            .await
+            .unwrap();
         assert!(ids.is_empty());
     }
-    // Two statements, each prepared once; the counting query itself is not kept.
-    assert_eq!(kept(&mut c), 2);
+    // Two statements, each prepared once.
+    assert_eq!(kept(&mut c).await, 1 + 2);
     let own: N = diesel::sql_query("SELECT 7::bigint AS n")
         .keep_prepared()
         .get_result(&mut c)
+        .await
         .unwrap();
     assert_eq!(own.n, 7);
-    assert_eq!(kept(&mut c), 3);
+    assert_eq!(kept(&mut c).await, 1 + 3);
 }
 
-/// The database backend behind a pipelined read, after sleeping `secs` there.
-fn backend_after(
+/// The database backend behind a shared read, after sleeping `secs` there.
+async fn backend_after(
+    mut c: &diesel_async::AsyncPgConnection,
     secs: f64,
-) -> impl FnOnce(
-    onpace::db::pipeline::Shared,
-) -> futures_util::future::LocalBoxFuture<'static, diesel::QueryResult<i32>> {
-    move |shared| {
-        Box::pin(async move {
-            #[derive(diesel::QueryableByName)]
-            struct Pid {
-                #[diesel(sql_type = diesel::sql_types::Integer)]
-                pid: i32,
-            }
-            let mut c = shared.conn();
-            let q = diesel::sql_query("SELECT pg_backend_pid() AS pid FROM pg_sleep($1)")
-                .bind::<diesel::sql_types::Double, _>(secs);
-            let p: Pid = diesel_async::RunQueryDsl::get_result(q, &mut c).await?;
-            Ok(p.pid)
-        })
+) -> diesel::QueryResult<i32> {
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
     }
+    let q = diesel::sql_query("SELECT pg_backend_pid() AS pid FROM pg_sleep($1)")
+        .bind::<diesel::sql_types::Double, _>(secs);
+    let p: Pid = diesel_async::RunQueryDsl::get_result(q, &mut c).await?;
+    Ok(p.pid)
+}
+
+/// Whether the backend `pid` is running a statement.
+fn busy(app: &TestApp, pid: i32) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active'",
+    )
+    .bind::<diesel::sql_types::Integer, _>(pid)
+    .get_result(&mut app.conn())
+    .unwrap();
+    n.n
 }
 
 #[actix_web::test]
-async fn a_pipelined_read_that_hangs_or_waits_for_the_connection_gives_way_to_the_pool() {
-    use onpace::db::{Pipeline, PipelineConfig};
+async fn shared_reads_use_one_connection_and_one_that_hangs_is_cancelled_and_replaced() {
+    use onpace::db::Reader;
     let app = TestApp::new().await;
     // Reads give up after five times the timeout: 0.5 s.
-    let config = PipelineConfig::new(&app.db.url, true, Duration::from_millis(100));
-    let pipe = Pipeline::new(config);
-    // While one read opens the connection, another does not wait for it.
-    let (first, meanwhile) =
-        futures_util::future::join(pipe.read(backend_after(0.0)), pipe.read(backend_after(0.0)))
-            .await;
-    let pid = first.expect("opened").expect("read");
-    assert!(meanwhile.is_none(), "read through the pool instead");
-    assert_eq!(pipe.read(backend_after(0.0)).await.unwrap().unwrap(), pid);
-    // Concurrent reads share the connection.
-    let (a, b) =
-        futures_util::future::join(pipe.read(backend_after(0.1)), pipe.read(backend_after(0.1)))
-            .await;
-    assert_eq!((a.unwrap().unwrap(), b.unwrap().unwrap()), (pid, pid));
-    // A read that hangs is given up, its statement cancelled and the connection
-    // dropped; reads go through the pool for a while (0.25 s here), then the
-    // next opens another connection.
+    let reader = Reader::new(&app.state.connector, Duration::from_millis(100));
+    let read = |secs: f64| reader.read(async move |c| backend_after(c, secs).await);
+    // A burst opens one connection, and concurrent reads share it.
+    let (first, meanwhile) = futures_util::future::join(read(0.0), read(0.0)).await;
+    let pid = first.expect("opened");
+    assert_eq!(meanwhile.expect("shared"), pid);
+    let (a, b) = futures_util::future::join(read(0.1), read(0.1)).await;
+    assert_eq!((a.unwrap(), b.unwrap()), (pid, pid));
+    // A read that hangs is given up with 503, its statement cancelled and the
+    // connection dropped; the next read opens another.
     let started = Instant::now();
-    assert!(pipe.read(backend_after(3.0)).await.is_none());
+    let e = read(3.0).await.expect_err("gave up");
+    assert_eq!(e.code, "database_unavailable");
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(pipe.read(backend_after(0.0)).await.is_none());
-    let busy = |pid: i32| {
-        use diesel::prelude::*;
-        #[derive(QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let n: N = diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active'",
-        )
-        .bind::<diesel::sql_types::Integer, _>(pid)
-        .get_result(&mut app.conn())
-        .unwrap();
-        n.n
-    };
-    let mut still = busy(pid);
+    let mut still = busy(&app, pid);
     for _ in 0..40 {
         if still == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
-        still = busy(pid);
+        still = busy(&app, pid);
     }
     assert_eq!(still, 0, "the hung statement was cancelled");
     assert!(started.elapsed() < Duration::from_secs(3));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let again = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
+    let again = read(0.0).await.unwrap();
     assert_ne!(again, pid);
-    // Switched off, or with an address nothing answers on: every read goes to the pool.
-    let off = Pipeline::new(PipelineConfig::new(
-        &app.db.url,
-        false,
-        Duration::from_millis(100),
-    ));
-    assert!(off.read(backend_after(0.0)).await.is_none());
-    let nowhere = "postgres://postgres@127.0.0.1:1/none?sslmode=disable";
-    let down = Pipeline::new(PipelineConfig::new(
-        nowhere,
-        true,
-        Duration::from_millis(100),
-    ));
-    assert!(down.read(backend_after(0.0)).await.is_none());
+    // A statement's own error is the answer, and keeps the connection.
+    let e = reader
+        .read(async |mut c| {
+            diesel_async::RunQueryDsl::execute(diesel::sql_query("SELECT 1/0"), &mut c).await
+        })
+        .await
+        .expect_err("division by zero");
+    assert_ne!(e.code, "database_unavailable");
+    assert_eq!(read(0.0).await.unwrap(), again);
+    // With an address nothing answers on: 503 within the timeout.
+    let nowhere = onpace::db::Connector::new("postgres://postgres@127.0.0.1:1/none?sslmode=disable")
+        .unwrap();
+    let down = Reader::new(&nowhere, Duration::from_millis(100));
+    let started = Instant::now();
+    let e = down
+        .read(async |c| backend_after(c, 0.0).await)
+        .await
+        .expect_err("nothing answers");
+    assert_eq!(e.code, "database_unavailable");
+    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 /// Ends every backend of the app's database but the caller's, and waits until
@@ -384,23 +385,18 @@ async fn reads_and_writes_succeed_right_after_the_pools_connections_were_ended()
     }
 }
 
-/// A worker's pipelined connection that the server ended is dropped like a
-/// pool connection: the read on it gives way to the pool (or already finds it
-/// gone and opens another), and the next read opens another.
+/// A worker's shared connection that the server ended is dropped like a pool
+/// connection: the read that meets it runs again on a new one.
 #[actix_web::test]
-async fn a_pipelined_connection_the_server_ended_is_replaced() {
-    use onpace::db::{Pipeline, PipelineConfig};
+async fn a_shared_connection_the_server_ended_is_replaced() {
     let app = TestApp::new().await;
-    let config = PipelineConfig::new(&app.db.url, true, Duration::from_millis(500));
-    let pipe = Pipeline::new(config);
+    let reader = onpace::db::Reader::new(&app.state.connector, Duration::from_millis(500));
+    let read = || reader.read(async |c| backend_after(c, 0.0).await);
     for _ in 0..3 {
-        let pid = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
+        let pid = read().await.unwrap();
         assert_eq!(terminate_backends(&app), 1);
-        match pipe.read(backend_after(0.0)).await {
-            None => {}
-            Some(read) => assert_ne!(read.expect("a read on a new connection"), pid),
-        }
-        let again = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
+        let again = read().await.expect("a read on a new connection");
         assert_ne!(again, pid);
+        assert_eq!(read().await.unwrap(), again);
     }
 }

@@ -463,8 +463,8 @@ async fn activity_and_new_account_targets_count_their_own_metric() {
     assert_eq!(v["actual"], "4.00");
 }
 
-/// Connections of the test's database that are its workers' pipelined ones.
-fn pipelined(app: &TestApp) -> i64 {
+/// Connections of the test's database that are its workers' shared ones.
+fn shared_connections(app: &TestApp) -> i64 {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct N {
@@ -475,14 +475,14 @@ fn pipelined(app: &TestApp) -> i64 {
         "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2",
     )
     .bind::<diesel::sql_types::Text, _>(&app.db.name)
-    .bind::<diesel::sql_types::Text, _>(onpace::db::pipeline::APPLICATION_NAME)
+    .bind::<diesel::sql_types::Text, _>(onpace::db::shared::APPLICATION_NAME)
     .get_result(&mut app.conn())
     .unwrap();
     n.n
 }
 
-/// Whether the pipelined connection is encrypted exactly when a libpq
-/// connection with the same URL is (`sslmode=prefer`: when the server offers it).
+/// Whether the shared connection is encrypted exactly when a libpq connection
+/// with the same URL is (`sslmode=prefer`: when the server offers it).
 fn same_transport_as_libpq(app: &TestApp) -> bool {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
@@ -496,14 +496,14 @@ fn same_transport_as_libpq(app: &TestApp) -> bool {
               = (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS same",
     )
     .bind::<diesel::sql_types::Text, _>(&app.db.name)
-    .bind::<diesel::sql_types::Text, _>(onpace::db::pipeline::APPLICATION_NAME)
+    .bind::<diesel::sql_types::Text, _>(onpace::db::shared::APPLICATION_NAME)
     .get_result(&mut app.conn())
     .unwrap();
     v.same == Some(true)
 }
 
 #[actix_web::test]
-async fn own_progress_rides_the_pipelined_connection_and_outlives_it() {
+async fn own_progress_rides_the_shared_connection_and_outlives_it() {
     let body = |sp: uuid::Uuid| {
         json!({"title": "Q4", "subject_type": "user", "subject_id": sp, "metric": "revenue",
                "value": "65000", "period": "2026-Q4"})
@@ -511,12 +511,12 @@ async fn own_progress_rides_the_pipelined_connection_and_outlives_it() {
     let app = TestApp::new().await;
     let w = world(&app).await;
     let id = target(&app, &w.org.admin, body(w.sp.id)).await;
-    assert_eq!(pipelined(&app), 0, "opened on first use");
+    assert_eq!(shared_connections(&app), 0, "opened on first use");
     let own = progress(&app, &w.sp.token, &id, "2026-11-26")
         .await
         .expect(200);
     assert_eq!(own["actual"], "39000.00");
-    assert_eq!(pipelined(&app), 1);
+    assert_eq!(shared_connections(&app), 1);
     assert!(same_transport_as_libpq(&app), "TLS where libpq uses it");
     // Others' reads start there too and finish on the pool: the admin sees it,
     // another salesperson does not, nor does anyone see another organisation's.
@@ -531,45 +531,32 @@ async fn own_progress_rides_the_pipelined_connection_and_outlives_it() {
     progress(&app, &stranger.admin, &id, "2026-11-26")
         .await
         .problem(404, "not_found");
-    assert_eq!(pipelined(&app), 1, "one per worker");
+    assert_eq!(shared_connections(&app), 1, "one per worker");
 
-    // The connection is lost: that read goes through the pool, the next opens another.
+    // The connection is lost: the next read opens another.
     diesel::RunQueryDsl::execute(
         diesel::sql_query(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
               WHERE datname = $1 AND application_name = $2",
         )
         .bind::<diesel::sql_types::Text, _>(&app.db.name)
-        .bind::<diesel::sql_types::Text, _>(onpace::db::pipeline::APPLICATION_NAME),
+        .bind::<diesel::sql_types::Text, _>(onpace::db::shared::APPLICATION_NAME),
         &mut app.conn(),
     )
     .unwrap();
     for _ in 0..50 {
-        if pipelined(&app) == 0 {
+        if shared_connections(&app) == 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(pipelined(&app), 0);
+    assert_eq!(shared_connections(&app), 0);
     for _ in 0..2 {
         let again = progress(&app, &w.sp.token, &id, "2026-11-26")
             .await
             .expect(200);
         assert_eq!(figures(&again), figures(&own));
     }
-    assert_eq!(pipelined(&app), 1);
+    assert_eq!(shared_connections(&app), 1);
 
-    // Switched off, the pool answers the same.
-    let off = TestApp::with(|c| onpace::config::Config {
-        db_pipeline: false,
-        ..c
-    })
-    .await;
-    let w = world(&off).await;
-    let id = target(&off, &w.org.admin, body(w.sp.id)).await;
-    let v = progress(&off, &w.sp.token, &id, "2026-11-26")
-        .await
-        .expect(200);
-    assert_eq!(figures(&v), figures(&own));
-    assert_eq!(pipelined(&off), 0);
 }

@@ -1708,16 +1708,26 @@ async fn a_key_whose_request_never_answered_is_released() {
     let gave_up = tokio::time::timeout(std::time::Duration::from_millis(100), send()).await;
     assert!(gave_up.is_err(), "the push was still waiting");
     blocker.join().unwrap().unwrap();
-    // The work went on without its client, and its answer was recorded in the
-    // same transaction: a retry gets that answer again.
+    // The work stopped with its client: its transaction was rolled back whole,
+    // the claim of the key with it, and nothing of it holds a lock. A retry with
+    // the same key runs it, once.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        sale_row(&app, org, "hubspot", "INV-1").unwrap().revenue,
+        dec("100")
+    );
+    let r = tokio::time::timeout(std::time::Duration::from_secs(5), send())
+        .await
+        .expect("no lock of the abandoned push is left");
+    assert!(r.header("idempotent-replayed").is_none());
+    assert_eq!(statuses(&r.expect(200)), strs(&["updated"]));
     assert_eq!(
         sale_row(&app, org, "hubspot", "INV-1").unwrap().revenue,
         dec("200")
     );
-    let r = send().await;
-    assert_eq!(r.header("idempotent-replayed").as_deref(), Some("true"));
-    assert_eq!(statuses(&r.expect(200)), strs(&["updated"]));
+    let again = send().await;
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(statuses(&again.expect(200)), strs(&["updated"]));
     // A claim committed without its answer (as an earlier version left one when
     // its process died before the work committed) belongs to no running request:
     // the retry runs at once.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::{Connection, PgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -296,8 +296,8 @@ fn require_sync(p: &Principal) -> AppResult<()> {
 
 /// Transfers: admins, clients with `accounts:write`, and managers for whom both
 /// owners are among their people.
-pub(super) fn require_transfer(
-    c: &mut PgConnection,
+pub(super) async fn require_transfer(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     from: Uuid,
     to: Uuid,
@@ -306,7 +306,7 @@ pub(super) fn require_transfer(
         return Ok(());
     }
     if p.role() == Some(Role::Manager) {
-        let people = store::visible_owners(c, p)?.unwrap_or_default();
+        let people = store::visible_owners(c, p).await?.unwrap_or_default();
         if people.contains(&from) && people.contains(&to) {
             return Ok(());
         }
@@ -338,13 +338,13 @@ pub(super) fn check_past_day(v: &mut Validator, field: &str, day: NaiveDate, tod
 }
 
 /// Checks that `owner` may own accounts: an active salesperson of the organisation.
-pub(super) fn check_owner(
-    c: &mut PgConnection,
+pub(super) async fn check_owner(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     field: &str,
     owner: Uuid,
 ) -> AppResult<Option<FieldError>> {
-    Ok(match store::people(c, org, &[owner])?.first() {
+    Ok(match store::people(c, org, &[owner]).await?.first() {
         None => Some(FieldError::new(
             field,
             "not_found",
@@ -416,9 +416,9 @@ pub async fn list(
         external_source: q.external_source,
     };
     let conversion = q.conversion_status.map(ConversionStatus::as_str);
-    let rows = db::run(&state.pool, move |c| {
-        let visible = store::visible_owners(c, &p)?;
-        store::list_by_conversion(c, p.org_id, visible, &filter, conversion, &page)
+    let rows = db::run(&state.pool, async move |c| {
+        let visible = store::visible_owners(c, &p).await?;
+        store::list_by_conversion(c, p.org_id, visible, &filter, conversion, &page).await
     })
     .await?;
     Ok(HttpResponse::Ok().json(finish(
@@ -443,8 +443,8 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     require_writer(&p)?;
     let b = body.0;
-    let row = db::tx(&state.pool, move |c| {
-        let today = crate::org::store::today_for(c, &p)?;
+    let row = db::tx(&state.pool, async move |c| {
+        let today = crate::org::store::today_for(c, &p).await?;
         let owner = match (p.role(), p.user_id(), b.owner_id) {
             (Some(Role::Salesperson), Some(me), None) => me,
             (Some(Role::Salesperson), Some(me), Some(o)) if o != me => {
@@ -475,10 +475,10 @@ pub async fn create(
             b.external_id.as_deref(),
         );
         check_past_day(&mut v, "owned_since", since, today);
-        if let Some(e) = check_owner(c, p.org_id, "owner_id", owner)? {
+        if let Some(e) = check_owner(c, p.org_id, "owner_id", owner).await? {
             v.push(e);
         } else if p.role() == Some(Role::Manager) {
-            let people = store::visible_owners(c, &p)?.unwrap_or_default();
+            let people = store::visible_owners(c, &p).await?.unwrap_or_default();
             v.check(
                 people.contains(&owner),
                 "owner_id",
@@ -498,7 +498,9 @@ pub async fn create(
             external_id: b.external_id.map(|s| s.trim().to_string()),
             segment: b.segment.map(|s| s.trim().to_string()),
         };
-        store::insert(c, &new, since, "created", actor_id(&p))?.ok_or_else(store::external_conflict)
+        store::insert(c, &new, since, "created", actor_id(&p))
+            .await?
+            .ok_or_else(store::external_conflict)
     })
     .await?;
     let id = row.id;
@@ -519,7 +521,10 @@ pub async fn get_one(
 ) -> AppResult<HttpResponse> {
     require_reader(&p)?;
     let id = id.into_inner();
-    let row = db::run(&state.pool, move |c| store::get_visible(c, &p, id, false)).await?;
+    let row = db::run(&state.pool, async move |c| {
+        store::get_visible(c, &p, id, false).await
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, row.version, &Account::from(row)))
 }
 
@@ -546,8 +551,8 @@ pub async fn patch_one(
     let id = id.into_inner();
     let b = body.0;
     let expected = if_match(&req);
-    let row = db::tx(&state.pool, move |c| {
-        let current = store::get_visible(c, &p, id, true)?;
+    let row = db::tx(&state.pool, async move |c| {
+        let current = store::get_visible(c, &p, id, true).await?;
         check_if_match(expected.as_deref(), current.version)?;
         let kind = Kind::parse(&current.kind).unwrap_or(Kind::Customer);
         let mut v = Validator::new();
@@ -571,7 +576,7 @@ pub async fn patch_one(
         rules::check_external(&mut v, source.as_deref(), ext.as_deref());
         v.finish()?;
         if let (Some(s), Some(e)) = (&source, &ext) {
-            if store::external_taken(c, p.org_id, s.trim(), e.trim(), id)? {
+            if store::external_taken(c, p.org_id, s.trim(), e.trim(), id).await? {
                 return Err(store::external_conflict());
             }
         }
@@ -587,7 +592,7 @@ pub async fn patch_one(
         if changes.is_empty() {
             return Ok(current);
         }
-        store::update(c, p.org_id, id, &changes)
+        store::update(c, p.org_id, id, &changes).await
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &Account::from(row)))
@@ -608,18 +613,18 @@ pub async fn transfer(
     require_writer(&p)?;
     let id = id.into_inner();
     let b = body.0;
-    let row = db::tx(&state.pool, move |c| {
-        let current = store::get_visible(c, &p, id, true)?;
-        require_transfer(c, &p, current.owner_id, b.new_owner_id)?;
-        let today = crate::org::store::today_for(c, &p)?;
+    let row = db::tx(&state.pool, async move |c| {
+        let current = store::get_visible(c, &p, id, true).await?;
+        require_transfer(c, &p, current.owner_id, b.new_owner_id).await?;
+        let today = crate::org::store::today_for(c, &p).await?;
         let mut v = Validator::new();
         v.text("reason", &b.reason, 500);
         check_past_day(&mut v, "effective_on", b.effective_on.0, today);
-        if let Some(e) = check_owner(c, p.org_id, "new_owner_id", b.new_owner_id)? {
+        if let Some(e) = check_owner(c, p.org_id, "new_owner_id", b.new_owner_id).await? {
             v.push(e);
         }
         v.finish()?;
-        let history = store::history(c, p.org_id, id)?;
+        let history = store::history(c, p.org_id, id).await?;
         let from = rules::plan_transfer(&history, b.new_owner_id, b.effective_on.0, today)
             .map_err(|r| AppError::validation(vec![r.field_error()]))?;
         store::transfer(
@@ -632,6 +637,7 @@ pub async fn transfer(
             b.reason.trim(),
             actor_id(&p),
         )
+        .await
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &Account::from(row)))
@@ -648,9 +654,9 @@ pub async fn owner_history(
 ) -> AppResult<HttpResponse> {
     require_reader(&p)?;
     let id = id.into_inner();
-    let rows = db::run(&state.pool, move |c| {
-        store::get_visible(c, &p, id, false)?;
-        store::owner_periods(c, p.org_id, id)
+    let rows = db::run(&state.pool, async move |c| {
+        store::get_visible(c, &p, id, false).await?;
+        store::owner_periods(c, p.org_id, id).await
     })
     .await?;
     let data = rows
@@ -678,19 +684,25 @@ struct Owners {
 }
 
 impl Owners {
-    fn load(c: &mut PgConnection, org: Uuid, items: &[&SyncAccount]) -> AppResult<Owners> {
+    async fn load(
+        c: &mut AsyncPgConnection,
+        org: Uuid,
+        items: &[&SyncAccount],
+    ) -> AppResult<Owners> {
         // An email with a NUL cannot name anyone (and no query can carry it).
         let emails: Vec<String> = items
             .iter()
             .filter_map(|i| i.owner_email.clone())
             .filter(|e| !e.contains('\0'))
             .collect();
-        let by_email: HashMap<String, Uuid> = store::people_by_email(c, org, &emails)?
+        let by_email: HashMap<String, Uuid> = store::people_by_email(c, org, &emails)
+            .await?
             .into_iter()
             .collect();
         let mut ids: Vec<Uuid> = items.iter().filter_map(|i| i.owner_id).collect();
         ids.extend(by_email.values().copied());
-        let by_id = store::people(c, org, &ids)?
+        let by_id = store::people(c, org, &ids)
+            .await?
             .into_iter()
             .map(|(id, role, active)| (id, (role, active)))
             .collect();
@@ -769,8 +781,8 @@ fn check_sync(
 
 /// Creates or updates one account by its external id. Errors that concern the
 /// item come back as `Err(errors)`; nothing is stored for them.
-fn upsert(
-    c: &mut PgConnection,
+async fn upsert(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     today: NaiveDate,
     owners: &Owners,
@@ -790,7 +802,7 @@ fn upsert(
         return Ok(Err(errors));
     }
     let (source, external_id) = (source.trim(), external_id.trim());
-    let mut existing = store::by_external(c, p.org_id, source, external_id)?;
+    let mut existing = store::by_external(c, p.org_id, source, external_id).await?;
     if existing.is_none() {
         let Some(owner) = owner else {
             return Ok(Err(vec![FieldError::new(
@@ -821,10 +833,12 @@ fn upsert(
             item.owned_since.map_or(today, NaiveDate::from),
             &reason,
             actor_id(p),
-        )? {
+        )
+        .await?
+        {
             Some(row) => return Ok(Ok((ItemStatus::Created, row))),
             // Created by a concurrent request meanwhile: update it instead.
-            None => existing = store::by_external(c, p.org_id, source, external_id)?,
+            None => existing = store::by_external(c, p.org_id, source, external_id).await?,
         }
     }
     let current =
@@ -859,7 +873,7 @@ fn upsert(
         changes.status = Some(s);
     }
     let history = if converting || owner.is_some_and(|o| o != current.owner_id) {
-        store::history(c, p.org_id, current.id)?
+        store::history(c, p.org_id, current.id).await?
     } else {
         Vec::new()
     };
@@ -891,7 +905,7 @@ fn upsert(
     let mut row = if changes.is_empty() {
         current.clone()
     } else {
-        store::update(c, p.org_id, current.id, &changes)?
+        store::update(c, p.org_id, current.id, &changes).await?
     };
     if let (Some(o), Some(from)) = (transfer_to, from) {
         let reason = format!("reassigned by sync from {source}");
@@ -904,7 +918,8 @@ fn upsert(
             today,
             &reason,
             actor_id(p),
-        )?;
+        )
+        .await?;
     }
     Ok(Ok((ItemStatus::Updated, row)))
 }
@@ -937,10 +952,12 @@ pub async fn put_external(
         ));
     }
     let item = body.0;
-    let (status, row) = db::tx(&state.pool, move |c| {
-        let today = crate::org::store::today_for(c, &p)?;
-        let owners = Owners::load(c, p.org_id, &[&item])?;
-        upsert(c, &p, today, &owners, &source, &external_id, &item)?.map_err(AppError::validation)
+    let (status, row) = db::tx(&state.pool, async move |c| {
+        let today = crate::org::store::today_for(c, &p).await?;
+        let owners = Owners::load(c, p.org_id, &[&item]).await?;
+        upsert(c, &p, today, &owners, &source, &external_id, &item)
+            .await?
+            .map_err(AppError::validation)
     })
     .await?;
     let code = if status == ItemStatus::Created {
@@ -987,12 +1004,12 @@ pub async fn batch(
             ),
         ));
     }
-    let results = db::tx(&state.pool, move |c| {
-        let today = crate::org::store::today_for(c, &p)?;
+    let results = db::tx(&state.pool, async move |c| {
+        let today = crate::org::store::today_for(c, &p).await?;
         let parsed: Vec<(String, String, SyncAccount)> =
             items.into_iter().map(BatchAccount::split).collect();
         let syncs: Vec<&SyncAccount> = parsed.iter().map(|(_, _, s)| s).collect();
-        let owners = Owners::load(c, p.org_id, &syncs)?;
+        let owners = Owners::load(c, p.org_id, &syncs).await?;
         let mut results = Vec::with_capacity(parsed.len());
         // Rows are taken in key order, so overlapping batches cannot deadlock;
         // answers keep the request's order. (Duplicates keep their order too: a
@@ -1004,20 +1021,20 @@ pub async fn batch(
         });
         for (index, (source, ext, sync)) in ordered {
             // Each item in its own savepoint: a failure rolls back that item only.
-            let outcome = c
-                .transaction(
-                    |c| match upsert(c, &p, today, &owners, &source, &ext, &sync)? {
-                        Ok(done) => Ok(Ok(done)),
-                        Err(errors) => Err(ItemError::Rejected(errors)),
-                    },
-                )
-                .or_else(|e| match e {
-                    ItemError::Rejected(errors) => Ok(Err(errors)),
-                    ItemError::App(e) if e.status.is_client_error() => {
-                        Ok(Err(vec![FieldError::new("", e.code, e.detail)]))
-                    }
-                    ItemError::App(e) => Err(e),
-                })?;
+            let outcome = db::transaction_on(c, async |c| {
+                match upsert(c, &p, today, &owners, &source, &ext, &sync).await? {
+                    Ok(done) => Ok(Ok(done)),
+                    Err(errors) => Err(ItemError::Rejected(errors)),
+                }
+            })
+            .await
+            .or_else(|e| match e {
+                ItemError::Rejected(errors) => Ok(Err(errors)),
+                ItemError::App(e) if e.status.is_client_error() => {
+                    Ok(Err(vec![FieldError::new("", e.code, e.detail)]))
+                }
+                ItemError::App(e) => Err(e),
+            })?;
             results.push(match outcome {
                 Ok((status, row)) => ItemResult {
                     index,

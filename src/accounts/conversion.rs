@@ -14,7 +14,7 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 
 use crate::values::IsoDate;
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -109,7 +109,7 @@ fn status_of(row: &AccountRow) -> Option<ConversionStatus> {
 }
 
 /// The caller as the segregation of duties sees them, for this account.
-fn decider(c: &mut PgConnection, p: &Principal, row: &AccountRow) -> AppResult<Decider> {
+async fn decider(c: &mut AsyncPgConnection, p: &Principal, row: &AccountRow) -> AppResult<Decider> {
     let recorder = row
         .conversion_requested_by
         .filter(|_| status_of(row) == Some(ConversionStatus::Pending));
@@ -124,7 +124,8 @@ fn decider(c: &mut PgConnection, p: &Principal, row: &AccountRow) -> AppResult<D
             match recorder {
                 // The manager of a team the recorder belongs to, parents included.
                 Some(who)
-                    if !store::visible_owners(c, p)?
+                    if !store::visible_owners(c, p)
+                        .await?
                         .unwrap_or_default()
                         .contains(&who) =>
                 {
@@ -185,8 +186,8 @@ pub async fn convert(
     on_account(p, req, id, payload, state, convert_in).await
 }
 
-fn convert_in(
-    c: &mut PgConnection,
+async fn convert_in(
+    c: &mut AsyncPgConnection,
     p: Principal,
     current: AccountRow,
     b: ConvertRequest,
@@ -199,8 +200,8 @@ fn convert_in(
         ));
     }
     let status = status_of(&current);
-    let outcome = rules::on_convert(decider(c, &p, &current)?, status).map_err(refusal)?;
-    let today = crate::org::store::today_for(c, &p)?;
+    let outcome = rules::on_convert(decider(c, &p, &current).await?, status).map_err(refusal)?;
+    let today = crate::org::store::today_for(c, &p).await?;
     let recorded = current
         .conversion_requested_on
         .filter(|_| status == Some(ConversionStatus::Pending));
@@ -224,7 +225,7 @@ fn convert_in(
         v.text("reason", r, 500);
     }
     if let Some(new_owner) = b.new_owner_id {
-        if let Some(e) = check_owner(c, p.org_id, "new_owner_id", new_owner)? {
+        if let Some(e) = check_owner(c, p.org_id, "new_owner_id", new_owner).await? {
             v.push(e);
         }
     }
@@ -243,9 +244,10 @@ fn convert_in(
                 conversion_reason: Some(None),
                 ..Default::default()
             },
-        );
+        )
+        .await;
     }
-    let history = store::history(c, p.org_id, id)?;
+    let history = store::history(c, p.org_id, id).await?;
     let Some(won_by) = rules::owner_on(&history, on) else {
         return Err(AppError::invalid_field(
             "converted_on",
@@ -264,9 +266,9 @@ fn convert_in(
         ..Default::default()
     };
     confirmed_by(&p, &mut changes);
-    let mut row = store::update(c, p.org_id, id, &changes)?;
+    let mut row = store::update(c, p.org_id, id, &changes).await?;
     if let Some(new_owner) = b.new_owner_id.filter(|o| *o != row.owner_id) {
-        require_transfer(c, &p, row.owner_id, new_owner)?;
+        require_transfer(c, &p, row.owner_id, new_owner).await?;
         let from = rules::plan_transfer(&history, new_owner, on, today).map_err(|r| {
             AppError::validation(vec![r.field_error_as("new_owner_id", "converted_on")])
         })?;
@@ -275,7 +277,7 @@ fn convert_in(
             .as_deref()
             .map(str::trim)
             .unwrap_or("handover after conversion");
-        row = store::transfer(c, p.org_id, id, from, new_owner, on, reason, actor_id(&p))?;
+        row = store::transfer(c, p.org_id, id, from, new_owner, on, reason, actor_id(&p)).await?;
     }
     Ok(row)
 }
@@ -307,13 +309,13 @@ pub async fn reject_conversion(
     on_account(p, req, id, payload, state, reject_in).await
 }
 
-fn reject_in(
-    c: &mut PgConnection,
+async fn reject_in(
+    c: &mut AsyncPgConnection,
     p: Principal,
     current: AccountRow,
     b: RejectConversion,
 ) -> AppResult<AccountRow> {
-    rules::on_reject(decider(c, &p, &current)?, status_of(&current)).map_err(refusal)?;
+    rules::on_reject(decider(c, &p, &current).await?, status_of(&current)).map_err(refusal)?;
     let mut v = Validator::new();
     if let Some(r) = &b.reason {
         v.text("reason", r, 500);
@@ -331,6 +333,7 @@ fn reject_in(
             ..Default::default()
         },
     )
+    .await
 }
 
 /// The frame of both calls: a writer, an optional JSON body, the account (404
@@ -346,16 +349,14 @@ async fn on_account<B, F>(
 ) -> AppResult<HttpResponse>
 where
     B: DeserializeOwned + Default + Send + 'static,
-    F: FnOnce(&mut PgConnection, Principal, AccountRow, B) -> AppResult<AccountRow>
-        + Send
-        + 'static,
+    F: AsyncFnOnce(&mut AsyncPgConnection, Principal, AccountRow, B) -> AppResult<AccountRow>,
 {
     require_writer(&p)?;
     let id = id.into_inner();
     let b: B = optional_json(&req, payload, state.config.max_body_bytes).await?;
-    let row = db::tx(&state.pool, move |c| {
-        let current = store::get_visible(c, &p, id, true)?;
-        act(c, p, current, b)
+    let row = db::tx(&state.pool, async move |c| {
+        let current = store::get_visible(c, &p, id, true).await?;
+        act(c, p, current, b).await
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &Account::from(row)))

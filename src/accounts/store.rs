@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::rules::Ownership;
@@ -80,14 +82,17 @@ impl AccountChanges {
 /// integration clients with `read` or `accounts:write` see all; a manager the
 /// accounts of the people in the teams they manage (with sub-teams) today, and
 /// their own; a salesperson their own.
-pub fn visible_owners(c: &mut PgConnection, p: &Principal) -> AppResult<Option<Vec<Uuid>>> {
+pub async fn visible_owners(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+) -> AppResult<Option<Vec<Uuid>>> {
     if p.reads_org_wide() || p.has_scope(Scope::AccountsWrite) {
         return Ok(None);
     }
     match (p.role(), p.user_id()) {
         (Some(Role::Manager), Some(me)) => {
-            let today = crate::org::store::today_for(c, p)?;
-            Ok(Some(managed_people(c, p.org_id, me, today)?))
+            let today = crate::org::store::today_for(c, p).await?;
+            Ok(Some(managed_people(c, p.org_id, me, today).await?))
         }
         (_, Some(me)) => Ok(Some(vec![me])),
         _ => Ok(Some(Vec::new())),
@@ -95,13 +100,13 @@ pub fn visible_owners(c: &mut PgConnection, p: &Principal) -> AppResult<Option<V
 }
 
 /// The manager and the people of the teams they manage on `day`.
-pub fn managed_people(
-    c: &mut PgConnection,
+pub async fn managed_people(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     manager: Uuid,
     day: NaiveDate,
 ) -> AppResult<Vec<Uuid>> {
-    let mut ids = crate::teams::store::managed_people(c, org, manager, day)?;
+    let mut ids = crate::teams::store::managed_people(c, org, manager, day).await?;
     ids.push(manager);
     Ok(ids)
 }
@@ -117,19 +122,19 @@ pub struct ListFilter {
     pub external_source: Option<String>,
 }
 
-pub fn list(
-    c: &mut PgConnection,
+pub async fn list(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     visible: Option<Vec<Uuid>>,
     f: &ListFilter,
     page: &Page<Uuid>,
 ) -> AppResult<Vec<AccountRow>> {
-    list_by_conversion(c, org, visible, f, None, page)
+    list_by_conversion(c, org, visible, f, None, page).await
 }
 
 /// [`list`], also filtered by `conversion_status` when one is given.
-pub fn list_by_conversion(
-    c: &mut PgConnection,
+pub async fn list_by_conversion(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     visible: Option<Vec<Uuid>>,
     f: &ListFilter,
@@ -167,21 +172,22 @@ pub fn list_by_conversion(
         q = q
             .filter(lower(accounts::name).like(format!("%{}%", escape_like(&text.to_lowercase()))));
     }
-    Ok(q.load(c)?)
+    Ok(q.load(c).await?)
 }
 
-pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<AccountRow> {
+pub async fn get(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<AccountRow> {
     accounts::table
         .find((org, id))
         .select(AccountRow::as_select())
         .first(c)
+        .await
         .optional()?
         .ok_or_else(|| AppError::not_found("account"))
 }
 
 /// An account the caller may see, locked for a change when `for_update`; else 404.
-pub fn get_visible(
-    c: &mut PgConnection,
+pub async fn get_visible(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     id: Uuid,
     for_update: bool,
@@ -192,23 +198,25 @@ pub fn get_visible(
             .select(AccountRow::as_select())
             .for_update()
             .first(c)
+            .await
             .optional()?
     } else {
         accounts::table
             .find((p.org_id, id))
             .select(AccountRow::as_select())
             .first(c)
+            .await
             .optional()?
     };
     let row = row.ok_or_else(|| AppError::not_found("account"))?;
-    match visible_owners(c, p)? {
+    match visible_owners(c, p).await? {
         Some(owners) if !owners.contains(&row.owner_id) => Err(AppError::not_found("account")),
         _ => Ok(row),
     }
 }
 
-pub fn by_external(
-    c: &mut PgConnection,
+pub async fn by_external(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     source: &str,
     external_id: &str,
@@ -220,11 +228,12 @@ pub fn by_external(
         .select(AccountRow::as_select())
         .for_update()
         .first(c)
+        .await
         .optional()?)
 }
 
-pub fn external_taken(
-    c: &mut PgConnection,
+pub async fn external_taken(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     source: &str,
     external_id: &str,
@@ -237,7 +246,8 @@ pub fn external_taken(
             .filter(accounts::external_id.eq(external_id))
             .filter(accounts::id.ne(except)),
     ))
-    .get_result(c)?)
+    .get_result(c)
+    .await?)
 }
 
 pub fn external_conflict() -> AppError {
@@ -249,8 +259,8 @@ pub fn external_conflict() -> AppError {
 
 /// Inserts an account and its first ownership period. `None` when an account with
 /// the same external id was inserted meanwhile (the caller then updates it).
-pub fn insert(
-    c: &mut PgConnection,
+pub async fn insert(
+    c: &mut AsyncPgConnection,
     new: &NewAccount,
     owned_since: NaiveDate,
     reason: &str,
@@ -261,6 +271,7 @@ pub fn insert(
         .on_conflict_do_nothing()
         .returning(AccountRow::as_returning())
         .get_result(c)
+        .await
         .optional()?;
     if let Some(row) = &row {
         diesel::insert_into(account_owners::table)
@@ -272,13 +283,14 @@ pub fn insert(
                 account_owners::reason.eq(reason),
                 account_owners::recorded_by.eq(recorded_by),
             ))
-            .execute(c)?;
+            .execute(c)
+            .await?;
     }
     Ok(row)
 }
 
-pub fn update(
-    c: &mut PgConnection,
+pub async fn update(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     id: Uuid,
     changes: &AccountChanges,
@@ -303,7 +315,8 @@ pub fn update(
             accounts::updated_at.eq(diesel::dsl::now),
         ))
         .returning(AccountRow::as_returning())
-        .get_result(c)?;
+        .get_result(c)
+        .await?;
     // A conversion counts one new account for whoever won it, on its day.
     if let (Some(Some(day)), Some(Some(won_by))) = (changes.converted_on, changes.won_by) {
         let mut deltas = crate::results::rules::Deltas::default();
@@ -313,14 +326,18 @@ pub fn update(
             day,
             rust_decimal::Decimal::ONE,
         );
-        crate::results::store::apply(c, org, &deltas)?;
-        crate::progress::milestones::prospect_won(c, org, id, &row.name, won_by, day)?;
+        crate::results::store::apply(c, org, &deltas).await?;
+        crate::progress::milestones::prospect_won(c, org, id, &row.name, won_by, day).await?;
     }
     Ok(row)
 }
 
 /// The ownership history, oldest first.
-pub fn history(c: &mut PgConnection, org: Uuid, account: Uuid) -> AppResult<Vec<Ownership>> {
+pub async fn history(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    account: Uuid,
+) -> AppResult<Vec<Ownership>> {
     let rows: Vec<(Uuid, NaiveDate, Option<NaiveDate>)> = account_owners::table
         .filter(
             account_owners::org_id
@@ -333,7 +350,8 @@ pub fn history(c: &mut PgConnection, org: Uuid, account: Uuid) -> AppResult<Vec<
             account_owners::to_on,
         ))
         .order(account_owners::from_on)
-        .load(c)?;
+        .load(c)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(owner_id, from, to)| Ownership { owner_id, from, to })
@@ -352,8 +370,8 @@ pub struct OwnerPeriodRow {
 }
 
 /// The ownership history with names, oldest first.
-pub fn owner_periods(
-    c: &mut PgConnection,
+pub async fn owner_periods(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     account: Uuid,
 ) -> AppResult<Vec<OwnerPeriodRow>> {
@@ -378,12 +396,13 @@ pub fn owner_periods(
             account_owners::recorded_at,
         ))
         .order(account_owners::from_on)
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// The owner of an account on a day: one row through the primary key.
-pub fn owner_on(
-    c: &mut PgConnection,
+pub async fn owner_on(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     account: Uuid,
     day: NaiveDate,
@@ -400,6 +419,7 @@ pub fn owner_on(
         .order(account_owners::from_on.desc())
         .select(account_owners::owner_id)
         .first(c)
+        .await
         .optional()?)
 }
 
@@ -407,8 +427,8 @@ pub fn owner_on(
 /// `effective_on`, and `new_owner` owns the account from `effective_on`. A transfer
 /// effective on `current_from` itself corrects the current owner for that period.
 #[allow(clippy::too_many_arguments)]
-pub fn transfer(
-    c: &mut PgConnection,
+pub async fn transfer(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     account: Uuid,
     current_from: NaiveDate,
@@ -427,14 +447,16 @@ pub fn transfer(
                 account_owners::recorded_by.eq(recorded_by),
                 account_owners::recorded_at.eq(diesel::dsl::now),
             ))
-            .execute(c)?;
+            .execute(c)
+            .await?;
     } else {
         let last_day = effective_on
             .pred_opt()
             .expect("a transfer date has a day before it");
         diesel::update(current)
             .set(account_owners::to_on.eq(Some(last_day)))
-            .execute(c)?;
+            .execute(c)
+            .await?;
         diesel::insert_into(account_owners::table)
             .values((
                 account_owners::org_id.eq(org),
@@ -444,10 +466,11 @@ pub fn transfer(
                 account_owners::reason.eq(reason),
                 account_owners::recorded_by.eq(recorded_by),
             ))
-            .execute(c)?;
+            .execute(c)
+            .await?;
     }
     // Results on and after the day follow the account to its new owner.
-    crate::results::store::recredit(c, org, account, effective_on, new_owner)?;
+    crate::results::store::recredit(c, org, account, effective_on, new_owner).await?;
     // A conversion still awaiting a decision is withdrawn: whoever decides it
     // follows the owner, so the new owner records it again if it stands.
     diesel::update(
@@ -462,7 +485,8 @@ pub fn transfer(
         accounts::conversion_reason
             .eq("withdrawn: the account was transferred before the conversion was decided"),
     ))
-    .execute(c)?;
+    .execute(c)
+    .await?;
     Ok(diesel::update(accounts::table.find((org, account)))
         .set((
             accounts::owner_id.eq(new_owner),
@@ -470,24 +494,26 @@ pub fn transfer(
             accounts::updated_at.eq(diesel::dsl::now),
         ))
         .returning(AccountRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
 /// People who may own accounts, by id: (role, active).
-pub fn people(
-    c: &mut PgConnection,
+pub async fn people(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     ids: &[Uuid],
 ) -> AppResult<Vec<(Uuid, String, bool)>> {
     Ok(users::table
         .filter(users::org_id.eq(org).and(users::id.eq_any(ids)))
         .select((users::id, users::role, users::active))
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// People by email (case-insensitive), for CRMs that name owners by email.
-pub fn people_by_email(
-    c: &mut PgConnection,
+pub async fn people_by_email(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     emails: &[String],
 ) -> AppResult<Vec<(String, Uuid)>> {
@@ -496,7 +522,8 @@ pub fn people_by_email(
         .filter(users::org_id.eq(org))
         .filter(lower(users::email).eq_any(lowered))
         .select((users::email, users::id))
-        .load(c)?;
+        .load(c)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(e, id)| (e.to_lowercase(), id))

@@ -191,7 +191,7 @@ impl AppState {
         let checked = self.hashing.run(f).await;
         if checked.is_err() {
             let throttle = throttle.clone();
-            crate::db::run(&self.pool, move |c| throttle.abandoned(c)).await?;
+            crate::db::run(&self.pool, async move |c| throttle.abandoned(c).await).await?;
         }
         checked
     }
@@ -262,13 +262,13 @@ async fn issue_for_user(
     let refresh = rules::new_secret();
     let hash = rules::secret_digest(&refresh);
     let expires = state.refresh_expiry();
-    crate::db::tx(&state.pool, move |c| {
-        let now = crate::users::store::lock(c, org, user)?;
-        if !now.active || crate::users::store::password_hash(c, org, user)? != checked {
+    crate::db::tx(&state.pool, async move |c| {
+        let now = crate::users::store::lock(c, org, user).await?;
+        if !now.active || crate::users::store::password_hash(c, org, user).await? != checked {
             return Err(invalid_grant("wrong email or password"));
         }
-        throttle.succeeded(c, Utc::now())?;
-        store::insert_refresh(c, org, user, family, &hash, expires)
+        throttle.succeeded(c, Utc::now()).await?;
+        store::insert_refresh(c, org, user, family, &hash, expires).await
     })
     .await?;
     Ok(state.user_tokens(org, user, &role, family, refresh))
@@ -306,9 +306,9 @@ async fn password_grant(
     let throttle = state.throttle_for(req, &format!("user:{email}"), true);
     // The throttle and the person are read first; the password is checked after,
     // with no connection held.
-    let (throttle, row) = crate::db::run(&state.pool, move |c| {
-        throttle.begin(c, Utc::now())?;
-        let row = store::user_by_email(c, &email)?;
+    let (throttle, row) = crate::db::run(&state.pool, async move |c| {
+        throttle.begin(c, Utc::now()).await?;
+        let row = store::user_by_email(c, &email).await?;
         Ok((throttle.clone(), row))
     })
     .await?;
@@ -346,8 +346,8 @@ async fn refresh_grant(state: &AppState, body: &TokenRequest) -> AppResult<Token
     // Spending the token and storing its successor commit together, so a failure
     // never leaves a spent token without a successor (which a retry would take
     // for reuse).
-    let presented = crate::db::tx(&state.pool, move |c| {
-        let presented = store::spend_refresh(c, &hash, Utc::now())?;
+    let presented = crate::db::tx(&state.pool, async move |c| {
+        let presented = store::spend_refresh(c, &hash, Utc::now()).await?;
         if let store::Presented::Fresh {
             org_id,
             user_id,
@@ -355,7 +355,7 @@ async fn refresh_grant(state: &AppState, body: &TokenRequest) -> AppResult<Token
             ..
         } = &presented
         {
-            store::insert_refresh(c, *org_id, *user_id, *family_id, &next_hash, expires)?;
+            store::insert_refresh(c, *org_id, *user_id, *family_id, &next_hash, expires).await?;
         }
         Ok(presented)
     })
@@ -390,16 +390,17 @@ async fn client_grant(
     let client_id = id.parse::<Uuid>().ok();
     let digest = rules::secret_digest(&secret);
     // A client secret needs no slow hash: the check runs with the throttle's.
-    let row = crate::db::run(&state.pool, move |c| {
-        throttle.begin(c, Utc::now())?;
+    let row = crate::db::run(&state.pool, async move |c| {
+        throttle.begin(c, Utc::now()).await?;
         let Some(client_id) = client_id else {
             return Ok(None);
         };
-        let row = store::active_client(c, client_id)?
+        let row = store::active_client(c, client_id)
+            .await?
             .filter(|r| constant_time_eq(&r.secret_hash, &digest))
             .map(|r| (client_id, r));
         if row.is_some() {
-            throttle.succeeded(c, Utc::now())?;
+            throttle.succeeded(c, Utc::now()).await?;
         }
         Ok(row)
     })
@@ -452,8 +453,8 @@ pub async fn revoke(
 ) -> AppResult<HttpResponse> {
     let body: RevokeRequest = form_or_json(&req, &mut payload.into_inner(), 64 * 1024).await?;
     let hash = rules::secret_digest(&body.token);
-    crate::db::run(&state.pool, move |c| {
-        store::revoke_by_hash(c, &hash, Utc::now())
+    crate::db::run(&state.pool, async move |c| {
+        store::revoke_by_hash(c, &hash, Utc::now()).await
     })
     .await?;
     Ok(no_store(HttpResponse::Ok().json(Revoked { revoked: true })))

@@ -20,9 +20,11 @@ pub async fn change(
     new: String,
 ) -> AppResult<()> {
     let throttle = state.throttle_for(req, &format!("password:{user}"), false);
-    let (throttle, stored) = crate::db::run(&state.pool, move |c| {
-        throttle.begin(c, Utc::now())?;
-        let stored = users::password_hash(c, org, user)?.unwrap_or_default();
+    let (throttle, stored) = crate::db::run(&state.pool, async move |c| {
+        throttle.begin(c, Utc::now()).await?;
+        let stored = users::password_hash(c, org, user)
+            .await?
+            .unwrap_or_default();
         Ok((throttle.clone(), stored))
     })
     .await?;
@@ -36,15 +38,19 @@ pub async fn change(
     let Some(new_hash) = new_hash else {
         return Err(incorrect());
     };
-    crate::db::tx(&state.pool, move |c| {
+    crate::db::tx(&state.pool, async move |c| {
         // Unless it changed meanwhile, the password checked is still the current one.
-        users::lock(c, org, user)?;
-        if users::password_hash(c, org, user)?.unwrap_or_default() != stored {
+        users::lock(c, org, user).await?;
+        if users::password_hash(c, org, user)
+            .await?
+            .unwrap_or_default()
+            != stored
+        {
             return Err(incorrect());
         }
-        users::set_password_hash(c, org, user, &new_hash)?;
-        store::revoke_user(c, org, user, Utc::now())?;
-        throttle.succeeded(c, Utc::now())
+        users::set_password_hash(c, org, user, &new_hash).await?;
+        store::revoke_user(c, org, user, Utc::now()).await?;
+        throttle.succeeded(c, Utc::now()).await
     })
     .await
 }

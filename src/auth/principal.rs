@@ -135,8 +135,8 @@ impl FromRequest for Principal {
                 Some(hit) => hit,
                 None => {
                     let generation = cache::generation();
-                    let found = crate::db::run(&state.pool, move |c| {
-                        store::load_actor(c, org_id, &kind, sub, sid)
+                    let found = crate::db::run(&state.pool, async move |c| {
+                        store::load_actor(c, org_id, &kind, sub, sid).await
                     })
                     .await?;
                     let Some((actor, org, cut)) = found else {

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::principal::Actor;
@@ -19,7 +21,10 @@ pub struct LoginRow {
 }
 
 /// The person with this email key (`users::rules::email_key`).
-pub fn user_by_email(c: &mut PgConnection, email_key: &str) -> AppResult<Option<LoginRow>> {
+pub async fn user_by_email(
+    c: &mut AsyncPgConnection,
+    email_key: &str,
+) -> AppResult<Option<LoginRow>> {
     let row = users::table
         .filter(users::email_key.eq(email_key))
         .select((
@@ -30,6 +35,7 @@ pub fn user_by_email(c: &mut PgConnection, email_key: &str) -> AppResult<Option<
             users::password_hash,
         ))
         .first::<(Uuid, Uuid, String, bool, Option<String>)>(c)
+        .await
         .optional()?;
     Ok(
         row.map(|(org_id, id, role, active, password_hash)| LoginRow {
@@ -46,8 +52,8 @@ pub fn user_by_email(c: &mut PgConnection, email_key: &str) -> AppResult<Option<
 /// organisation's row, and (for a person) when their sessions were last cut
 /// (deactivation, password change; Unix microseconds): a token issued before is
 /// void. A person's token of a revoked sign-in (`sid`) finds nobody.
-pub fn load_actor(
-    c: &mut PgConnection,
+pub async fn load_actor(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     kind: &str,
     id: Uuid,
@@ -83,6 +89,7 @@ pub fn load_actor(
                     revoked,
                 ))
                 .first(c)
+                .await
                 .optional()?;
             Ok(row
                 .filter(|(.., revoked)| !revoked)
@@ -104,6 +111,7 @@ pub fn load_actor(
                 )
                 .select((api_clients::scopes, OrgRow::as_select()))
                 .first(c)
+                .await
                 .optional()?;
             Ok(row.map(|(s, o)| {
                 (
@@ -126,7 +134,7 @@ pub struct ClientRow {
     pub scopes: Vec<Scope>,
 }
 
-pub fn active_client(c: &mut PgConnection, id: Uuid) -> AppResult<Option<ClientRow>> {
+pub async fn active_client(c: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<ClientRow>> {
     let row: Option<(Uuid, Vec<u8>, Vec<String>)> = api_clients::table
         .filter(api_clients::id.eq(id).and(api_clients::active))
         .select((
@@ -135,6 +143,7 @@ pub fn active_client(c: &mut PgConnection, id: Uuid) -> AppResult<Option<ClientR
             api_clients::scopes,
         ))
         .first(c)
+        .await
         .optional()?;
     Ok(row.map(|(org_id, secret_hash, scopes)| ClientRow {
         org_id,
@@ -143,8 +152,8 @@ pub fn active_client(c: &mut PgConnection, id: Uuid) -> AppResult<Option<ClientR
     }))
 }
 
-pub fn insert_refresh(
-    c: &mut PgConnection,
+pub async fn insert_refresh(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     user: Uuid,
     family: Uuid,
@@ -160,7 +169,8 @@ pub fn insert_refresh(
             refresh_tokens::token_hash.eq(hash),
             refresh_tokens::expires_at.eq(expires_at),
         ))
-        .execute(c)?;
+        .execute(c)
+        .await?;
     Ok(())
 }
 
@@ -192,8 +202,8 @@ struct RefreshRow {
 }
 
 /// Spends a refresh token. Call inside a transaction: the row is locked.
-pub fn spend_refresh(
-    c: &mut PgConnection,
+pub async fn spend_refresh(
+    c: &mut AsyncPgConnection,
     hash: &[u8],
     now: DateTime<Utc>,
 ) -> AppResult<Presented> {
@@ -202,6 +212,7 @@ pub fn spend_refresh(
         .select(RefreshRow::as_select())
         .for_update()
         .first(c)
+        .await
         .optional()?;
     let Some(RefreshRow {
         org_id,
@@ -216,7 +227,7 @@ pub fn spend_refresh(
         return Ok(Presented::Invalid);
     };
     if used_at.is_some() || revoked_at.is_some() {
-        revoke_family(c, org_id, family_id, now)?;
+        revoke_family(c, org_id, family_id, now).await?;
         return Ok(Presented::Reused);
     }
     if expires_at <= now {
@@ -231,13 +242,15 @@ pub fn spend_refresh(
         )
         .select(users::role)
         .first(c)
+        .await
         .optional()?;
     let Some(role) = role else {
         return Ok(Presented::Invalid);
     };
     diesel::update(refresh_tokens::table.find((org_id, id)))
         .set(refresh_tokens::used_at.eq(now))
-        .execute(c)?;
+        .execute(c)
+        .await?;
     Ok(Presented::Fresh {
         org_id,
         user_id,
@@ -246,8 +259,8 @@ pub fn spend_refresh(
     })
 }
 
-pub fn revoke_family(
-    c: &mut PgConnection,
+pub async fn revoke_family(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     family: Uuid,
     now: DateTime<Utc>,
@@ -261,34 +274,41 @@ pub fn revoke_family(
         ),
     )
     .set(refresh_tokens::revoked_at.eq(now))
-    .execute(c)?;
+    .execute(c)
+    .await?;
     Ok(())
 }
 
 /// Revokes the family of the token with this hash, if there is one.
-pub fn revoke_by_hash(c: &mut PgConnection, hash: &[u8], now: DateTime<Utc>) -> AppResult<()> {
+pub async fn revoke_by_hash(
+    c: &mut AsyncPgConnection,
+    hash: &[u8],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let row: Option<(Uuid, Uuid)> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(hash))
         .select((refresh_tokens::org_id, refresh_tokens::family_id))
         .first(c)
+        .await
         .optional()?;
     if let Some((org, family)) = row {
-        revoke_family(c, org, family, now)?;
+        revoke_family(c, org, family, now).await?;
     }
     Ok(())
 }
 
 /// Signs a person out everywhere (deactivation, password change): every refresh
 /// token is revoked and every access token issued until now is refused.
-pub fn revoke_user(
-    c: &mut PgConnection,
+pub async fn revoke_user(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     user: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     diesel::update(users::table.find((org, user)))
         .set(users::sessions_valid_from.eq(now))
-        .execute(c)?;
+        .execute(c)
+        .await?;
     diesel::update(
         refresh_tokens::table.filter(
             refresh_tokens::org_id
@@ -298,6 +318,7 @@ pub fn revoke_user(
         ),
     )
     .set(refresh_tokens::revoked_at.eq(now))
-    .execute(c)?;
+    .execute(c)
+    .await?;
     Ok(())
 }

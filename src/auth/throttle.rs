@@ -21,6 +21,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Bytea, Double, Timestamptz};
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 
 use crate::config::Config;
 use crate::db::schema::sign_in_throttle as t;
@@ -156,19 +158,20 @@ impl Throttle {
     /// password is checked, so that concurrent guesses are each counted (a
     /// success takes it back). The failure counters are locked meanwhile. A few
     /// lapsed counters of anyone's are cleared up on the way.
-    pub fn begin(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
+    pub async fn begin(&self, c: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResult<()> {
         // On its own, before the counters are locked: it holds nothing after.
-        expire(c, now)?;
-        c.transaction(|c| {
-            self.lock_failures(c, now)?;
-            self.check(c, now)?;
-            count(c, &self.failure_keys(), now, self.window, true)
+        expire(c, now).await?;
+        crate::db::transaction_on(c, async |c| {
+            self.lock_failures(c, now).await?;
+            self.check(c, now).await?;
+            count(c, &self.failure_keys(), now, self.window, true).await
         })
+        .await
     }
 
     /// Makes sure the failure counters exist (lapsed, when new) and locks them,
     /// in one order for everyone.
-    fn lock_failures(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
+    async fn lock_failures(&self, c: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResult<()> {
         let digests = sorted(&self.failure_keys());
         diesel::sql_query(
             "INSERT INTO sign_in_throttle (key, count, window_start, last_at, expires_at) \
@@ -176,17 +179,19 @@ impl Throttle {
         )
         .bind::<Array<Bytea>, _>(&digests)
         .bind::<Timestamptz, _>(now)
-        .execute(c)?;
-        lock(c, &digests)
+        .execute(c)
+        .await?;
+        lock(c, &digests).await
     }
 
     /// 429 `too_many_attempts` with the longest wait, when any key refuses.
-    fn check(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
+    async fn check(&self, c: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResult<()> {
         let digests: Vec<Vec<u8>> = self.all().map(|k| k.digest.clone()).collect();
         let rows: Vec<(Vec<u8>, Counter)> = t::table
             .filter(t::key.eq_any(digests))
             .select((t::key, (t::count, t::last_at, t::expires_at)))
-            .load(c)?;
+            .load(c)
+            .await?;
         let wait = rows
             .iter()
             .filter_map(|(digest, counter)| {
@@ -203,46 +208,51 @@ impl Throttle {
     /// The attempt succeeded: the pair's failures are forgotten, the failure
     /// counted for the account and the address taken back, and the sign-in
     /// counted under the sign-in limits.
-    pub fn succeeded(&self, c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
-        c.transaction(|c| {
+    pub async fn succeeded(&self, c: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResult<()> {
+        crate::db::transaction_on(c, async |c| {
             // The failure counters in the order `begin` takes them; the pair's is
             // set to nothing rather than deleted, so that it stays to be locked.
-            lock(c, &sorted(&self.failure_keys()))?;
+            lock(c, &sorted(&self.failure_keys())).await?;
             diesel::update(t::table.filter(t::key.eq(&self.pair.digest)))
                 .set(t::count.eq(0))
-                .execute(c)?;
-            take_back(c, &self.failures.iter().collect::<Vec<_>>())?;
+                .execute(c)
+                .await?;
+            take_back(c, &self.failures.iter().collect::<Vec<_>>()).await?;
             let keys: Vec<&Key> = self.sign_ins.iter().collect();
-            count(c, &keys, now, SIGN_IN_WINDOW, false)
+            count(c, &keys, now, SIGN_IN_WINDOW, false).await
         })
+        .await
     }
 
     /// The password could not be checked (503 `busy`): the failure counted when
     /// the attempt began is taken back.
-    pub fn abandoned(&self, c: &mut PgConnection) -> AppResult<()> {
-        c.transaction(|c| {
-            lock(c, &sorted(&self.failure_keys()))?;
-            take_back(c, &self.failure_keys())
+    pub async fn abandoned(&self, c: &mut AsyncPgConnection) -> AppResult<()> {
+        crate::db::transaction_on(c, async |c| {
+            lock(c, &sorted(&self.failure_keys())).await?;
+            take_back(c, &self.failure_keys()).await
         })
+        .await
     }
 }
 
 /// Locks these counters (sorted digests), in key order: every transaction on
 /// the counters takes them this way, so concurrent attempts wait, never deadlock.
-fn lock(c: &mut PgConnection, digests: &[Vec<u8>]) -> AppResult<()> {
+async fn lock(c: &mut AsyncPgConnection, digests: &[Vec<u8>]) -> AppResult<()> {
     t::table
         .filter(t::key.eq_any(digests))
         .order(t::key)
         .select(t::key)
         .for_update()
-        .load::<Vec<u8>>(c)?;
+        .load::<Vec<u8>>(c)
+        .await?;
     Ok(())
 }
 
-fn take_back(c: &mut PgConnection, keys: &[&Key]) -> AppResult<()> {
+async fn take_back(c: &mut AsyncPgConnection, keys: &[&Key]) -> AppResult<()> {
     diesel::update(t::table.filter(t::key.eq_any(sorted(keys)).and(t::count.gt(0))))
         .set(t::count.eq(t::count - 1))
-        .execute(c)?;
+        .execute(c)
+        .await?;
     Ok(())
 }
 
@@ -267,8 +277,8 @@ fn refused(wait: Duration) -> AppError {
 /// concurrent attempts never deadlock). A lapsed count starts again at one.
 /// `sliding`: each event keeps the count for `lifetime` more (failures); else the
 /// count lapses `lifetime` after its first event (sign-ins).
-fn count(
-    c: &mut PgConnection,
+async fn count(
+    c: &mut AsyncPgConnection,
     keys: &[&Key],
     now: DateTime<Utc>,
     lifetime: Duration,
@@ -292,18 +302,20 @@ fn count(
     .bind::<Timestamptz, _>(now)
     .bind::<Double, _>(lifetime.as_secs_f64())
     .bind::<Bool, _>(sliding)
-    .execute(c)?;
+    .execute(c)
+    .await?;
     Ok(())
 }
 
 /// Deletes a few lapsed counters, skipping those another attempt holds.
-fn expire(c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<()> {
+async fn expire(c: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResult<()> {
     diesel::sql_query(
         "DELETE FROM sign_in_throttle WHERE key IN (SELECT key FROM sign_in_throttle \
          WHERE expires_at <= $1 LIMIT 100 FOR UPDATE SKIP LOCKED)",
     )
     .bind::<Timestamptz, _>(now)
-    .execute(c)?;
+    .execute(c)
+    .await?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -103,14 +103,14 @@ pub struct PlanQuery {
 }
 
 /// A financial target the caller may see; `field` names it in errors.
-fn financial_target(
-    c: &mut PgConnection,
+async fn financial_target(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     v: &mut Validator,
     field: &str,
     id: Uuid,
 ) -> AppResult<Option<crate::targets::store::TargetRow>> {
-    match targets::get_visible(c, p, id, false) {
+    match targets::get_visible(c, p, id, false).await {
         Ok(t) => {
             let money = Metric::parse(&t.metric).is_some_and(Metric::is_money);
             v.check(
@@ -138,20 +138,20 @@ fn financial_target(
 }
 
 /// A gate's percentage and its financial target, checked.
-fn gate_target(
-    c: &mut PgConnection,
+async fn gate_target(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     v: &mut Validator,
     g: &Gate,
 ) -> AppResult<Option<crate::targets::store::TargetRow>> {
     rules::check_gate_pct(v, g.attainment_pct);
-    financial_target(c, p, v, "gate.target_id", g.target_id)
+    financial_target(c, p, v, "gate.target_id", g.target_id).await
 }
 
 /// Refuses (`own_target` / `own_team`) an admin who answers for one of these
 /// targets: nobody sets what they are paid.
-fn not_accountable<'a>(
-    c: &mut PgConnection,
+async fn not_accountable<'a>(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     linked: impl Iterator<Item = &'a crate::targets::store::TargetRow>,
 ) -> AppResult<()> {
@@ -162,7 +162,8 @@ fn not_accountable<'a>(
             &t.subject_type,
             t.subject_id,
             Some((t.starts_on, t.ends_on)),
-        )?;
+        )
+        .await?;
     }
     Ok(())
 }
@@ -187,14 +188,15 @@ fn tiers_json(tiers: &[Tier]) -> AppResult<serde_json::Value> {
 }
 
 /// A plan the caller may see (through its target), else 404.
-fn visible_plan(
-    c: &mut PgConnection,
+async fn visible_plan(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     id: Uuid,
     for_update: bool,
 ) -> AppResult<(PlanRow, crate::targets::store::TargetRow)> {
-    let plan = store::get(c, p.org_id, id, for_update)?;
+    let plan = store::get(c, p.org_id, id, for_update).await?;
     let target = targets::get_visible(c, p, plan.target_id, false)
+        .await
         .map_err(|_| AppError::not_found("bonus plan"))?;
     Ok((plan, target))
 }
@@ -216,9 +218,9 @@ pub async fn list(
     }
     .by_id()?;
     let limit = page.limit;
-    let rows = db::run(&state.pool, move |c| {
-        let vis = targets::visible(c, &p)?;
-        store::list(c, p.org_id, &vis, q.target_id, &page)
+    let rows = db::run(&state.pool, async move |c| {
+        let vis = targets::visible(c, &p).await?;
+        store::list(c, p.org_id, &vis, q.target_id, &page).await
     })
     .await?;
     Ok(HttpResponse::Ok().json(finish(
@@ -240,17 +242,17 @@ pub async fn create(
     require_admin(&p)?;
     let (me, _) = p.require_user()?;
     let b = body.0;
-    let row = db::tx(&state.pool, move |c| {
+    let row = db::tx(&state.pool, async move |c| {
         let mut v = Validator::new();
         v.text("name", &b.name, 200);
         rules::check_tiers(&mut v, &b.tiers);
-        let mut linked = vec![financial_target(c, &p, &mut v, "target_id", b.target_id)?];
+        let mut linked = vec![financial_target(c, &p, &mut v, "target_id", b.target_id).await?];
         if let Some(g) = &b.gate {
-            linked.push(gate_target(c, &p, &mut v, g)?);
+            linked.push(gate_target(c, &p, &mut v, g).await?);
         }
         v.finish()
             .map_err(|e| crate::targets::api::refuse(e.errors))?;
-        not_accountable(c, &p, linked.iter().flatten())?;
+        not_accountable(c, &p, linked.iter().flatten()).await?;
         let gate = b.gate.map(|g| (g.target_id, g.attainment_pct));
         store::insert(
             c,
@@ -261,6 +263,7 @@ pub async fn create(
             gate,
             me,
         )
+        .await
     })
     .await?;
     Ok(with_etag(
@@ -281,7 +284,10 @@ pub async fn get_one(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
-    let (row, _) = db::run(&state.pool, move |c| visible_plan(c, &p, id, false)).await?;
+    let (row, _) = db::run(&state.pool, async move |c| {
+        visible_plan(c, &p, id, false).await
+    })
+    .await?;
     Ok(with_etag(
         StatusCode::OK,
         row.version,
@@ -307,8 +313,8 @@ pub async fn patch_one(
     let id = id.into_inner();
     let b = body.0;
     let expected = if_match(&req);
-    let row = db::tx(&state.pool, move |c| {
-        let (plan, target) = visible_plan(c, &p, id, true)?;
+    let row = db::tx(&state.pool, async move |c| {
+        let (plan, target) = visible_plan(c, &p, id, true).await?;
         require_admin(&p)?;
         check_if_match(expected.as_deref(), plan.version)?;
         let mut v = Validator::new();
@@ -320,14 +326,14 @@ pub async fn patch_one(
         }
         let mut linked = vec![Some(target)];
         if let Some(Some(g)) = &b.gate {
-            linked.push(gate_target(c, &p, &mut v, g)?);
+            linked.push(gate_target(c, &p, &mut v, g).await?);
         }
         v.finish()
             .map_err(|e| crate::targets::api::refuse(e.errors))?;
         if let Some(gate) = plan.gate_target_id {
-            linked.push(Some(targets::get(c, p.org_id, gate, false)?));
+            linked.push(Some(targets::get(c, p.org_id, gate, false).await?));
         }
-        not_accountable(c, &p, linked.iter().flatten())?;
+        not_accountable(c, &p, linked.iter().flatten()).await?;
         let changes = PlanChanges {
             name: b.name.map(|n| n.trim().to_string()),
             tiers: b.tiers.as_deref().map(tiers_json).transpose()?,
@@ -337,7 +343,7 @@ pub async fn patch_one(
                 .as_ref()
                 .map(|g| g.as_ref().map(|g| g.attainment_pct)),
         };
-        store::update(c, p.org_id, id, &changes)
+        store::update(c, p.org_id, id, &changes).await
     })
     .await?;
     Ok(with_etag(
@@ -357,10 +363,10 @@ pub async fn delete_one(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    db::tx(&state.pool, move |c| {
-        visible_plan(c, &p, id, true)?;
+    db::tx(&state.pool, async move |c| {
+        visible_plan(c, &p, id, true).await?;
         require_admin(&p)?;
-        store::delete(c, p.org_id, id)
+        store::delete(c, p.org_id, id).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -443,17 +449,17 @@ pub async fn payout(
             "a date between the years 1000 and 9998",
         ));
     }
-    let out = db::run(&state.pool, move |c| {
-        let (plan, target) = visible_plan(c, &p, id, false)?;
-        let ctx = crate::targets::api::OrgContext::for_read(c, &p)?;
+    let out = db::run(&state.pool, async move |c| {
+        let (plan, target) = visible_plan(c, &p, id, false).await?;
+        let ctx = crate::targets::api::OrgContext::for_read(c, &p).await?;
         let as_of = as_of.unwrap_or(ctx.today);
         let tiers: Vec<Tier> = serde_json::from_value(plan.tiers.clone()).unwrap_or_default();
-        let now = crate::progress::api::measure(c, &ctx, &target, as_of)?;
+        let now = crate::progress::api::measure(c, &ctx, &target, as_of).await?;
         let projected_pct = pct2(now.projected, target.value);
         let gate = match (plan.gate_target_id, plan.gate_attainment_pct) {
             (Some(gid), Some(required)) => {
-                let g = targets::get(c, p.org_id, gid, false)?;
-                let gp = crate::progress::api::measure(c, &ctx, &g, as_of)?;
+                let g = targets::get(c, p.org_id, gid, false).await?;
+                let gp = crate::progress::api::measure(c, &ctx, &g, as_of).await?;
                 Some((
                     gid,
                     required,

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -35,21 +37,26 @@ pub struct PlanChanges {
     pub gate_attainment_pct: Option<Option<Decimal>>,
 }
 
-pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid, for_update: bool) -> AppResult<PlanRow> {
+pub async fn get(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    id: Uuid,
+    for_update: bool,
+) -> AppResult<PlanRow> {
     let q = bonus_plans::table
         .find((org, id))
         .select(PlanRow::as_select());
     let row = if for_update {
-        q.for_update().first(c).optional()?
+        q.for_update().first(c).await.optional()?
     } else {
-        q.first(c).optional()?
+        q.first(c).await.optional()?
     };
     row.ok_or_else(|| AppError::not_found("bonus plan"))
 }
 
 /// Plans whose target the caller may see.
-pub fn list(
-    c: &mut PgConnection,
+pub async fn list(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     v: &Visible,
     target: Option<Uuid>,
@@ -84,12 +91,12 @@ pub fn list(
     if let Some(after) = page.after {
         q = q.filter(bonus_plans::id.gt(after));
     }
-    Ok(q.load(c)?)
+    Ok(q.load(c).await?)
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn insert(
-    c: &mut PgConnection,
+pub async fn insert(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     name: &str,
     target: Uuid,
@@ -109,11 +116,12 @@ pub fn insert(
             bonus_plans::created_by.eq(Some(created_by)),
         ))
         .returning(PlanRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
-pub fn update(
-    c: &mut PgConnection,
+pub async fn update(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     id: Uuid,
     changes: &PlanChanges,
@@ -125,10 +133,13 @@ pub fn update(
             bonus_plans::updated_at.eq(diesel::dsl::now),
         ))
         .returning(PlanRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
-pub fn delete(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<()> {
-    diesel::delete(bonus_plans::table.find((org, id))).execute(c)?;
+pub async fn delete(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<()> {
+    diesel::delete(bonus_plans::table.find((org, id)))
+        .execute(c)
+        .await?;
     Ok(())
 }

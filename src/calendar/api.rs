@@ -65,7 +65,12 @@ pub async fn list(
     let q = q.into_inner();
     let org = match p.org_row() {
         Some(org) => org.clone(),
-        None => db::run(&state.pool, move |c| crate::org::store::get(c, p.org_id)).await?,
+        None => {
+            db::run(&state.pool, async move |c| {
+                crate::org::store::get(c, p.org_id).await
+            })
+            .await?
+        }
     };
     let (cal, week) = of_org(&org);
     let today = crate::org::rules::today_in(&org.timezone);

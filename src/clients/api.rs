@@ -74,7 +74,10 @@ pub async fn list(
     p.require_admin()?;
     let page = q.by_id()?;
     let limit = page.limit;
-    let rows = db::run(&state.pool, move |c| store::list(c, p.org_id, &page)).await?;
+    let rows = db::run(&state.pool, async move |c| {
+        store::list(c, p.org_id, &page).await
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(finish(
         rows.into_iter().map(Client::from).collect(),
         limit,
@@ -106,8 +109,8 @@ pub async fn create(
     v.finish()?;
     let secret = new_secret();
     let hash = secret_digest(&secret);
-    let row = db::tx(&state.pool, move |c| {
-        store::insert(c, p.org_id, b.name.trim(), &scopes, &hash, me)
+    let row = db::tx(&state.pool, async move |c| {
+        store::insert(c, p.org_id, b.name.trim(), &scopes, &hash, me).await
     })
     .await?;
     let client = Client::from(row);
@@ -147,7 +150,10 @@ pub async fn get_one(
 ) -> AppResult<HttpResponse> {
     p.require_admin()?;
     let id = id.into_inner();
-    let row = db::run(&state.pool, move |c| live(store::get(c, p.org_id, id)?)).await?;
+    let row = db::run(&state.pool, async move |c| {
+        live(store::get(c, p.org_id, id).await?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Client::from(row)))
 }
 
@@ -165,9 +171,9 @@ pub async fn deactivate(
 ) -> AppResult<HttpResponse> {
     p.require_admin()?;
     let id = id.into_inner();
-    let row = db::tx(&state.pool, move |c| {
-        live(store::get(c, p.org_id, id)?)?;
-        store::deactivate(c, p.org_id, id)
+    let row = db::tx(&state.pool, async move |c| {
+        live(store::get(c, p.org_id, id).await?)?;
+        store::deactivate(c, p.org_id, id).await
     })
     .await?;
     Ok(HttpResponse::Ok().json(Client::from(row)))

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::lower;
@@ -20,16 +22,21 @@ pub struct ClientRow {
     pub created_at: DateTime<Utc>,
 }
 
-pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<ClientRow> {
+pub async fn get(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<ClientRow> {
     api_clients::table
         .find((org, id))
         .select(ClientRow::as_select())
         .first(c)
+        .await
         .optional()?
         .ok_or_else(|| AppError::not_found("client"))
 }
 
-pub fn list(c: &mut PgConnection, org: Uuid, page: &Page<Uuid>) -> AppResult<Vec<ClientRow>> {
+pub async fn list(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    page: &Page<Uuid>,
+) -> AppResult<Vec<ClientRow>> {
     let mut q = api_clients::table
         .filter(api_clients::org_id.eq(org))
         .select(ClientRow::as_select())
@@ -39,11 +46,11 @@ pub fn list(c: &mut PgConnection, org: Uuid, page: &Page<Uuid>) -> AppResult<Vec
     if let Some(after) = page.after {
         q = q.filter(api_clients::id.gt(after));
     }
-    Ok(q.load(c)?)
+    Ok(q.load(c).await?)
 }
 
-pub fn insert(
-    c: &mut PgConnection,
+pub async fn insert(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     name: &str,
     scopes: &[String],
@@ -56,7 +63,8 @@ pub fn insert(
             .filter(api_clients::active)
             .filter(lower(api_clients::name).eq(name.to_lowercase())),
     ))
-    .get_result(c)?;
+    .get_result(c)
+    .await?;
     if taken {
         return Err(name_taken());
     }
@@ -71,6 +79,7 @@ pub fn insert(
         ))
         .returning(ClientRow::as_returning())
         .get_result(c)
+        .await
         .map_err(|e| match e {
             // Another request took the name between the check above and this insert.
             diesel::result::Error::DatabaseError(
@@ -88,11 +97,12 @@ fn name_taken() -> AppError {
     )
 }
 
-pub fn deactivate(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<ClientRow> {
+pub async fn deactivate(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<ClientRow> {
     diesel::update(api_clients::table.find((org, id)))
         .set(api_clients::active.eq(false))
         .returning(ClientRow::as_returning())
         .get_result(c)
+        .await
         .optional()?
         .ok_or_else(|| AppError::not_found("client"))
 }

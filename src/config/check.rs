@@ -66,6 +66,13 @@ pub(super) fn check(c: &Config) -> Result<(), ConfigError> {
              string (host=... user=... dbname=...)",
         ));
     }
+    if let Err(why) = crate::db::Connector::new(&c.database_url) {
+        return Err(refuse(
+            "DATABASE_URL",
+            &crate::db::redact(&c.database_url),
+            format!("settings PostgreSQL's client can use: {why}"),
+        ));
+    }
     if c.refresh_token_ttl <= c.access_token_ttl {
         return Err(refuse(
             "ONPACE_REFRESH_TOKEN_TTL_SECS",

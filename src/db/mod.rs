@@ -1,19 +1,22 @@
 //! The connection pool, database creation and the embedded migrations.
 
-pub mod pipeline;
+pub mod connect;
 pub mod pool;
 pub mod retry;
 pub mod schema;
+pub mod shared;
 
-pub use pipeline::{Pipeline, PipelineConfig};
+pub use connect::Connector;
 pub use pool::{pool, Conn, PgPool};
 pub use retry::tx_retrying;
+pub use shared::Reader;
 
-use actix_web::web;
-use diesel::pg::{Pg, PgConnection};
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::Untyped;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::AppError;
@@ -148,8 +151,8 @@ pub fn keyword_values(s: &str) -> (Vec<(String, std::ops::Range<usize>)>, bool) 
 }
 
 /// Creates the database named by `url` when it does not exist yet.
-pub fn ensure_database(url: &str) -> Result<(), DbSetupError> {
-    match PgConnection::establish(url) {
+async fn ensure_database(url: &str, connector: &Connector) -> Result<(), DbSetupError> {
+    match connector.connect().await {
         Ok(_) => return Ok(()),
         Err(ConnectionError::BadConnection(msg)) if msg.contains("does not exist") => {}
         Err(e) => {
@@ -165,13 +168,20 @@ pub fn ensure_database(url: &str) -> Result<(), DbSetupError> {
         return Err(DbSetupError::BadUrl("no database name".into()));
     }
     parsed.set_path("/postgres");
-    let mut admin =
-        PgConnection::establish(parsed.as_str()).map_err(|e| DbSetupError::Unreachable {
-            url: redact(url),
-            cause: first_line(&e.to_string()),
-        })?;
+    let unreachable = |e: &dyn std::fmt::Display| DbSetupError::Unreachable {
+        url: redact(url),
+        cause: first_line(&e.to_string()),
+    };
+    let mut admin = Connector::new(parsed.as_str())
+        .map_err(DbSetupError::BadUrl)?
+        .connect()
+        .await
+        .map_err(|e| unreachable(&e))?;
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-    match diesel::sql_query(format!("CREATE DATABASE {quoted}")).execute(&mut admin) {
+    match diesel::sql_query(format!("CREATE DATABASE {quoted}"))
+        .execute(&mut admin)
+        .await
+    {
         Ok(_) => Ok(()),
         // Another process created it meanwhile.
         Err(diesel::result::Error::DatabaseError(_, info))
@@ -192,87 +202,157 @@ fn first_line(s: &str) -> String {
 
 /// Applies every pending migration; returns how many ran.
 pub fn migrate(url: &str) -> Result<usize, DbSetupError> {
-    let mut conn = PgConnection::establish(url).map_err(|e| DbSetupError::Unreachable {
-        url: redact(url),
-        cause: first_line(&e.to_string()),
-    })?;
-    let done = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
-    Ok(done.len())
+    set_up(url, false)
 }
 
 /// Creates the database if needed and applies pending migrations.
 pub fn prepare(url: &str) -> Result<usize, DbSetupError> {
-    ensure_database(url)?;
-    migrate(url)
+    set_up(url, true)
 }
 
-/// Runs blocking database work off the async workers, with a connection from
-/// the pool. When the work's first statement, a read, failed because its
-/// connection was dead (the server restarted, or ended it), the work runs once
-/// more on a fresh connection: nothing was done yet. A statement's own error is
-/// never run again.
+/// Set-up runs before anything else, from the command line or a test, on a
+/// thread and runtime of its own: diesel's migrations are synchronous, and run
+/// on the async connection through [`AsyncConnectionWrapper`].
+fn set_up(url: &str, create: bool) -> Result<usize, DbSetupError> {
+    let connector = Connector::new(url).map_err(DbSetupError::BadUrl)?;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
+            if create {
+                runtime.block_on(ensure_database(url, &connector))?;
+            }
+            let conn =
+                runtime
+                    .block_on(connector.connect())
+                    .map_err(|e| DbSetupError::Unreachable {
+                        url: redact(url),
+                        cause: first_line(&e.to_string()),
+                    })?;
+            // The wrapper blocks on this runtime, whose worker reads the
+            // connection's messages.
+            let _entered = runtime.enter();
+            let mut conn: AsyncConnectionWrapper<AsyncPgConnection> = conn.into();
+            let done = conn
+                .run_pending_migrations(MIGRATIONS)
+                .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
+            Ok(done.len())
+        })
+        .join()
+        .unwrap_or_else(|_| Err(DbSetupError::Migrate("the migrations panicked".into())))
+    })
+}
+
+/// A connection from the pool; 503 when none comes within the pool's timeout.
+pub async fn conn(pool: &PgPool) -> Result<Conn, AppError> {
+    pool.get().await.map_err(|e| {
+        tracing::warn!(error = %e, "no database connection");
+        AppError::unavailable()
+    })
+}
+
+/// Runs database reads with a connection from the pool. When the work failed
+/// because its connection was dead (the server restarted, or ended it), it runs
+/// once more on a fresh connection: reads change nothing. A statement's own
+/// error is never run again.
 pub async fn run<T, F>(pool: &PgPool, f: F) -> Result<T, AppError>
 where
-    F: Fn(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
-    T: Send + 'static,
+    F: AsyncFn(&mut AsyncPgConnection) -> Result<T, AppError>,
 {
-    let pool = pool.clone();
-    web::block(move || {
-        let mut conn = checkout(&pool)?;
-        match f(&mut conn) {
-            Err(_) if pool::broke_before_any_work(&mut conn) => {
-                drop(conn);
-                let mut fresh = checkout(&pool)?;
-                f(&mut fresh)
-            }
-            done => done,
+    let mut first = conn(pool).await?;
+    match f(&mut first).await {
+        Err(e) if e.code == UNAVAILABLE => {
+            drop(first);
+            let mut fresh = conn(pool).await?;
+            f(&mut fresh).await
         }
-    })
-    .await
-    .map_err(AppError::internal)?
-}
-
-fn checkout(pool: &PgPool) -> Result<Conn, AppError> {
-    pool.get().map_err(|_| AppError::unavailable())
-}
-
-/// Like [`run`], inside one transaction. A transaction whose `BEGIN` met a dead
-/// connection starts again on a fresh one (its work had not begun); once the
-/// work has begun, a failure is the answer.
-pub async fn tx<T, F>(pool: &PgPool, f: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
-    T: Send + 'static,
-{
-    let pool = pool.clone();
-    web::block(move || transaction(&pool, f))
-        .await
-        .map_err(AppError::internal)?
-}
-
-/// One transaction on a connection from the pool (blocking).
-pub(crate) fn transaction<T, F>(pool: &PgPool, f: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut PgConnection) -> Result<T, AppError>,
-{
-    let mut work = Some(f);
-    let mut conn = checkout(pool)?;
-    let done = conn.transaction(|c| (work.take().expect("the work runs once"))(c));
-    match (done, work) {
-        (Err(_), Some(f)) if pool::broke(&mut conn) => {
-            drop(conn);
-            let mut fresh = checkout(pool)?;
-            PgConnection::transaction(&mut fresh, f)
-        }
-        (done, _) => done,
+        done => done,
     }
 }
 
+const UNAVAILABLE: &str = "database_unavailable";
+
+/// Runs `f` inside one transaction on a connection from the pool: committed
+/// when it answers `Ok`, rolled back otherwise. A transaction whose `BEGIN` met
+/// a dead connection starts again on a fresh one (its work had not begun); once
+/// the work has begun, a failure is the answer.
+///
+/// When the request is dropped half-way (its client went away), its connection
+/// is closed rather than put back with the transaction open: PostgreSQL rolls
+/// the work back and releases its locks at once, and a retry finds nothing
+/// half-done.
+pub async fn tx<T, F>(pool: &PgPool, f: F) -> Result<T, AppError>
+where
+    F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, AppError>,
+{
+    let mut conn = conn(pool).await?;
+    if let Err(e) = begin(&mut conn).await {
+        if !pool::is_connection_error(&e) {
+            return Err(e.into());
+        }
+        drop(conn);
+        conn = self::conn(pool).await?;
+        begin(&mut conn).await?;
+    }
+    let mut open = Open(Some(conn));
+    let done = in_transaction(open.0.as_mut().expect("open"), f).await;
+    open.0.take();
+    done
+}
+
+/// A pooled connection inside a transaction; closed if dropped so.
+struct Open(Option<Conn>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            drop(deadpool::managed::Object::take(conn));
+        }
+    }
+}
+
+async fn begin(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    <AnsiTransactionManager as TransactionManager<AsyncPgConnection>>::begin_transaction(conn).await
+}
+
+/// Runs `f` in the transaction just begun on `conn`, and ends it.
+async fn in_transaction<T, E, F>(conn: &mut AsyncPgConnection, f: F) -> Result<T, E>
+where
+    F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Tm = AnsiTransactionManager;
+    match f(conn).await {
+        Ok(value) => {
+            <Tm as TransactionManager<AsyncPgConnection>>::commit_transaction(conn).await?;
+            Ok(value)
+        }
+        Err(e) => {
+            // A rollback that fails leaves the connection broken; the pool
+            // drops it. The work's own error is the answer.
+            let _ = <Tm as TransactionManager<AsyncPgConnection>>::rollback_transaction(conn).await;
+            Err(e)
+        }
+    }
+}
+
+/// One transaction on `conn`: committed when `f` answers `Ok`, rolled back
+/// otherwise. Inside a transaction, a savepoint.
+pub async fn transaction_on<T, E, F>(conn: &mut AsyncPgConnection, f: F) -> Result<T, E>
+where
+    F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    begin(conn).await?;
+    in_transaction(conn, f).await
+}
+
 /// Whether the database answers.
-pub fn ping(conn: &mut PgConnection) -> Result<(), AppError> {
-    diesel::sql_query("SELECT 1").execute(conn)?;
+pub async fn ping(conn: &mut AsyncPgConnection) -> Result<(), AppError> {
+    diesel::sql_query("SELECT 1").execute(conn).await?;
     Ok(())
 }
 
@@ -314,8 +394,6 @@ impl<Q> QueryId for Prepared<Q> {
 impl<Q: Query> Query for Prepared<Q> {
     type SqlType = Q::SqlType;
 }
-
-impl<Q, C> RunQueryDsl<C> for Prepared<Q> {}
 
 #[cfg(test)]
 mod tests {

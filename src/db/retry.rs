@@ -1,7 +1,7 @@
 //! Transactions that PostgreSQL broke off to settle a deadlock or a
 //! serialization failure, run again inside the service.
 //!
-//! Writes touch rows in one global order (see `results::api`), so concurrent
+//! Writes touch rows in one global order (see `results::order`), so concurrent
 //! ones wait for each other rather than deadlock; a conflict that still happens
 //! (with a write that locks in another order, or a key taken by a concurrent
 //! request) is answered only after a few attempts, each after a short random
@@ -9,8 +9,7 @@
 
 use std::time::Duration;
 
-use actix_web::web;
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
 
 use super::PgPool;
 use crate::error::AppError;
@@ -23,28 +22,22 @@ const ATTEMPTS: u32 = 4;
 /// failure, or a row a concurrent request took meanwhile).
 pub async fn tx_retrying<T, F>(pool: &PgPool, f: F) -> Result<T, AppError>
 where
-    F: Fn(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
-    T: Send + 'static,
+    F: AsyncFn(&mut AsyncPgConnection) -> Result<T, AppError>,
 {
-    let pool = pool.clone();
-    web::block(move || {
-        let mut attempt = 1;
-        loop {
-            match super::transaction(&pool, &f) {
-                Err(e) if e.code == "concurrent_update" && attempt < ATTEMPTS => {
-                    tracing::info!(
-                        attempt,
-                        "a transaction met a concurrent one; running it again"
-                    );
-                    std::thread::sleep(pause(attempt));
-                    attempt += 1;
-                }
-                done => return done,
+    let mut attempt = 1;
+    loop {
+        match super::tx(pool, &f).await {
+            Err(e) if e.code == "concurrent_update" && attempt < ATTEMPTS => {
+                tracing::info!(
+                    attempt,
+                    "a transaction met a concurrent one; running it again"
+                );
+                tokio::time::sleep(pause(attempt)).await;
+                attempt += 1;
             }
+            done => return done,
         }
-    })
-    .await
-    .map_err(AppError::internal)?
+    }
 }
 
 /// 5 to 20 ms after the first attempt, then twice as long each time.

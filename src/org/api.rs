@@ -134,7 +134,7 @@ pub struct OrgPatch {
 )]
 #[get("/v1/org")]
 pub async fn get_org(p: Principal, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let row = db::run(&state.pool, move |c| store::get(c, p.org_id)).await?;
+    let row = db::run(&state.pool, async move |c| store::get(c, p.org_id).await).await?;
     Ok(with_etag(StatusCode::OK, row.version, &Org::from(row)))
 }
 
@@ -208,16 +208,16 @@ pub async fn patch_org(
         pace_behind_pct: b.pace.as_ref().map(|t| t.behind_pct),
     };
     let expected = if_match(&req);
-    let row = db::tx(&state.pool, move |c| {
-        let current = store::lock(c, p.org_id)?;
+    let row = db::tx(&state.pool, async move |c| {
+        let current = store::lock(c, p.org_id).await?;
         check_if_match(expected.as_deref(), current.version)?;
-        if changes.currency.as_ref().is_some_and(|cur| *cur != current.currency) && store::has_money(c, p.org_id)? {
+        if changes.currency.as_ref().is_some_and(|cur| *cur != current.currency) && store::has_money(c, p.org_id).await? {
             return Err(AppError::conflict(
                 "currency_locked",
                 "sales or money targets exist in the current reporting currency; it can no longer change",
             ));
         }
-        store::update(c, p.org_id, &changes)
+        store::update(c, p.org_id, &changes).await
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &Org::from(row)))

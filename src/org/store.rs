@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -62,50 +64,57 @@ impl OrgRow {
 
 /// Today in the caller's organisation's time zone, from the organisation's row
 /// read with the caller when there is one (no query then).
-pub fn today_for(c: &mut PgConnection, p: &crate::auth::Principal) -> AppResult<chrono::NaiveDate> {
+pub async fn today_for(
+    c: &mut AsyncPgConnection,
+    p: &crate::auth::Principal,
+) -> AppResult<chrono::NaiveDate> {
     let timezone = match p.org_row() {
         Some(org) => org.timezone.clone(),
-        None => get(c, p.org_id)?.timezone,
+        None => get(c, p.org_id).await?.timezone,
     };
     Ok(crate::org::rules::today_in(&timezone))
 }
 
-pub fn get(c: &mut PgConnection, id: Uuid) -> AppResult<OrgRow> {
+pub async fn get(c: &mut AsyncPgConnection, id: Uuid) -> AppResult<OrgRow> {
     orgs::table
         .find(id)
         .select(OrgRow::as_select())
         .first(c)
+        .await
         .optional()?
         .ok_or_else(|| AppError::not_found("organisation"))
 }
 
-pub fn lock(c: &mut PgConnection, id: Uuid) -> AppResult<OrgRow> {
+pub async fn lock(c: &mut AsyncPgConnection, id: Uuid) -> AppResult<OrgRow> {
     orgs::table
         .find(id)
         .select(OrgRow::as_select())
         .for_update()
         .first(c)
+        .await
         .optional()?
         .ok_or_else(|| AppError::not_found("organisation"))
 }
 
 /// Whether amounts exist in the reporting currency (sales, money targets).
-pub fn has_money(c: &mut PgConnection, org: Uuid) -> AppResult<bool> {
+pub async fn has_money(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<bool> {
     use crate::db::schema::{sales, targets};
     let sales: bool = diesel::select(diesel::dsl::exists(
         sales::table.filter(sales::org_id.eq(org)),
     ))
-    .get_result(c)?;
+    .get_result(c)
+    .await?;
     let targets: bool = diesel::select(diesel::dsl::exists(
         targets::table
             .filter(targets::org_id.eq(org))
             .filter(targets::currency.is_not_null()),
     ))
-    .get_result(c)?;
+    .get_result(c)
+    .await?;
     Ok(sales || targets)
 }
 
-pub fn create(c: &mut PgConnection, name: &str, currency: &str) -> AppResult<OrgRow> {
+pub async fn create(c: &mut AsyncPgConnection, name: &str, currency: &str) -> AppResult<OrgRow> {
     Ok(diesel::insert_into(orgs::table)
         .values((
             orgs::id.eq(Uuid::now_v7()),
@@ -113,10 +122,15 @@ pub fn create(c: &mut PgConnection, name: &str, currency: &str) -> AppResult<Org
             orgs::currency.eq(currency),
         ))
         .returning(OrgRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
-pub fn update(c: &mut PgConnection, id: Uuid, changes: &OrgChanges) -> AppResult<OrgRow> {
+pub async fn update(
+    c: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &OrgChanges,
+) -> AppResult<OrgRow> {
     Ok(diesel::update(orgs::table.find(id))
         .set((
             changes,
@@ -124,5 +138,6 @@ pub fn update(c: &mut PgConnection, id: Uuid, changes: &OrgChanges) -> AppResult
             orgs::updated_at.eq(diesel::dsl::now),
         ))
         .returning(OrgRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }

@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::targets::api::OrgContext;
 use crate::targets::store::{self as targets, TargetRow};
 use crate::values::IsoDate;
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
 
 /// Where a target stands on `as_of`, and what it takes from there. Amounts are
 /// decimal strings.
@@ -63,8 +63,8 @@ fn rollup_metric(t: &TargetRow) -> String {
 
 /// A target's progress on `as_of`: what counts from its first day up to and
 /// including `as_of`, against its pace.
-pub fn measure(
-    c: &mut PgConnection,
+pub async fn measure(
+    c: &mut AsyncPgConnection,
     ctx: &OrgContext,
     t: &TargetRow,
     as_of: NaiveDate,
@@ -74,7 +74,7 @@ pub fn measure(
     let actual = if as_of < t.starts_on {
         Decimal::ZERO
     } else if let Some(account) = t.account_id {
-        results::account_total(c, t.org_id, account, &metric, t.starts_on, to)?
+        results::account_total(c, t.org_id, account, &metric, t.starts_on, to).await?
     } else {
         let ranges = [(t.starts_on, to)];
         targets::achieved(
@@ -83,7 +83,8 @@ pub fn measure(
             (&t.subject_type, t.subject_id),
             &metric,
             &ranges,
-        )?
+        )
+        .await?
         .pop()
         .flatten()
         .unwrap_or(Decimal::ZERO)
@@ -94,8 +95,8 @@ pub fn measure(
 /// The progress of many targets at once, on `as_of` (`None`: each on its own
 /// last day): people's own targets in one statement, account and team targets
 /// one by one.
-pub fn measure_many(
-    c: &mut PgConnection,
+pub async fn measure_many(
+    c: &mut AsyncPgConnection,
     ctx: &OrgContext,
     all: &[TargetRow],
     as_of: Option<NaiveDate>,
@@ -117,14 +118,14 @@ pub fn measure_many(
             })
         })
         .collect();
-    let sums = results::achieved_many(c, ctx.org.id, &wanted)?;
+    let sums = results::achieved_many(c, ctx.org.id, &wanted).await?;
     let mut measured = std::collections::HashMap::new();
     for t in all {
         let pr = if bulk(t) {
             let actual = sums.get(&t.id).copied().unwrap_or(Decimal::ZERO);
             assemble(ctx, t, actual, day(t))
         } else {
-            measure(c, ctx, t, day(t))?
+            measure(c, ctx, t, day(t)).await?
         };
         measured.insert(t.id, pr);
     }
@@ -207,43 +208,39 @@ pub async fn progress(
     id: web::Path<Uuid>,
     q: web::Query<ProgressQuery>,
     state: web::Data<AppState>,
-    pipeline: web::Data<db::Pipeline>,
+    reader: web::Data<db::Reader>,
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
     let as_of = q.into_inner().as_of.map(NaiveDate::from);
     check_as_of(as_of)?;
-    // The target and its salesperson's actual, on the worker's pipelined
+    // The target and its salesperson's actual, on the worker's shared
     // connection; one's own target, or the organisation's, needs nothing else.
     let mut read = None;
     if let Some(ctx) = OrgContext::with_caller(&p) {
         let as_of = as_of.unwrap_or(ctx.today);
-        if let Some(found) =
-            targets::get_with_own_actual_pipelined(&pipeline, p.org_id, id, as_of).await
-        {
-            let (t, own) = found?;
-            if let (Some(actual), true) = (own, targets::seen_by_everyone_or_self(&p, &t)) {
-                return crate::http::conditional_json(&req, &assemble(&ctx, &t, actual, as_of));
-            }
-            read = Some((ctx, as_of, t, own));
+        let (t, own) = targets::get_with_own_actual_shared(&reader, p.org_id, id, as_of).await?;
+        if let (Some(actual), true) = (own, targets::seen_by_everyone_or_self(&p, &t)) {
+            return crate::http::conditional_json(&req, &assemble(&ctx, &t, actual, as_of));
         }
+        read = Some((ctx, as_of, t, own));
     }
     // Taken by the first attempt; a second one (see `db::run`) reads it all itself.
     let read = std::cell::Cell::new(read);
-    let out = db::run(&state.pool, move |c| {
+    let out = db::run(&state.pool, async move |c| {
         let (ctx, as_of, t, own) = match read.take() {
             Some(read) => read,
             None => {
-                let ctx = OrgContext::for_read(c, &p)?;
+                let ctx = OrgContext::for_read(c, &p).await?;
                 let as_of = as_of.unwrap_or(ctx.today);
-                let (t, own) = targets::get_with_own_actual(c, p.org_id, id, as_of)?;
+                let (t, own) = targets::get_with_own_actual(c, p.org_id, id, as_of).await?;
                 (ctx, as_of, t, own)
             }
         };
-        let t = targets::check_visible(c, &p, t)?;
+        let t = targets::check_visible(c, &p, t).await?;
         match own {
             Some(actual) => Ok(assemble(&ctx, &t, actual, as_of)),
-            None => measure(c, &ctx, &t, as_of),
+            None => measure(c, &ctx, &t, as_of).await,
         }
     })
     .await?;
@@ -337,9 +334,9 @@ pub async fn series(
     let as_of = as_of.map(NaiveDate::from);
     check_as_of(as_of)?;
     let granularity = granularity.unwrap_or(SeriesGranularity::Day);
-    let out = db::run(&state.pool, move |c| {
-        let ctx = OrgContext::for_read(c, &p)?;
-        let t = targets::get_visible(c, &p, id, false)?;
+    let out = db::run(&state.pool, async move |c| {
+        let ctx = OrgContext::for_read(c, &p).await?;
+        let t = targets::get_visible(c, &p, id, false).await?;
         let as_of = as_of.unwrap_or(ctx.today);
         let span = (t.ends_on - t.starts_on).num_days() + 1;
         let points = match granularity {
@@ -354,7 +351,7 @@ pub async fn series(
         let daily = if as_of < t.starts_on {
             Vec::new()
         } else if let Some(account) = t.account_id {
-            results::account_daily(c, t.org_id, account, &metric, t.starts_on, to)?
+            results::account_daily(c, t.org_id, account, &metric, t.starts_on, to).await?
         } else {
             targets::achieved_daily(
                 c,
@@ -363,7 +360,8 @@ pub async fn series(
                 &metric,
                 t.starts_on,
                 to,
-            )?
+            )
+            .await?
         };
         let week_start = crate::org::rules::WeekStart::parse(&ctx.org.week_start)
             .map(|w| w.weekday())
@@ -504,7 +502,7 @@ pub async fn scorecard(
     let q = q.into_inner();
     check_as_of(q.as_of.map(NaiveDate::from))?;
     let csv = wants_csv(&req);
-    let card = db::run(&state.pool, move |c| build_scorecard(c, &p, &q)).await?;
+    let card = db::run(&state.pool, async move |c| build_scorecard(c, &p, &q).await).await?;
     if csv {
         let body = scorecard_csv(&card)?;
         Ok(crate::http::conditional(
@@ -531,13 +529,13 @@ fn wants_csv(req: &HttpRequest) -> bool {
         })
 }
 
-fn build_scorecard(
-    c: &mut PgConnection,
+async fn build_scorecard(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     q: &ScorecardQuery,
 ) -> AppResult<Scorecard> {
     use crate::teams::store as teams;
-    let ctx = OrgContext::for_read(c, p)?;
+    let ctx = OrgContext::for_read(c, p).await?;
     let period = ctx.cal.parse(&q.period).ok_or_else(|| {
         AppError::invalid_field(
             "period",
@@ -550,7 +548,7 @@ fn build_scorecard(
         Some(id) => id,
         None => {
             let mine = match p.user_id() {
-                Some(me) => teams::member_team_ids(c, p, me)?,
+                Some(me) => teams::member_team_ids(c, p, me).await?,
                 None => Vec::new(),
             };
             match mine.as_slice() {
@@ -565,9 +563,9 @@ fn build_scorecard(
             }
         }
     };
-    let team = teams::get_visible(c, p, team_id)?;
-    let tree = teams::subtree_ids(c, p.org_id, team.id)?;
-    let members = super::store::members_on(c, p.org_id, &tree, as_of)?;
+    let team = teams::get_visible(c, p, team_id).await?;
+    let tree = teams::subtree_ids(c, p.org_id, team.id).await?;
+    let members = super::store::members_on(c, p.org_id, &tree, as_of).await?;
     let people: Vec<Uuid> = members.iter().map(|m| m.user_id).collect();
     let mut all = super::store::agreed_within(
         c,
@@ -576,7 +574,8 @@ fn build_scorecard(
         team.id,
         period.starts_on,
         period.ends_on,
-    )?;
+    )
+    .await?;
     if let Some(m) = q.metric {
         all.retain(|t| t.metric == m.as_str());
     }
@@ -584,7 +583,7 @@ fn build_scorecard(
         .iter()
         .cloned()
         .partition(|t| t.subject_type == "team" && t.account_id.is_none());
-    let mut measured = measure_many(c, &ctx, &people_targets, Some(as_of))?;
+    let mut measured = measure_many(c, &ctx, &people_targets, Some(as_of)).await?;
     // The team's own targets, on the team tree already at hand.
     for t in &own {
         let actual = if as_of < t.starts_on {
@@ -597,7 +596,8 @@ fn build_scorecard(
                 &rollup_metric(t),
                 t.starts_on,
                 as_of.min(t.ends_on),
-            )?
+            )
+            .await?
             .unwrap_or(Decimal::ZERO)
         };
         measured.insert(t.id, assemble(&ctx, t, actual, as_of));

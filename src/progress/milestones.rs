@@ -2,7 +2,7 @@
 //! won. They are recorded in the transaction that caused them, so none is lost
 //! and none is recorded for a change that did not commit.
 
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::store::{self, NewMilestone};
@@ -13,7 +13,7 @@ use crate::targets::store::TargetRow;
 
 /// After results were added to the rollup: records a milestone for every agreed
 /// target that these results took to its value.
-pub fn notice(c: &mut PgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
+pub async fn notice(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
     let mut people = Vec::new();
     let mut metrics: Vec<String> = Vec::new();
     let mut days: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
@@ -35,15 +35,15 @@ pub fn notice(c: &mut PgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()>
     let Some((from, to)) = days else {
         return Ok(());
     };
-    let candidates = store::milestone_candidates(c, org, &people, &metrics, from, to)?;
+    let candidates = store::milestone_candidates(c, org, &people, &metrics, from, to).await?;
     if candidates.is_empty() {
         return Ok(());
     }
-    let ctx = OrgContext::load(c, org)?;
-    let measured = super::api::measure_many(c, &ctx, &candidates, None)?;
+    let ctx = OrgContext::load(c, org).await?;
+    let measured = super::api::measure_many(c, &ctx, &candidates, None).await?;
     for t in &candidates {
         if let Some(p) = measured.get(&t.id) {
-            reached(c, &ctx, t, p.actual)?;
+            reached(c, &ctx, t, p.actual).await?;
         }
     }
     Ok(())
@@ -51,17 +51,17 @@ pub fn notice(c: &mut PgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()>
 
 /// Records that `t` reached its value, if it is agreed and did (counting every
 /// result of its period).
-pub fn check(c: &mut PgConnection, ctx: &OrgContext, t: &TargetRow) -> AppResult<()> {
+pub async fn check(c: &mut AsyncPgConnection, ctx: &OrgContext, t: &TargetRow) -> AppResult<()> {
     if t.status != "agreed" {
         return Ok(());
     }
-    let p = super::api::measure(c, ctx, t, t.ends_on)?;
-    reached(c, ctx, t, p.actual)
+    let p = super::api::measure(c, ctx, t, t.ends_on).await?;
+    reached(c, ctx, t, p.actual).await
 }
 
 /// Records the milestone of `t` if `actual` (over its whole period) reaches its value.
-fn reached(
-    c: &mut PgConnection,
+async fn reached(
+    c: &mut AsyncPgConnection,
     ctx: &OrgContext,
     t: &TargetRow,
     actual: rust_decimal::Decimal,
@@ -90,11 +90,12 @@ fn reached(
             actual: Some(actual),
         },
     )
+    .await
 }
 
 /// Records that a prospect was won, by whom and on which day.
-pub fn prospect_won(
-    c: &mut PgConnection,
+pub async fn prospect_won(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     account: Uuid,
     name: &str,
@@ -117,4 +118,5 @@ pub fn prospect_won(
             actual: None,
         },
     )
+    .await
 }

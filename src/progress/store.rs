@@ -2,6 +2,8 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -18,8 +20,8 @@ pub struct Member {
 }
 
 /// The people who were members of these teams on `day`, by name.
-pub fn members_on(
-    c: &mut PgConnection,
+pub async fn members_on(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     teams: &[Uuid],
     day: NaiveDate,
@@ -40,13 +42,14 @@ pub fn members_on(
         )
         .select((team_members::user_id, users::name, team_members::team_id))
         .order((users::name, team_members::user_id))
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// The agreed targets of these people and of this team that lie within
 /// `[from, to]`, by metric, first day and title.
-pub fn agreed_within(
-    c: &mut PgConnection,
+pub async fn agreed_within(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     people: &[Uuid],
     team: Uuid,
@@ -72,15 +75,16 @@ pub fn agreed_within(
             targets::id,
         ))
         .select(TargetRow::as_select())
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// Agreed targets that results on `[from, to]` in these rollup metrics, credited
 /// to these people, may have taken to their value, and that have no milestone
 /// yet: the people's own, every team's (membership is checked by measuring) and
 /// the organisation's.
-pub fn milestone_candidates(
-    c: &mut PgConnection,
+pub async fn milestone_candidates(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     people: &[Uuid],
     metrics: &[String],
@@ -117,7 +121,8 @@ pub fn milestone_candidates(
         )
         .filter(diesel::dsl::not(diesel::dsl::exists(reached)))
         .select(TargetRow::as_select())
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// A milestone to record.
@@ -139,10 +144,11 @@ pub struct NewMilestone {
 
 /// Records a milestone unless the same one (a target reaching its value, a
 /// prospect won) is already recorded.
-pub fn record_milestone(c: &mut PgConnection, m: &NewMilestone) -> AppResult<()> {
+pub async fn record_milestone(c: &mut AsyncPgConnection, m: &NewMilestone) -> AppResult<()> {
     diesel::insert_into(milestones::table)
         .values(m)
         .on_conflict_do_nothing()
-        .execute(c)?;
+        .execute(c)
+        .await?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -175,9 +175,11 @@ fn require_scope(p: &Principal, scope: Scope) -> AppResult<()> {
 }
 
 /// The default `source`: the integration client's name.
-fn default_source(c: &mut PgConnection, p: &Principal) -> AppResult<Option<String>> {
+async fn default_source(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Option<String>> {
     match &p.actor {
-        Actor::Client { id, .. } => Ok(Some(crate::clients::store::get(c, p.org_id, *id)?.name)),
+        Actor::Client { id, .. } => Ok(Some(
+            crate::clients::store::get(c, p.org_id, *id).await?.name,
+        )),
         Actor::User { .. } => Ok(None),
     }
 }
@@ -291,13 +293,13 @@ fn check_sale(
 
 /// Stores a batch of sales: resolves accounts and credit, upserts the ledger and
 /// moves the rollup, all in the caller's transaction.
-pub(crate) fn push_sales(
-    c: &mut PgConnection,
+pub(crate) async fn push_sales(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     items: &[SaleItem],
 ) -> AppResult<Vec<ItemResult>> {
-    let org = crate::org::store::get(c, p.org_id)?;
-    let default = default_source(c, p)?;
+    let org = crate::org::store::get(c, p.org_id).await?;
+    let default = default_source(c, p).await?;
     let mut results: Vec<Option<ItemResult>> = (0..items.len()).map(|_| None).collect();
     let reject = |results: &mut Vec<Option<ItemResult>>, index: usize, errors: Vec<FieldError>| {
         results[index] = Some(ItemResult {
@@ -339,9 +341,10 @@ pub(crate) fn push_sales(
             _ => None,
         })
         .collect();
-    let index = store::account_index(c, p.org_id, &ids, &ext)?;
+    let index = store::account_index(c, p.org_id, &ids, &ext).await?;
     let named: Vec<Uuid> = checked.iter().filter_map(|ch| ch.salesperson).collect();
-    let sellers: HashSet<Uuid> = store::salespeople(c, p.org_id, &named)?
+    let sellers: HashSet<Uuid> = store::salespeople(c, p.org_id, &named)
+        .await?
         .into_iter()
         .collect();
     let mut ready = Vec::new();
@@ -425,12 +428,12 @@ pub(crate) fn push_sales(
     // order.) A key taken meanwhile all the same is updated in a second round.
     ready.sort_by(|a, b| a.1.cmp(&b.1));
     let keys: Vec<(String, String)> = ready.iter().map(|r| r.1.clone()).collect();
-    super::order::lock_keys(c, p.org_id, &keys)?;
+    super::order::lock_keys(c, p.org_id, &keys).await?;
     let mut deltas = Deltas::default();
     let mut pending = ready;
     for _round in 0..2 {
         let keys: Vec<(String, String)> = pending.iter().map(|r| r.1.clone()).collect();
-        let existing = store::sales_by_keys(c, p.org_id, &keys)?;
+        let existing = store::sales_by_keys(c, p.org_id, &keys).await?;
         let mut inserts = Vec::new();
         let mut fresh = Vec::new();
         for (index, key, values) in pending {
@@ -453,7 +456,7 @@ pub(crate) fn push_sales(
                     });
                 }
                 Some(row) => {
-                    store::update_sale(c, p.org_id, row.id, &values)?;
+                    store::update_sale(c, p.org_id, row.id, &values).await?;
                     deltas.sale(
                         row.salesperson_id,
                         row.occurred_on,
@@ -482,7 +485,8 @@ pub(crate) fn push_sales(
                 }
             }
         }
-        let taken: HashSet<(String, String)> = store::insert_sales(c, p.org_id, &inserts)?
+        let taken: HashSet<(String, String)> = store::insert_sales(c, p.org_id, &inserts)
+            .await?
             .into_iter()
             .collect();
         pending = Vec::new();
@@ -515,7 +519,7 @@ pub(crate) fn push_sales(
             format!("item {index} was changed by another request at the same time; retry"),
         ));
     }
-    store::apply(c, p.org_id, &deltas)?;
+    store::apply(c, p.org_id, &deltas).await?;
     Ok(results.into_iter().flatten().collect())
 }
 
@@ -564,14 +568,14 @@ async fn push_batch<I: Send + 'static>(
     req: HttpRequest,
     body: web::Bytes,
     items: Vec<I>,
-    push: fn(&mut PgConnection, &Principal, &[I]) -> AppResult<Vec<ItemResult>>,
+    push: impl AsyncFn(&mut AsyncPgConnection, &Principal, &[I]) -> AppResult<Vec<ItemResult>>,
 ) -> AppResult<HttpResponse> {
     if items.len() > MAX_BATCH {
         return Err(too_many(items.len()));
     }
     let who = p.clone();
-    idempotency::once(&state, &p, &req, &body, move |c| {
-        let results = push(c, &who, &items)?;
+    idempotency::once(&state, &p, &req, &body, async move |c| {
+        let results = push(c, &who, &items).await?;
         Ok((
             StatusCode::OK,
             serde_json::to_value(BatchResult::of(results)).map_err(AppError::internal)?,
@@ -601,16 +605,16 @@ pub async fn sale(
     }
     let item: SaleItem = crate::extract::parse_json(&body)?;
     let who = p.clone();
-    idempotency::once(&state, &p, &req, &body, move |c| {
+    idempotency::once(&state, &p, &req, &body, async move |c| {
         let (result, row) = {
-            let mut results = push_sales(c, &who, std::slice::from_ref(&item))?;
+            let mut results = push_sales(c, &who, std::slice::from_ref(&item)).await?;
             let r = results
                 .pop()
                 .ok_or_else(|| AppError::internal("no result for one item"))?;
             if r.status == ItemStatus::Rejected {
                 return Err(AppError::validation(r.errors));
             }
-            let row = store::get_sale(c, who.org_id, r.id.expect("stored"), false)?;
+            let row = store::get_sale(c, who.org_id, r.id.expect("stored"), false).await?;
             (r, row)
         };
         let code = if result.status == ItemStatus::Created {
@@ -654,9 +658,9 @@ pub async fn void(
     }
     v.finish()?;
     let org = p.org_id;
-    idempotency::once(&state, &p, &req, &body, move |c| {
+    idempotency::once(&state, &p, &req, &body, async move |c| {
         let row = {
-            let current = store::get_sale(c, org, id, true)?;
+            let current = store::get_sale(c, org, id, true).await?;
             if current.voided_at.is_some() {
                 return Err(AppError::conflict(
                     "already_voided",
@@ -671,8 +675,8 @@ pub async fn void(
                 current.gross_profit,
                 Decimal::NEGATIVE_ONE,
             );
-            store::apply(c, org, &deltas)?;
-            store::void_sale(c, org, id, request.reason.as_deref().map(str::trim))?
+            store::apply(c, org, &deltas).await?;
+            store::void_sale(c, org, id, request.reason.as_deref().map(str::trim)).await?
         };
         Ok((
             StatusCode::OK,
@@ -702,18 +706,19 @@ pub async fn activities_batch(
     push_batch(state, p, req, body, batch.items, push_activities).await
 }
 
-pub(crate) fn push_activities(
-    c: &mut PgConnection,
+pub(crate) async fn push_activities(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     items: &[ActivityItem],
 ) -> AppResult<Vec<ItemResult>> {
-    let org = crate::org::store::get(c, p.org_id)?;
+    let org = crate::org::store::get(c, p.org_id).await?;
     let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let default = default_source(c, p)?;
+    let default = default_source(c, p).await?;
     let account_ids: Vec<Uuid> = items.iter().filter_map(|i| i.account_id).collect();
-    let index = store::account_index(c, p.org_id, &account_ids, &[])?;
+    let index = store::account_index(c, p.org_id, &account_ids, &[]).await?;
     let named: Vec<Uuid> = items.iter().filter_map(|i| i.salesperson_id).collect();
-    let sellers: HashSet<Uuid> = store::salespeople(c, p.org_id, &named)?
+    let sellers: HashSet<Uuid> = store::salespeople(c, p.org_id, &named)
+        .await?
         .into_iter()
         .collect();
     let mut deltas = Deltas::default();
@@ -816,9 +821,9 @@ pub(crate) fn push_activities(
             occurred_on: day,
             count,
         };
-        let mut existing = store::activity_by_key(c, p.org_id, &key.0, &key.1)?;
+        let mut existing = store::activity_by_key(c, p.org_id, &key.0, &key.1).await?;
         if existing.is_none() {
-            match store::insert_activity(c, p.org_id, &key.0, &key.1, &values)? {
+            match store::insert_activity(c, p.org_id, &key.0, &key.1, &values).await? {
                 Some(id) => {
                     deltas.add(
                         salesperson,
@@ -834,7 +839,7 @@ pub(crate) fn push_activities(
                     });
                     continue;
                 }
-                None => existing = store::activity_by_key(c, p.org_id, &key.0, &key.1)?,
+                None => existing = store::activity_by_key(c, p.org_id, &key.0, &key.1).await?,
             }
         }
         let row =
@@ -848,7 +853,7 @@ pub(crate) fn push_activities(
             });
             continue;
         }
-        store::update_activity(c, p.org_id, row.id, &values)?;
+        store::update_activity(c, p.org_id, row.id, &values).await?;
         deltas.add(
             row.salesperson_id,
             &activity_metric(&row.kind),
@@ -868,7 +873,7 @@ pub(crate) fn push_activities(
             errors: vec![],
         });
     }
-    store::apply(c, p.org_id, &deltas)?;
+    store::apply(c, p.org_id, &deltas).await?;
     results.sort_by_key(|r| r.index);
     Ok(results)
 }

@@ -4,7 +4,8 @@
 //! (`Deltas` is sorted); an activities push stores its items key by key in key
 //! order, then the rollup rows.
 
-use diesel::prelude::*;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::db::KeepPrepared;
@@ -14,7 +15,11 @@ use crate::error::AppResult;
 /// `(source, external_id)` keys of the organisation, in one order for every
 /// transaction: pushes that share keys then run one after the other from their
 /// first shared key on, rather than each locking some rows the other needs.
-pub fn lock_keys(c: &mut PgConnection, org: Uuid, keys: &[(String, String)]) -> AppResult<()> {
+pub async fn lock_keys(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    keys: &[(String, String)],
+) -> AppResult<()> {
     let keys: Vec<String> = keys
         .iter()
         .map(|(source, ext)| format!("{org}\u{1f}{source}\u{1f}{ext}"))
@@ -26,6 +31,7 @@ pub fn lock_keys(c: &mut PgConnection, org: Uuid, keys: &[(String, String)]) -> 
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(keys)
     .keep_prepared()
-    .execute(c)?;
+    .execute(c)
+    .await?;
     Ok(())
 }

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -76,8 +78,8 @@ impl SaleValues {
 }
 
 /// Existing sales with these keys, locked.
-pub fn sales_by_keys(
-    c: &mut PgConnection,
+pub async fn sales_by_keys(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     keys: &[(String, String)],
 ) -> AppResult<HashMap<(String, String), SaleRow>> {
@@ -92,7 +94,8 @@ pub fn sales_by_keys(
         .order((sales::source, sales::external_id))
         .select(SaleRow::as_select())
         .for_update()
-        .load(c)?;
+        .load(c)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| ((r.source.clone(), r.external_id.clone()), r))
@@ -100,8 +103,8 @@ pub fn sales_by_keys(
 }
 
 /// Inserts new sales; returns the keys that were taken meanwhile (not inserted).
-pub fn insert_sales(
-    c: &mut PgConnection,
+pub async fn insert_sales(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     rows: &[(Uuid, String, String, SaleValues)],
 ) -> AppResult<Vec<(String, String)>> {
@@ -123,7 +126,8 @@ pub fn insert_sales(
             .values(&values)
             .on_conflict_do_nothing()
             .returning(sales::id)
-            .get_results(c)?;
+            .get_results(c)
+            .await?;
         if inserted.len() < chunk.len() {
             for (id, source, ext, _) in chunk {
                 if !inserted.contains(id) {
@@ -135,29 +139,40 @@ pub fn insert_sales(
     Ok(taken)
 }
 
-pub fn update_sale(c: &mut PgConnection, org: Uuid, id: Uuid, v: &SaleValues) -> AppResult<()> {
+pub async fn update_sale(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    id: Uuid,
+    v: &SaleValues,
+) -> AppResult<()> {
     diesel::update(sales::table.find((org, id)))
         .set((
             v,
             sales::version.eq(sales::version + 1),
             sales::updated_at.eq(diesel::dsl::now),
         ))
-        .execute(c)?;
+        .execute(c)
+        .await?;
     Ok(())
 }
 
-pub fn get_sale(c: &mut PgConnection, org: Uuid, id: Uuid, for_update: bool) -> AppResult<SaleRow> {
+pub async fn get_sale(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    id: Uuid,
+    for_update: bool,
+) -> AppResult<SaleRow> {
     let q = sales::table.find((org, id)).select(SaleRow::as_select());
     let row = if for_update {
-        q.for_update().first(c).optional()?
+        q.for_update().first(c).await.optional()?
     } else {
-        q.first(c).optional()?
+        q.first(c).await.optional()?
     };
     row.ok_or_else(|| AppError::not_found("sale"))
 }
 
-pub fn void_sale(
-    c: &mut PgConnection,
+pub async fn void_sale(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     id: Uuid,
     reason: Option<&str>,
@@ -170,7 +185,8 @@ pub fn void_sale(
             sales::updated_at.eq(diesel::dsl::now),
         ))
         .returning(SaleRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
 /// Accounts by id and by (external_source, external_id).
@@ -180,8 +196,8 @@ pub struct AccountIndex {
     pub owners: HashMap<Uuid, Vec<Ownership>>,
 }
 
-pub fn account_index(
-    c: &mut PgConnection,
+pub async fn account_index(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     ids: &[Uuid],
     external: &[(String, String)],
@@ -194,7 +210,8 @@ pub fn account_index(
         .select(accounts::id)
         .order(accounts::id)
         .for_key_share()
-        .load(c)?;
+        .load(c)
+        .await?;
     let mut by_external = HashMap::new();
     if !external.is_empty() {
         let ext_ids: Vec<&str> = external.iter().map(|e| e.1.as_str()).collect();
@@ -211,7 +228,8 @@ pub fn account_index(
             ))
             .order(accounts::id)
             .for_key_share()
-            .load(c)?;
+            .load(c)
+            .await?;
         for (s, e, id) in rows {
             if let (Some(s), Some(e)) = (s, e) {
                 by_external.insert((s, e), id);
@@ -232,7 +250,8 @@ pub fn account_index(
             account_owners::to_on,
         ))
         .order((account_owners::account_id, account_owners::from_on))
-        .load(c)?;
+        .load(c)
+        .await?;
     let mut owners: HashMap<Uuid, Vec<Ownership>> = HashMap::new();
     for (account, owner_id, from, to) in rows {
         owners
@@ -248,7 +267,11 @@ pub fn account_index(
 }
 
 /// Salespeople of the organisation among `ids`.
-pub fn salespeople(c: &mut PgConnection, org: Uuid, ids: &[Uuid]) -> AppResult<Vec<Uuid>> {
+pub async fn salespeople(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<Uuid>> {
     Ok(users::table
         .filter(
             users::org_id
@@ -257,11 +280,12 @@ pub fn salespeople(c: &mut PgConnection, org: Uuid, ids: &[Uuid]) -> AppResult<V
                 .and(users::role.eq("salesperson")),
         )
         .select(users::id)
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// Adds the deltas to the daily rollup, and records the milestones they reach.
-pub fn apply(c: &mut PgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
+pub async fn apply(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
     let rows: Vec<_> = deltas
         .changes()
         .map(|((who, metric, day), amount)| {
@@ -285,16 +309,17 @@ pub fn apply(c: &mut PgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> 
             ))
             .do_update()
             .set(daily_rollup::amount.eq(daily_rollup::amount + excluded(daily_rollup::amount)))
-            .execute(c)?;
+            .execute(c)
+            .await?;
     }
     // In the same transaction: the targets these results took to their value.
-    crate::progress::milestones::notice(c, org, deltas)
+    crate::progress::milestones::notice(c, org, deltas).await
 }
 
 /// Re-credits an account's results from `from` on to `owner` (those whose
 /// salesperson was named in the push keep theirs), and moves them in the rollup.
-pub fn recredit(
-    c: &mut PgConnection,
+pub async fn recredit(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     account: Uuid,
     from: NaiveDate,
@@ -315,7 +340,8 @@ pub fn recredit(
             sales::gross_profit,
         ))
         .for_update()
-        .load(c)?;
+        .load(c)
+        .await?;
     for (_, old, day, rev, gp) in &moved {
         deltas.sale(*old, *day, *rev, *gp, Decimal::NEGATIVE_ONE);
         deltas.sale(owner, *day, *rev, *gp, Decimal::ONE);
@@ -327,7 +353,8 @@ pub fn recredit(
             sales::version.eq(sales::version + 1),
             sales::updated_at.eq(diesel::dsl::now),
         ))
-        .execute(c)?;
+        .execute(c)
+        .await?;
     let acts: Vec<(Uuid, Uuid, NaiveDate, String, i32)> = activities::table
         .filter(
             activities::org_id
@@ -345,7 +372,8 @@ pub fn recredit(
             activities::count,
         ))
         .for_update()
-        .load(c)?;
+        .load(c)
+        .await?;
     for (_, old, day, kind, count) in &acts {
         let m = activity_metric(kind);
         deltas.add(*old, &m, *day, -Decimal::from(*count));
@@ -360,8 +388,9 @@ pub fn recredit(
         activities::version.eq(activities::version + 1),
         activities::updated_at.eq(diesel::dsl::now),
     ))
-    .execute(c)?;
-    apply(c, org, &deltas)
+    .execute(c)
+    .await?;
+    apply(c, org, &deltas).await
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -402,8 +431,8 @@ impl ActivityValues {
     }
 }
 
-pub fn activity_by_key(
-    c: &mut PgConnection,
+pub async fn activity_by_key(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     source: &str,
     ext: &str,
@@ -418,12 +447,13 @@ pub fn activity_by_key(
         .select(ActivityRow::as_select())
         .for_update()
         .first(c)
+        .await
         .optional()?)
 }
 
 /// Inserts an activity; `None` when its key was taken meanwhile.
-pub fn insert_activity(
-    c: &mut PgConnection,
+pub async fn insert_activity(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     source: &str,
     ext: &str,
@@ -440,11 +470,12 @@ pub fn insert_activity(
         .on_conflict_do_nothing()
         .returning(activities::id)
         .get_result(c)
+        .await
         .optional()?)
 }
 
-pub fn update_activity(
-    c: &mut PgConnection,
+pub async fn update_activity(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     id: Uuid,
     v: &ActivityValues,
@@ -455,15 +486,16 @@ pub fn update_activity(
             activities::version.eq(activities::version + 1),
             activities::updated_at.eq(diesel::dsl::now),
         ))
-        .execute(c)?;
+        .execute(c)
+        .await?;
     Ok(())
 }
 
 /// What the rollup holds for these people and metric over `[from, to]`, `None`
 /// when nothing was recorded at all. Days that net to zero (a voided sale, results
 /// re-credited to someone else) are nothing recorded.
-pub fn achieved(
-    c: &mut PgConnection,
+pub async fn achieved(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     people: Option<&[Uuid]>,
     metric: &str,
@@ -480,13 +512,13 @@ pub fn achieved(
     if let Some(ids) = people {
         q = q.filter(daily_rollup::salesperson_id.eq_any(ids.to_vec()));
     }
-    Ok(q.first::<Option<Decimal>>(c)?)
+    Ok(q.first::<Option<Decimal>>(c).await?)
 }
 
 /// What a team achieved over `[from, to]` (as [`daily_by_team`] counts it, in
 /// one sum), `None` when nothing was recorded.
-pub fn achieved_by_team(
-    c: &mut PgConnection,
+pub async fn achieved_by_team(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     teams: &[Uuid],
     metric: &str,
@@ -495,7 +527,8 @@ pub fn achieved_by_team(
 ) -> AppResult<Option<Decimal>> {
     Ok(team_rollup(org, teams, metric, from, to)
         .select(diesel::dsl::sum(daily_rollup::amount))
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
 /// The rollup rows of `metric` over `[from, to]` of the people who were members
@@ -530,8 +563,8 @@ fn team_rollup<'a>(
 
 /// Per day, what the rollup holds for these people (everyone: `None`) and metric
 /// over `[from, to]`, in day order; days that net to zero are left out.
-pub fn daily(
-    c: &mut PgConnection,
+pub async fn daily(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     people: Option<&[Uuid]>,
     metric: &str,
@@ -550,7 +583,7 @@ pub fn daily(
     if let Some(ids) = people {
         q = q.filter(daily_rollup::salesperson_id.eq_any(ids.to_vec()));
     }
-    let rows: Vec<(NaiveDate, Option<Decimal>)> = q.load(c)?;
+    let rows: Vec<(NaiveDate, Option<Decimal>)> = q.load(c).await?;
     Ok(rows
         .into_iter()
         .map(|(d, a)| (d, a.unwrap_or(Decimal::ZERO)))
@@ -559,8 +592,8 @@ pub fn daily(
 
 /// Per day, what a team achieved over `[from, to]`: each day counts for the people
 /// who were members of the team (or its sub-teams) on that day.
-pub fn daily_by_team(
-    c: &mut PgConnection,
+pub async fn daily_by_team(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     teams: &[Uuid],
     metric: &str,
@@ -571,7 +604,8 @@ pub fn daily_by_team(
         .group_by(daily_rollup::day)
         .select((daily_rollup::day, diesel::dsl::sum(daily_rollup::amount)))
         .order(daily_rollup::day)
-        .load(c)?;
+        .load(c)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(d, a)| (d, a.unwrap_or(Decimal::ZERO)))
@@ -580,8 +614,8 @@ pub fn daily_by_team(
 
 /// What each of these people's targets achieved, in one statement: for every
 /// `(target, salesperson, rollup metric, from, to)` the rollup's sum.
-pub fn achieved_many(
-    c: &mut PgConnection,
+pub async fn achieved_many(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     wanted: &[(Uuid, Uuid, String, NaiveDate, NaiveDate)],
 ) -> AppResult<HashMap<Uuid, Decimal>> {
@@ -609,7 +643,8 @@ pub fn achieved_many(
     .bind::<Array<Date>, _>(wanted.iter().map(|w| w.3).collect::<Vec<_>>())
     .bind::<Array<Date>, _>(wanted.iter().map(|w| w.4).collect::<Vec<_>>())
     .keep_prepared()
-    .load(c)?;
+    .load(c)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| (r.id, r.total.unwrap_or(Decimal::ZERO)))
@@ -619,8 +654,8 @@ pub fn achieved_many(
 /// Per day, what one account brought in a rollup metric over `[from, to]`, from
 /// the ledger (account targets): sales for money, activities by kind, its
 /// conversion for new accounts.
-pub fn account_daily(
-    c: &mut PgConnection,
+pub async fn account_daily(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     account: Uuid,
     metric: &str,
@@ -637,10 +672,12 @@ pub fn account_daily(
                 .order(sales::occurred_on);
             if metric == "revenue" {
                 q.select((sales::occurred_on, diesel::dsl::sum(sales::revenue)))
-                    .load(c)?
+                    .load(c)
+                    .await?
             } else {
                 q.select((sales::occurred_on, diesel::dsl::sum(sales::gross_profit)))
-                    .load(c)?
+                    .load(c)
+                    .await?
             }
         }
         "new_accounts" => {
@@ -648,6 +685,7 @@ pub fn account_daily(
                 .find((org, account))
                 .select(accounts::converted_on)
                 .first(c)
+                .await
                 .optional()?
                 .flatten();
             converted
@@ -669,7 +707,8 @@ pub fn account_daily(
                 .group_by(activities::occurred_on)
                 .select((activities::occurred_on, diesel::dsl::sum(activities::count)))
                 .order(activities::occurred_on)
-                .load(c)?;
+                .load(c)
+                .await?;
             rows.into_iter()
                 .map(|(d, n)| (d, n.map(Decimal::from)))
                 .collect()
@@ -683,15 +722,16 @@ pub fn account_daily(
 
 /// What one account brought in a rollup metric over `[from, to]` (see
 /// [`account_daily`]).
-pub fn account_total(
-    c: &mut PgConnection,
+pub async fn account_total(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     account: Uuid,
     metric: &str,
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Decimal> {
-    Ok(account_daily(c, org, account, metric, from, to)?
+    Ok(account_daily(c, org, account, metric, from, to)
+        .await?
         .into_iter()
         .map(|(_, a)| a)
         .sum())

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -337,14 +337,14 @@ fn day_key(day: NaiveDate, id: Uuid) -> String {
 }
 
 /// A review the caller sees; 404 when there is none or the caller may not see it.
-fn visible_review(
-    c: &mut PgConnection,
+async fn visible_review(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     id: Uuid,
     for_update: bool,
 ) -> AppResult<ReviewRow> {
-    let r = store::get_review(c, p.org_id, id, for_update)?;
-    let vis = targets::visible(c, p)?;
+    let r = store::get_review(c, p.org_id, id, for_update).await?;
+    let vis = targets::visible(c, p).await?;
     if store::sees(&vis, p.user_id(), &r) {
         Ok(r)
     } else {
@@ -353,10 +353,10 @@ fn visible_review(
 }
 
 /// The people a review is about: the salesperson, or the team's members on the day.
-fn people_of(c: &mut PgConnection, r: &ReviewRow) -> AppResult<Vec<Uuid>> {
+async fn people_of(c: &mut AsyncPgConnection, r: &ReviewRow) -> AppResult<Vec<Uuid>> {
     match (r.salesperson_id, r.team_id) {
         (Some(s), _) => Ok(vec![s]),
-        (None, Some(t)) => store::members_on(c, r.org_id, t, r.scheduled_for),
+        (None, Some(t)) => store::members_on(c, r.org_id, t, r.scheduled_for).await,
         _ => Ok(vec![]),
     }
 }
@@ -370,22 +370,22 @@ fn subject(r: &ReviewRow) -> (&'static str, Uuid) {
 }
 
 /// What the caller is to this review, and the people in it.
-fn capacity(
-    c: &mut PgConnection,
+async fn capacity(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     r: &ReviewRow,
 ) -> AppResult<(Capacity, Vec<Uuid>)> {
-    let people = people_of(c, r)?;
+    let people = people_of(c, r).await?;
     let (kind, id) = subject(r);
     let leads = p.user_id() == Some(r.facilitator_id)
-        || (p.user_id().is_some() && targets::can_set(c, p, kind, Some(id))?);
+        || (p.user_id().is_some() && targets::can_set(c, p, kind, Some(id)).await?);
     Ok((rules::capacity(p.user_id(), leads, &people), people))
 }
 
 /// The people who may own an item: the participants, the facilitator, the
 /// team's manager, and a leader recording it.
-fn owners(
-    c: &mut PgConnection,
+async fn owners(
+    c: &mut AsyncPgConnection,
     r: &ReviewRow,
     people: &[Uuid],
     cap: Capacity,
@@ -394,7 +394,7 @@ fn owners(
     let mut ok = people.to_vec();
     ok.push(r.facilitator_id);
     if let Some(t) = r.team_id {
-        ok.extend(crate::teams::store::get(c, r.org_id, t)?.manager_id);
+        ok.extend(crate::teams::store::get(c, r.org_id, t).await?.manager_id);
     }
     if let (Capacity::Leader, Some(me)) = (cap, me) {
         ok.push(me);
@@ -403,8 +403,8 @@ fn owners(
 }
 
 /// A target and an account an item links to: of this organisation and visible to the caller.
-fn check_links(
-    c: &mut PgConnection,
+async fn check_links(
+    c: &mut AsyncPgConnection,
     v: &mut Validator,
     p: &Principal,
     target: Option<Uuid>,
@@ -423,12 +423,12 @@ fn check_links(
         }
     };
     if let Some(t) = target {
-        if let Err(e) = targets::get_visible(c, p, t, false) {
+        if let Err(e) = targets::get_visible(c, p, t, false).await {
             missing(e, v, "target_id", "target")?;
         }
     }
     if let Some(a) = account {
-        if let Err(e) = crate::accounts::store::get_visible(c, p, a, false) {
+        if let Err(e) = crate::accounts::store::get_visible(c, p, a, false).await {
             missing(e, v, "account_id", "account")?;
         }
     }
@@ -460,13 +460,13 @@ fn period_of(v: &mut Validator, ctx: &OrgContext, key: &str) -> Option<crate::ca
 }
 
 /// A facilitator is an active person of the organisation, not a viewer.
-fn check_facilitator(
-    c: &mut PgConnection,
+async fn check_facilitator(
+    c: &mut AsyncPgConnection,
     v: &mut Validator,
     org: Uuid,
     id: Uuid,
 ) -> AppResult<()> {
-    match crate::teams::store::user_role(c, org, id)? {
+    match crate::teams::store::user_role(c, org, id).await? {
         Some((role, true)) if role != Role::Viewer.as_str() => {}
         Some((_, true)) => v.push(FieldError::new(
             "facilitator_id",
@@ -506,8 +506,8 @@ pub async fn list(
     }
     v.finish()?;
     let limit = page.limit;
-    let rows = db::run(&state.pool, move |c| {
-        let vis = targets::visible(c, &p)?;
+    let rows = db::run(&state.pool, async move |c| {
+        let vis = targets::visible(c, &p).await?;
         let f = store::ListFilter {
             kind: q.kind.map(|k| k.as_str().into()),
             salesperson_id: q.salesperson_id,
@@ -516,7 +516,7 @@ pub async fn list(
             from: q.from.map(NaiveDate::from),
             to: q.to.map(NaiveDate::from),
         };
-        store::list(c, p.org_id, &vis, p.user_id(), &f, &page)
+        store::list(c, p.org_id, &vis, p.user_id(), &f, &page).await
     })
     .await?;
     let data: Vec<Review> = rows.into_iter().map(present).collect();
@@ -541,14 +541,14 @@ pub async fn create(
         ));
     }
     let b = body.0;
-    let r = db::tx(&state.pool, move |c| {
-        let ctx = OrgContext::load(c, p.org_id)?;
+    let r = db::tx(&state.pool, async move |c| {
+        let ctx = OrgContext::load(c, p.org_id).await?;
         let mut v = Validator::new();
         rules::check_subject(&mut v, b.kind, b.salesperson_id, b.team_id);
         rules::check_day(&mut v, "scheduled_for", b.scheduled_for.0);
         let period = period_of(&mut v, &ctx, &b.period);
         if let (Kind::OneToOne, Some(s)) = (b.kind, b.salesperson_id) {
-            match crate::teams::store::user_role(c, p.org_id, s)? {
+            match crate::teams::store::user_role(c, p.org_id, s).await? {
                 None => v.push(FieldError::new(
                     "salesperson_id",
                     "subject_not_found",
@@ -570,7 +570,7 @@ pub async fn create(
             }
         }
         if let (Kind::Team, Some(t)) = (b.kind, b.team_id) {
-            if crate::teams::store::get(c, p.org_id, t).is_err() {
+            if crate::teams::store::get(c, p.org_id, t).await.is_err() {
                 v.push(FieldError::new(
                     "team_id",
                     "subject_not_found",
@@ -579,13 +579,13 @@ pub async fn create(
             }
         }
         let facilitator = b.facilitator_id.unwrap_or(me);
-        check_facilitator(c, &mut v, p.org_id, facilitator)?;
+        check_facilitator(c, &mut v, p.org_id, facilitator).await?;
         v.finish()?;
         let (kind, id) = match b.kind {
             Kind::OneToOne => ("user", b.salesperson_id),
             Kind::Team => ("team", b.team_id),
         };
-        if !targets::can_set(c, &p, kind, id)? {
+        if !targets::can_set(c, &p, kind, id).await? {
             return Err(AppError::forbidden(
                 "reviews are scheduled by the manager of the person or team, or an admin",
             ));
@@ -607,6 +607,7 @@ pub async fn create(
                 created_by: Some(me),
             },
         )
+        .await
     })
     .await?;
     let path = format!("/v1/reviews/{}", r.id);
@@ -627,7 +628,10 @@ pub async fn get_one(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
-    let r = db::run(&state.pool, move |c| visible_review(c, &p, id, false)).await?;
+    let r = db::run(&state.pool, async move |c| {
+        visible_review(c, &p, id, false).await
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, r.version, &present(r)))
 }
 
@@ -652,16 +656,16 @@ pub async fn patch_one(
 ) -> AppResult<HttpResponse> {
     let expected = if_match(&req);
     let b = body.0;
-    step(&state, p, id.into_inner(), move |c, p, _, r| {
+    step(&state, p, id.into_inner(), async move |c, p, _, r| {
         check_if_match(expected.as_deref(), r.version)?;
-        let ctx = OrgContext::load(c, p.org_id)?;
+        let ctx = OrgContext::load(c, p.org_id).await?;
         let mut v = Validator::new();
         if let Some(d) = b.scheduled_for {
             rules::check_day(&mut v, "scheduled_for", d.0);
         }
         let period = b.period.as_deref().and_then(|k| period_of(&mut v, &ctx, k));
         if let Some(f) = b.facilitator_id {
-            check_facilitator(c, &mut v, p.org_id, f)?;
+            check_facilitator(c, &mut v, p.org_id, f).await?;
         }
         v.finish()?;
         Ok(ReviewChanges {
@@ -677,25 +681,25 @@ pub async fn patch_one(
 }
 
 /// The participants' figures, open items and successes, measured on `as_of`.
-fn participants(
-    c: &mut PgConnection,
+async fn participants(
+    c: &mut AsyncPgConnection,
     ctx: &OrgContext,
     r: &ReviewRow,
     as_of: NaiveDate,
     since: NaiveDate,
 ) -> AppResult<Vec<Participant>> {
-    let people = people_of(c, r)?;
+    let people = people_of(c, r).await?;
     let (kind, own) = subject(r);
     let mut subjects: Vec<(SubjectType, Uuid)> = Vec::new();
     if kind == "team" {
         subjects.push((SubjectType::Team, own));
     }
     subjects.extend(people.iter().map(|u| (SubjectType::User, *u)));
-    let names = store::user_names(c, r.org_id, &people)?;
+    let names = store::user_names(c, r.org_id, &people).await?;
     let mut out = Vec::with_capacity(subjects.len());
     for (st, id) in &subjects {
         let name = match st {
-            SubjectType::Team => store::team_name(c, r.org_id, *id)?,
+            SubjectType::Team => store::team_name(c, r.org_id, *id).await?,
             SubjectType::User => names
                 .iter()
                 .find(|(u, _)| u == id)
@@ -715,10 +719,11 @@ fn participants(
             ),
             r.starts_on,
             r.ends_on,
-        )?;
+        )
+        .await?;
         let mut targets = Vec::with_capacity(rows.len());
         for t in rows {
-            let progress = measure(c, ctx, &t, as_of)?;
+            let progress = measure(c, ctx, &t, as_of).await?;
             targets.push(TargetProgress {
                 target_id: t.id,
                 title: t.title,
@@ -744,10 +749,10 @@ fn participants(
             .and_then(|o| subjects.iter().position(|s| *s == (SubjectType::User, o)))
             .unwrap_or(0)
     };
-    for i in store::carried(c, r)? {
+    for i in store::carried(c, r).await? {
         out[slot(i.owner_id)].open_items.push(present_item(i));
     }
-    for (i, day) in store::series_successes(c, r, since)? {
+    for (i, day) in store::series_successes(c, r, since).await? {
         let at = slot(i.owner_id);
         let s = present_feed(store::FeedRow {
             id: i.id,
@@ -766,7 +771,7 @@ fn participants(
         });
         out[at].successes.push(s);
     }
-    for m in store::milestones_of(c, r.org_id, &people, r.team_id, since)? {
+    for m in store::milestones_of(c, r.org_id, &people, r.team_id, since).await? {
         let at = match m.user_id {
             Some(u) => slot(Some(u)),
             None => 0,
@@ -802,12 +807,17 @@ struct Snapshot {
     participants: serde_json::Value,
 }
 
-fn live_snapshot(c: &mut PgConnection, ctx: &OrgContext, r: &ReviewRow) -> AppResult<Snapshot> {
+async fn live_snapshot(
+    c: &mut AsyncPgConnection,
+    ctx: &OrgContext,
+    r: &ReviewRow,
+) -> AppResult<Snapshot> {
     let as_of = rules::as_of(ctx.today, r.ends_on);
-    let since = store::last_completed_day(c, r)?
+    let since = store::last_completed_day(c, r)
+        .await?
         .map(|d| d + Duration::days(1))
         .unwrap_or(r.starts_on);
-    let people = participants(c, ctx, r, as_of, since)?;
+    let people = participants(c, ctx, r, as_of, since).await?;
     Ok(Snapshot {
         as_of,
         successes_since: since,
@@ -838,8 +848,8 @@ pub async fn agenda(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
-    let out = db::run(&state.pool, move |c| {
-        let r = visible_review(c, &p, id, false)?;
+    let out = db::run(&state.pool, async move |c| {
+        let r = visible_review(c, &p, id, false).await?;
         let (snap, frozen) = match r
             .snapshot
             .clone()
@@ -847,11 +857,11 @@ pub async fn agenda(
         {
             Some(s) => (s, true),
             None => {
-                let ctx = OrgContext::for_read(c, &p)?;
-                (live_snapshot(c, &ctx, &r)?, false)
+                let ctx = OrgContext::for_read(c, &p).await?;
+                (live_snapshot(c, &ctx, &r).await?, false)
             }
         };
-        let mut items = store::items_of(c, p.org_id, r.id)?;
+        let mut items = store::items_of(c, p.org_id, r.id).await?;
         items.sort_by_key(|i| {
             (
                 rules::agenda_rank(
@@ -893,9 +903,9 @@ pub async fn add_item(
     let (me, _) = p.require_user()?;
     let id = id.into_inner();
     let b = body.0;
-    let item = db::tx(&state.pool, move |c| {
-        let r = visible_review(c, &p, id, true)?;
-        let (cap, people) = capacity(c, &p, &r)?;
+    let item = db::tx(&state.pool, async move |c| {
+        let r = visible_review(c, &p, id, true).await?;
+        let (cap, people) = capacity(c, &p, &r).await?;
         if cap == Capacity::Reader {
             rules::may_add(cap, b.item_type, None)?;
         }
@@ -914,9 +924,9 @@ pub async fn add_item(
             (ItemType::Success, None) => None,
             (_, None) => Some(me),
         });
-        let allowed = owners(c, &r, &people, cap, Some(me))?;
+        let allowed = owners(c, &r, &people, cap, Some(me)).await?;
         check_owner(&mut v, owner, &allowed);
-        check_links(c, &mut v, &p, b.target_id, b.account_id)?;
+        check_links(c, &mut v, &p, b.target_id, b.account_id).await?;
         v.finish()?;
         rules::may_add(cap, b.item_type, owner)?;
         store::insert_item(
@@ -939,6 +949,7 @@ pub async fn add_item(
                 created_by: Some(me),
             },
         )
+        .await
     })
     .await?;
     let path = format!("/v1/reviews/{}/items/{}", item.review_id, item.id);
@@ -950,23 +961,23 @@ pub async fn add_item(
 
 /// The review (scheduled), the item reached from it (its own, or one carried
 /// over from an earlier completed review of the series), and the caller's capacity.
-fn reach_item(
-    c: &mut PgConnection,
+async fn reach_item(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     review: Uuid,
     item: Uuid,
 ) -> AppResult<(ReviewRow, ItemRow, bool, Capacity, Vec<Uuid>)> {
-    let r = visible_review(c, p, review, true)?;
-    let i = store::get_item(c, p.org_id, item)?;
+    let r = visible_review(c, p, review, true).await?;
+    let i = store::get_item(c, p.org_id, item).await?;
     let carried = i.review_id != r.id;
     if carried {
-        let source = store::get_review(c, p.org_id, i.review_id, false)?;
+        let source = store::get_review(c, p.org_id, i.review_id, false).await?;
         let closable = ItemType::parse(&i.item_type).is_some_and(ItemType::is_closable);
         if !closable || !store::in_earlier_completed(&r, &source) {
             return Err(AppError::not_found("item"));
         }
     }
-    let (cap, people) = capacity(c, p, &r)?;
+    let (cap, people) = capacity(c, p, &r).await?;
     if cap == Capacity::Reader {
         return Err(AppError::forbidden(
             "only the people of this review change its items",
@@ -1018,8 +1029,8 @@ pub async fn patch_item(
     let (review, item) = path.into_inner();
     let expected = if_match(&req);
     let b = body.0;
-    let row = db::tx(&state.pool, move |c| {
-        let (r, i, carried, cap, people) = reach_item(c, &p, review, item)?;
+    let row = db::tx(&state.pool, async move |c| {
+        let (r, i, carried, cap, people) = reach_item(c, &p, review, item).await?;
         let t = ItemType::parse(&i.item_type).unwrap_or(ItemType::Update);
         let other_fields = b.text.is_some()
             || b.owner_id.is_some()
@@ -1043,9 +1054,9 @@ pub async fn patch_item(
             b.size,
             b.status,
         );
-        let allowed = owners(c, &r, &people, cap, Some(me))?;
+        let allowed = owners(c, &r, &people, cap, Some(me)).await?;
         check_owner(&mut v, b.owner_id, &allowed);
-        check_links(c, &mut v, &p, b.target_id.flatten(), b.account_id.flatten())?;
+        check_links(c, &mut v, &p, b.target_id.flatten(), b.account_id.flatten()).await?;
         v.finish()?;
         rules::may_change(
             cap,
@@ -1064,7 +1075,7 @@ pub async fn patch_item(
         changes.size = b.size.map(|s| Some(s.as_str().into()));
         changes.target_id = b.target_id;
         changes.account_id = b.account_id;
-        store::update_item(c, p.org_id, i.id, &changes)
+        store::update_item(c, p.org_id, i.id, &changes).await
     })
     .await?;
     Ok(item_response(StatusCode::OK, row))
@@ -1090,8 +1101,8 @@ pub async fn close_item(
 ) -> AppResult<HttpResponse> {
     let (me, _) = p.require_user()?;
     let (review, item) = path.into_inner();
-    let row = db::tx(&state.pool, move |c| {
-        let (r, i, _, cap, _) = reach_item(c, &p, review, item)?;
+    let row = db::tx(&state.pool, async move |c| {
+        let (r, i, _, cap, _) = reach_item(c, &p, review, item).await?;
         let t = ItemType::parse(&i.item_type).unwrap_or(ItemType::Update);
         let Some(closed) = t.closed_status() else {
             return Err(AppError::conflict(
@@ -1103,7 +1114,7 @@ pub async fn close_item(
         if i.status.as_deref() == Some(closed.as_str()) {
             return Ok(i);
         }
-        store::update_item(c, p.org_id, i.id, &status_changes(closed, me, r.id))
+        store::update_item(c, p.org_id, i.id, &status_changes(closed, me, r.id)).await
     })
     .await?;
     Ok(item_response(StatusCode::OK, row))
@@ -1114,22 +1125,25 @@ async fn step(
     state: &AppState,
     p: Principal,
     id: Uuid,
-    run: impl FnOnce(&mut PgConnection, &Principal, Uuid, &ReviewRow) -> AppResult<ReviewChanges>
-        + Send
-        + 'static,
+    run: impl AsyncFnOnce(
+        &mut AsyncPgConnection,
+        &Principal,
+        Uuid,
+        &ReviewRow,
+    ) -> AppResult<ReviewChanges>,
 ) -> AppResult<HttpResponse> {
     let (me, _) = p.require_user()?;
-    let r = db::tx(&state.pool, move |c| {
-        let r = visible_review(c, &p, id, true)?;
-        let (cap, _) = capacity(c, &p, &r)?;
+    let r = db::tx(&state.pool, async move |c| {
+        let r = visible_review(c, &p, id, true).await?;
+        let (cap, _) = capacity(c, &p, &r).await?;
         if cap != Capacity::Leader {
             return Err(AppError::forbidden(
                 "the facilitator, a manager of the person or team, or an admin reschedules, completes or cancels a review",
             ));
         }
         rules::require_scheduled(Status::parse(&r.status).unwrap_or(Status::Scheduled))?;
-        let changes = run(c, &p, me, &r)?;
-        store::update_review(c, p.org_id, r.id, &changes)
+        let changes = run(c, &p, me, &r).await?;
+        store::update_review(c, p.org_id, r.id, &changes).await
     })
     .await?;
     Ok(with_etag(StatusCode::OK, r.version, &present(r)))
@@ -1150,21 +1164,21 @@ pub async fn complete(
     id: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    step(&state, p, id.into_inner(), |c, p, me, r| {
-        completion(c, p.org_id, me, r)
+    step(&state, p, id.into_inner(), async |c, p, me, r| {
+        completion(c, p.org_id, me, r).await
     })
     .await
 }
 
 /// The changes that complete a review: its agenda's figures, frozen.
-fn completion(
-    c: &mut PgConnection,
+async fn completion(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     me: Uuid,
     r: &ReviewRow,
 ) -> AppResult<ReviewChanges> {
-    let ctx = OrgContext::load(c, org)?;
-    let snap = live_snapshot(c, &ctx, r)?;
+    let ctx = OrgContext::load(c, org).await?;
+    let snap = live_snapshot(c, &ctx, r).await?;
     Ok(ReviewChanges {
         status: Some(Status::Completed.as_str().into()),
         snapshot: Some(Some(
@@ -1180,14 +1194,14 @@ fn completion(
 /// completed (a big success, a hurdle resolved, a strategy, an action still
 /// open), and next week's, scheduled (a success and a hurdle recorded ahead,
 /// and the open action carried over).
-pub fn demo(
-    c: &mut PgConnection,
+pub async fn demo(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     manager: Uuid,
     salesperson: Uuid,
     today: NaiveDate,
 ) -> AppResult<()> {
-    let ctx = OrgContext::load(c, org)?;
+    let ctx = OrgContext::load(c, org).await?;
     let filter = crate::accounts::store::ListFilter {
         owner_id: Some(salesperson),
         kind: None,
@@ -1199,13 +1213,14 @@ pub fn demo(
         limit: 1,
         after: None,
     };
-    let account = crate::accounts::store::list(c, org, None, &filter, &page)?
+    let account = crate::accounts::store::list(c, org, None, &filter, &page)
+        .await?
         .first()
         .map(|a| a.id);
     let quarter = ctx
         .cal
         .containing(crate::calendar::Granularity::Quarter, today);
-    let review = |c: &mut PgConnection, day: NaiveDate| {
+    let review = async |c: &mut AsyncPgConnection, day: NaiveDate| {
         store::insert_review(
             c,
             &NewReview {
@@ -1222,13 +1237,14 @@ pub fn demo(
                 created_by: Some(manager),
             },
         )
+        .await
     };
-    let item = |c: &mut PgConnection,
-                review: Uuid,
-                t: ItemType,
-                text: &str,
-                size: Option<Size>,
-                due_on: Option<NaiveDate>| {
+    let item = async |c: &mut AsyncPgConnection,
+                      review: Uuid,
+                      t: ItemType,
+                      text: &str,
+                      size: Option<Size>,
+                      due_on: Option<NaiveDate>| {
         store::insert_item(
             c,
             &NewItem {
@@ -1246,8 +1262,9 @@ pub fn demo(
                 created_by: Some(manager),
             },
         )
+        .await
     };
-    let last = review(c, today - Duration::days(7))?;
+    let last = review(c, today - Duration::days(7)).await?;
     item(
         c,
         last.id,
@@ -1255,7 +1272,8 @@ pub fn demo(
         "Renewal signed two weeks early, with the service contract added",
         Some(Size::Big),
         None,
-    )?;
+    )
+    .await?;
     let hurdle = item(
         c,
         last.id,
@@ -1263,13 +1281,15 @@ pub fn demo(
         "Pricing approval takes a week",
         None,
         None,
-    )?;
+    )
+    .await?;
     store::update_item(
         c,
         org,
         hurdle.id,
         &status_changes(ItemStatus::Resolved, manager, last.id),
-    )?;
+    )
+    .await?;
     item(
         c,
         last.id,
@@ -1277,7 +1297,8 @@ pub fn demo(
         "Lead every renewal with the service contract",
         None,
         None,
-    )?;
+    )
+    .await?;
     item(
         c,
         last.id,
@@ -1285,10 +1306,11 @@ pub fn demo(
         "Book a meeting with the buying committee",
         None,
         Some(today + Duration::days(3)),
-    )?;
-    let changes = completion(c, org, manager, &last)?;
-    store::update_review(c, org, last.id, &changes)?;
-    let next = review(c, today + Duration::days(7))?;
+    )
+    .await?;
+    let changes = completion(c, org, manager, &last).await?;
+    store::update_review(c, org, last.id, &changes).await?;
+    let next = review(c, today + Duration::days(7)).await?;
     item(
         c,
         next.id,
@@ -1296,7 +1318,8 @@ pub fn demo(
         "First order from a new department",
         Some(Size::Small),
         None,
-    )?;
+    )
+    .await?;
     item(
         c,
         next.id,
@@ -1304,7 +1327,8 @@ pub fn demo(
         "The buyer is on leave until the end of the month",
         None,
         None,
-    )?;
+    )
+    .await?;
     Ok(())
 }
 
@@ -1321,7 +1345,7 @@ pub async fn cancel(
     id: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    step(&state, p, id.into_inner(), |_, _, me, _| {
+    step(&state, p, id.into_inner(), async |_, _, me, _| {
         Ok(ReviewChanges {
             status: Some(Status::Cancelled.as_str().into()),
             cancelled_at: Some(Some(Utc::now())),
@@ -1355,10 +1379,10 @@ pub async fn successes(
         v.finish()?;
     }
     let limit = page.limit;
-    let rows = db::run(&state.pool, move |c| {
-        let vis: Visible = targets::visible(c, &p)?;
+    let rows = db::run(&state.pool, async move |c| {
+        let vis: Visible = targets::visible(c, &p).await?;
         let teams = match q.team_id {
-            Some(t) => Some(crate::teams::store::subtree_ids(c, p.org_id, t)?),
+            Some(t) => Some(crate::teams::store::subtree_ids(c, p.org_id, t).await?),
             None => None,
         };
         store::feed(
@@ -1370,6 +1394,7 @@ pub async fn successes(
             q.since.map(NaiveDate::from),
             &page,
         )
+        .await
     })
     .await?;
     let data: Vec<Success> = rows.into_iter().map(present_feed).collect();

@@ -3,6 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -141,15 +143,16 @@ pub fn sees(vis: &Visible, me: Option<Uuid>, r: &ReviewRow) -> bool {
         || Some(r.facilitator_id) == me
 }
 
-pub fn insert_review(c: &mut PgConnection, new: &NewReview) -> AppResult<ReviewRow> {
+pub async fn insert_review(c: &mut AsyncPgConnection, new: &NewReview) -> AppResult<ReviewRow> {
     Ok(diesel::insert_into(reviews::table)
         .values(new)
         .returning(ReviewRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
-pub fn get_review(
-    c: &mut PgConnection,
+pub async fn get_review(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     id: Uuid,
     for_update: bool,
@@ -158,15 +161,15 @@ pub fn get_review(
         .find((org, id))
         .select(ReviewRow::as_select());
     let row = if for_update {
-        q.for_update().first(c).optional()?
+        q.for_update().first(c).await.optional()?
     } else {
-        q.first(c).optional()?
+        q.first(c).await.optional()?
     };
     row.ok_or_else(|| AppError::not_found("review"))
 }
 
-pub fn update_review(
-    c: &mut PgConnection,
+pub async fn update_review(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     id: Uuid,
     changes: &ReviewChanges,
@@ -178,7 +181,8 @@ pub fn update_review(
             reviews::updated_at.eq(diesel::dsl::now),
         ))
         .returning(ReviewRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
 pub struct ListFilter {
@@ -191,8 +195,8 @@ pub struct ListFilter {
 }
 
 /// Reviews the caller sees, by day then id.
-pub fn list(
-    c: &mut PgConnection,
+pub async fn list(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     vis: &Visible,
     me: Option<Uuid>,
@@ -238,28 +242,30 @@ pub fn list(
     if let Some(d) = f.to {
         q = q.filter(reviews::scheduled_for.le(d));
     }
-    Ok(q.load(c)?)
+    Ok(q.load(c).await?)
 }
 
-pub fn insert_item(c: &mut PgConnection, new: &NewItem) -> AppResult<ItemRow> {
+pub async fn insert_item(c: &mut AsyncPgConnection, new: &NewItem) -> AppResult<ItemRow> {
     Ok(diesel::insert_into(review_items::table)
         .values(new)
         .returning(ItemRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
-pub fn get_item(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<ItemRow> {
+pub async fn get_item(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<ItemRow> {
     review_items::table
         .find((org, id))
         .select(ItemRow::as_select())
         .for_update()
         .first(c)
+        .await
         .optional()?
         .ok_or_else(|| AppError::not_found("item"))
 }
 
-pub fn update_item(
-    c: &mut PgConnection,
+pub async fn update_item(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     id: Uuid,
     changes: &ItemChanges,
@@ -271,25 +277,31 @@ pub fn update_item(
             review_items::updated_at.eq(diesel::dsl::now),
         ))
         .returning(ItemRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
 /// The items recorded in a review, oldest first.
-pub fn items_of(c: &mut PgConnection, org: Uuid, review: Uuid) -> AppResult<Vec<ItemRow>> {
+pub async fn items_of(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    review: Uuid,
+) -> AppResult<Vec<ItemRow>> {
     Ok(review_items::table
         .filter(review_items::org_id.eq(org))
         .filter(review_items::review_id.eq(review))
         .select(ItemRow::as_select())
         .order(review_items::id)
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// Items of the reviews before `r` in its series (the same salesperson's
 /// one-to-ones, or the same team's reviews) that match `status` and `types`,
 /// with the day of the review they were recorded in; `since` keeps those of
 /// reviews on or after that day. Oldest first.
-fn series_items(
-    c: &mut PgConnection,
+async fn series_items(
+    c: &mut AsyncPgConnection,
     r: &ReviewRow,
     types: &[&str],
     review_status: &[&str],
@@ -327,13 +339,14 @@ fn series_items(
     if let Some(d) = since {
         q = q.filter(reviews::scheduled_for.ge(d));
     }
-    Ok(q.load(c)?)
+    Ok(q.load(c).await?)
 }
 
 /// Actions and hurdles still open from the completed reviews before `r` in its series.
-pub fn carried(c: &mut PgConnection, r: &ReviewRow) -> AppResult<Vec<ItemRow>> {
+pub async fn carried(c: &mut AsyncPgConnection, r: &ReviewRow) -> AppResult<Vec<ItemRow>> {
     Ok(
-        series_items(c, r, &["action", "hurdle"], &["completed"], true, None)?
+        series_items(c, r, &["action", "hurdle"], &["completed"], true, None)
+            .await?
             .into_iter()
             .map(|(i, _)| i)
             .collect(),
@@ -341,8 +354,8 @@ pub fn carried(c: &mut PgConnection, r: &ReviewRow) -> AppResult<Vec<ItemRow>> {
 }
 
 /// Successes recorded in the reviews before `r` in its series, on or after `since`.
-pub fn series_successes(
-    c: &mut PgConnection,
+pub async fn series_successes(
+    c: &mut AsyncPgConnection,
     r: &ReviewRow,
     since: NaiveDate,
 ) -> AppResult<Vec<(ItemRow, NaiveDate)>> {
@@ -354,6 +367,7 @@ pub fn series_successes(
         false,
         Some(since),
     )
+    .await
 }
 
 /// Whether an item's review lies before `r` in the same series and was completed:
@@ -367,7 +381,10 @@ pub fn in_earlier_completed(r: &ReviewRow, item_review: &ReviewRow) -> bool {
 }
 
 /// The day of the last completed review before `r` in its series.
-pub fn last_completed_day(c: &mut PgConnection, r: &ReviewRow) -> AppResult<Option<NaiveDate>> {
+pub async fn last_completed_day(
+    c: &mut AsyncPgConnection,
+    r: &ReviewRow,
+) -> AppResult<Option<NaiveDate>> {
     let mut q = reviews::table
         .filter(reviews::org_id.eq(r.org_id))
         .filter(reviews::status.eq("completed"))
@@ -387,12 +404,12 @@ pub fn last_completed_day(c: &mut PgConnection, r: &ReviewRow) -> AppResult<Opti
         (None, Some(t)) => q.filter(reviews::team_id.eq(t)),
         (None, None) => return Ok(None),
     };
-    Ok(q.first(c).optional()?)
+    Ok(q.first(c).await.optional()?)
 }
 
 /// The people who belong to `team` (directly) on `day`.
-pub fn members_on(
-    c: &mut PgConnection,
+pub async fn members_on(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     team: Uuid,
     day: NaiveDate,
@@ -409,25 +426,35 @@ pub fn members_on(
         .select(team_members::user_id)
         .distinct()
         .order(team_members::user_id)
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// Names of people, by id.
-pub fn user_names(c: &mut PgConnection, org: Uuid, ids: &[Uuid]) -> AppResult<Vec<(Uuid, String)>> {
+pub async fn user_names(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<(Uuid, String)>> {
     Ok(users::table
         .filter(users::org_id.eq(org))
         .filter(users::id.eq_any(ids))
         .select((users::id, users::name))
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
-pub fn team_name(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<String> {
-    Ok(teams::table.find((org, id)).select(teams::name).first(c)?)
+pub async fn team_name(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<String> {
+    Ok(teams::table
+        .find((org, id))
+        .select(teams::name)
+        .first(c)
+        .await?)
 }
 
 /// The agreed targets of a person or team whose days overlap `[from, to]`, by start then id.
-pub fn agreed_targets(
-    c: &mut PgConnection,
+pub async fn agreed_targets(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     subject: (&str, Uuid),
     from: NaiveDate,
@@ -441,7 +468,8 @@ pub fn agreed_targets(
         .filter(targets::starts_on.le(to).and(targets::ends_on.ge(from)))
         .select(TargetRow::as_select())
         .order((targets::starts_on, targets::id))
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -460,8 +488,8 @@ pub struct MilestoneRow {
 }
 
 /// Milestones of these people and of `team`, on or after `since`, oldest first.
-pub fn milestones_of(
-    c: &mut PgConnection,
+pub async fn milestones_of(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     people: &[Uuid],
     team: Option<Uuid>,
@@ -477,7 +505,8 @@ pub fn milestones_of(
         )
         .select(MilestoneRow::as_select())
         .order((milestones::occurred_on, milestones::id))
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// One entry of the successes feed: a success recorded in a review, or a milestone.
@@ -515,8 +544,8 @@ pub struct FeedRow {
 /// sees (not cancelled ones), and the milestones of the people and teams whose
 /// targets the caller sees. `teams` keeps what concerns those teams: their own
 /// entries, and those of the people who belonged to one of them on the day.
-pub fn feed(
-    c: &mut PgConnection,
+pub async fn feed(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     vis: &Visible,
     me: Option<Uuid>,
@@ -568,5 +597,6 @@ pub fn feed(
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(after_id)
     .bind::<sql_types::BigInt, _>(page.limit + 1)
     .keep_prepared()
-    .load(c)?)
+    .load(c)
+    .await?)
 }

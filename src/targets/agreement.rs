@@ -7,7 +7,8 @@
 
 use actix_web::http::StatusCode;
 use diesel::prelude::*;
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::duties::answering_manager;
@@ -28,13 +29,17 @@ pub fn set_it(team: bool) -> AppError {
 
 /// Refuses (`forbidden`) whoever is not the one to agree this target, and
 /// (`own_team` / `own_target`) the one who set, changed or proposed it.
-pub fn require_agreer(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> AppResult<()> {
+pub async fn require_agreer(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    t: &TargetRow,
+) -> AppResult<()> {
     let me = p.user_id();
     let team = t.subject_type == "team";
     // (may agree, agreed by an admin as such)
     let (ok, by_admin) = match t.subject_type.as_str() {
         "user" => (me.is_some() && me == t.subject_id, false),
-        "team" => match answering_manager(c, p.org_id, t.subject_id.unwrap_or_default())? {
+        "team" => match answering_manager(c, p.org_id, t.subject_id.unwrap_or_default()).await? {
             Some(m) => (me == Some(m), false),
             None => (p.is_admin(), true),
         },
@@ -51,14 +56,14 @@ pub fn require_agreer(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> App
         }));
     }
     let Some(me) = me else { return Ok(()) };
-    if shaped_by(c, t, me)? && !(by_admin && only_admin(c, p.org_id)?) {
+    if shaped_by(c, t, me).await? && !(by_admin && only_admin(c, p.org_id).await?) {
         return Err(set_it(team));
     }
     Ok(())
 }
 
 /// Whether `user` created, changed or proposed this version of the target.
-fn shaped_by(c: &mut PgConnection, t: &TargetRow, user: Uuid) -> AppResult<bool> {
+async fn shaped_by(c: &mut AsyncPgConnection, t: &TargetRow, user: Uuid) -> AppResult<bool> {
     use crate::db::schema::target_events as e;
     if t.created_by == Some(user) {
         return Ok(true);
@@ -69,18 +74,20 @@ fn shaped_by(c: &mut PgConnection, t: &TargetRow, user: Uuid) -> AppResult<bool>
         .filter(e::actor_id.eq(user))
         .filter(e::event.eq_any(["created", "updated", "proposed", "revised"]))
         .count()
-        .get_result(c)?;
+        .get_result(c)
+        .await?;
     Ok(n > 0)
 }
 
 /// Whether the organisation has a single active admin.
-fn only_admin(c: &mut PgConnection, org: Uuid) -> AppResult<bool> {
+async fn only_admin(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<bool> {
     use crate::db::schema::users as u;
     let n: i64 = u::table
         .filter(u::org_id.eq(org))
         .filter(u::role.eq("admin"))
         .filter(u::active.eq(true))
         .count()
-        .get_result(c)?;
+        .get_result(c)
+        .await?;
     Ok(n <= 1)
 }

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -281,16 +281,19 @@ pub struct OrgContext {
 }
 
 impl OrgContext {
-    pub fn load(c: &mut PgConnection, org: Uuid) -> AppResult<Self> {
-        Ok(Self::of(crate::org::store::get(c, org)?))
+    pub async fn load(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<Self> {
+        Ok(Self::of(crate::org::store::get(c, org).await?))
     }
 
     /// For reads: the organisation as read with the caller at the start of the
     /// request, without a query of its own.
-    pub fn for_read(c: &mut PgConnection, p: &crate::auth::Principal) -> AppResult<Self> {
+    pub async fn for_read(
+        c: &mut AsyncPgConnection,
+        p: &crate::auth::Principal,
+    ) -> AppResult<Self> {
         match Self::with_caller(p) {
             Some(ctx) => Ok(ctx),
-            None => Self::load(c, p.org_id),
+            None => Self::load(c, p.org_id).await,
         }
     }
 
@@ -400,7 +403,11 @@ fn period_word(cal: &Calendar, t: &TargetRow) -> (Vec<(NaiveDate, NaiveDate)>, &
 }
 
 /// The target as answered, with its SMART assessment.
-pub fn present(c: &mut PgConnection, ctx: &OrgContext, t: TargetRow) -> AppResult<Target> {
+pub async fn present(
+    c: &mut AsyncPgConnection,
+    ctx: &OrgContext,
+    t: TargetRow,
+) -> AppResult<Target> {
     let metric = Metric::parse(&t.metric).unwrap_or(Metric::Revenue);
     let (ranges, word) = period_word(&ctx.cal, &t);
     let rollup_metric = match (metric, t.activity_kind.as_deref()) {
@@ -413,7 +420,8 @@ pub fn present(c: &mut PgConnection, ctx: &OrgContext, t: TargetRow) -> AppResul
         (&t.subject_type, t.subject_id),
         &rollup_metric,
         &ranges,
-    )?;
+    )
+    .await?;
     let attainable = rules::attainability(
         t.value,
         &achieved,
@@ -457,14 +465,14 @@ pub fn present(c: &mut PgConnection, ctx: &OrgContext, t: TargetRow) -> AppResul
 }
 
 /// The account of an account target: it exists and the subject (a person) owns it.
-fn check_account(
-    c: &mut PgConnection,
+async fn check_account(
+    c: &mut AsyncPgConnection,
     v: &mut Validator,
     org: Uuid,
     subject: (&str, Option<Uuid>),
     account: Uuid,
 ) -> AppResult<()> {
-    match crate::accounts::store::get(c, org, account) {
+    match crate::accounts::store::get(c, org, account).await {
         Ok(a) => {
             let owns = subject.0 == "user" && Some(a.owner_id) == subject.1;
             v.check(
@@ -488,15 +496,15 @@ fn check_account(
 
 /// The parent: a live team or organisation target of the same metric whose days
 /// hold the child's.
-fn check_parent(
-    c: &mut PgConnection,
+async fn check_parent(
+    c: &mut AsyncPgConnection,
     v: &mut Validator,
     p: &Principal,
     child: (&str, Option<&str>, NaiveDate, NaiveDate, Option<Uuid>),
     parent: Uuid,
 ) -> AppResult<()> {
     let (metric, kind, starts, ends, own_id) = child;
-    let row = match store::get_visible(c, p, parent, false) {
+    let row = match store::get_visible(c, p, parent, false).await {
         Ok(r) => r,
         Err(e) if e.status == StatusCode::NOT_FOUND => {
             v.push(FieldError::new("parent_id", "not_found", "no such target"));
@@ -506,7 +514,7 @@ fn check_parent(
     };
     let live = Status::parse(&row.status).is_some_and(Status::is_live);
     let loops = match own_id {
-        Some(own) => store::ancestors(c, p.org_id, row.id)?.contains(&own),
+        Some(own) => store::ancestors(c, p.org_id, row.id).await?.contains(&own),
         None => false,
     };
     let reason = if Some(row.id) == own_id || loops {
@@ -534,7 +542,7 @@ fn check_parent(
     Ok(())
 }
 
-fn require_setter(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> AppResult<()> {
+async fn require_setter(c: &mut AsyncPgConnection, p: &Principal, t: &TargetRow) -> AppResult<()> {
     p.require_user()?;
     super::duties::require_setter(
         c,
@@ -543,6 +551,7 @@ fn require_setter(c: &mut PgConnection, p: &Principal, t: &TargetRow) -> AppResu
         t.subject_id,
         Some((t.starts_on, t.ends_on)),
     )
+    .await
 }
 
 fn step(t: &TargetRow, action: Action) -> AppResult<Status> {
@@ -588,8 +597,8 @@ pub async fn list(
     }
     .by_id()?;
     let limit = page.limit;
-    let data = db::run(&state.pool, move |c| {
-        let ctx = OrgContext::load(c, p.org_id)?;
+    let data = db::run(&state.pool, async move |c| {
+        let ctx = OrgContext::load(c, p.org_id).await?;
         let overlapping = match q.period.as_deref() {
             None => None,
             Some(k) => {
@@ -611,11 +620,13 @@ pub async fn list(
             parent_id: q.parent_id,
             overlapping,
         };
-        let vis = store::visible(c, &p)?;
-        let rows = store::list(c, p.org_id, &vis, &filter, &page)?;
-        rows.into_iter()
-            .map(|t| present(c, &ctx, t))
-            .collect::<AppResult<Vec<_>>>()
+        let vis = store::visible(c, &p).await?;
+        let rows = store::list(c, p.org_id, &vis, &filter, &page).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for t in rows {
+            out.push(present(c, &ctx, t).await?);
+        }
+        Ok(out)
     })
     .await?;
     Ok(HttpResponse::Ok().json(finish(data, limit, |t: &Target| t.id.to_string())))
@@ -642,16 +653,20 @@ pub async fn create(
         return Err(super::duties::own_target());
     }
     let setter = matches!(role, crate::auth::Role::Admin | crate::auth::Role::Manager);
-    let target = db::tx(&state.pool, move |c| {
+    let target = db::tx(&state.pool, async move |c| {
         // A duty is named only on a subject the caller sees; the period's
         // memberships count once it is known (below).
-        if store::visible(c, &p)?.sees(b.subject_type.as_str(), b.subject_id) {
-            super::duties::not_accountable(c, &p, b.subject_type.as_str(), b.subject_id, None)?;
+        if store::visible(c, &p)
+            .await?
+            .sees(b.subject_type.as_str(), b.subject_id)
+        {
+            super::duties::not_accountable(c, &p, b.subject_type.as_str(), b.subject_id, None)
+                .await?;
         }
         if !setter {
             return Err(super::duties::not_setter());
         }
-        let ctx = OrgContext::load(c, p.org_id)?;
+        let ctx = OrgContext::load(c, p.org_id).await?;
         let mut v = Validator::new();
         let metric = match rules::parse_metric(&b.metric) {
             Ok(m) => Some(m),
@@ -674,22 +689,23 @@ pub async fn create(
                 "required",
                 "name the person or team",
             )),
-            (SubjectType::User, Some(id)) => match crate::teams::store::user_role(c, p.org_id, id)?
-            {
-                None => v.push(FieldError::new(
-                    "subject_id",
-                    "subject_not_found",
-                    "no such person in this organisation",
-                )),
-                Some((_, false)) => v.push(FieldError::new(
-                    "subject_id",
-                    "subject_inactive",
-                    "this person is deactivated",
-                )),
-                Some(_) => {}
-            },
+            (SubjectType::User, Some(id)) => {
+                match crate::teams::store::user_role(c, p.org_id, id).await? {
+                    None => v.push(FieldError::new(
+                        "subject_id",
+                        "subject_not_found",
+                        "no such person in this organisation",
+                    )),
+                    Some((_, false)) => v.push(FieldError::new(
+                        "subject_id",
+                        "subject_inactive",
+                        "this person is deactivated",
+                    )),
+                    Some(_) => {}
+                }
+            }
             (SubjectType::Team, Some(id)) => {
-                if crate::teams::store::get(c, p.org_id, id).is_err() {
+                if crate::teams::store::get(c, p.org_id, id).await.is_err() {
                     v.push(FieldError::new(
                         "subject_id",
                         "subject_not_found",
@@ -756,7 +772,7 @@ pub async fn create(
             b.ends_on.map(NaiveDate::from),
         );
         if let Some(a) = b.account_id {
-            check_account(c, &mut v, p.org_id, (subject_type, b.subject_id), a)?;
+            check_account(c, &mut v, p.org_id, (subject_type, b.subject_id), a).await?;
         }
         if let (Some(parent), Some(m), Some((_, s, e))) = (b.parent_id, metric, &days) {
             check_parent(
@@ -765,7 +781,8 @@ pub async fn create(
                 &p,
                 (m.as_str(), b.activity_kind.as_deref(), *s, *e, None),
                 parent,
-            )?;
+            )
+            .await?;
         }
         finish_rules(v)?;
         let metric = metric.expect("checked above");
@@ -776,7 +793,8 @@ pub async fn create(
             subject_type,
             b.subject_id,
             Some((starts_on, ends_on)),
-        )?;
+        )
+        .await?;
         let row = store::insert(
             c,
             &NewTarget {
@@ -800,9 +818,10 @@ pub async fn create(
                 revision_of: None,
                 created_by: Some(me),
             },
-        )?;
-        store::record(c, &row, "created", Some(me), None)?;
-        present(c, &ctx, row)
+        )
+        .await?;
+        store::record(c, &row, "created", Some(me), None).await?;
+        present(c, &ctx, row).await
     })
     .await?;
     let id = target.id;
@@ -823,10 +842,10 @@ pub async fn get_one(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
-    let t = db::run(&state.pool, move |c| {
-        let ctx = OrgContext::load(c, p.org_id)?;
-        let row = store::get_visible(c, &p, id, false)?;
-        present(c, &ctx, row)
+    let t = db::run(&state.pool, async move |c| {
+        let ctx = OrgContext::load(c, p.org_id).await?;
+        let row = store::get_visible(c, &p, id, false).await?;
+        present(c, &ctx, row).await
     })
     .await?;
     Ok(with_etag(StatusCode::OK, t.version, &t))
@@ -856,10 +875,10 @@ pub async fn patch_one(
     let id = id.into_inner();
     let b = body.0;
     let expected = if_match(&req);
-    let t = db::tx(&state.pool, move |c| {
-        let ctx = OrgContext::load(c, p.org_id)?;
-        let current = store::get_visible(c, &p, id, true)?;
-        require_setter(c, &p, &current)?;
+    let t = db::tx(&state.pool, async move |c| {
+        let ctx = OrgContext::load(c, p.org_id).await?;
+        let current = store::get_visible(c, &p, id, true).await?;
+        require_setter(c, &p, &current).await?;
         check_if_match(expected.as_deref(), current.version)?;
         let status = step(&current, Action::Edit)?;
         let metric = Metric::parse(&current.metric).unwrap_or(Metric::Revenue);
@@ -893,7 +912,8 @@ pub async fn patch_one(
                 p.org_id,
                 (&current.subject_type, current.subject_id),
                 a,
-            )?;
+            )
+            .await?;
         }
         let parent = b.parent_id.unwrap_or(current.parent_id);
         if let (Some(parent), Some((_, s, e))) = (parent, &days) {
@@ -909,7 +929,8 @@ pub async fn patch_one(
                     Some(id),
                 ),
                 parent,
-            )?;
+            )
+            .await?;
         }
         finish_rules(v)?;
         let (period, starts_on, ends_on) = days.expect("checked above");
@@ -925,9 +946,9 @@ pub async fn patch_one(
             status: Some(status.as_str().into()),
             ..Default::default()
         };
-        let row = store::update(c, p.org_id, id, &changes)?;
-        store::record(c, &row, "updated", Some(me), None)?;
-        present(c, &ctx, row)
+        let row = store::update(c, p.org_id, id, &changes).await?;
+        store::record(c, &row, "updated", Some(me), None).await?;
+        present(c, &ctx, row).await
     })
     .await?;
     Ok(with_etag(StatusCode::OK, t.version, &t))
@@ -938,16 +959,18 @@ async fn workflow(
     state: &AppState,
     p: Principal,
     id: Uuid,
-    run: impl FnOnce(&mut PgConnection, &Principal, TargetRow) -> AppResult<(TargetRow, StatusCode)>
-        + Send
-        + 'static,
+    run: impl AsyncFnOnce(
+        &mut AsyncPgConnection,
+        &Principal,
+        TargetRow,
+    ) -> AppResult<(TargetRow, StatusCode)>,
 ) -> AppResult<HttpResponse> {
     p.require_user()?;
-    let (t, code) = db::tx(&state.pool, move |c| {
-        let ctx = OrgContext::load(c, p.org_id)?;
-        let current = store::get_visible(c, &p, id, true)?;
-        let (row, code) = run(c, &p, current)?;
-        Ok((present(c, &ctx, row)?, code))
+    let (t, code) = db::tx(&state.pool, async move |c| {
+        let ctx = OrgContext::load(c, p.org_id).await?;
+        let current = store::get_visible(c, &p, id, true).await?;
+        let (row, code) = run(c, &p, current).await?;
+        Ok((present(c, &ctx, row).await?, code))
     })
     .await?;
     let id = t.id;
@@ -964,18 +987,18 @@ async fn setter_step(
     action: Action,
     event: &'static str,
 ) -> AppResult<HttpResponse> {
-    workflow(state, p, id, move |c, p, t| {
+    workflow(state, p, id, async move |c, p, t| {
         let mut v = Validator::new();
         check_note(&mut v, note.as_deref());
         v.finish()?;
-        require_setter(c, p, &t)?;
+        require_setter(c, p, &t).await?;
         let status = step(&t, action)?;
         let changes = TargetChanges {
             status: Some(status.as_str().into()),
             ..Default::default()
         };
-        let row = store::update(c, p.org_id, t.id, &changes)?;
-        store::record(c, &row, event, p.user_id(), note.as_deref())?;
+        let row = store::update(c, p.org_id, t.id, &changes).await?;
+        store::record(c, &row, event, p.user_id(), note.as_deref()).await?;
         Ok((row, StatusCode::OK))
     })
     .await
@@ -1030,11 +1053,11 @@ pub async fn agree(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let note = step_note(&req, payload, &state).await?;
-    workflow(&state, p, id.into_inner(), move |c, p, t| {
+    workflow(&state, p, id.into_inner(), async move |c, p, t| {
         let mut v = Validator::new();
         check_note(&mut v, note.as_deref());
         v.finish()?;
-        super::agreement::require_agreer(c, p, &t)?;
+        super::agreement::require_agreer(c, p, &t).await?;
         let status = step(&t, Action::Agree)?;
         let row = store::update(
             c,
@@ -1046,11 +1069,12 @@ pub async fn agree(
                 agreed_by: Some(p.user_id()),
                 ..Default::default()
             },
-        )?;
-        store::record(c, &row, "agreed", p.user_id(), note.as_deref())?;
+        )
+        .await?;
+        store::record(c, &row, "agreed", p.user_id(), note.as_deref()).await?;
         // Agreed when already reached: that is a milestone too.
-        let ctx = OrgContext::load(c, p.org_id)?;
-        crate::progress::milestones::check(c, &ctx, &row)?;
+        let ctx = OrgContext::load(c, p.org_id).await?;
+        crate::progress::milestones::check(c, &ctx, &row).await?;
         Ok((row, StatusCode::OK))
     })
     .await
@@ -1074,8 +1098,8 @@ pub async fn revise(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let b = body.0;
-    workflow(&state, p, id.into_inner(), move |c, p, t| {
-        require_setter(c, p, &t)?;
+    workflow(&state, p, id.into_inner(), async move |c, p, t| {
+        require_setter(c, p, &t).await?;
         let old_status = step(&t, Action::Revise)?;
         let metric = Metric::parse(&t.metric).unwrap_or(Metric::Revenue);
         let mut v = Validator::new();
@@ -1095,8 +1119,9 @@ pub async fn revise(
                 status: Some(old_status.as_str().into()),
                 ..Default::default()
             },
-        )?;
-        store::record(c, &old, "superseded", p.user_id(), b.note.as_deref())?;
+        )
+        .await?;
+        store::record(c, &old, "superseded", p.user_id(), b.note.as_deref()).await?;
         let new = store::insert(
             c,
             &NewTarget {
@@ -1123,9 +1148,10 @@ pub async fn revise(
                 revision_of: Some(t.id),
                 created_by: p.user_id(),
             },
-        )?;
-        store::repoint(c, p.org_id, t.id, new.id)?;
-        store::record(c, &new, "revised", p.user_id(), b.note.as_deref())?;
+        )
+        .await?;
+        store::repoint(c, p.org_id, t.id, new.id).await?;
+        store::record(c, &new, "revised", p.user_id(), b.note.as_deref()).await?;
         Ok((new, StatusCode::CREATED))
     })
     .await
@@ -1171,10 +1197,10 @@ pub async fn history(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
-    let rows = db::run(&state.pool, move |c| {
-        store::get_visible(c, &p, id, false)?;
-        let ids = store::chain(c, p.org_id, id)?;
-        store::events(c, p.org_id, &ids)
+    let rows = db::run(&state.pool, async move |c| {
+        store::get_visible(c, &p, id, false).await?;
+        let ids = store::chain(c, p.org_id, id).await?;
+        store::events(c, p.org_id, &ids).await
     })
     .await?;
     let data = rows
@@ -1210,16 +1236,16 @@ pub async fn allocation(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
-    let (parent, children, vis) = db::run(&state.pool, move |c| {
-        let parent = store::get_visible(c, &p, id, false)?;
+    let (parent, children, vis) = db::run(&state.pool, async move |c| {
+        let parent = store::get_visible(c, &p, id, false).await?;
         if parent.subject_type == "user" {
             return Err(AppError::conflict(
                 "not_allocatable",
                 "only team and organisation targets are allocated to the targets below them",
             ));
         }
-        let children = store::children(c, p.org_id, id)?;
-        let vis = store::visible(c, &p)?;
+        let children = store::children(c, p.org_id, id).await?;
+        let vis = store::visible(c, &p).await?;
         Ok((parent, children, vis))
     })
     .await?;

@@ -5,7 +5,7 @@
 
 use actix_web::http::StatusCode;
 use chrono::NaiveDate;
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::auth::{Principal, Role};
@@ -40,12 +40,16 @@ pub fn own_team(managing: bool) -> AppError {
 
 /// The manager who answers for `team`: its own, else the nearest one above it
 /// (a sub-team without a manager is run by the manager of the team above).
-pub fn answering_manager(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResult<Option<Uuid>> {
+pub async fn answering_manager(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    team: Uuid,
+) -> AppResult<Option<Uuid>> {
     let mut next = Some(team);
     // Teams cannot form a loop; the bound only guards against bad data.
     for _ in 0..64 {
         let Some(id) = next else { break };
-        let row = match teams::get(c, org, id) {
+        let row = match teams::get(c, org, id).await {
             Ok(row) => row,
             Err(e) if e.status == StatusCode::NOT_FOUND => return Ok(None),
             Err(e) => return Err(e),
@@ -62,8 +66,8 @@ pub fn answering_manager(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResu
 /// this subject: it is their own; or it is a team they answer for as its manager
 /// (or the nearest manager above a sub-team without one), or that they or a team
 /// below it count them as a member today or on a day of the target's `period`.
-pub fn not_accountable(
-    c: &mut PgConnection,
+pub async fn not_accountable(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     subject_type: &str,
     subject_id: Option<Uuid>,
@@ -75,15 +79,16 @@ pub fn not_accountable(
     match subject_type {
         "user" if id == me => Err(own_target()),
         "team" => {
-            if answering_manager(c, p.org_id, id)? == Some(me) {
+            if answering_manager(c, p.org_id, id).await? == Some(me) {
                 return Err(own_team(true));
             }
-            let mut mine = teams::member_team_ids(c, p, me)?;
+            let mut mine = teams::member_team_ids(c, p, me).await?;
             if let Some(days) = period {
-                mine.extend(teams::member_team_ids_during(c, p.org_id, me, days)?);
+                mine.extend(teams::member_team_ids_during(c, p.org_id, me, days).await?);
             }
             if !mine.is_empty()
-                && teams::subtree_ids(c, p.org_id, id)?
+                && teams::subtree_ids(c, p.org_id, id)
+                    .await?
                     .iter()
                     .any(|t| mine.contains(t))
             {
@@ -99,41 +104,46 @@ pub fn not_accountable(
 /// for anyone; managers for today's members of the teams they manage (with
 /// sub-teams), for the managers of the teams below theirs, and for those teams;
 /// never for a manager above them (one who became a member of their team).
-pub fn may_set(
-    c: &mut PgConnection,
+pub async fn may_set(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     subject_type: &str,
     subject_id: Option<Uuid>,
 ) -> AppResult<bool> {
-    if above_me(c, p, subject_type, subject_id)? {
+    if above_me(c, p, subject_type, subject_id).await? {
         return Ok(false);
     }
-    if super::store::can_set(c, p, subject_type, subject_id)? {
+    if super::store::can_set(c, p, subject_type, subject_id).await? {
         return Ok(true);
     }
     match (p.role(), p.user_id(), subject_type, subject_id) {
         (Some(Role::Manager), Some(me), "user", Some(id)) => {
-            Ok(managers_below(c, p.org_id, me)?.contains(&id))
+            Ok(managers_below(c, p.org_id, me).await?.contains(&id))
         }
         _ => Ok(false),
     }
 }
 
 /// The managers of the teams below those `manager` manages (not `manager`).
-pub fn managers_below(c: &mut PgConnection, org: Uuid, manager: Uuid) -> AppResult<Vec<Uuid>> {
-    let ids = teams::managed_team_ids(c, org, manager)?;
-    managers_of(c, org, &ids, manager)
+pub async fn managers_below(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    manager: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    let ids = teams::managed_team_ids(c, org, manager).await?;
+    managers_of(c, org, &ids, manager).await
 }
 
 /// The managers of these teams, but `except`.
-pub fn managers_of(
-    c: &mut PgConnection,
+pub async fn managers_of(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     ids: &[Uuid],
     except: Uuid,
 ) -> AppResult<Vec<Uuid>> {
     use crate::db::schema::teams as t;
     use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -143,14 +153,15 @@ pub fn managers_of(
         .filter(t::manager_id.ne(except))
         .select(t::manager_id.assume_not_null())
         .distinct()
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// Whether the subject is a person who manages the caller's team or a team above
 /// it (a manager never sets the target of their own manager, even one who is
 /// also a member of a team they manage).
-fn above_me(
-    c: &mut PgConnection,
+async fn above_me(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     subject_type: &str,
     subject_id: Option<Uuid>,
@@ -162,35 +173,43 @@ fn above_me(
     };
     use crate::db::schema::teams as t;
     use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
     // The caller's own level: the teams they belong to and those they manage
     // themselves (not the sub-teams below, whose managers they do set).
-    let mut mine = teams::member_team_ids(c, p, me)?;
+    let mut mine = teams::member_team_ids(c, p, me).await?;
     mine.extend(
         t::table
             .filter(t::org_id.eq(p.org_id))
             .filter(t::manager_id.eq(me))
             .select(t::id)
-            .load::<Uuid>(c)?,
+            .load::<Uuid>(c)
+            .await?,
     );
-    Ok(id != me && teams::managers_at_or_above(c, p.org_id, &mine)?.contains(&id))
+    Ok(id != me
+        && teams::managers_at_or_above(c, p.org_id, &mine)
+            .await?
+            .contains(&id))
 }
 
 /// Refuses whoever may not set, change, propose or cancel a target on this
 /// subject over these days: `forbidden` when the caller does not see the subject
 /// (a duty is named only on what the caller sees), `own_target` / `own_team` for
 /// the one accountable, `forbidden` for anyone else who is not its setter.
-pub fn require_setter(
-    c: &mut PgConnection,
+pub async fn require_setter(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     subject_type: &str,
     subject_id: Option<Uuid>,
     period: Option<(NaiveDate, NaiveDate)>,
 ) -> AppResult<()> {
-    if !super::store::visible(c, p)?.sees(subject_type, subject_id) {
+    if !super::store::visible(c, p)
+        .await?
+        .sees(subject_type, subject_id)
+    {
         return Err(not_setter());
     }
-    not_accountable(c, p, subject_type, subject_id, period)?;
-    if p.user_id().is_some() && may_set(c, p, subject_type, subject_id)? {
+    not_accountable(c, p, subject_type, subject_id, period).await?;
+    if p.user_id().is_some() && may_set(c, p, subject_type, subject_id).await? {
         Ok(())
     } else {
         Err(not_setter())

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -105,7 +107,7 @@ impl Visible {
 /// the people and teams they manage (and of the managers of the teams below
 /// theirs), of their own teams and their own; a
 /// salesperson their own and their teams'. Everyone sees the organisation's.
-pub fn visible(c: &mut PgConnection, p: &Principal) -> AppResult<Visible> {
+pub async fn visible(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Visible> {
     if p.reads_org_wide() {
         return Ok(Visible {
             all: true,
@@ -120,15 +122,15 @@ pub fn visible(c: &mut PgConnection, p: &Principal) -> AppResult<Visible> {
             teams: vec![],
         });
     };
-    let mut team_ids = teams::member_team_ids(c, p, me)?;
+    let mut team_ids = teams::member_team_ids(c, p, me).await?;
     let mut users = vec![me];
     if p.role() == Some(Role::Manager) {
-        let managed = teams::managed_team_ids(c, p.org_id, me)?;
+        let managed = teams::managed_team_ids(c, p.org_id, me).await?;
         // The managers of the teams below theirs, whose targets they set.
-        users.extend(super::duties::managers_of(c, p.org_id, &managed, me)?);
+        users.extend(super::duties::managers_of(c, p.org_id, &managed, me).await?);
         team_ids.extend(managed);
-        let day = crate::org::store::today_for(c, p)?;
-        users.extend(teams::managed_people(c, p.org_id, me, day)?);
+        let day = crate::org::store::today_for(c, p).await?;
+        users.extend(teams::managed_people(c, p.org_id, me, day).await?);
     }
     Ok(Visible {
         all: false,
@@ -139,8 +141,8 @@ pub fn visible(c: &mut PgConnection, p: &Principal) -> AppResult<Visible> {
 
 /// Whether the caller sets targets for this subject: admins for anyone; managers
 /// for the people and teams they manage.
-pub fn can_set(
-    c: &mut PgConnection,
+pub async fn can_set(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     subject_type: &str,
     subject_id: Option<Uuid>,
@@ -153,10 +155,14 @@ pub fn can_set(
     };
     Ok(match subject_type {
         "user" => {
-            let day = crate::org::store::today_for(c, p)?;
-            teams::managed_people(c, p.org_id, me, day)?.contains(&id)
+            let day = crate::org::store::today_for(c, p).await?;
+            teams::managed_people(c, p.org_id, me, day)
+                .await?
+                .contains(&id)
         }
-        "team" => teams::managed_team_ids(c, p.org_id, me)?.contains(&id),
+        "team" => teams::managed_team_ids(c, p.org_id, me)
+            .await?
+            .contains(&id),
         _ => false,
     })
 }
@@ -170,8 +176,8 @@ pub struct ListFilter {
     pub overlapping: Option<(NaiveDate, NaiveDate)>,
 }
 
-pub fn list(
-    c: &mut PgConnection,
+pub async fn list(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     v: &Visible,
     f: &ListFilter,
@@ -216,30 +222,35 @@ pub fn list(
     if let Some((from, to)) = f.overlapping {
         q = q.filter(targets::starts_on.le(to).and(targets::ends_on.ge(from)));
     }
-    Ok(q.load(c)?)
+    Ok(q.load(c).await?)
 }
 
-pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid, for_update: bool) -> AppResult<TargetRow> {
+pub async fn get(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    id: Uuid,
+    for_update: bool,
+) -> AppResult<TargetRow> {
     let q = targets::table
         .find((org, id))
         .select(TargetRow::as_select());
     let row = if for_update {
-        q.for_update().first(c).optional()?
+        q.for_update().first(c).await.optional()?
     } else {
-        q.first(c).optional()?
+        q.first(c).await.optional()?
     };
     row.ok_or_else(|| AppError::not_found("target"))
 }
 
 /// A target the caller may see, else 404.
-pub fn get_visible(
-    c: &mut PgConnection,
+pub async fn get_visible(
+    c: &mut AsyncPgConnection,
     p: &Principal,
     id: Uuid,
     for_update: bool,
 ) -> AppResult<TargetRow> {
-    let row = get(c, p.org_id, id, for_update)?;
-    check_visible(c, p, row)
+    let row = get(c, p.org_id, id, for_update).await?;
+    check_visible(c, p, row).await
 }
 
 /// The organisation's targets and one's own, which every caller who reads may see.
@@ -250,8 +261,14 @@ pub fn seen_by_everyone_or_self(p: &Principal, row: &TargetRow) -> bool {
 
 /// `row` if the caller may see it, else 404. The organisation's targets and
 /// one's own are always visible: no need to work out the caller's teams for those.
-pub fn check_visible(c: &mut PgConnection, p: &Principal, row: TargetRow) -> AppResult<TargetRow> {
-    if seen_by_everyone_or_self(p, &row) || visible(c, p)?.sees(&row.subject_type, row.subject_id) {
+pub async fn check_visible(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    row: TargetRow,
+) -> AppResult<TargetRow> {
+    if seen_by_everyone_or_self(p, &row)
+        || visible(c, p).await?.sees(&row.subject_type, row.subject_id)
+    {
         Ok(row)
     } else {
         Err(AppError::not_found("target"))
@@ -275,7 +292,6 @@ fn with_own_actual(
 ) -> impl diesel::query_builder::Query<SqlType = diesel::sql_types::Untyped>
        + diesel::query_builder::QueryFragment<diesel::pg::Pg>
        + diesel::query_builder::QueryId
-       + RunQueryDsl<PgConnection>
        + Send
        + 'static {
     use diesel::sql_types::{Date, Uuid as SqlUuid};
@@ -307,43 +323,48 @@ fn found(row: Option<WithActual>) -> AppResult<(TargetRow, Option<Decimal>)> {
 /// A target, and for a person's own target (not an account's) what the rollup
 /// holds from its first day to `as_of` (at most its last), in the same statement:
 /// the common case of progress needs no other query. `None` for other targets.
-pub fn get_with_own_actual(
-    c: &mut PgConnection,
+pub async fn get_with_own_actual(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     id: Uuid,
     as_of: NaiveDate,
 ) -> AppResult<(TargetRow, Option<Decimal>)> {
-    found(with_own_actual(org, id, as_of).get_result(c).optional()?)
+    found(
+        with_own_actual(org, id, as_of)
+            .get_result(c)
+            .await
+            .optional()?,
+    )
 }
 
-/// [`get_with_own_actual`] on the worker's pipelined connection; `None` when
-/// there is none to be had (read through the pool then).
-pub async fn get_with_own_actual_pipelined(
-    pipeline: &crate::db::Pipeline,
+/// [`get_with_own_actual`] on the worker's shared connection.
+pub async fn get_with_own_actual_shared(
+    reader: &crate::db::Reader,
     org: Uuid,
     id: Uuid,
     as_of: NaiveDate,
-) -> Option<AppResult<(TargetRow, Option<Decimal>)>> {
-    let row = pipeline
-        .read(move |shared| async move {
-            let mut conn = shared.conn();
-            diesel_async::RunQueryDsl::get_result(with_own_actual(org, id, as_of), &mut conn)
+) -> AppResult<(TargetRow, Option<Decimal>)> {
+    let row = reader
+        .read(async |mut conn| {
+            with_own_actual(org, id, as_of)
+                .get_result(&mut conn)
                 .await
                 .optional()
         })
         .await?;
-    Some(row.map_err(AppError::from).and_then(found))
+    found(row)
 }
 
-pub fn insert(c: &mut PgConnection, new: &NewTarget) -> AppResult<TargetRow> {
+pub async fn insert(c: &mut AsyncPgConnection, new: &NewTarget) -> AppResult<TargetRow> {
     Ok(diesel::insert_into(targets::table)
         .values(new)
         .returning(TargetRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
-pub fn update(
-    c: &mut PgConnection,
+pub async fn update(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     id: Uuid,
     changes: &TargetChanges,
@@ -355,12 +376,13 @@ pub fn update(
             targets::updated_at.eq(diesel::dsl::now),
         ))
         .returning(TargetRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
 /// Records what happened to a target, with the target as it now is.
-pub fn record(
-    c: &mut PgConnection,
+pub async fn record(
+    c: &mut AsyncPgConnection,
     t: &TargetRow,
     event: &str,
     actor: Option<Uuid>,
@@ -379,7 +401,8 @@ pub fn record(
             target_events::snapshot.eq(serde_json::to_value(t).map_err(AppError::internal)?),
             target_events::note.eq(note),
         ))
-        .execute(c)?;
+        .execute(c)
+        .await?;
     Ok(())
 }
 
@@ -397,12 +420,13 @@ pub struct EventRow {
 
 /// Every target of a revision chain (the one given, those it replaced and those
 /// that replaced it).
-pub fn chain(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<Vec<Uuid>> {
+pub async fn chain(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<Vec<Uuid>> {
     let mut root = id;
     while let Some(prev) = targets::table
         .find((org, root))
         .select(targets::revision_of)
         .first::<Option<Uuid>>(c)
+        .await
         .optional()?
         .flatten()
     {
@@ -414,6 +438,7 @@ pub fn chain(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<Vec<Uuid>> 
         .filter(targets::org_id.eq(org).and(targets::revision_of.eq(last)))
         .select(targets::id)
         .first::<Uuid>(c)
+        .await
         .optional()?
     {
         ids.push(next);
@@ -422,7 +447,11 @@ pub fn chain(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<Vec<Uuid>> 
     Ok(ids)
 }
 
-pub fn events(c: &mut PgConnection, org: Uuid, ids: &[Uuid]) -> AppResult<Vec<EventRow>> {
+pub async fn events(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<EventRow>> {
     Ok(target_events::table
         .filter(
             target_events::org_id
@@ -440,21 +469,27 @@ pub fn events(c: &mut PgConnection, org: Uuid, ids: &[Uuid]) -> AppResult<Vec<Ev
             target_events::note,
         ))
         .order((target_events::at, target_events::id))
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// The live children of a target.
-pub fn children(c: &mut PgConnection, org: Uuid, parent: Uuid) -> AppResult<Vec<TargetRow>> {
+pub async fn children(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    parent: Uuid,
+) -> AppResult<Vec<TargetRow>> {
     Ok(targets::table
         .filter(targets::org_id.eq(org).and(targets::parent_id.eq(parent)))
         .filter(targets::status.ne_all(["superseded", "cancelled"]))
         .select(TargetRow::as_select())
         .order(targets::id)
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// The targets above `id`, nearest first (at most 50 levels).
-pub fn ancestors(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<Vec<Uuid>> {
+pub async fn ancestors(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<Vec<Uuid>> {
     let mut out = Vec::new();
     let mut cur = id;
     while out.len() < 50 {
@@ -462,6 +497,7 @@ pub fn ancestors(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<Vec<Uui
             .find((org, cur))
             .select(targets::parent_id)
             .first::<Option<Uuid>>(c)
+            .await
             .optional()?
             .flatten();
         match parent {
@@ -476,7 +512,7 @@ pub fn ancestors(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<Vec<Uui
 }
 
 /// After a revision, children and bonus plans follow the new version.
-pub fn repoint(c: &mut PgConnection, org: Uuid, old: Uuid, new: Uuid) -> AppResult<()> {
+pub async fn repoint(c: &mut AsyncPgConnection, org: Uuid, old: Uuid, new: Uuid) -> AppResult<()> {
     // Live children only: superseded and cancelled ones keep the parent they had.
     diesel::update(
         targets::table
@@ -484,7 +520,8 @@ pub fn repoint(c: &mut PgConnection, org: Uuid, old: Uuid, new: Uuid) -> AppResu
             .filter(targets::status.ne_all(["superseded", "cancelled"])),
     )
     .set(targets::parent_id.eq(new))
-    .execute(c)?;
+    .execute(c)
+    .await?;
     diesel::update(
         bonus_plans::table.filter(
             bonus_plans::org_id
@@ -493,7 +530,8 @@ pub fn repoint(c: &mut PgConnection, org: Uuid, old: Uuid, new: Uuid) -> AppResu
         ),
     )
     .set(bonus_plans::target_id.eq(new))
-    .execute(c)?;
+    .execute(c)
+    .await?;
     diesel::update(
         bonus_plans::table.filter(
             bonus_plans::org_id
@@ -502,7 +540,8 @@ pub fn repoint(c: &mut PgConnection, org: Uuid, old: Uuid, new: Uuid) -> AppResu
         ),
     )
     .set(bonus_plans::gate_target_id.eq(Some(new)))
-    .execute(c)?;
+    .execute(c)
+    .await?;
     Ok(())
 }
 
@@ -510,8 +549,8 @@ pub fn repoint(c: &mut PgConnection, org: Uuid, old: Uuid, new: Uuid) -> AppResu
 /// `new_accounts`, `activity:<kind>`) in each of these ranges (`None`: nothing
 /// recorded). A team's figure counts each day for the people who were members
 /// of it or its sub-teams on that day; the organisation's counts everyone.
-pub fn achieved(
-    c: &mut PgConnection,
+pub async fn achieved(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     subject: (&str, Option<Uuid>),
     metric: &str,
@@ -519,25 +558,26 @@ pub fn achieved(
 ) -> AppResult<Vec<Option<Decimal>>> {
     use crate::results::store as results;
     let teams = match subject {
-        ("team", Some(id)) => Some(teams::subtree_ids(c, org, id)?),
+        ("team", Some(id)) => Some(teams::subtree_ids(c, org, id).await?),
         _ => None,
     };
-    ranges
-        .iter()
-        .map(|(from, to)| match (subject, &teams) {
-            (_, Some(teams)) => results::achieved_by_team(c, org, teams, metric, *from, *to),
+    let mut out = Vec::with_capacity(ranges.len());
+    for &(from, to) in ranges {
+        out.push(match (subject, &teams) {
+            (_, Some(teams)) => results::achieved_by_team(c, org, teams, metric, from, to).await?,
             (("user", Some(id)), None) => {
-                results::achieved(c, org, Some(&[id]), metric, *from, *to)
+                results::achieved(c, org, Some(&[id]), metric, from, to).await?
             }
-            _ => results::achieved(c, org, None, metric, *from, *to),
-        })
-        .collect()
+            _ => results::achieved(c, org, None, metric, from, to).await?,
+        });
+    }
+    Ok(out)
 }
 
 /// Per day, what a subject achieved in a rollup metric over `[from, to]` (see
 /// [`achieved`]), in day order.
-pub fn achieved_daily(
-    c: &mut PgConnection,
+pub async fn achieved_daily(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     subject: (&str, Option<Uuid>),
     metric: &str,
@@ -547,10 +587,10 @@ pub fn achieved_daily(
     use crate::results::store as results;
     match subject {
         ("team", Some(id)) => {
-            let teams = teams::subtree_ids(c, org, id)?;
-            results::daily_by_team(c, org, &teams, metric, from, to)
+            let teams = teams::subtree_ids(c, org, id).await?;
+            results::daily_by_team(c, org, &teams, metric, from, to).await
         }
-        ("user", Some(id)) => results::daily(c, org, Some(&[id]), metric, from, to),
-        _ => results::daily(c, org, None, metric, from, to),
+        ("user", Some(id)) => results::daily(c, org, Some(&[id]), metric, from, to).await,
+        _ => results::daily(c, org, None, metric, from, to).await,
     }
 }

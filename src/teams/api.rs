@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -132,8 +132,8 @@ pub struct EndQuery {
 }
 
 /// Checks a manager and a parent team for a team (`team` when it exists already).
-fn check_links(
-    c: &mut PgConnection,
+async fn check_links(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     team: Option<Uuid>,
     manager: Option<Uuid>,
@@ -141,7 +141,7 @@ fn check_links(
 ) -> AppResult<()> {
     let mut v = Validator::new();
     if let Some(m) = manager {
-        let ok = matches!(store::user_role(c, org, m)?, Some((role, true)) if role == "manager" || role == "admin");
+        let ok = matches!(store::user_role(c, org, m).await?, Some((role, true)) if role == "manager" || role == "admin");
         v.check(
             ok,
             "manager_id",
@@ -150,10 +150,10 @@ fn check_links(
         );
     }
     if let Some(parent) = parent {
-        match store::get(c, org, parent) {
+        match store::get(c, org, parent).await {
             Ok(_) => {
                 if let Some(team) = team {
-                    let subtree = store::subtree_ids(c, org, team)?;
+                    let subtree = store::subtree_ids(c, org, team).await?;
                     v.check(
                         !rules::creates_cycle(&subtree, parent),
                         "parent_team_id",
@@ -192,9 +192,9 @@ pub async fn list(
     }
     .by_id()?;
     let limit = page.limit;
-    let rows = db::run(&state.pool, move |c| {
-        let visible = store::visible_ids(c, &p)?;
-        store::list(c, p.org_id, visible, q.parent_team_id, &page)
+    let rows = db::run(&state.pool, async move |c| {
+        let visible = store::visible_ids(c, &p).await?;
+        store::list(c, p.org_id, visible, q.parent_team_id, &page).await
     })
     .await?;
     Ok(HttpResponse::Ok().json(finish(
@@ -218,12 +218,12 @@ pub async fn create(
     let mut v = Validator::new();
     v.text("name", &b.name, 200);
     v.finish()?;
-    let row = db::tx(&state.pool, move |c| {
+    let row = db::tx(&state.pool, async move |c| {
         if b.parent_team_id.is_some() {
-            store::lock_tree(c, p.org_id)?;
+            store::lock_tree(c, p.org_id).await?;
         }
-        check_links(c, p.org_id, None, b.manager_id, b.parent_team_id)?;
-        store::insert(c, p.org_id, b.name.trim(), b.manager_id, b.parent_team_id)
+        check_links(c, p.org_id, None, b.manager_id, b.parent_team_id).await?;
+        store::insert(c, p.org_id, b.name.trim(), b.manager_id, b.parent_team_id).await
     })
     .await?;
     Ok(with_etag(
@@ -244,7 +244,10 @@ pub async fn get_one(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
-    let row = db::run(&state.pool, move |c| store::get_visible(c, &p, id)).await?;
+    let row = db::run(&state.pool, async move |c| {
+        store::get_visible(c, &p, id).await
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, row.version, &Team::from(row)))
 }
 
@@ -272,11 +275,11 @@ pub async fn patch_one(
     }
     v.finish()?;
     let expected = if_match(&req);
-    let row = db::tx(&state.pool, move |c| {
+    let row = db::tx(&state.pool, async move |c| {
         if matches!(b.parent_team_id, Some(Some(_))) {
-            store::lock_tree(c, p.org_id)?;
+            store::lock_tree(c, p.org_id).await?;
         }
-        let current = store::lock(c, p.org_id, id)?;
+        let current = store::lock(c, p.org_id, id).await?;
         check_if_match(expected.as_deref(), current.version)?;
         check_links(
             c,
@@ -284,13 +287,14 @@ pub async fn patch_one(
             Some(id),
             b.manager_id.flatten(),
             b.parent_team_id.flatten(),
-        )?;
+        )
+        .await?;
         let changes = TeamChanges {
             name: b.name.map(|n| n.trim().to_string()),
             manager_id: b.manager_id,
             parent_team_id: b.parent_team_id,
         };
-        store::update(c, p.org_id, id, &changes)
+        store::update(c, p.org_id, id, &changes).await
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &Team::from(row)))
@@ -310,22 +314,22 @@ pub async fn delete_one(
 ) -> AppResult<HttpResponse> {
     p.require_admin()?;
     let id = id.into_inner();
-    db::tx(&state.pool, move |c| {
-        store::lock_tree(c, p.org_id)?;
-        store::lock(c, p.org_id, id)?;
-        if store::has_targets(c, p.org_id, id)? {
+    db::tx(&state.pool, async move |c| {
+        store::lock_tree(c, p.org_id).await?;
+        store::lock(c, p.org_id, id).await?;
+        if store::has_targets(c, p.org_id, id).await? {
             return Err(AppError::conflict(
                 "team_has_targets",
                 "the team has targets; cancel or keep them, and the team with them",
             ));
         }
-        if store::has_children(c, p.org_id, id)? {
+        if store::has_children(c, p.org_id, id).await? {
             return Err(AppError::conflict(
                 "team_has_subteams",
                 "move or delete its sub-teams first",
             ));
         }
-        store::delete(c, p.org_id, id)
+        store::delete(c, p.org_id, id).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -372,9 +376,9 @@ pub async fn members(
     }
     .page(member_cursor)?;
     let limit = page.limit;
-    let rows = db::run(&state.pool, move |c| {
-        store::get_visible(c, &p, id)?;
-        store::members(c, p.org_id, id, q.as_of.map(NaiveDate::from), &page)
+    let rows = db::run(&state.pool, async move |c| {
+        store::get_visible(c, &p, id).await?;
+        store::members(c, p.org_id, id, q.as_of.map(NaiveDate::from), &page).await
     })
     .await?;
     let page_out = finish(
@@ -385,14 +389,15 @@ pub async fn members(
     Ok(HttpResponse::Ok().json(page_out))
 }
 
-fn membership_of(
-    c: &mut PgConnection,
+async fn membership_of(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     team: Uuid,
     user: Uuid,
     from: NaiveDate,
 ) -> AppResult<Membership> {
-    store::membership(c, org, team, user, from)?
+    store::membership(c, org, team, user, from)
+        .await?
         .map(Membership::from)
         .ok_or_else(|| AppError::not_found("membership"))
 }
@@ -421,46 +426,46 @@ pub async fn put_member(
     let (team, user) = path.into_inner();
     let from = body.0.from.0;
     check_day("from", from)?;
-    let m = db::tx(&state.pool, move |c| {
-        store::get_visible(c, &p, team)?;
-        if !store::can_manage(c, &p, team)? {
+    let m = db::tx(&state.pool, async move |c| {
+        store::get_visible(c, &p, team).await?;
+        if !store::can_manage(c, &p, team).await? {
             return Err(AppError::forbidden("only an admin or the team's manager may change its members"));
         }
-        if p.user_id() == Some(user) && store::managed_team_ids(c, p.org_id, user)?.contains(&team) {
+        if p.user_id() == Some(user) && store::managed_team_ids(c, p.org_id, user).await?.contains(&team) {
             return Err(AppError::new(
                 StatusCode::FORBIDDEN,
                 "own_team",
                 "nobody adds themselves to a team they manage, or to a team below it: ask the manager above or an admin",
             ));
         }
-        store::share(c, p.org_id, team)?;
-        match store::user_role(c, p.org_id, user)? {
+        store::share(c, p.org_id, team).await?;
+        match store::user_role(c, p.org_id, user).await? {
             None => return Err(AppError::not_found("user")),
             Some((_, false)) => {
                 return Err(AppError::unprocessable("user_inactive", "a deactivated person cannot join a team"))
             }
             Some(_) => {}
         }
-        let spans = store::spans(c, p.org_id, user)?;
+        let spans = store::spans(c, p.org_id, user).await?;
         match rules::plan_join(&spans, team, from) {
             Join::Unchanged => {}
             Join::Overlap(_) => return Err(store::overlap()),
             Join::Insert { close, replace } => {
                 if let Some((old_team, old_from, last_day)) = close {
-                    if !store::can_manage(c, &p, old_team)? {
+                    if !store::can_manage(c, &p, old_team).await? {
                         return Err(AppError::forbidden(
                             "the person belongs to a team you do not manage; ask an admin to move them",
                         ));
                     }
-                    store::end_membership(c, p.org_id, old_team, user, old_from, last_day)?;
+                    store::end_membership(c, p.org_id, old_team, user, old_from, last_day).await?;
                 }
                 if let Some(old_from) = replace {
-                    store::delete_membership(c, p.org_id, team, user, old_from)?;
+                    store::delete_membership(c, p.org_id, team, user, old_from).await?;
                 }
-                store::insert_membership(c, p.org_id, team, user, from)?;
+                store::insert_membership(c, p.org_id, team, user, from).await?;
             }
         }
-        membership_of(c, p.org_id, team, user, from)
+        membership_of(c, p.org_id, team, user, from).await
     })
     .await?;
     Ok(HttpResponse::Ok().json(m))
@@ -482,18 +487,19 @@ pub async fn end_member(
     if let Some(day) = to {
         check_day("to", day)?;
     }
-    let m = db::tx(&state.pool, move |c| {
-        store::get_visible(c, &p, team)?;
-        if !store::can_manage(c, &p, team)? {
+    let m = db::tx(&state.pool, async move |c| {
+        store::get_visible(c, &p, team).await?;
+        if !store::can_manage(c, &p, team).await? {
             return Err(AppError::forbidden(
                 "only an admin or the team's manager may change its members",
             ));
         }
         let to = match to {
             Some(d) => d,
-            None => crate::org::store::today_for(c, &p)?,
+            None => crate::org::store::today_for(c, &p).await?,
         };
-        let open = store::spans(c, p.org_id, user)?
+        let open = store::spans(c, p.org_id, user)
+            .await?
             .into_iter()
             .find(|s| s.team_id == team && s.to.is_none())
             .ok_or_else(|| AppError::not_found("open membership"))?;
@@ -507,8 +513,8 @@ pub async fn end_member(
                 ),
             ));
         }
-        store::end_membership(c, p.org_id, team, user, open.from, to)?;
-        membership_of(c, p.org_id, team, user, open.from)
+        store::end_membership(c, p.org_id, team, user, open.from, to).await?;
+        membership_of(c, p.org_id, team, user, open.from).await
     })
     .await?;
     Ok(HttpResponse::Ok().json(m))

@@ -3,6 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::rules::Span;
@@ -40,7 +42,11 @@ struct IdRow {
 }
 
 /// The teams `user` manages, with all their sub-teams.
-pub fn managed_team_ids(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResult<Vec<Uuid>> {
+pub async fn managed_team_ids(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    user: Uuid,
+) -> AppResult<Vec<Uuid>> {
     let rows: Vec<IdRow> = diesel::sql_query(
         "WITH RECURSIVE t(id) AS ( \
              SELECT id FROM teams WHERE org_id = $1 AND manager_id = $2 \
@@ -50,12 +56,13 @@ pub fn managed_team_ids(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResul
     .bind::<sql_types::Uuid, _>(org)
     .bind::<sql_types::Uuid, _>(user)
     .keep_prepared()
-    .load(c)?;
+    .load(c)
+    .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// `team` and all its sub-teams.
-pub fn subtree_ids(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResult<Vec<Uuid>> {
+pub async fn subtree_ids(c: &mut AsyncPgConnection, org: Uuid, team: Uuid) -> AppResult<Vec<Uuid>> {
     let rows: Vec<IdRow> = diesel::sql_query(
         "WITH RECURSIVE t(id) AS ( \
              SELECT id FROM teams WHERE org_id = $1 AND id = $2 \
@@ -65,20 +72,25 @@ pub fn subtree_ids(c: &mut PgConnection, org: Uuid, team: Uuid) -> AppResult<Vec
     .bind::<sql_types::Uuid, _>(org)
     .bind::<sql_types::Uuid, _>(team)
     .keep_prepared()
-    .load(c)?;
+    .load(c)
+    .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Teams `user` belongs to today (in the organisation's time zone): a person who
 /// moved on no longer sees their old team.
-pub fn member_team_ids(c: &mut PgConnection, p: &Principal, user: Uuid) -> AppResult<Vec<Uuid>> {
-    let today = crate::org::store::today_for(c, p)?;
-    member_team_ids_during(c, p.org_id, user, (today, today))
+pub async fn member_team_ids(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    user: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    let today = crate::org::store::today_for(c, p).await?;
+    member_team_ids_during(c, p.org_id, user, (today, today)).await
 }
 
 /// Teams `user` belongs to on any day from `from` to `to`.
-pub fn member_team_ids_during(
-    c: &mut PgConnection,
+pub async fn member_team_ids_during(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     user: Uuid,
     (from, to): (NaiveDate, NaiveDate),
@@ -97,11 +109,16 @@ pub fn member_team_ids_during(
         )
         .select(team_members::team_id)
         .distinct()
-        .load(c)?)
+        .load(c)
+        .await?)
 }
 
 /// The managers of these teams and of every team above them.
-pub fn managers_at_or_above(c: &mut PgConnection, org: Uuid, ids: &[Uuid]) -> AppResult<Vec<Uuid>> {
+pub async fn managers_at_or_above(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<Uuid>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -115,35 +132,37 @@ pub fn managers_at_or_above(c: &mut PgConnection, org: Uuid, ids: &[Uuid]) -> Ap
     .bind::<sql_types::Uuid, _>(org)
     .bind::<sql_types::Array<sql_types::Uuid>, _>(ids)
     .keep_prepared()
-    .load(c)?;
+    .load(c).await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Which teams a caller may see: `None` is every team. Admins, viewers and read
 /// clients see all; managers the teams they manage (with sub-teams) and their own;
 /// salespeople their own.
-pub fn visible_ids(c: &mut PgConnection, p: &Principal) -> AppResult<Option<Vec<Uuid>>> {
+pub async fn visible_ids(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Option<Vec<Uuid>>> {
     if p.reads_org_wide() {
         return Ok(None);
     }
     let Some(me) = p.user_id() else {
         return Ok(Some(Vec::new()));
     };
-    let mut ids = member_team_ids(c, p, me)?;
+    let mut ids = member_team_ids(c, p, me).await?;
     if p.role() == Some(Role::Manager) {
-        ids.extend(managed_team_ids(c, p.org_id, me)?);
+        ids.extend(managed_team_ids(c, p.org_id, me).await?);
     }
     Ok(Some(ids))
 }
 
 /// Whether the caller may change the membership of `team`: admins, and managers of
 /// the team or of a team above it.
-pub fn can_manage(c: &mut PgConnection, p: &Principal, team: Uuid) -> AppResult<bool> {
+pub async fn can_manage(c: &mut AsyncPgConnection, p: &Principal, team: Uuid) -> AppResult<bool> {
     if p.is_admin() {
         return Ok(true);
     }
     match (p.role(), p.user_id()) {
-        (Some(Role::Manager), Some(me)) => Ok(managed_team_ids(c, p.org_id, me)?.contains(&team)),
+        (Some(Role::Manager), Some(me)) => {
+            Ok(managed_team_ids(c, p.org_id, me).await?.contains(&team))
+        }
         _ => Ok(false),
     }
 }
@@ -153,28 +172,30 @@ pub fn can_manage(c: &mut PgConnection, p: &Principal, team: Uuid) -> AppResult<
 /// lock: two re-parentings that each lock their own team and then need a key lock
 /// on the other's would otherwise deadlock (a 500), and a team deleted while a
 /// child is attached to it would break the foreign key.
-pub fn lock_tree(c: &mut PgConnection, org: Uuid) -> AppResult<()> {
+pub async fn lock_tree(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(727275, hashtext($1::text))")
         .bind::<sql_types::Uuid, _>(org)
         .keep_prepared()
-        .execute(c)?;
+        .execute(c)
+        .await?;
     Ok(())
 }
 
-pub fn get_visible(c: &mut PgConnection, p: &Principal, id: Uuid) -> AppResult<TeamRow> {
-    if let Some(ids) = visible_ids(c, p)? {
+pub async fn get_visible(c: &mut AsyncPgConnection, p: &Principal, id: Uuid) -> AppResult<TeamRow> {
+    if let Some(ids) = visible_ids(c, p).await? {
         if !ids.contains(&id) {
             return Err(AppError::not_found("team"));
         }
     }
-    get(c, p.org_id, id)
+    get(c, p.org_id, id).await
 }
 
-pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
+pub async fn get(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
     teams::table
         .find((org, id))
         .select(TeamRow::as_select())
         .first(c)
+        .await
         .optional()?
         .ok_or_else(|| AppError::not_found("team"))
 }
@@ -182,28 +203,30 @@ pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
 /// Holds the team against deletion for the rest of the transaction (its members are
 /// changing). Taken before the members' rows, in the same order as a deletion
 /// takes them (team, then memberships), so that the two cannot deadlock.
-pub fn share(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
+pub async fn share(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
     teams::table
         .find((org, id))
         .select(TeamRow::as_select())
         .for_key_share()
         .first(c)
+        .await
         .optional()?
         .ok_or_else(|| AppError::not_found("team"))
 }
 
-pub fn lock(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
+pub async fn lock(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
     teams::table
         .find((org, id))
         .select(TeamRow::as_select())
         .for_update()
         .first(c)
+        .await
         .optional()?
         .ok_or_else(|| AppError::not_found("team"))
 }
 
-pub fn list(
-    c: &mut PgConnection,
+pub async fn list(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     visible: Option<Vec<Uuid>>,
     parent: Option<Uuid>,
@@ -224,11 +247,11 @@ pub fn list(
     if let Some(after) = page.after {
         q = q.filter(teams::id.gt(after));
     }
-    Ok(q.load(c)?)
+    Ok(q.load(c).await?)
 }
 
-pub fn insert(
-    c: &mut PgConnection,
+pub async fn insert(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     name: &str,
     manager: Option<Uuid>,
@@ -243,11 +266,12 @@ pub fn insert(
             teams::parent_team_id.eq(parent),
         ))
         .returning(TeamRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
-pub fn update(
-    c: &mut PgConnection,
+pub async fn update(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     id: Uuid,
     changes: &TeamChanges,
@@ -259,17 +283,19 @@ pub fn update(
             teams::updated_at.eq(diesel::dsl::now),
         ))
         .returning(TeamRow::as_returning())
-        .get_result(c)?)
+        .get_result(c)
+        .await?)
 }
 
-pub fn has_children(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<bool> {
+pub async fn has_children(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(
         teams::table.filter(teams::org_id.eq(org).and(teams::parent_team_id.eq(id))),
     ))
-    .get_result(c)?)
+    .get_result(c)
+    .await?)
 }
 
-pub fn has_targets(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<bool> {
+pub async fn has_targets(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<bool> {
     use crate::db::schema::targets;
     Ok(diesel::select(diesel::dsl::exists(
         targets::table
@@ -277,20 +303,28 @@ pub fn has_targets(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<bool>
             .filter(targets::subject_type.eq("team"))
             .filter(targets::subject_id.eq(id)),
     ))
-    .get_result(c)?)
+    .get_result(c)
+    .await?)
 }
 
-pub fn delete(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<()> {
-    diesel::delete(teams::table.find((org, id))).execute(c)?;
+pub async fn delete(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<()> {
+    diesel::delete(teams::table.find((org, id)))
+        .execute(c)
+        .await?;
     Ok(())
 }
 
 /// The role and activity of a person, if they exist in the organisation.
-pub fn user_role(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResult<Option<(String, bool)>> {
+pub async fn user_role(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    user: Uuid,
+) -> AppResult<Option<(String, bool)>> {
     Ok(users::table
         .find((org, user))
         .select((users::role, users::active))
         .first(c)
+        .await
         .optional()?)
 }
 
@@ -304,8 +338,8 @@ pub struct MemberRow {
 }
 
 /// Memberships of a team, by start day then person; `as_of` keeps those covering that day.
-pub fn members(
-    c: &mut PgConnection,
+pub async fn members(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     team: Uuid,
     as_of: Option<NaiveDate>,
@@ -348,12 +382,12 @@ pub fn members(
                 .and(team_members::user_id.gt(user))),
         );
     }
-    Ok(q.load(c)?)
+    Ok(q.load(c).await?)
 }
 
 /// One membership, by its key.
-pub fn membership(
-    c: &mut PgConnection,
+pub async fn membership(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     team: Uuid,
     user: Uuid,
@@ -374,11 +408,12 @@ pub fn membership(
             team_members::to_on,
         ))
         .first(c)
+        .await
         .optional()?)
 }
 
 /// Every membership of a person, locked for a change.
-pub fn spans(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResult<Vec<Span>> {
+pub async fn spans(c: &mut AsyncPgConnection, org: Uuid, user: Uuid) -> AppResult<Vec<Span>> {
     let rows: Vec<(Uuid, NaiveDate, Option<NaiveDate>)> = team_members::table
         .filter(
             team_members::org_id
@@ -392,15 +427,16 @@ pub fn spans(c: &mut PgConnection, org: Uuid, user: Uuid) -> AppResult<Vec<Span>
         ))
         .order(team_members::from_on)
         .for_update()
-        .load(c)?;
+        .load(c)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(team_id, from, to)| Span { team_id, from, to })
         .collect())
 }
 
-pub fn end_membership(
-    c: &mut PgConnection,
+pub async fn end_membership(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     team: Uuid,
     user: Uuid,
@@ -409,23 +445,26 @@ pub fn end_membership(
 ) -> AppResult<()> {
     diesel::update(team_members::table.find((org, team, user, from)))
         .set(team_members::to_on.eq(Some(to)))
-        .execute(c)?;
+        .execute(c)
+        .await?;
     Ok(())
 }
 
-pub fn delete_membership(
-    c: &mut PgConnection,
+pub async fn delete_membership(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     team: Uuid,
     user: Uuid,
     from: NaiveDate,
 ) -> AppResult<()> {
-    diesel::delete(team_members::table.find((org, team, user, from))).execute(c)?;
+    diesel::delete(team_members::table.find((org, team, user, from)))
+        .execute(c)
+        .await?;
     Ok(())
 }
 
-pub fn insert_membership(
-    c: &mut PgConnection,
+pub async fn insert_membership(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     team: Uuid,
     user: Uuid,
@@ -439,6 +478,7 @@ pub fn insert_membership(
             team_members::from_on.eq(from),
         ))
         .execute(c)
+        .await
         .map_err(|e| match e {
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::ExclusionViolation
@@ -466,8 +506,8 @@ pub struct MyTeamRow {
     pub to: Option<NaiveDate>,
 }
 
-pub fn my_teams(
-    c: &mut PgConnection,
+pub async fn my_teams(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     user: Uuid,
     today: NaiveDate,
@@ -495,12 +535,14 @@ pub fn my_teams(
             team_members::from_on,
             team_members::to_on,
         ))
-        .load(c)?;
+        .load(c)
+        .await?;
     let managed: Vec<(Uuid, String)> = teams::table
         .filter(teams::org_id.eq(org).and(teams::manager_id.eq(user)))
         .select((teams::id, teams::name))
         .order(teams::id)
-        .load(c)?;
+        .load(c)
+        .await?;
     let mut out: Vec<MyTeamRow> = member
         .into_iter()
         .map(|(id, name, from, to)| MyTeamRow {
@@ -524,13 +566,13 @@ pub fn my_teams(
 /// The people who, on `day`, belong to a team `manager` manages or to one of its
 /// sub-teams (not the teams the manager merely belongs to, nor people who have
 /// moved away).
-pub fn managed_people(
-    c: &mut PgConnection,
+pub async fn managed_people(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     manager: Uuid,
     day: NaiveDate,
 ) -> AppResult<Vec<Uuid>> {
-    let teams = managed_team_ids(c, org, manager)?;
+    let teams = managed_team_ids(c, org, manager).await?;
     Ok(team_members::table
         .filter(team_members::org_id.eq(org))
         .filter(team_members::team_id.eq_any(&teams))
@@ -542,5 +584,6 @@ pub fn managed_people(
         )
         .select(team_members::user_id)
         .distinct()
-        .load(c)?)
+        .load(c)
+        .await?)
 }

@@ -136,11 +136,12 @@ pub struct Me {
 #[utoipa::path(tag = "users", security(("bearer" = [])), responses((status = 200, description = "The caller", body = Me)))]
 #[get("/v1/me")]
 pub async fn me(p: Principal, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let caller = db::run(&state.pool, move |c| match &p.actor {
+    let caller = db::run(&state.pool, async move |c| match &p.actor {
         Actor::User { id, role } => {
-            let u = store::get(c, p.org_id, *id)?;
-            let today = crate::org::store::today_for(c, &p)?;
-            let teams = teams::my_teams(c, p.org_id, *id, today)?
+            let u = store::get(c, p.org_id, *id).await?;
+            let today = crate::org::store::today_for(c, &p).await?;
+            let teams = teams::my_teams(c, p.org_id, *id, today)
+                .await?
                 .into_iter()
                 .map(|t| MyTeam {
                     id: t.id,
@@ -163,7 +164,7 @@ pub async fn me(p: Principal, state: web::Data<AppState>) -> AppResult<HttpRespo
             })
         }
         Actor::Client { id, scopes } => {
-            let client = crate::clients::store::get(c, p.org_id, *id)?;
+            let client = crate::clients::store::get(c, p.org_id, *id).await?;
             Ok(Me {
                 kind: "client".into(),
                 id: *id,
@@ -254,9 +255,9 @@ pub async fn list(
         q: q.q,
     };
     let limit = page.limit;
-    let rows = db::run(&state.pool, move |c| {
-        let visible = store::visible_ids(c, &p)?;
-        store::list(c, p.org_id, visible, &filter, &page)
+    let rows = db::run(&state.pool, async move |c| {
+        let visible = store::visible_ids(c, &p).await?;
+        store::list(c, p.org_id, visible, &filter, &page).await
     })
     .await?;
     let list = finish(
@@ -310,7 +311,7 @@ pub async fn create(
         password_hash,
         ..new
     };
-    let row = db::run(&state.pool, move |c| store::insert(c, &new)).await?;
+    let row = db::run(&state.pool, async move |c| store::insert(c, &new).await).await?;
     let path = format!("/v1/users/{}", row.id);
     Ok(with_location(
         with_etag(StatusCode::CREATED, row.version, &User::from(row)),
@@ -336,7 +337,10 @@ pub async fn get_one(
 ) -> AppResult<HttpResponse> {
     p.require_reader()?;
     let id = id.into_inner();
-    let row = db::run(&state.pool, move |c| live(store::get_visible(c, &p, id)?)).await?;
+    let row = db::run(&state.pool, async move |c| {
+        live(store::get_visible(c, &p, id).await?)
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, row.version, &User::from(row)))
 }
 
@@ -433,17 +437,17 @@ pub async fn patch_one(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let expected = if_match(&req);
-    let row = db::tx(&state.pool, move |c| {
-        store::get_visible(c, &p, id)?;
-        let current = live(store::lock(c, p.org_id, id)?)?;
+    let row = db::tx(&state.pool, async move |c| {
+        store::get_visible(c, &p, id).await?;
+        let current = live(store::lock(c, p.org_id, id).await?)?;
         let changes = plan_patch(&p, &current, &body.0)?;
         check_if_match(expected.as_deref(), current.version)?;
         if let Some(e) = &changes.email {
-            if store::email_taken(c, e, Some(id))? {
+            if store::email_taken(c, e, Some(id)).await? {
                 return Err(store::email_conflict());
             }
         }
-        store::update(c, p.org_id, id, &changes)
+        store::update(c, p.org_id, id, &changes).await
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &User::from(row)))
@@ -468,8 +472,8 @@ pub async fn deactivate(
 ) -> AppResult<HttpResponse> {
     p.require_admin()?;
     let id = id.into_inner();
-    let row = db::tx(&state.pool, move |c| {
-        let current = live(store::lock(c, p.org_id, id)?)?;
+    let row = db::tx(&state.pool, async move |c| {
+        let current = live(store::lock(c, p.org_id, id).await?)?;
         if p.user_id() == Some(current.id) {
             return Err(own_admin());
         }
@@ -477,8 +481,8 @@ pub async fn deactivate(
             active: Some(false),
             ..Default::default()
         };
-        let updated = store::update(c, p.org_id, id, &changes)?;
-        auth_store::revoke_user(c, p.org_id, id, Utc::now())?;
+        let updated = store::update(c, p.org_id, id, &changes).await?;
+        auth_store::revoke_user(c, p.org_id, id, Utc::now()).await?;
         Ok(updated)
     })
     .await?;
@@ -501,8 +505,8 @@ pub async fn reactivate(
 ) -> AppResult<HttpResponse> {
     p.require_admin()?;
     let id = id.into_inner();
-    let row = db::tx(&state.pool, move |c| {
-        let current = store::lock(c, p.org_id, id)?;
+    let row = db::tx(&state.pool, async move |c| {
+        let current = store::lock(c, p.org_id, id).await?;
         if current.active {
             return Ok(current);
         }
@@ -510,7 +514,7 @@ pub async fn reactivate(
             active: Some(true),
             ..Default::default()
         };
-        store::update(c, p.org_id, id, &changes)
+        store::update(c, p.org_id, id, &changes).await
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &User::from(row)))

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::auth::{Principal, Role};
@@ -53,7 +55,7 @@ pub struct UserChanges {
 /// Admins, viewers and read clients see everyone; a manager sees themselves and
 /// everyone who belongs or belonged to the teams they manage (with sub-teams);
 /// a salesperson sees themselves and the people of their own teams.
-pub fn visible_ids(c: &mut PgConnection, p: &Principal) -> AppResult<Option<Vec<Uuid>>> {
+pub async fn visible_ids(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Option<Vec<Uuid>>> {
     if p.reads_org_wide() {
         return Ok(None);
     }
@@ -62,18 +64,19 @@ pub fn visible_ids(c: &mut PgConnection, p: &Principal) -> AppResult<Option<Vec<
     };
     let team_ids = match p.role() {
         Some(Role::Manager) => {
-            let mut t = teams::managed_team_ids(c, p.org_id, me)?;
-            t.extend(teams::member_team_ids(c, p, me)?);
+            let mut t = teams::managed_team_ids(c, p.org_id, me).await?;
+            t.extend(teams::member_team_ids(c, p, me).await?);
             t
         }
-        _ => teams::member_team_ids(c, p, me)?,
+        _ => teams::member_team_ids(c, p, me).await?,
     };
     let mut ids: Vec<Uuid> = team_members::table
         .filter(team_members::org_id.eq(p.org_id))
         .filter(team_members::team_id.eq_any(&team_ids))
         .select(team_members::user_id)
         .distinct()
-        .load(c)?;
+        .load(c)
+        .await?;
     ids.push(me);
     Ok(Some(ids))
 }
@@ -84,8 +87,8 @@ pub struct ListFilter {
     pub q: Option<String>,
 }
 
-pub fn list(
-    c: &mut PgConnection,
+pub async fn list(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     visible: Option<Vec<Uuid>>,
     f: &ListFilter,
@@ -117,7 +120,7 @@ pub fn list(
                 .or(lower(users::email).like(pattern)),
         );
     }
-    Ok(q.load(c)?)
+    Ok(q.load(c).await?)
 }
 
 pub fn escape_like(s: &str) -> String {
@@ -127,35 +130,41 @@ pub fn escape_like(s: &str) -> String {
 }
 
 /// A person the caller may see, else 404.
-pub fn get_visible(c: &mut PgConnection, p: &Principal, id: Uuid) -> AppResult<UserRow> {
-    if let Some(ids) = visible_ids(c, p)? {
+pub async fn get_visible(c: &mut AsyncPgConnection, p: &Principal, id: Uuid) -> AppResult<UserRow> {
+    if let Some(ids) = visible_ids(c, p).await? {
         if !ids.contains(&id) {
             return Err(AppError::not_found("user"));
         }
     }
-    get(c, p.org_id, id)
+    get(c, p.org_id, id).await
 }
 
-pub fn get(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<UserRow> {
+pub async fn get(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<UserRow> {
     users::table
         .find((org, id))
         .select(UserRow::as_select())
         .first(c)
+        .await
         .optional()?
         .ok_or_else(|| AppError::not_found("user"))
 }
 
-pub fn lock(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<UserRow> {
+pub async fn lock(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<UserRow> {
     users::table
         .find((org, id))
         .select(UserRow::as_select())
         .for_update()
         .first(c)
+        .await
         .optional()?
         .ok_or_else(|| AppError::not_found("user"))
 }
 
-pub fn email_taken(c: &mut PgConnection, email: &str, except: Option<Uuid>) -> AppResult<bool> {
+pub async fn email_taken(
+    c: &mut AsyncPgConnection,
+    email: &str,
+    except: Option<Uuid>,
+) -> AppResult<bool> {
     let mut q = users::table
         .filter(users::email_key.eq(super::rules::email_key(email)))
         .select(users::id)
@@ -163,7 +172,7 @@ pub fn email_taken(c: &mut PgConnection, email: &str, except: Option<Uuid>) -> A
     if let Some(id) = except {
         q = q.filter(users::id.ne(id));
     }
-    Ok(q.first::<Uuid>(c).optional()?.is_some())
+    Ok(q.first::<Uuid>(c).await.optional()?.is_some())
 }
 
 pub fn email_conflict() -> AppError {
@@ -180,8 +189,8 @@ fn unique_email(e: diesel::result::Error) -> AppError {
     }
 }
 
-pub fn insert(c: &mut PgConnection, new: &NewUser) -> AppResult<UserRow> {
-    if email_taken(c, &new.email, None)? {
+pub async fn insert(c: &mut AsyncPgConnection, new: &NewUser) -> AppResult<UserRow> {
+    if email_taken(c, &new.email, None).await? {
         return Err(email_conflict());
     }
     diesel::insert_into(users::table)
@@ -191,11 +200,12 @@ pub fn insert(c: &mut PgConnection, new: &NewUser) -> AppResult<UserRow> {
         ))
         .returning(UserRow::as_returning())
         .get_result(c)
+        .await
         .map_err(unique_email)
 }
 
-pub fn update(
-    c: &mut PgConnection,
+pub async fn update(
+    c: &mut AsyncPgConnection,
     org: Uuid,
     id: Uuid,
     changes: &UserChanges,
@@ -212,22 +222,34 @@ pub fn update(
         ))
         .returning(UserRow::as_returning())
         .get_result(c)
+        .await
         .map_err(unique_email)
 }
 
-pub fn password_hash(c: &mut PgConnection, org: Uuid, id: Uuid) -> AppResult<Option<String>> {
+pub async fn password_hash(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    id: Uuid,
+) -> AppResult<Option<String>> {
     Ok(users::table
         .find((org, id))
         .select(users::password_hash)
-        .first(c)?)
+        .first(c)
+        .await?)
 }
 
-pub fn set_password_hash(c: &mut PgConnection, org: Uuid, id: Uuid, hash: &str) -> AppResult<()> {
+pub async fn set_password_hash(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    id: Uuid,
+    hash: &str,
+) -> AppResult<()> {
     diesel::update(users::table.find((org, id)))
         .set((
             users::password_hash.eq(hash),
             users::updated_at.eq(diesel::dsl::now),
         ))
-        .execute(c)?;
+        .execute(c)
+        .await?;
     Ok(())
 }

@@ -339,6 +339,11 @@ impl TestApp {
         PgConnection::establish(&self.db.url).unwrap()
     }
 
+    /// A connection of the application's own kind to the test's database.
+    pub async fn async_conn(&self) -> diesel_async::AsyncPgConnection {
+        self.state.connector.connect().await.unwrap()
+    }
+
     /// Signs an access token directly (no password round trip).
     pub fn sign(&self, org: Uuid, kind: &str, sub: Uuid, scope: Option<&str>) -> String {
         let now = chrono::Utc::now().timestamp();
@@ -365,13 +370,14 @@ impl TestApp {
             name.to_lowercase().replace(' ', "-")
         );
         let (id, admin_id) = onpace::cli::create_org_with_admin(
-            &mut self.conn(),
+            &mut self.async_conn().await,
             name,
             "EUR",
             &email,
             "Admin",
             PASSWORD,
         )
+        .await
         .unwrap();
         Org {
             id,
