@@ -314,8 +314,8 @@ async fn shared_reads_use_one_connection_and_one_that_hangs_is_cancelled_and_rep
     assert_ne!(e.code, "database_unavailable");
     assert_eq!(read(0.0).await.unwrap(), again);
     // With an address nothing answers on: 503 within the timeout.
-    let nowhere = onpace::db::Connector::new("postgres://postgres@127.0.0.1:1/none?sslmode=disable")
-        .unwrap();
+    let nowhere =
+        onpace::db::Connector::new("postgres://postgres@127.0.0.1:1/none?sslmode=disable").unwrap();
     let down = Reader::new(&nowhere, Duration::from_millis(100));
     let started = Instant::now();
     let e = down

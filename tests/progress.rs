@@ -558,5 +558,4 @@ async fn own_progress_rides_the_shared_connection_and_outlives_it() {
         assert_eq!(figures(&again), figures(&own));
     }
     assert_eq!(shared_connections(&app), 1);
-
 }

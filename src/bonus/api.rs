@@ -451,7 +451,7 @@ pub async fn payout(
     }
     let out = db::run(&state.pool, async move |c| {
         let (plan, target) = visible_plan(c, &p, id, false).await?;
-        let ctx = crate::targets::api::OrgContext::for_read(c, &p).await?;
+        let ctx = crate::org::context::OrgContext::for_read(c, &p).await?;
         let as_of = as_of.unwrap_or(ctx.today);
         let tiers: Vec<Tier> = serde_json::from_value(plan.tiers.clone()).unwrap_or_default();
         let now = crate::progress::api::measure(c, &ctx, &target, as_of).await?;

@@ -1,16 +1,15 @@
 //! `GET /v1/periods`.
 
 use actix_web::{get, web, HttpResponse};
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Calendar, Granularity, WorkWeek};
+use super::Granularity;
 use crate::auth::Principal;
 use crate::db;
 use crate::error::{AppResult, FieldError, Validator};
 use crate::http::List;
-use crate::org::store::OrgRow;
 use crate::state::AppState;
 use crate::values::IsoDate;
 
@@ -39,20 +38,6 @@ pub struct PeriodQuery {
     pub to: Option<IsoDate>,
 }
 
-/// The organisation's calendar and working week.
-pub fn of_org(org: &OrgRow) -> (Calendar, WorkWeek) {
-    let days: Vec<Weekday> = org
-        .working_days
-        .iter()
-        .filter_map(|d| crate::org::rules::Day::parse(d))
-        .map(|d| d.weekday())
-        .collect();
-    (
-        Calendar::new(org.fiscal_start_month()),
-        WorkWeek::new(&days, org.holidays.iter().copied()),
-    )
-}
-
 /// The periods of a granularity that overlap `from`..`to`, with working days.
 #[utoipa::path(tag = "periods", security(("bearer" = [])), params(PeriodQuery),
     responses((status = 200, description = "The periods, in order", body = List<PeriodOut>)))]
@@ -72,7 +57,7 @@ pub async fn list(
             .await?
         }
     };
-    let (cal, week) = of_org(&org);
+    let (cal, week) = crate::org::context::calendar_of(&org);
     let today = crate::org::rules::today_in(&org.timezone);
     let year = cal.containing(Granularity::Year, today);
     let from = q.from.map_or(year.starts_on, NaiveDate::from);

@@ -1,5 +1,6 @@
 //! The organisation: name, reporting currency, calendar settings.
 
 pub mod api;
+pub mod context;
 pub mod rules;
 pub mod store;

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::store::{self, NewMilestone};
 use crate::error::AppResult;
+use crate::org::context::OrgContext;
 use crate::results::rules::Deltas;
-use crate::targets::api::OrgContext;
 use crate::targets::store::TargetRow;
 
 /// After results were added to the rollup: records a milestone for every agreed

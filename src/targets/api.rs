@@ -17,7 +17,7 @@ use crate::db;
 use crate::error::{AppError, AppResult, FieldError, Validator};
 use crate::extract::Json;
 use crate::http::{check_if_match, finish, if_match, with_etag, with_location, List, PageParams};
-use crate::org::store::OrgRow;
+use crate::org::context::OrgContext;
 use crate::state::AppState;
 use crate::users::rules::double_option;
 use crate::values::{Amount, IsoDate};
@@ -269,49 +269,6 @@ pub fn refuse(errors: Vec<FieldError>) -> AppError {
 
 fn finish_rules(v: Validator) -> AppResult<()> {
     v.finish().map_err(|e| refuse(e.errors))
-}
-
-/// The organisation's calendar settings for a request.
-pub struct OrgContext {
-    pub org: OrgRow,
-    pub cal: Calendar,
-    /// Its working days and holidays.
-    pub week: crate::calendar::WorkWeek,
-    pub today: NaiveDate,
-}
-
-impl OrgContext {
-    pub async fn load(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<Self> {
-        Ok(Self::of(crate::org::store::get(c, org).await?))
-    }
-
-    /// For reads: the organisation as read with the caller at the start of the
-    /// request, without a query of its own.
-    pub async fn for_read(
-        c: &mut AsyncPgConnection,
-        p: &crate::auth::Principal,
-    ) -> AppResult<Self> {
-        match Self::with_caller(p) {
-            Some(ctx) => Ok(ctx),
-            None => Self::load(c, p.org_id).await,
-        }
-    }
-
-    /// The organisation as read with the caller, if it was.
-    pub fn with_caller(p: &crate::auth::Principal) -> Option<Self> {
-        p.org_row().map(|org| Self::of(org.clone()))
-    }
-
-    fn of(org: OrgRow) -> Self {
-        let (cal, week) = crate::calendar::api::of_org(&org);
-        let today = crate::org::rules::today_in(&org.timezone);
-        OrgContext {
-            org,
-            cal,
-            week,
-            today,
-        }
-    }
 }
 
 /// The days a target covers, from a period key or explicit days.
