@@ -5,11 +5,13 @@ pub mod pool;
 pub mod retry;
 pub mod schema;
 pub mod shared;
+pub mod text_enum;
 
 pub use connect::Connector;
 pub use pool::{pool, Conn, PgPool};
 pub use retry::tx_retrying;
 pub use shared::Reader;
+pub(crate) use text_enum::text_enum;
 
 use diesel::pg::Pg;
 use diesel::prelude::*;

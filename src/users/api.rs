@@ -40,8 +40,8 @@ impl From<UserRow> for User {
             id: r.id,
             email: r.email,
             name: r.name,
-            role: Role::parse(&r.role).unwrap_or(Role::Viewer),
-            selling_style: r.selling_style.as_deref().and_then(SellingStyle::parse),
+            role: r.role,
+            selling_style: r.selling_style,
             active: r.active,
             version: r.version,
             created_at: r.created_at,
@@ -158,7 +158,7 @@ pub async fn me(p: Principal, state: web::Data<AppState>) -> AppResult<HttpRespo
                 name: u.name,
                 email: Some(u.email),
                 role: Some(*role),
-                selling_style: u.selling_style.as_deref().and_then(SellingStyle::parse),
+                selling_style: u.selling_style,
                 scopes: Vec::new(),
                 teams,
             })
@@ -250,7 +250,7 @@ pub async fn list(
     }
     .by_id()?;
     let filter = store::ListFilter {
-        role: q.role.map(|r| r.as_str().to_string()),
+        role: q.role,
         active: q.active,
         q: q.q,
     };
@@ -299,8 +299,8 @@ pub async fn create(
         id: Uuid::now_v7(),
         email: b.email.trim().to_string(),
         name: b.name.trim().to_string(),
-        role: b.role.as_str().to_string(),
-        selling_style: b.selling_style.map(|s| s.as_str().to_string()),
+        role: b.role,
+        selling_style: b.selling_style,
         password_hash: None,
     };
     let password_hash = match b.password {
@@ -369,15 +369,10 @@ fn plan_patch(p: &Principal, current: &UserRow, b: &PatchUser) -> AppResult<User
             ));
         }
     }
-    let role = b
-        .role
-        .unwrap_or(Role::parse(&current.role).unwrap_or(Role::Viewer));
+    let role = b.role.unwrap_or(current.role);
     let mut style = match b.selling_style {
         Some(s) => s,
-        None => current
-            .selling_style
-            .as_deref()
-            .and_then(SellingStyle::parse),
+        None => current.selling_style,
     };
     // Leaving the salesperson role drops the style unless one is set explicitly.
     if role != Role::Salesperson && b.selling_style.is_none() {
@@ -395,12 +390,12 @@ fn plan_patch(p: &Principal, current: &UserRow, b: &PatchUser) -> AppResult<User
     if is_self && b.role.is_some() && role != Role::Admin {
         return Err(own_admin());
     }
-    let style_changes = style.map(|s| s.as_str().to_string()) != current.selling_style;
+    let style_changes = style != current.selling_style;
     Ok(UserChanges {
         email: b.email.as_ref().map(|e| e.trim().to_string()),
         name: b.name.as_ref().map(|n| n.trim().to_string()),
-        role: b.role.map(|r| r.as_str().to_string()),
-        selling_style: style_changes.then(|| style.map(|s| s.as_str().to_string())),
+        role: b.role,
+        selling_style: style_changes.then_some(style),
         active: None,
     })
 }

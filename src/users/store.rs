@@ -11,6 +11,9 @@ use crate::db::lower;
 use crate::db::schema::{team_members, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Page;
+use crate::users::rules::SellingStyle;
+
+crate::db::text_enum!(Role, SellingStyle);
 use crate::teams::store as teams;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -20,8 +23,8 @@ pub struct UserRow {
     pub id: Uuid,
     pub email: String,
     pub name: String,
-    pub role: String,
-    pub selling_style: Option<String>,
+    pub role: Role,
+    pub selling_style: Option<SellingStyle>,
     pub active: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -35,8 +38,8 @@ pub struct NewUser {
     pub id: Uuid,
     pub email: String,
     pub name: String,
-    pub role: String,
-    pub selling_style: Option<String>,
+    pub role: Role,
+    pub selling_style: Option<SellingStyle>,
     pub password_hash: Option<String>,
 }
 
@@ -45,8 +48,8 @@ pub struct NewUser {
 pub struct UserChanges {
     pub email: Option<String>,
     pub name: Option<String>,
-    pub role: Option<String>,
-    pub selling_style: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub selling_style: Option<Option<SellingStyle>>,
     pub active: Option<bool>,
 }
 
@@ -82,7 +85,7 @@ pub async fn visible_ids(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<
 }
 
 pub struct ListFilter {
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub active: Option<bool>,
     pub q: Option<String>,
 }
@@ -107,7 +110,7 @@ pub async fn list(
         q = q.filter(users::id.gt(after));
     }
     if let Some(r) = &f.role {
-        q = q.filter(users::role.eq(r.clone()));
+        q = q.filter(users::role.eq(*r));
     }
     if let Some(a) = f.active {
         q = q.filter(users::active.eq(a));
