@@ -14,6 +14,8 @@ pub mod error;
 pub mod extract;
 pub mod http;
 pub mod idempotency;
+#[cfg(test)]
+mod layers;
 pub mod openapi;
 pub mod org;
 pub mod progress;
