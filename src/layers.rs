@@ -217,8 +217,8 @@ fn imports(s: &Source) -> BTreeSet<String> {
                 .filter(|p| !p.is_empty())
                 .map(str::to_string),
         );
-        if after.starts_with('{') {
-            let group: String = after[1..].chars().take_while(|c| *c != '}').collect();
+        if let Some(group) = after.strip_prefix('{') {
+            let group: String = group.chars().take_while(|c| *c != '}').collect();
             for item in group.split(',') {
                 let item = item.split_whitespace().next().unwrap_or("");
                 let mut full = base.clone();
