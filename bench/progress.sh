@@ -38,6 +38,8 @@ TO_ON=2026-12-31
 AS_OF=2026-11-26
 SELLER_EMAIL=seller1@bench.example.com
 MINIMAL_PORT=$((PORT + 1))
+PERF=${BENCH_PERF:-0}                     # 1: profile the service under the progress load
+PERF_SECS=${BENCH_PERF_SECS:-10}
 
 py() { python3 "$ROOT/bench/progress.py" "$@"; }
 
@@ -51,6 +53,7 @@ need_positive SEED_SALES DURATION WARMUP WRK_CONNECTIONS WRK_THREADS PG_CLIENTS 
 [ "$PG_THREADS" -le "$PG_CLIENTS" ] || fail "BENCH_PG_THREADS ($PG_THREADS) must not exceed BENCH_PG_CLIENTS ($PG_CLIENTS)"
 case $SCORECARD_AS in manager | admin) ;; *) fail "BENCH_SCORECARD_AS must be manager or admin, got '$SCORECARD_AS'" ;; esac
 case $MINIMAL in 0 | 1) ;; *) fail "BENCH_MINIMAL must be 0 or 1, got '$MINIMAL'" ;; esac
+case $PERF in 0) ;; 1) need_tools perf; need_positive PERF_SECS ;; *) fail "BENCH_PERF must be 0 or 1, got '$PERF'" ;; esac
 bench_init
 t_start=$(now)
 
@@ -247,7 +250,22 @@ for run in $(seq 1 "$RUNS"); do
   sql scorecard-least "$ROOT/bench/sql/least-scorecard.sql"
 done
 
-# ------------------------------------------------------------------ 5. summary
+# ------------------------------------------------- 5. profile (BENCH_PERF=1)
+if [ "$PERF" = 1 ]; then
+  PERF_DATA=${BENCH_PERF_DATA:-$WORK/perf.data}
+  say "profiling the service for $PERF_SECS s under the progress load (perf record -e cpu-clock --call-graph dwarf)"
+  wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -s "$ROOT/bench/rotate.lua" -d"$((PERF_SECS + 4))s" --latency "$BASE" \
+    -- "$WORK/progress-paths.txt" >"$WORK/wrk-perf.txt" &
+  wrk_pid=$!
+  sleep 2
+  perf record -q -e cpu-clock -F 499 --call-graph dwarf -p "$SERVER_PID" -o "$PERF_DATA" -- sleep "$PERF_SECS" \
+    || fail "perf record failed (kernel.perf_event_paranoid, or no perf events in this machine?)"
+  wait "$wrk_pid" || fail "wrk (profile) failed"
+  perf script -i "$PERF_DATA" 2>/dev/null | python3 "$ROOT/bench/profile.py" 25 >"$WORK/profile.txt" \
+    || fail "could not read the profile (see above)"
+fi
+
+# ------------------------------------------------------------------ 6. summary
 RSS_PEAK=$(vm VmHWM "$SERVER_PID")
 RSS_NOW=$(vm VmRSS "$SERVER_PID")
 minimal_rss=
@@ -265,4 +283,9 @@ fi
 py summary "$RESULTS"
 echo "statements per request (untimed, sequential): progress $STMTS_PROGRESS, scorecard $STMTS_CARD; each pgbench transaction is 1"
 echo "service peak RSS (VmHWM): $RSS_PEAK MiB ($RSS_SIGNED_IN MiB after the sign-ins, before the load; $RSS_NOW MiB resident at the end)$minimal_rss"
+if [ "$PERF" = 1 ]; then
+  echo "where the service's CPU time goes under the progress load (bench/profile.py; $(py wrk "$WORK/wrk-perf.txt" | cut -f 1) req/s while profiled):"
+  cat "$WORK/profile.txt"
+  if [ -n "${BENCH_PERF_DATA:-}" ]; then echo "profile kept in $PERF_DATA (perf report -i $PERF_DATA)"; fi
+fi
 echo "wall time: $(since "$t_start") s"
