@@ -5,6 +5,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY migrations migrations
+# Declared in Cargo.toml (the benchmark's minimal endpoint, not built here): cargo wants it present.
+COPY examples examples
 RUN cargo build --release --bin onpace
 
 FROM debian:bookworm-slim

@@ -4,7 +4,7 @@
 # under a sign-in flood. Starts its own PostgreSQL cluster on a free port (in a
 # temporary directory, removed at the end) and the release binary; prints one
 # line per case with its figures and a verdict (ok / FAIL), and exits 1 when a
-# case fails. Not part of `cargo test`. See bench/README.md.
+# case fails. Not part of `cargo test`. See bench/FAULTS.md.
 #
 #   bash bench/faults.sh
 #   ONPACE_BIN=target/debug/onpace bash bench/faults.sh   # another binary, no build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sales-ingest benchmark: POST /v1/sales/batch against a raw multi-row
-# INSERT ... ON CONFLICT through psql, on a database already holding 1,000,000
-# sales. See bench/README.md.
+# INSERT ... ON CONFLICT through psql (no rollup), on a database holding 900,000
+# sales before the first batch. See bench/README.md.
 #
 #   bash bench/ingest.sh            # one run
 #   RUNS=3 bash bench/ingest.sh     # three runs and the medians
@@ -17,7 +17,7 @@ BENCH_NAME=bench/ingest.sh
 
 ROWS=${BENCH_ROWS:-100000}            # new sales per run and per path
 BATCH=${BENCH_BATCH:-1000}            # items per request / rows per INSERT
-SEED_SALES=${BENCH_SEED_SALES:-1000000}
+SEED_SALES=${BENCH_SEED_SALES:-900000}
 SELLERS=50
 ACCOUNTS=5000
 CLIENT_NAME=bench
@@ -128,6 +128,7 @@ echo
 say "summary: $ROWS sales per run in batches of $BATCH into $SEED_SALES existing, $RUNS run(s)"
 echo "machine: nproc $(nproc), $(pq -d "$DB" -Atc "SHOW server_version") PostgreSQL at $PGHOST:$PGPORT, service and client on the same machine"
 py summary --result "$RESULTS"
+echo "service peak RSS (VmHWM): $(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status") MiB"
 echo "The API figure includes HTTP and JSON, validation, owner resolution and the daily_rollup"
 echo "upsert in the same transaction; the raw figure is the ledger INSERT alone."
 [ "$API_ROUTED" = 1 ] || echo "API run skipped: POST /v1/sales/batch answered 404/405 (not routed in this build)."

@@ -54,6 +54,7 @@ bench_init() {
   [[ $DB =~ ^[a-z_][a-z0-9_]*$ ]] || fail "BENCH_DB must be a plain lower-case identifier, got '$DB'"
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/onpace-bench.XXXXXX")
   SERVER_PID=
+  BENCH_PIDS=()  # other processes the script starts, stopped at exit
   DB_CREATED=0
   trap bench_cleanup EXIT
   trap 'exit 130' INT
@@ -89,6 +90,11 @@ bench_cleanup() {
     kill "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
   fi
+  local pid
+  for pid in "${BENCH_PIDS[@]+"${BENCH_PIDS[@]}"}"; do
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
   if [ "${DB_CREATED:-0}" = 1 ]; then
     if [ "${KEEP_DB:-0}" = 1 ]; then
       echo "KEEP_DB=1: database $DB kept" >&2

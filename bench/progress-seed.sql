@@ -7,9 +7,10 @@
 -- Creates a manager per team (manager<T>@bench.example.com), the teams
 -- "Team 1".."Team <teams>", their members from 2025-01-01 (open-ended: the
 -- salesperson with k = 0..team_size-1 in Team 1, and so on), and for the period,
--- agreed (revision 1): a revenue and a gross_profit target per salesperson and a
--- revenue target per team (the sum of its members' revenue targets). Every
--- seeded person signs in with the admin's password.
+-- agreed (revision 1): a revenue and a gross_profit target per salesperson (ids
+-- pg_temp.bench_id('9', k + 1) and pg_temp.bench_id('a', k + 1)) and a revenue
+-- target per team (the sum of its members' revenue targets). Every seeded person
+-- signs in with the admin's password.
 
 BEGIN;
 
@@ -46,11 +47,11 @@ FROM bench_sellers s;
 
 INSERT INTO targets (org_id, id, title, subject_type, subject_id, metric, value, currency, period,
                      starts_on, ends_on, status, revision, agreed_at, agreed_by, created_by, version)
-SELECT :'org', pg_temp.uuid7(now()), format('%s %s', m.title, :'period'), 'user', b.seller_id, m.metric,
+SELECT :'org', pg_temp.bench_id(m.kind, b.k + 1), format('%s %s', m.title, :'period'), 'user', b.seller_id, m.metric,
        CASE m.metric WHEN 'revenue' THEN b.revenue ELSE b.gross_profit END, 'EUR', :'period',
        :'from_on', :'to_on', 'agreed', 1, now(), a.id, a.id, 1
 FROM bench_targets b
-CROSS JOIN (VALUES ('revenue', 'Revenue'), ('gross_profit', 'Gross profit')) m(metric, title)
+CROSS JOIN (VALUES ('revenue', 'Revenue', '9'), ('gross_profit', 'Gross profit', 'a')) m(metric, title, kind)
 CROSS JOIN bench_admin a;
 
 INSERT INTO targets (org_id, id, title, subject_type, subject_id, metric, value, currency, period,

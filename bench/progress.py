@@ -12,14 +12,22 @@ Driven by bench/progress.sh; the subcommands can also be run by hand:
   progress.py pgbench OUTPUT LOG_PREFIX
         prints "tps<TAB>avg ms<TAB>p99 ms<TAB>transactions<TAB>failed" from pgbench's
         output and its per-transaction logs (--log --log-prefix)
+  progress.py check-least ACTUAL SQL.tsv [MINIMAL.json...]
+        the progress's actual against bench/sql/least-progress.sql's sum, and
+        the minimal endpoint's answers against it
+  progress.py check-least-scorecard API.json SQL.tsv
+        the scorecard's revenue actuals against bench/sql/least-scorecard.sql's rows
   progress.py summary RESULTS
-        the table: each run, the medians and the ratios against the goals
+        the tables: each run, the medians and the ratios against the goals
 
   progress.py hit URL TOKEN N
         N sequential GETs over one keep-alive connection, each must answer 200
+  progress.py tokens URL PASSWORD PEOPLE.tsv OUT
+        signs in each person of PEOPLE.tsv ("email<TAB>path" lines) and writes
+        "path token" lines to OUT, for bench/rotate.lua
 
-RESULTS lines: endpoint, run, API req/s, API avg ms, API p99 ms, SQL tps,
-SQL avg ms, SQL p99 ms, the service's CPU time per request in ms (tab-separated).
+RESULTS lines: run, measurement, rate (req/s or tps), avg ms, p99 ms, the
+service's CPU time per request in ms or "-" (tab-separated).
 """
 
 import glob
@@ -31,11 +39,41 @@ import sys
 import urllib.parse
 from decimal import Decimal
 
-GOALS = {"progress": Decimal("0.5"), "scorecard": Decimal("0.6")}
-TITLES = {
-    "progress": "GET /v1/targets/{id}/progress (one salesperson's revenue target)",
-    "scorecard": "GET /v1/scorecards (a team of 50 and its target)",
+# Each endpoint: its title, its measurements (name, label, unit), the ratios
+# printed (label, numerator, denominator, goal or None).
+SECTIONS = {
+    "progress": (
+        "GET /v1/targets/{id}/progress: each of the salespeople reading their own revenue target, with their own token",
+        [
+            ("progress-api", "service", "req/s"),
+            ("progress-sql", "pgbench: the service's statement", "tps"),
+            ("progress-least", "pgbench: the least SQL (rollup sum)", "tps"),
+            ("minimal-shared", "minimal endpoint: shared connection", "req/s"),
+            ("minimal-deadpool", "minimal endpoint: deadpool checkout", "req/s"),
+        ],
+        [
+            ("service / least SQL", "progress-api", "progress-least", Decimal("0.5")),
+            ("service / service's statement", "progress-api", "progress-sql", Decimal("0.5")),
+            ("minimal shared / least SQL", "minimal-shared", "progress-least", None),
+            ("minimal deadpool / least SQL", "minimal-deadpool", "progress-least", None),
+            ("service / minimal shared", "progress-api", "minimal-shared", None),
+        ],
+    ),
+    "scorecard": (
+        "GET /v1/scorecards: a team of 50 and its target",
+        [
+            ("scorecard-api", "service", "req/s"),
+            ("scorecard-sql", "pgbench: the service's statement", "tps"),
+            ("scorecard-least", "pgbench: the least SQL (GROUP BY person)", "tps"),
+        ],
+        [
+            ("service / least SQL", "scorecard-api", "scorecard-least", Decimal("0.7")),
+            ("service / service's statement", "scorecard-api", "scorecard-sql", Decimal("0.6")),
+        ],
+    ),
 }
+# The progress read's p99 goal, in ms.
+P99_GOAL_MS = 20
 
 
 def die(msg):
@@ -109,6 +147,55 @@ def cmd_check_scorecard(api_path, sql_path):
         f"  checked: scorecard of {len(api_members)} members, {len(api_targets)} member targets and "
         f"{len(api_team)} team target(s) (team actual {team_actual}): API and SQL agree"
     )
+
+
+def cmd_check_least(actual, sql_path, *minimal_paths):
+    rows = read_tsv(sql_path)
+    if len(rows) != 1 or len(rows[0]) != 1:
+        die(f"least progress SQL returned {rows!r}, expected one sum")
+    least = two(dec(rows[0][0]))
+    if two(dec(actual)) != least:
+        die(f"least progress SQL: the rollup sum is {least}, the API's actual {actual}")
+    for path in minimal_paths:
+        with open(path, encoding="utf-8") as f:
+            got = two(dec(json.load(f)["actual"]))
+        if got != least:
+            die(f"minimal endpoint ({path}): answered {got}, the SQL {least}")
+    print(f"  checked: least progress SQL {least}: the API and {len(minimal_paths)} minimal endpoint(s) agree")
+
+
+def cmd_check_least_scorecard(api_path, sql_path):
+    with open(api_path, encoding="utf-8") as f:
+        api = json.load(f)
+    sql = {person: two(dec(total)) for person, total in read_tsv(sql_path)}
+    got = {}
+    for m in api["members"]:
+        for t in m["targets"]:
+            if t["metric"] == "revenue" and t.get("account_id") is None:
+                got[m["subject_id"]] = two(dec(t["actual"]))
+    if len(sql) != len(api["members"]) or set(got) != set(sql):
+        die(f"least scorecard SQL: {len(sql)} people, the API {len(api['members'])} members, {len(got)} revenue targets")
+    bad = [p for p in sql if got[p] != sql[p]]
+    if bad:
+        die(f"least scorecard SQL: {len(bad)} revenue actuals differ, e.g. {bad[0]}: API {got[bad[0]]}, SQL {sql[bad[0]]}")
+    print(f"  checked: least scorecard SQL, {len(sql)} people: their revenue agrees with the API's")
+
+
+def cmd_tokens(url, password, people_path, out_path):
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    lines = []
+    for email, path in read_tsv(people_path):
+        body = urllib.parse.urlencode({"grant_type": "password", "username": email, "password": password})
+        conn.request("POST", "/v1/auth/token", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        r = conn.getresponse()
+        data = r.read()
+        if r.status != 200:
+            die(f"sign-in of {email}: {r.status}: {data[:300]!r}")
+        lines.append(f"{path} {json.loads(data)['access_token']}\n")
+    conn.close()
+    with open(out_path, "w", encoding="utf-8") as f:
+        f.writelines(lines)
 
 
 # ------------------------------------------------------------------ parsers
@@ -191,51 +278,56 @@ def cmd_hit(url, token, n):
 
 
 def cmd_summary(path):
-    rows = read_tsv(path)
+    # by[name][run] = (rate, avg, p99, cpu or None)
     by = {}
-    for endpoint, run, *figs in rows:
-        by.setdefault(endpoint, []).append((int(run), [float(x) for x in figs]))
+    for run, name, rate, avg, p99, cpu in read_tsv(path):
+        by.setdefault(name, {})[int(run)] = (
+            float(rate), float(avg), float(p99), None if cpu == "-" else float(cpu)
+        )
+    runs = sorted({r for m in by.values() for r in m})
+    cols = [f"run {r}" for r in runs] + (["median"] if len(runs) > 1 else [])
+
+    def line(label, values, fmt):
+        xs = [v for v in values if v is not None]
+        if len(runs) > 1:
+            values = values + [statistics.median(xs) if xs else None]
+        cells = "".join(f"{format(v, fmt) if v is not None else '-':>11}" for v in values)
+        print(f"{label:<46}{cells}")
+
     verdicts = []
-    for endpoint in ("progress", "scorecard"):
-        runs = by.get(endpoint)
-        if not runs:
+    for endpoint, (title, measured, ratios) in SECTIONS.items():
+        if not any(name in by for name, _, _ in measured):
             continue
         print()
-        print(TITLES[endpoint])
-        head = (
-            f"{'run':>6} {'API req/s':>10} {'API avg ms':>10} {'API p99 ms':>10} {'SQL tps':>10} "
-            f"{'SQL avg ms':>10} {'SQL p99 ms':>10} {'API/SQL':>8} {'svc CPU ms/req':>14}"
-        )
-        print(head)
-        ratios = []
-        cols = [[] for _ in range(7)]
-        for run, figs in sorted(runs):
-            rps, aavg, ap99, tps, savg, sp99, cpu = figs
-            r = rps / tps if tps > 0 else float("nan")
-            ratios.append(r)
-            for i, v in enumerate(figs):
-                cols[i].append(v)
-            print(
-                f"{run:>6} {rps:>10,.0f} {aavg:>10.2f} {ap99:>10.2f} {tps:>10,.0f} {savg:>10.2f} "
-                f"{sp99:>10.2f} {r:>8.2f} {cpu:>14.2f}"
-            )
-        if len(runs) > 1:
-            med = [statistics.median(c) for c in cols]
-            print(
-                f"{'median':>6} {med[0]:>10,.0f} {med[1]:>10.2f} {med[2]:>10.2f} {med[3]:>10,.0f} "
-                f"{med[4]:>10.2f} {med[5]:>10.2f} {statistics.median(ratios):>8.2f} {med[6]:>14.2f}"
-            )
-        ratio = statistics.median(ratios)
-        goal = GOALS[endpoint]
-        ok = Decimal(f"{ratio:.4f}") >= goal
-        verdicts.append(
-            f"{endpoint}: API/SQL = {ratio:.2f} (median of the runs' ratios): "
-            + ("meets" if ok else "BELOW")
-            + f" the goal of {goal}; API p99 {statistics.median(cols[2]):.2f} ms"
-        )
+        print(title)
+        print(f"{'':<46}" + "".join(f"{c:>11}" for c in cols))
+        for name, label, unit in measured:
+            if name not in by:
+                continue
+            m = by[name]
+            line(f"{label}, {unit}", [m[r][0] if r in m else None for r in runs], ",.0f")
+            line("    avg ms", [m[r][1] if r in m else None for r in runs], ".2f")
+            line("    p99 ms", [m[r][2] if r in m else None for r in runs], ".2f")
+            if any(m[r][3] is not None for r in runs if r in m):
+                line("    service CPU ms/request", [m[r][3] if r in m else None for r in runs], ".3f")
+        for label, num, den, goal in ratios:
+            if num not in by or den not in by:
+                continue
+            per_run = [by[num][r][0] / by[den][r][0] if r in by[num] and r in by[den] else None for r in runs]
+            line(label, per_run, ".2f")
+            if goal is None:
+                continue
+            ratio = statistics.median([x for x in per_run if x is not None])
+            ok = Decimal(f"{ratio:.4f}") >= goal
+            verdict = f"{endpoint}: {label} = {ratio:.2f}: " + ("meets" if ok else "BELOW") + f" {goal}"
+            if num == "progress-api" and den == "progress-least":
+                p99 = statistics.median(by[num][r][2] for r in runs if r in by[num])
+                verdict += f"; p99 {p99:.2f} ms: " + ("under" if p99 < P99_GOAL_MS else "NOT under") + f" {P99_GOAL_MS} ms"
+            verdicts.append(verdict)
     print()
+    print("verdicts (median of the runs' ratios):")
     for v in verdicts:
-        print(v)
+        print(f"  {v}")
 
 
 def main():
@@ -243,12 +335,19 @@ def main():
     cmds = {
         "check-progress": (cmd_check_progress, 2),
         "check-scorecard": (cmd_check_scorecard, 2),
+        "check-least": (cmd_check_least, -2),
+        "check-least-scorecard": (cmd_check_least_scorecard, 2),
+        "tokens": (cmd_tokens, 4),
         "wrk": (cmd_wrk, 1),
         "pgbench": (cmd_pgbench, 2),
         "summary": (cmd_summary, 1),
         "hit": (cmd_hit, 3),
     }
-    if not argv or argv[0] not in cmds or len(argv) - 1 != cmds[argv[0]][1]:
+    # A negative count: at least that many arguments.
+    ok = argv and argv[0] in cmds and (
+        len(argv) - 1 == cmds[argv[0]][1] or 0 > cmds[argv[0]][1] >= -(len(argv) - 1)
+    )
+    if not ok:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     fn, _ = cmds[argv[0]]

@@ -2,13 +2,14 @@
 --
 -- Variables: org (the organisation's id), sellers, accounts, seed_sales.
 -- Creates `sellers` salespeople (farmers, seller<N>@bench.example.com, no
--- password), `accounts` customer accounts owned by them in turn (with their first
+-- password, id pg_temp.bench_id('8', N)), `accounts` customer accounts owned by them in turn (with their first
 -- account_owners row), `seed_sales` sales spread over the accounts and the days of
 -- 2025-2026, and the matching daily_rollup rows (revenue, gross_profit).
 --
 -- Leaves for a script run in the same session: the temporary tables
--- bench_sellers (id, k: 0-based, by email) and bench_accounts (n, id, owner_id),
--- and the functions pg_temp.uuid7(timestamptz) and pg_temp.pick(n, salt, m).
+-- bench_sellers (id, k: N - 1) and bench_accounts (n, id, owner_id), and the
+-- functions pg_temp.uuid7(timestamptz), pg_temp.bench_id(kind, n) and
+-- pg_temp.pick(n, salt, m).
 
 BEGIN;
 
@@ -21,15 +22,21 @@ CREATE FUNCTION pg_temp.uuid7(ts timestamptz) RETURNS uuid LANGUAGE sql VOLATILE
     52, 1), 53, 1), 'hex')::uuid
 $$;
 
+-- An id made from a number, so that pgbench can pick a random salesperson or
+-- target by number (bench/sql/*.sql build the same ids): kind '8' for
+-- salespeople, '9' and 'a' for their revenue and gross-profit targets.
+CREATE FUNCTION pg_temp.bench_id(kind text, n bigint) RETURNS uuid LANGUAGE sql IMMUTABLE AS $$
+  SELECT ('00000000-0000-4000-' || kind || '000-' || lpad(n::text, 12, '0'))::uuid
+$$;
+
 INSERT INTO users (org_id, id, email, email_key, name, role, selling_style, password_hash)
-SELECT :'org', gen_random_uuid(), format('seller%s@bench.example.com', n),
+SELECT :'org', pg_temp.bench_id('8', n), format('seller%s@bench.example.com', n),
        format('seller%s@bench.example.com', n), format('Seller %s', n),
        'salesperson', 'farmer', NULL
 FROM generate_series(1, :sellers) n;
 
 CREATE TEMP TABLE bench_sellers AS
-SELECT id, (row_number() OVER (ORDER BY email) - 1)::int AS k
-FROM users WHERE org_id = :'org' AND role = 'salesperson';
+SELECT pg_temp.bench_id('8', n) AS id, (n - 1)::int AS k FROM generate_series(1, :sellers) n;
 
 CREATE TEMP TABLE bench_accounts AS
 SELECT g.n, gen_random_uuid() AS id, s.id AS owner_id
