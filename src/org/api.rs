@@ -81,13 +81,9 @@ impl From<OrgRow> for Org {
             name: r.name,
             currency: r.currency,
             fiscal_year_start_month: r.fiscal_year_start_month,
-            week_start: WeekStart::parse(&r.week_start).unwrap_or(WeekStart::Monday),
+            week_start: r.week_start,
             timezone: r.timezone,
-            working_days: r
-                .working_days
-                .iter()
-                .filter_map(|d| Day::parse(d))
-                .collect(),
+            working_days: r.working_days,
             holidays: r.holidays,
             attainability: Attainability {
                 realistic_max_ratio: r.realistic_max_ratio.normalize(),
@@ -195,11 +191,9 @@ pub async fn patch_org(
         name: b.name.map(|n| n.trim().to_string()),
         currency: b.currency,
         fiscal_year_start_month: b.fiscal_year_start_month,
-        week_start: b.week_start.map(|w| w.as_str().to_string()),
+        week_start: b.week_start,
         timezone: b.timezone,
-        working_days: b
-            .working_days
-            .map(|d| d.iter().map(|x| x.as_str().to_string()).collect()),
+        working_days: b.working_days,
         holidays,
         realistic_max_ratio: b.attainability.as_ref().map(|a| a.realistic_max_ratio),
         stretch_max_ratio: b.attainability.as_ref().map(|a| a.stretch_max_ratio),

@@ -52,12 +52,7 @@ impl OrgContext {
 
 /// The organisation's calendar and working week.
 pub fn calendar_of(org: &OrgRow) -> (Calendar, WorkWeek) {
-    let days: Vec<Weekday> = org
-        .working_days
-        .iter()
-        .filter_map(|d| crate::org::rules::Day::parse(d))
-        .map(|d| d.weekday())
-        .collect();
+    let days: Vec<Weekday> = org.working_days.iter().map(|d| d.weekday()).collect();
     (
         Calendar::new(org.fiscal_start_month()),
         WorkWeek::new(&days, org.holidays.iter().copied()),

@@ -7,8 +7,11 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::rules::{Day, WeekStart};
 use crate::db::schema::orgs;
 use crate::error::{AppError, AppResult};
+
+crate::db::text_enum!(WeekStart, Day);
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = orgs)]
@@ -17,9 +20,9 @@ pub struct OrgRow {
     pub name: String,
     pub currency: String,
     pub fiscal_year_start_month: i16,
-    pub week_start: String,
+    pub week_start: WeekStart,
     pub timezone: String,
-    pub working_days: Vec<String>,
+    pub working_days: Vec<Day>,
     pub holidays: Vec<NaiveDate>,
     pub realistic_max_ratio: Decimal,
     pub stretch_max_ratio: Decimal,
@@ -37,9 +40,9 @@ pub struct OrgChanges {
     pub name: Option<String>,
     pub currency: Option<String>,
     pub fiscal_year_start_month: Option<i16>,
-    pub week_start: Option<String>,
+    pub week_start: Option<WeekStart>,
     pub timezone: Option<String>,
-    pub working_days: Option<Vec<String>>,
+    pub working_days: Option<Vec<Day>>,
     pub holidays: Option<Vec<NaiveDate>>,
     pub realistic_max_ratio: Option<Decimal>,
     pub stretch_max_ratio: Option<Decimal>,

@@ -363,9 +363,7 @@ pub async fn series(
             )
             .await?
         };
-        let week_start = crate::org::rules::WeekStart::parse(&ctx.org.week_start)
-            .map(|w| w.weekday())
-            .unwrap_or(chrono::Weekday::Mon);
+        let week_start = ctx.org.week_start.weekday();
         let points = rules::series(
             t.value,
             (t.starts_on, t.ends_on),
