@@ -1,0 +1,404 @@
+//! Health, readiness, request ids, unknown routes, CORS, and a database outage.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+use onpace::AppState;
+use tokio::net::{TcpListener, TcpStream};
+
+#[actix_web::test]
+async fn health_and_readiness() {
+    let app = TestApp::new().await;
+    let v = app.get("/healthz").send().await.expect(200);
+    assert_eq!(v["status"], "ok");
+    let r = app.get("/readyz").send().await;
+    assert_eq!(r.expect(200)["status"], "ready");
+    let id = r.header("x-request-id").expect("a request id");
+    assert_eq!(id.len(), 36);
+    assert_eq!(
+        r.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+    let other = app
+        .get("/readyz")
+        .send()
+        .await
+        .header("x-request-id")
+        .unwrap();
+    assert_ne!(id, other, "each request has its own id");
+}
+
+#[actix_web::test]
+async fn unknown_routes_and_methods_are_problems() {
+    let app = TestApp::new().await;
+    app.get("/v1/nothing-here")
+        .send()
+        .await
+        .problem(404, "route_not_found");
+    app.get("/").send().await.problem(404, "route_not_found");
+    // A malformed id in a path.
+    let org = app.org("Acme").await;
+    app.get("/v1/users/not-a-uuid")
+        .token(&org.admin)
+        .send()
+        .await
+        .problem(404, "not_found");
+}
+
+#[actix_web::test]
+async fn openapi_and_docs_are_served() {
+    let app = TestApp::new().await;
+    let v = app.get("/openapi.json").send().await.expect(200);
+    assert!(v["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(v["paths"]["/v1/auth/token"]["post"].is_object());
+    let r = app.get("/docs/").send().await;
+    assert_eq!(r.status.as_u16(), 200);
+    assert!(
+        String::from_utf8_lossy(&r.body).contains("swagger"),
+        "the docs page is Swagger UI"
+    );
+    let r = app.get("/docs/swagger-ui.css").send().await;
+    assert_eq!(
+        r.status.as_u16(),
+        200,
+        "the UI's assets are served from the binary"
+    );
+}
+
+#[actix_web::test]
+async fn cors_answers_listed_origins_only() {
+    let app = TestApp::with(|mut c| {
+        c.cors_origins = vec!["https://dash.example.com".into()];
+        c
+    })
+    .await;
+    let r = app
+        .req(actix_web::http::Method::OPTIONS, "/v1/org")
+        .header("origin", "https://dash.example.com")
+        .header("access-control-request-method", "PATCH")
+        .header(
+            "access-control-request-headers",
+            "authorization, if-match, idempotency-key",
+        )
+        .send()
+        .await;
+    assert_eq!(r.status.as_u16(), 200);
+    assert_eq!(
+        r.header("access-control-allow-origin").as_deref(),
+        Some("https://dash.example.com")
+    );
+    let allowed = r
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_lowercase();
+    for h in ["authorization", "if-match", "idempotency-key"] {
+        assert!(allowed.contains(h), "{h} allowed: {allowed}");
+    }
+    let r = app
+        .get("/healthz")
+        .header("origin", "https://dash.example.com")
+        .send()
+        .await;
+    assert!(r
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_lowercase()
+        .contains("etag"));
+    // Another origin gets no CORS permission.
+    let r = app
+        .get("/healthz")
+        .header("origin", "https://evil.example.com")
+        .send()
+        .await;
+    assert!(r.header("access-control-allow-origin").is_none());
+}
+
+/// A TCP proxy in front of PostgreSQL that can be switched off and on.
+struct Switch {
+    port: u16,
+    on: Arc<AtomicBool>,
+}
+
+async fn proxy() -> Switch {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let on = Arc::new(AtomicBool::new(true));
+    let flag = on.clone();
+    actix_web::rt::spawn(async move {
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else {
+                return;
+            };
+            if !flag.load(Ordering::SeqCst) {
+                continue; // dropped: connection refused by the "dead" server
+            }
+            let flag = flag.clone();
+            actix_web::rt::spawn(async move {
+                let Ok(mut server) = TcpStream::connect("127.0.0.1:5432").await else {
+                    return;
+                };
+                let copy = tokio::io::copy_bidirectional(&mut client, &mut server);
+                let watch = async {
+                    while flag.load(Ordering::SeqCst) {
+                        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+                    }
+                };
+                tokio::select! { _ = copy => {}, _ = watch => {} }
+            });
+        }
+    });
+    Switch { port, on }
+}
+
+#[actix_web::test]
+async fn database_outage_is_503_and_recovers_by_itself() {
+    let db = TestDb::new();
+    let p = proxy().await;
+    let mut url = url::Url::parse(&db.url).unwrap();
+    url.set_port(Some(p.port)).unwrap();
+    let state = AppState::new(config(url.as_str()), keys());
+    let app = TestApp::on(db, state).await;
+
+    app.get("/readyz").send().await.expect(200);
+
+    p.on.store(false, Ordering::SeqCst);
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    app.get("/readyz")
+        .send()
+        .await
+        .problem(503, "database_unavailable");
+    let org = uuid::Uuid::now_v7();
+    let token = app.sign(org, "user", uuid::Uuid::now_v7(), None);
+    app.get("/v1/org")
+        .token(&token)
+        .send()
+        .await
+        .problem(503, "database_unavailable");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "503 comes quickly: {:?}",
+        started.elapsed()
+    );
+
+    p.on.store(true, Ordering::SeqCst);
+    app.get("/readyz").send().await.expect(200);
+}
+
+/// The raw statements a read runs are prepared once per connection and then
+/// reused (PostgreSQL does not parse and plan them again), as diesel does for its
+/// query builder's statements; a plain `sql_query` is not kept.
+#[actix_web::test]
+async fn raw_reads_are_prepared_once_per_connection() {
+    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
+    use onpace::db::KeepPrepared;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let app = TestApp::new().await;
+    let org = app.org("Prepared").await;
+    let mut c = app.conn();
+    let kept = |c: &mut diesel::PgConnection| {
+        let n: N = diesel::sql_query("SELECT count(*) AS n FROM pg_prepared_statements")
+            .get_result(c)
+            .unwrap();
+        n.n
+    };
+    assert_eq!(kept(&mut c), 0);
+    for _ in 0..3 {
+        let t = onpace::targets::store::get_with_own_actual(
+            &mut c,
+            org.id,
+            uuid::Uuid::nil(),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+        );
+        assert!(t.is_err(), "no such target");
+        let ids = onpace::teams::store::subtree_ids(&mut c, org.id, uuid::Uuid::nil()).unwrap();
+        assert!(ids.is_empty());
+    }
+    // Two statements, each prepared once; the counting query itself is not kept.
+    assert_eq!(kept(&mut c), 2);
+    let own: N = diesel::sql_query("SELECT 7::bigint AS n")
+        .keep_prepared()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(own.n, 7);
+    assert_eq!(kept(&mut c), 3);
+}
+
+/// The database backend behind a pipelined read, after sleeping `secs` there.
+fn backend_after(
+    secs: f64,
+) -> impl FnOnce(
+    onpace::db::pipeline::Shared,
+) -> futures_util::future::LocalBoxFuture<'static, diesel::QueryResult<i32>> {
+    move |shared| {
+        Box::pin(async move {
+            #[derive(diesel::QueryableByName)]
+            struct Pid {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                pid: i32,
+            }
+            let mut c = shared.conn();
+            let q = diesel::sql_query("SELECT pg_backend_pid() AS pid FROM pg_sleep($1)")
+                .bind::<diesel::sql_types::Double, _>(secs);
+            let p: Pid = diesel_async::RunQueryDsl::get_result(q, &mut c).await?;
+            Ok(p.pid)
+        })
+    }
+}
+
+#[actix_web::test]
+async fn a_pipelined_read_that_hangs_or_waits_for_the_connection_gives_way_to_the_pool() {
+    use onpace::db::{Pipeline, PipelineConfig};
+    let app = TestApp::new().await;
+    // Reads give up after five times the timeout: 0.5 s.
+    let config = PipelineConfig::new(&app.db.url, true, Duration::from_millis(100));
+    let pipe = Pipeline::new(config);
+    // While one read opens the connection, another does not wait for it.
+    let (first, meanwhile) =
+        futures_util::future::join(pipe.read(backend_after(0.0)), pipe.read(backend_after(0.0)))
+            .await;
+    let pid = first.expect("opened").expect("read");
+    assert!(meanwhile.is_none(), "read through the pool instead");
+    assert_eq!(pipe.read(backend_after(0.0)).await.unwrap().unwrap(), pid);
+    // Concurrent reads share the connection.
+    let (a, b) =
+        futures_util::future::join(pipe.read(backend_after(0.1)), pipe.read(backend_after(0.1)))
+            .await;
+    assert_eq!((a.unwrap().unwrap(), b.unwrap().unwrap()), (pid, pid));
+    // A read that hangs is given up, its statement cancelled and the connection
+    // dropped; reads go through the pool for a while (0.25 s here), then the
+    // next opens another connection.
+    let started = Instant::now();
+    assert!(pipe.read(backend_after(3.0)).await.is_none());
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(pipe.read(backend_after(0.0)).await.is_none());
+    let busy = |pid: i32| {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let n: N = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active'",
+        )
+        .bind::<diesel::sql_types::Integer, _>(pid)
+        .get_result(&mut app.conn())
+        .unwrap();
+        n.n
+    };
+    let mut still = busy(pid);
+    for _ in 0..40 {
+        if still == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        still = busy(pid);
+    }
+    assert_eq!(still, 0, "the hung statement was cancelled");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let again = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
+    assert_ne!(again, pid);
+    // Switched off, or with an address nothing answers on: every read goes to the pool.
+    let off = Pipeline::new(PipelineConfig::new(
+        &app.db.url,
+        false,
+        Duration::from_millis(100),
+    ));
+    assert!(off.read(backend_after(0.0)).await.is_none());
+    let nowhere = "postgres://postgres@127.0.0.1:1/none?sslmode=disable";
+    let down = Pipeline::new(PipelineConfig::new(
+        nowhere,
+        true,
+        Duration::from_millis(100),
+    ));
+    assert!(down.read(backend_after(0.0)).await.is_none());
+}
+
+/// Ends every backend of the app's database but the caller's, and waits until
+/// they are gone; returns how many there were.
+fn terminate_backends(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) AS n \
+         FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind::<diesel::sql_types::Text, _>(&app.db.name)
+    .get_result(&mut app.conn())
+    .unwrap();
+    n.n
+}
+
+/// After PostgreSQL ended the pool's connections (as a restart does), the next
+/// requests are answered at once: a read that meets a dead connection runs again
+/// on a fresh one, a write's transaction starts on a live one, and no broken
+/// connection is handed out again.
+#[actix_web::test]
+async fn reads_and_writes_succeed_right_after_the_pools_connections_were_ended() {
+    let app = TestApp::new().await;
+    let org = app.org("Restart").await;
+    let owner = app.person(&org, "salesperson", None).await;
+    let list = || app.get("/v1/accounts").token(&org.admin).send();
+    let burst = |n: usize| futures_util::future::join_all((0..n).map(|_| list()));
+    for _ in 0..3 {
+        for r in burst(8).await {
+            r.expect(200);
+        }
+    }
+    for round in 0..2 {
+        // However many connections the bursts used (on a busy machine one may
+        // serve them all), each of them is ended.
+        assert!(terminate_backends(&app) >= 1, "the pool was warm");
+        let answers = burst(8).await;
+        let codes: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
+        assert!(codes.iter().all(|c| *c == 200), "round {round}: {codes:?}");
+        terminate_backends(&app);
+        let body = serde_json::json!({
+            "name": format!("Account {round}"), "kind": "customer", "owner_id": owner.id
+        });
+        let r = app
+            .post("/v1/accounts")
+            .token(&org.admin)
+            .json(&body)
+            .send()
+            .await;
+        r.expect(201);
+        for r in burst(8).await {
+            r.expect(200);
+        }
+    }
+}
+
+/// A worker's pipelined connection that the server ended is dropped like a
+/// pool connection: the read on it gives way to the pool (or already finds it
+/// gone and opens another), and the next read opens another.
+#[actix_web::test]
+async fn a_pipelined_connection_the_server_ended_is_replaced() {
+    use onpace::db::{Pipeline, PipelineConfig};
+    let app = TestApp::new().await;
+    let config = PipelineConfig::new(&app.db.url, true, Duration::from_millis(500));
+    let pipe = Pipeline::new(config);
+    for _ in 0..3 {
+        let pid = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
+        assert_eq!(terminate_backends(&app), 1);
+        match pipe.read(backend_after(0.0)).await {
+            None => {}
+            Some(read) => assert_ne!(read.expect("a read on a new connection"), pid),
+        }
+        let again = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
+        assert_ne!(again, pid);
+    }
+}

@@ -1,0 +1,263 @@
+//! Reviews: one-to-ones and team reviews, their agenda, items, completion with a
+//! frozen snapshot, carry-over into the next review, every refusal, and the
+//! successes feed.
+
+use crate::support::*;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// North (managed by `mgr`) with `sp` and `mate`; South (managed by `mgr2`)
+/// with `other`; a viewer, a read client, and another organisation. `sp` owns
+/// Contoso and has an agreed 2026-Q4 revenue target of 20,000 with 8,000 sold
+/// (5,000 on 10 November, 3,000 on 12 November); North has an agreed team
+/// target of 50,000.
+struct World {
+    org: Org,
+    mgr: Person,
+    mgr2: Person,
+    sp: Person,
+    mate: Person,
+    other: Person,
+    viewer: Person,
+    client: String,
+    stranger: Org,
+    north: Uuid,
+    south: Uuid,
+    account: Uuid,
+    target: Uuid,
+    team_target: Uuid,
+    first_sale: Uuid,
+}
+
+fn uuid(v: &Value) -> Uuid {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a string: {v}"))
+        .parse()
+        .unwrap()
+}
+
+async fn agreed(app: &TestApp, setter: &str, agreer: &str, body: Value) -> Uuid {
+    let v = app
+        .post("/v1/targets")
+        .token(setter)
+        .json(&body)
+        .send()
+        .await
+        .expect(201);
+    let id = uuid(&v["id"]);
+    app.post(&format!("/v1/targets/{id}/propose"))
+        .token(setter)
+        .send()
+        .await
+        .expect(200);
+    let v = app
+        .post(&format!("/v1/targets/{id}/agree"))
+        .token(agreer)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(v["status"], "agreed");
+    id
+}
+
+async fn sale(
+    app: &TestApp,
+    org: &Org,
+    account: Uuid,
+    ext: &str,
+    day: &str,
+    revenue: &str,
+) -> Uuid {
+    let v = app
+        .post("/v1/sales")
+        .token(&org.admin)
+        .json(
+            &json!({"external_id": ext, "source": "crm", "account_id": account,
+                      "occurred_on": day, "revenue": revenue, "gross_profit": "0"}),
+        )
+        .send()
+        .await
+        .expect(201);
+    uuid(&v["sale"]["id"])
+}
+
+async fn world(app: &TestApp) -> World {
+    let org = app.org("Acme").await;
+    let stranger = app.org("Elsewhere").await;
+    let mgr = app.person(&org, "manager", None).await;
+    let mgr2 = app.person(&org, "manager", None).await;
+    let sp = app.person(&org, "salesperson", Some("farmer")).await;
+    let mate = app.person(&org, "salesperson", Some("hunter")).await;
+    let other = app.person(&org, "salesperson", Some("hybrid")).await;
+    let viewer = app.person(&org, "viewer", None).await;
+    let north = app.team(&org, "North", Some(mgr.id), None).await;
+    let south = app.team(&org, "South", Some(mgr2.id), None).await;
+    app.join(&org, north, sp.id, "2026-01-01").await;
+    app.join(&org, north, mate.id, "2026-01-01").await;
+    app.join(&org, south, other.id, "2026-01-01").await;
+    let (cid, _) = app.client(&org, &["read"]).await;
+    let client = app.sign(org.id, "client", cid, Some("read"));
+    let v = app
+        .post("/v1/accounts")
+        .token(&org.admin)
+        .json(&json!({"name": "Contoso", "kind": "customer", "owner_id": sp.id, "owned_since": "2026-01-01"}))
+        .send()
+        .await
+        .expect(201);
+    let account = uuid(&v["id"]);
+    let target = agreed(
+        app,
+        &mgr.token,
+        &sp.token,
+        json!({"title": "Q4 revenue", "subject_type": "user", "subject_id": sp.id,
+               "metric": "revenue", "value": "20000", "period": "2026-Q4"}),
+    )
+    .await;
+    let team_target = agreed(
+        app,
+        &org.admin,
+        &mgr.token,
+        json!({"title": "North Q4", "subject_type": "team", "subject_id": north,
+               "metric": "revenue", "value": "50000", "period": "2026-Q4"}),
+    )
+    .await;
+    let first_sale = sale(app, &org, account, "s1", "2026-11-10", "5000").await;
+    sale(app, &org, account, "s2", "2026-11-12", "3000").await;
+    World {
+        org,
+        mgr,
+        mgr2,
+        sp,
+        mate,
+        other,
+        viewer,
+        client,
+        stranger,
+        north,
+        south,
+        account,
+        target,
+        team_target,
+        first_sale,
+    }
+}
+
+async fn schedule(app: &TestApp, token: &str, body: Value) -> Res {
+    app.post("/v1/reviews")
+        .token(token)
+        .json(&body)
+        .send()
+        .await
+}
+
+async fn one_to_one(app: &TestApp, w: &World, day: &str) -> Uuid {
+    let v = schedule(
+        app,
+        &w.mgr.token,
+        json!({"kind": "one_to_one", "salesperson_id": w.sp.id, "scheduled_for": day, "period": "2026-Q4"}),
+    )
+    .await
+    .expect(201);
+    uuid(&v["id"])
+}
+
+/// A one-to-one of South's manager with their salesperson.
+async fn others_review(app: &TestApp, w: &World, day: &str) -> Uuid {
+    let v = schedule(
+        app,
+        &w.mgr2.token,
+        json!({"kind": "one_to_one", "salesperson_id": w.other.id, "scheduled_for": day, "period": "2026-Q4"}),
+    )
+    .await
+    .expect(201);
+    uuid(&v["id"])
+}
+
+async fn add(app: &TestApp, token: &str, review: Uuid, body: Value) -> Res {
+    app.post(&format!("/v1/reviews/{review}/items"))
+        .token(token)
+        .json(&body)
+        .send()
+        .await
+}
+
+async fn added(app: &TestApp, token: &str, review: Uuid, body: Value) -> Value {
+    add(app, token, review, body).await.expect(201)
+}
+
+async fn agenda(app: &TestApp, token: &str, review: Uuid) -> Value {
+    app.get(&format!("/v1/reviews/{review}/agenda"))
+        .token(token)
+        .send()
+        .await
+        .expect(200)
+}
+
+async fn post(app: &TestApp, token: &str, path: &str) -> Res {
+    app.post(path).token(token).send().await
+}
+
+async fn close(app: &TestApp, token: &str, review: Uuid, item: &Value) -> Res {
+    let item = item["id"].as_str().unwrap();
+    post(
+        app,
+        token,
+        &format!("/v1/reviews/{review}/items/{item}/close"),
+    )
+    .await
+}
+
+/// Every page of a list, following `next_cursor`.
+async fn all_pages(app: &TestApp, token: &str, path: &str) -> Vec<Uuid> {
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let v = app
+            .get(&format!("{path}&cursor={cursor}"))
+            .token(token)
+            .send()
+            .await
+            .expect(200);
+        seen.extend(ids(&v["data"]));
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => return seen,
+        }
+    }
+}
+
+fn types(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["type"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn ids(items: &Value) -> Vec<Uuid> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| uuid(&i["id"]))
+        .collect()
+}
+
+mod feed;
+mod one_to_one;
+mod refusals;
+mod team_and_lists;
+
+fn insert_milestone(app: &TestApp, w: &World, day: &str) -> Uuid {
+    use diesel::RunQueryDsl;
+    let id = Uuid::now_v7();
+    diesel::sql_query(format!(
+        "INSERT INTO milestones (org_id, id, kind, target_id, user_id, occurred_on, title, value, actual) \
+         VALUES ('{}', '{id}', 'target_achieved', '{}', '{}', '{day}', 'Q4 revenue reached', 20000, 20500)",
+        w.org.id, w.target, w.sp.id
+    ))
+    .execute(&mut app.conn())
+    .unwrap();
+    id
+}
