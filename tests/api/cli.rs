@@ -131,7 +131,7 @@ async fn any_origin_is_allowed_with_a_star_and_without_credentials() {
 
 #[actix_web::test]
 async fn bootstrap_creates_an_organisation_whose_admin_can_sign_in() {
-    let db = TestDb::new();
+    let db = TestDb::new().await;
     let out = Command::new(env!("CARGO_BIN_EXE_onpace"))
         .args([
             "bootstrap",
@@ -207,7 +207,7 @@ async fn me_id(app: &TestApp, token: &str) -> String {
 
 #[actix_web::test]
 async fn demo_fills_an_organisation_once_and_its_people_can_sign_in() {
-    let db = TestDb::new();
+    let db = TestDb::new().await;
     let first = onpace(&db.url, &["demo"]);
     assert!(
         first.status.success(),

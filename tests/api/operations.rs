@@ -154,7 +154,7 @@ async fn proxy() -> Switch {
 
 #[actix_web::test]
 async fn database_outage_is_503_and_recovers_by_itself() {
-    let db = TestDb::new();
+    let db = TestDb::new().await;
     let p = proxy().await;
     let mut url = url::Url::parse(&db.url).unwrap();
     url.set_port(Some(p.port)).unwrap();
@@ -192,70 +192,25 @@ async fn database_outage_is_503_and_recovers_by_itself() {
 /// query builder's statements; a plain `sql_query` is not kept.
 #[actix_web::test]
 async fn raw_reads_are_prepared_once_per_connection() {
-    use diesel::prelude::*;
-    use diesel::sql_types::BigInt;
-    use onpace::db::KeepPrepared;
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
     let app = TestApp::new().await;
     let org = app.org("Prepared").await;
-    let mut c = app.conn();
-    let kept = |c: &mut diesel::PgConnection| {
-        let n: N = diesel::sql_query("SELECT count(*) AS n FROM pg_prepared_statements")
-            .get_result(c)
-            .unwrap();
-        n.n
-    };
-    assert_eq!(kept(&mut c), 0);
+    let mut c = internals::StoreConn::open(&app.db.url);
+    assert_eq!(c.prepared_statements(), 0);
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
     for _ in 0..3 {
-        let t = onpace::targets::store::get_with_own_actual(
-            &mut c,
-            org.id,
-            uuid::Uuid::nil(),
-            chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
-        );
-        assert!(t.is_err(), "no such target");
-        let ids = onpace::teams::store::subtree_ids(&mut c, org.id, uuid::Uuid::nil()).unwrap();
-        assert!(ids.is_empty());
+        let found = c.target_with_own_actual_found(org.id, uuid::Uuid::nil(), day);
+        assert!(!found, "no such target");
+        assert!(c.subtree_ids(org.id, uuid::Uuid::nil()).is_empty());
     }
     // Two statements, each prepared once; the counting query itself is not kept.
-    assert_eq!(kept(&mut c), 2);
-    let own: N = diesel::sql_query("SELECT 7::bigint AS n")
-        .keep_prepared()
-        .get_result(&mut c)
-        .unwrap();
-    assert_eq!(own.n, 7);
-    assert_eq!(kept(&mut c), 3);
-}
-
-/// The database backend behind a pipelined read, after sleeping `secs` there.
-fn backend_after(
-    secs: f64,
-) -> impl FnOnce(
-    onpace::db::pipeline::Shared,
-) -> futures_util::future::LocalBoxFuture<'static, diesel::QueryResult<i32>> {
-    move |shared| {
-        Box::pin(async move {
-            #[derive(diesel::QueryableByName)]
-            struct Pid {
-                #[diesel(sql_type = diesel::sql_types::Integer)]
-                pid: i32,
-            }
-            let mut c = shared.conn();
-            let q = diesel::sql_query("SELECT pg_backend_pid() AS pid FROM pg_sleep($1)")
-                .bind::<diesel::sql_types::Double, _>(secs);
-            let p: Pid = diesel_async::RunQueryDsl::get_result(q, &mut c).await?;
-            Ok(p.pid)
-        })
-    }
+    assert_eq!(c.prepared_statements(), 2);
+    assert_eq!(c.kept_prepared_select(7), 7);
+    assert_eq!(c.prepared_statements(), 3);
 }
 
 #[actix_web::test]
 async fn a_pipelined_read_that_hangs_or_waits_for_the_connection_gives_way_to_the_pool() {
-    use onpace::db::{Pipeline, PipelineConfig};
+    use internals::{backend_after, Pipeline, PipelineConfig};
     let app = TestApp::new().await;
     // Reads give up after five times the timeout: 0.5 s.
     let config = PipelineConfig::new(&app.db.url, true, Duration::from_millis(100));
@@ -279,28 +234,25 @@ async fn a_pipelined_read_that_hangs_or_waits_for_the_connection_gives_way_to_th
     assert!(pipe.read(backend_after(3.0)).await.is_none());
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(pipe.read(backend_after(0.0)).await.is_none());
-    let busy = |pid: i32| {
-        use diesel::prelude::*;
-        #[derive(QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let n: N = diesel::sql_query(
+    use diesel_async::RunQueryDsl;
+    let app_ref = &app;
+    let busy = |pid: i32| async move {
+        let n: Count = diesel::sql_query(
             "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active'",
         )
         .bind::<diesel::sql_types::Integer, _>(pid)
-        .get_result(&mut app.conn())
+        .get_result(&mut app_ref.conn().await)
+        .await
         .unwrap();
         n.n
     };
-    let mut still = busy(pid);
+    let mut still = busy(pid).await;
     for _ in 0..40 {
         if still == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
-        still = busy(pid);
+        still = busy(pid).await;
     }
     assert_eq!(still, 0, "the hung statement was cancelled");
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -325,19 +277,15 @@ async fn a_pipelined_read_that_hangs_or_waits_for_the_connection_gives_way_to_th
 
 /// Ends every backend of the app's database but the caller's, and waits until
 /// they are gone; returns how many there were.
-fn terminate_backends(app: &TestApp) -> i64 {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let n: N = diesel::sql_query(
+async fn terminate_backends(app: &TestApp) -> i64 {
+    use diesel_async::RunQueryDsl;
+    let n: Count = diesel::sql_query(
         "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) AS n \
          FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
     )
     .bind::<diesel::sql_types::Text, _>(&app.db.name)
-    .get_result(&mut app.conn())
+    .get_result(&mut app.conn().await)
+    .await
     .unwrap();
     n.n
 }
@@ -361,11 +309,11 @@ async fn reads_and_writes_succeed_right_after_the_pools_connections_were_ended()
     for round in 0..2 {
         // However many connections the bursts used (on a busy machine one may
         // serve them all), each of them is ended.
-        assert!(terminate_backends(&app) >= 1, "the pool was warm");
+        assert!(terminate_backends(&app).await >= 1, "the pool was warm");
         let answers = burst(8).await;
         let codes: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
         assert!(codes.iter().all(|c| *c == 200), "round {round}: {codes:?}");
-        terminate_backends(&app);
+        terminate_backends(&app).await;
         let body = serde_json::json!({
             "name": format!("Account {round}"), "kind": "customer", "owner_id": owner.id
         });
@@ -387,13 +335,13 @@ async fn reads_and_writes_succeed_right_after_the_pools_connections_were_ended()
 /// gone and opens another), and the next read opens another.
 #[actix_web::test]
 async fn a_pipelined_connection_the_server_ended_is_replaced() {
-    use onpace::db::{Pipeline, PipelineConfig};
+    use internals::{backend_after, Pipeline, PipelineConfig};
     let app = TestApp::new().await;
     let config = PipelineConfig::new(&app.db.url, true, Duration::from_millis(500));
     let pipe = Pipeline::new(config);
     for _ in 0..3 {
         let pid = pipe.read(backend_after(0.0)).await.unwrap().unwrap();
-        assert_eq!(terminate_backends(&app), 1);
+        assert_eq!(terminate_backends(&app).await, 1);
         match pipe.read(backend_after(0.0)).await {
             None => {}
             Some(read) => assert_ne!(read.expect("a read on a new connection"), pid),

@@ -1,6 +1,7 @@
 //! `GET /v1/targets/{id}/progress`, with figures worked out by hand.
 
 use crate::support::*;
+use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 
 struct World {
@@ -462,42 +463,16 @@ async fn activity_and_new_account_targets_count_their_own_metric() {
 }
 
 /// Connections of the test's database that are its workers' pipelined ones.
-fn pipelined(app: &TestApp) -> i64 {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let n: N = diesel::sql_query(
+async fn pipelined(app: &TestApp) -> i64 {
+    let n: Count = diesel::sql_query(
         "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2",
     )
     .bind::<diesel::sql_types::Text, _>(&app.db.name)
-    .bind::<diesel::sql_types::Text, _>(onpace::db::pipeline::APPLICATION_NAME)
-    .get_result(&mut app.conn())
+    .bind::<diesel::sql_types::Text, _>(internals::PIPELINED_APPLICATION_NAME)
+    .get_result(&mut app.conn().await)
+    .await
     .unwrap();
     n.n
-}
-
-/// Whether the pipelined connection is encrypted exactly when a libpq
-/// connection with the same URL is (`sslmode=prefer`: when the server offers it).
-fn same_transport_as_libpq(app: &TestApp) -> bool {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct Same {
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bool>)]
-        same: Option<bool>,
-    }
-    let v: Same = diesel::sql_query(
-        "SELECT (SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
-                  WHERE a.datname = $1 AND a.application_name = $2) \
-              = (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS same",
-    )
-    .bind::<diesel::sql_types::Text, _>(&app.db.name)
-    .bind::<diesel::sql_types::Text, _>(onpace::db::pipeline::APPLICATION_NAME)
-    .get_result(&mut app.conn())
-    .unwrap();
-    v.same == Some(true)
 }
 
 #[actix_web::test]
@@ -509,13 +484,16 @@ async fn own_progress_rides_the_pipelined_connection_and_outlives_it() {
     let app = TestApp::new().await;
     let w = world(&app).await;
     let id = target(&app, &w.org.admin, body(w.sp.id)).await;
-    assert_eq!(pipelined(&app), 0, "opened on first use");
+    assert_eq!(pipelined(&app).await, 0, "opened on first use");
     let own = progress(&app, &w.sp.token, &id, "2026-11-26")
         .await
         .expect(200);
     assert_eq!(own["actual"], "39000.00");
-    assert_eq!(pipelined(&app), 1);
-    assert!(same_transport_as_libpq(&app), "TLS where libpq uses it");
+    assert_eq!(pipelined(&app).await, 1);
+    assert!(
+        internals::StoreConn::open(&app.db.url).same_transport_as_pipelined(&app.db.name),
+        "TLS where libpq uses it"
+    );
     // Others' reads start there too and finish on the pool: the admin sees it,
     // another salesperson does not, nor does anyone see another organisation's.
     let admin = progress(&app, &w.org.admin, &id, "2026-11-26")
@@ -529,45 +507,40 @@ async fn own_progress_rides_the_pipelined_connection_and_outlives_it() {
     progress(&app, &stranger.admin, &id, "2026-11-26")
         .await
         .problem(404, "not_found");
-    assert_eq!(pipelined(&app), 1, "one per worker");
+    assert_eq!(pipelined(&app).await, 1, "one per worker");
 
     // The connection is lost: that read goes through the pool, the next opens another.
-    diesel::RunQueryDsl::execute(
-        diesel::sql_query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-              WHERE datname = $1 AND application_name = $2",
-        )
-        .bind::<diesel::sql_types::Text, _>(&app.db.name)
-        .bind::<diesel::sql_types::Text, _>(onpace::db::pipeline::APPLICATION_NAME),
-        &mut app.conn(),
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+          WHERE datname = $1 AND application_name = $2",
     )
+    .bind::<diesel::sql_types::Text, _>(&app.db.name)
+    .bind::<diesel::sql_types::Text, _>(internals::PIPELINED_APPLICATION_NAME)
+    .execute(&mut app.conn().await)
+    .await
     .unwrap();
     for _ in 0..50 {
-        if pipelined(&app) == 0 {
+        if pipelined(&app).await == 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(pipelined(&app), 0);
+    assert_eq!(pipelined(&app).await, 0);
     for _ in 0..2 {
         let again = progress(&app, &w.sp.token, &id, "2026-11-26")
             .await
             .expect(200);
         assert_eq!(figures(&again), figures(&own));
     }
-    assert_eq!(pipelined(&app), 1);
+    assert_eq!(pipelined(&app).await, 1);
 
     // Switched off, the pool answers the same.
-    let off = TestApp::with(|c| onpace::config::Config {
-        db_pipeline: false,
-        ..c
-    })
-    .await;
+    let off = TestApp::with(internals::without_pipeline).await;
     let w = world(&off).await;
     let id = target(&off, &w.org.admin, body(w.sp.id)).await;
     let v = progress(&off, &w.sp.token, &id, "2026-11-26")
         .await
         .expect(200);
     assert_eq!(figures(&v), figures(&own));
-    assert_eq!(pipelined(&off), 0);
+    assert_eq!(pipelined(&off).await, 0);
 }

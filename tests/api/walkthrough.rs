@@ -315,7 +315,7 @@ fn expand(v: &Value, env: &Env) -> Value {
 #[actix_web::test]
 async fn a_week_in_the_life_of_a_manager_runs_as_the_readme_says() {
     let app = TestApp::new().await;
-    onpace::cli::demo(&config(&app.db.url)).unwrap();
+    internals::demo(&app.db.url);
     let mut sh = Shell {
         app: &app,
         env: Env::new(),

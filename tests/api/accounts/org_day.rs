@@ -16,7 +16,7 @@ async fn today_is_the_organisations_day() {
         .send()
         .await
         .expect(200);
-    let org_today = onpace::org::rules::today_in(tz);
+    let org_today = internals::today_in(tz);
     let id = account(&app, &org.admin, "Contoso", "customer", a.id, "2026-01-01").await;
 
     let v = transfer(
@@ -54,7 +54,7 @@ async fn today_is_the_organisations_day() {
 
 #[actix_web::test]
 async fn the_owner_on_a_day_is_one_indexed_lookup() {
-    use diesel::RunQueryDsl;
+    use diesel_async::RunQueryDsl;
     let app = TestApp::new().await;
     let org = app.org("Acme").await;
     let a = app.person(&org, "salesperson", Some("farmer")).await;
@@ -63,15 +63,13 @@ async fn the_owner_on_a_day_is_one_indexed_lookup() {
     transfer(&app, &org.admin, id, b.id, "2026-07-01")
         .await
         .expect(200);
-    let mut c = app.conn();
-    let on = |c: &mut diesel::PgConnection, d: &str| {
-        onpace::accounts::store::owner_on(c, org.id, id, day(d)).unwrap()
-    };
-    assert_eq!(on(&mut c, "2025-12-31"), None, "before the account existed");
-    assert_eq!(on(&mut c, "2026-01-01"), Some(a.id));
-    assert_eq!(on(&mut c, "2026-06-30"), Some(a.id));
-    assert_eq!(on(&mut c, "2026-07-01"), Some(b.id));
-    assert_eq!(on(&mut c, "2030-01-01"), Some(b.id));
+    let mut store = internals::StoreConn::open(&app.db.url);
+    let mut on = |d: &str| store.owner_on(org.id, id, day(d));
+    assert_eq!(on("2025-12-31"), None, "before the account existed");
+    assert_eq!(on("2026-01-01"), Some(a.id));
+    assert_eq!(on("2026-06-30"), Some(a.id));
+    assert_eq!(on("2026-07-01"), Some(b.id));
+    assert_eq!(on("2030-01-01"), Some(b.id));
 
     // The lookup is answered from the primary key (org, account, from_on).
     #[derive(diesel::QueryableByName)]
@@ -79,8 +77,10 @@ async fn the_owner_on_a_day_is_one_indexed_lookup() {
         #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
         line: String,
     }
+    let mut c = app.conn().await;
     diesel::sql_query("SET enable_seqscan = off")
         .execute(&mut c)
+        .await
         .unwrap();
     let plan: Vec<Plan> = diesel::sql_query(format!(
         "EXPLAIN SELECT owner_id FROM account_owners WHERE org_id = '{}' AND account_id = '{id}' \
@@ -89,6 +89,7 @@ async fn the_owner_on_a_day_is_one_indexed_lookup() {
         org.id
     ))
     .load(&mut c)
+    .await
     .unwrap();
     let text: Vec<String> = plan.into_iter().map(|p| p.line).collect();
     assert!(

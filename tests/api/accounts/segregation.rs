@@ -63,7 +63,7 @@ async fn salespeople_cannot_date_ownership_in_the_past_in_their_organisations_da
             .send()
             .await
             .expect(200);
-        let org_today = onpace::org::rules::today_in(tz);
+        let org_today = internals::today_in(tz);
         let yesterday = (org_today - Duration::days(1)).to_string();
         let me = &w.sp.token;
         let body = |since: &str| json!({"name": "P", "kind": "prospect", "owned_since": since});

@@ -48,7 +48,7 @@ async fn me_with(app: &TestApp, tokens: &[&str], status: u16) {
 /// The app on a fresh database, with its configuration changed by `f` and
 /// `permits` password checks at once, each waiting up to `wait` to start.
 async fn with_hashing(permits: usize, wait: Duration, f: impl FnOnce(Config) -> Config) -> TestApp {
-    let db = TestDb::new();
+    let db = TestDb::new().await;
     let mut state = AppState::new(f(config(&db.url)), keys());
     state.hashing = Arc::new(Hashing::new(permits, wait));
     TestApp::on(db, state).await
@@ -277,7 +277,7 @@ async fn the_client_address_is_read_from_trusted_proxies_only() {
 
 /// Two instances of the service on one database, sharing a signing key.
 async fn twins() -> (TestApp, TestApp) {
-    let db = TestDb::new();
+    let db = TestDb::new().await;
     let twin = TestDb {
         name: db.name.clone(),
         url: db.url.clone(),

@@ -64,9 +64,9 @@ async fn activities_count_per_kind_on_the_organisations_day() {
     assert_eq!(errs(7), vec![pair("salesperson_id", "not_found")]);
     assert_eq!(errs(8), vec![pair("account_id", "not_found")]);
     assert_eq!(errs(9), vec![pair("occurred_at", "no_owner_on_day")]);
-    assert_eq!(activities_count(&app, org), 3);
+    assert_eq!(activities_count(&app, org).await, 3);
     assert_eq!(
-        assert_rollup_is_ledger(&app, org),
+        assert_rollup_is_ledger(&app, org).await,
         expected(&[
             (sp1, "activity:call", "2026-07-31", "1"),
             (sp2, "activity:meeting", "2026-08-01", "3"),
@@ -78,19 +78,20 @@ async fn activities_count_per_kind_on_the_organisations_day() {
             &app,
             "SELECT count(*) AS n FROM activities WHERE org_id = $1 AND source = 'outreach'",
             org
-        ),
+        )
+        .await,
         3,
         "the source is the client's name"
     );
 
     // Again: unchanged. Then updates: another kind and count, another time.
-    let before = ledger_fingerprint(&app, org);
+    let before = ledger_fingerprint(&app, org).await;
     let v = push_activities(&app, &acts, items).await.expect(200);
     assert_eq!(
         &statuses(&v)[..3],
         &strs(&["unchanged", "unchanged", "unchanged"])[..]
     );
-    assert_eq!(ledger_fingerprint(&app, org), before);
+    assert_eq!(ledger_fingerprint(&app, org).await, before);
     let v = push_activities(
         &app,
         &acts,
@@ -105,7 +106,7 @@ async fn activities_count_per_kind_on_the_organisations_day() {
     .expect(200);
     assert_eq!(statuses(&v), strs(&["updated", "updated"]));
     assert_eq!(
-        assert_rollup_is_ledger(&app, org),
+        assert_rollup_is_ledger(&app, org).await,
         expected(&[
             (sp1, "activity:call", "2026-08-01", "1"),
             (sp2, "activity:demo", "2026-08-01", "2"),
@@ -133,5 +134,5 @@ async fn activities_count_per_kind_on_the_organisations_day() {
     )
     .await
     .problem(422, "validation_failed");
-    assert_eq!(activities_count(&app, org), 3);
+    assert_eq!(activities_count(&app, org).await, 3);
 }

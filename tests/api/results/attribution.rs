@@ -41,7 +41,7 @@ async fn results_follow_the_owner_on_the_day_and_a_transfer_recredits_what_it_co
     .await
     .expect(200);
     assert_eq!(r["created"], 3);
-    let r = assert_rollup_is_ledger(&app, org);
+    let r = assert_rollup_is_ledger(&app, org).await;
     assert_eq!(
         total(&r, sp1, "revenue", "2026-07-01", "2026-09-30"),
         dec("7100")
@@ -53,7 +53,7 @@ async fn results_follow_the_owner_on_the_day_and_a_transfer_recredits_what_it_co
 
     // Mid-quarter, after the fact: sp2 owns Acme from 2026-08-15.
     transfer(&app, &w.org, w.acme, sp2, "2026-08-15").await;
-    let r = assert_rollup_is_ledger(&app, org);
+    let r = assert_rollup_is_ledger(&app, org).await;
     assert_eq!(
         r,
         expected(&[
@@ -92,9 +92,9 @@ async fn results_follow_the_owner_on_the_day_and_a_transfer_recredits_what_it_co
         total(&r, sp3, "revenue", "2026-07-01", "2026-09-30"),
         dec("4000")
     );
-    let s2 = sale_row(&app, org, "hubspot", "S2").unwrap();
+    let s2 = sale_row(&app, org, "hubspot", "S2").await.unwrap();
     assert_eq!((s2.salesperson_id, s2.version), (sp2, 2));
-    let s1 = sale_row(&app, org, "hubspot", "S1").unwrap();
+    let s1 = sale_row(&app, org, "hubspot", "S1").await.unwrap();
     assert_eq!((s1.salesperson_id, s1.version), (sp1, 1));
 
     // Pushed afterwards, by day: before the transfer to sp1, after it to sp2; a
@@ -116,18 +116,27 @@ async fn results_follow_the_owner_on_the_day_and_a_transfer_recredits_what_it_co
         strs(&["created", "created", "unchanged", "updated"])
     );
     assert_eq!(
-        sale_row(&app, org, "hubspot", "S7").unwrap().salesperson_id,
+        sale_row(&app, org, "hubspot", "S7")
+            .await
+            .unwrap()
+            .salesperson_id,
         sp1
     );
     assert_eq!(
-        sale_row(&app, org, "hubspot", "S8").unwrap().salesperson_id,
+        sale_row(&app, org, "hubspot", "S8")
+            .await
+            .unwrap()
+            .salesperson_id,
         sp2
     );
     assert_eq!(
-        sale_row(&app, org, "hubspot", "S1").unwrap().salesperson_id,
+        sale_row(&app, org, "hubspot", "S1")
+            .await
+            .unwrap()
+            .salesperson_id,
         sp2
     );
-    let r = assert_rollup_is_ledger(&app, org);
+    let r = assert_rollup_is_ledger(&app, org).await;
     // sp1: 500 + 70; sp2: 600 + 2000 + 3000 + 80 + 1000.
     assert_eq!(
         total(&r, sp1, "revenue", "2026-07-01", "2026-09-30"),
@@ -140,7 +149,7 @@ async fn results_follow_the_owner_on_the_day_and_a_transfer_recredits_what_it_co
 
     // A correction on the new owner's first day: sp3 held it from 2026-08-15.
     transfer(&app, &w.org, w.acme, sp3, "2026-08-15").await;
-    let r = assert_rollup_is_ledger(&app, org);
+    let r = assert_rollup_is_ledger(&app, org).await;
     assert_eq!(
         total(&r, sp1, "revenue", "2026-07-01", "2026-09-30"),
         dec("570")
@@ -166,7 +175,7 @@ async fn results_follow_the_owner_on_the_day_and_a_transfer_recredits_what_it_co
     // A voided sale is not moved by a later transfer: it no longer counts.
     void(&app, &w.hubspot, id_of(&v, 1), None).await.expect(200); // S8, 80
     transfer(&app, &w.org, w.acme, sp1, "2026-09-01").await;
-    let r = assert_rollup_is_ledger(&app, org);
+    let r = assert_rollup_is_ledger(&app, org).await;
     // sp1 gets S3 (3000) back from 2026-09-01; sp3 keeps 10680 - 80 - 3000.
     assert_eq!(
         total(&r, sp1, "revenue", "2026-07-01", "2026-09-30"),
@@ -176,7 +185,7 @@ async fn results_follow_the_owner_on_the_day_and_a_transfer_recredits_what_it_co
         total(&r, sp3, "revenue", "2026-07-01", "2026-09-30"),
         dec("7600")
     );
-    let s8 = sale_row(&app, org, "hubspot", "S8").unwrap();
+    let s8 = sale_row(&app, org, "hubspot", "S8").await.unwrap();
     assert!(s8.voided);
 }
 
@@ -210,7 +219,7 @@ async fn a_won_prospect_counts_as_a_new_account_on_its_conversion_day() {
         (Some("customer"), Some("2026-08-10"))
     );
     assert_eq!(uuid(&v["won_by"]), sp3);
-    let r = assert_rollup_is_ledger(&app, org);
+    let r = assert_rollup_is_ledger(&app, org).await;
     assert_eq!(
         r.iter()
             .filter(|(k, _)| k.0 != sp2 && (k.1 == "new_accounts" || k.2 >= day("2026-08-05")))
@@ -251,7 +260,7 @@ async fn a_won_prospect_counts_as_a_new_account_on_its_conversion_day() {
         .send()
         .await
         .expect(200);
-    let r = assert_rollup_is_ledger(&app, org);
+    let r = assert_rollup_is_ledger(&app, org).await;
     let t = today().to_string();
     assert_eq!(total(&r, sp2, "new_accounts", &t, &t), dec("2"));
     assert_eq!(total(&r, sp3, "new_accounts", "2026-01-01", &t), dec("1"));
@@ -261,7 +270,7 @@ async fn a_won_prospect_counts_as_a_new_account_on_its_conversion_day() {
     );
     // A later transfer of a won account does not move who won it.
     transfer(&app, &w.org, initech, sp2, "2026-08-10").await;
-    let r = assert_rollup_is_ledger(&app, org);
+    let r = assert_rollup_is_ledger(&app, org).await;
     assert_eq!(
         total(&r, sp3, "new_accounts", "2026-08-10", "2026-08-10"),
         dec("1")

@@ -23,15 +23,15 @@ async fn batches_have_limits_and_a_malformed_batch_stores_nothing() {
         .problem(422, "validation_failed");
     assert_eq!(p["errors"][0]["field"], "items");
     assert_eq!(p["errors"][0]["code"], "too_many");
-    assert_eq!(sales_count(&app, org), 0);
+    assert_eq!(sales_count(&app, org).await, 0);
 
     // Exactly 1,000: all stored; 1,000 × 1.25 = 1250.
     let v = pushed(&app, &w.hubspot, items(1000, "B")).await;
     assert_eq!(v["created"], 1000);
     assert_eq!(v["items"].as_array().unwrap().len(), 1000);
-    assert_eq!(sales_count(&app, org), 1000);
+    assert_eq!(sales_count(&app, org).await, 1000);
     assert_eq!(
-        assert_rollup_is_ledger(&app, org),
+        assert_rollup_is_ledger(&app, org).await,
         expected(&[
             (w.sp1.id, "revenue", "2026-07-10", "1250"),
             (w.sp1.id, "gross_profit", "2026-07-10", "250"),
@@ -91,6 +91,6 @@ async fn batches_have_limits_and_a_malformed_batch_stores_nothing() {
         .send()
         .await
         .problem(415, "unsupported_media_type");
-    assert!(sale_row(&app, org, "hubspot", "D-1").is_none());
-    assert_eq!(sales_count(&app, org), 1000);
+    assert!(sale_row(&app, org, "hubspot", "D-1").await.is_none());
+    assert_eq!(sales_count(&app, org).await, 1000);
 }

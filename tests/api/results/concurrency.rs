@@ -42,9 +42,9 @@ async fn concurrent_overlapping_batches_neither_duplicate_nor_lose_anything() {
         assert_eq!(pair, ["created", "unchanged"], "K{n:03}");
         assert_eq!(id_of(&va, n), id_of(&vb, 89 - n));
     }
-    assert_eq!(sales_count(&app, org), 90);
+    assert_eq!(sales_count(&app, org).await, 90);
     // Even keys 0..=88: 45 × 100 + 1980 = 6480; odd keys 1..=89: 45 × 100 + 2025 = 6525.
-    let r = assert_rollup_is_ledger(&app, org);
+    let r = assert_rollup_is_ledger(&app, org).await;
     assert_eq!(
         total(&r, w.sp1.id, "revenue", "2026-09-01", "2026-09-30"),
         dec("6480")
@@ -82,11 +82,13 @@ async fn concurrent_overlapping_batches_neither_duplicate_nor_lose_anything() {
         assert!(sb[..30].iter().all(|s| s == "unchanged"));
         assert!(sa[30..].iter().all(|s| s == "updated"), "{sa:?}");
         assert!(sb[30..].iter().all(|s| s == "updated"), "{sb:?}");
-        assert_eq!(sales_count(&app, org), 90);
-        let r = assert_rollup_is_ledger(&app, org);
+        assert_eq!(sales_count(&app, org).await, 90);
+        let r = assert_rollup_is_ledger(&app, org).await;
         let mut overlap = Decimal::ZERO;
         for n in 30..60 {
-            let row = sale_row(&app, org, "hubspot", &format!("K{n:03}")).unwrap();
+            let row = sale_row(&app, org, "hubspot", &format!("K{n:03}"))
+                .await
+                .unwrap();
             assert!(
                 row.revenue == Decimal::from(1000 + round)
                     || row.revenue == Decimal::from(2000 + round),
@@ -116,8 +118,8 @@ async fn concurrent_overlapping_batches_neither_duplicate_nor_lose_anything() {
             80
         );
     }
-    assert_eq!(sales_count(&app, org), 90 + 320);
-    assert_rollup_is_ledger(&app, org);
+    assert_eq!(sales_count(&app, org).await, 90 + 320);
+    assert_rollup_is_ledger(&app, org).await;
 
     // Activities likewise.
     let (_, acts) = api_client(&app, &w.org, "dialer", &["activities:write"]).await;
@@ -136,8 +138,8 @@ async fn concurrent_overlapping_batches_neither_duplicate_nor_lose_anything() {
         va["created"].as_u64().unwrap() + vb["created"].as_u64().unwrap(),
         90
     );
-    assert_eq!(activities_count(&app, org), 90);
-    let r = assert_rollup_is_ledger(&app, org);
+    assert_eq!(activities_count(&app, org).await, 90);
+    let r = assert_rollup_is_ledger(&app, org).await;
     assert_eq!(
         total(&r, w.sp1.id, "activity:call", "2026-09-01", "2026-09-30"),
         dec("180")

@@ -26,7 +26,10 @@ async fn a_retry_after_a_write_failed_with_its_database_runs_at_once() {
            END IF; RETURN NULL; END $$",
         "CREATE TRIGGER fault AFTER INSERT ON sales FOR EACH STATEMENT EXECUTE FUNCTION fault()",
     ] {
-        diesel::sql_query(sql).execute(&mut app.conn()).unwrap();
+        diesel::sql_query(sql)
+            .execute(&mut app.conn().await)
+            .await
+            .unwrap();
     }
     let items = json!([
         sale("F-1", w.acme, "2026-07-10", "100", "10"),
@@ -40,7 +43,7 @@ async fn a_retry_after_a_write_failed_with_its_database_runs_at_once() {
             .send()
     };
     send().await.problem(503, "database_unavailable");
-    assert_eq!(sales_count(&app, org), 0);
+    assert_eq!(sales_count(&app, org).await, 0);
     let started = std::time::Instant::now();
     let r = send().await;
     assert!(r.header("idempotent-replayed").is_none());
@@ -49,9 +52,9 @@ async fn a_retry_after_a_write_failed_with_its_database_runs_at_once() {
     let again = send().await;
     assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
     assert_eq!(again.body, r.body);
-    assert_eq!(sales_count(&app, org), 2);
+    assert_eq!(sales_count(&app, org).await, 2);
     assert_eq!(
-        assert_rollup_is_ledger(&app, org),
+        assert_rollup_is_ledger(&app, org).await,
         expected(&[
             (w.sp1.id, "revenue", "2026-07-10", "100"),
             (w.sp1.id, "gross_profit", "2026-07-10", "10"),
@@ -103,8 +106,8 @@ async fn eight_overlapping_batches_at_once_never_deadlock() {
         let codes: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
         assert!(codes.iter().all(|c| *c == 200), "round {round}: {codes:?}");
         let stored = 24 * (round as i64 + 1);
-        assert_eq!(sales_count(&app, org), stored);
-        let r = assert_rollup_is_ledger(&app, org);
+        assert_eq!(sales_count(&app, org).await, stored);
+        let r = assert_rollup_is_ledger(&app, org).await;
         // Every sale counts 1 of gross profit, once.
         let gp: Decimal = people
             .iter()

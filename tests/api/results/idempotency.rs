@@ -27,7 +27,7 @@ async fn an_idempotency_key_replays_the_first_answer_and_changes_nothing() {
     let v = first.expect(200);
     assert_eq!(statuses(&v), strs(&["created", "created", "rejected"]));
     assert!(first.header("idempotent-replayed").is_none());
-    let fp = ledger_fingerprint(&app, org);
+    let fp = ledger_fingerprint(&app, org).await;
 
     // Meanwhile INV-1 is corrected without a key.
     pushed(
@@ -36,7 +36,7 @@ async fn an_idempotency_key_replays_the_first_answer_and_changes_nothing() {
         json!([sale("INV-1", w.acme, "2026-07-10", "1100", "300")]),
     )
     .await;
-    let fp_corrected = ledger_fingerprint(&app, org);
+    let fp_corrected = ledger_fingerprint(&app, org).await;
     assert_ne!(fp, fp_corrected);
 
     // The retry: the first answer, byte for byte, and the correction stays.
@@ -51,7 +51,7 @@ async fn an_idempotency_key_replays_the_first_answer_and_changes_nothing() {
         replay.header("content-type").as_deref(),
         Some("application/json")
     );
-    assert_eq!(ledger_fingerprint(&app, org), fp_corrected);
+    assert_eq!(ledger_fingerprint(&app, org).await, fp_corrected);
 
     // The same key with another body, or on another path: 422, nothing stored.
     let other = json!([sale("INV-3", w.acme, "2026-07-12", "1", "1")]);
@@ -65,7 +65,7 @@ async fn an_idempotency_key_replays_the_first_answer_and_changes_nothing() {
         .send()
         .await
         .problem(422, "idempotency_key_reused");
-    assert!(sale_row(&app, org, "hubspot", "INV-3").is_none());
+    assert!(sale_row(&app, org, "hubspot", "INV-3").await.is_none());
 
     // Keys belong to one client: another may use the same one, for its own sales.
     let (_, pipedrive) = api_client(&app, &w.org, "pipedrive", &["sales:write"]).await;
@@ -73,7 +73,7 @@ async fn an_idempotency_key_replays_the_first_answer_and_changes_nothing() {
         .await
         .expect(200);
     assert_eq!(statuses(&v), strs(&["created", "created", "rejected"]));
-    assert!(sale_row(&app, org, "pipedrive", "INV-1").is_some());
+    assert!(sale_row(&app, org, "pipedrive", "INV-1").await.is_some());
     // An admin too (who names the source): hubspot's INV-2 is unchanged.
     let admin_items = json!([with(
         sale("INV-2", w.globex, "2026-07-11", "500", "100"),
@@ -90,22 +90,24 @@ async fn an_idempotency_key_replays_the_first_answer_and_changes_nothing() {
     assert_eq!(statuses(&r.expect(200)), strs(&["unchanged"]));
 
     // After 24 hours the key is forgotten; before, it is not.
-    let age = |key: &str, hours: i32| {
+    let (app_ref, hubspot_id) = (&app, w.hubspot_id);
+    let age = |key: &'static str, hours: i32| async move {
         diesel::sql_query(
             "UPDATE idempotency_keys SET created_at = now() - make_interval(hours => $2) \
              WHERE actor_id = $1 AND key = $3",
         )
-        .bind::<SqlUuid, _>(w.hubspot_id)
+        .bind::<SqlUuid, _>(hubspot_id)
         .bind::<Integer, _>(hours)
         .bind::<Text, _>(key)
-        .execute(&mut app.conn())
+        .execute(&mut app_ref.conn().await)
+        .await
         .unwrap();
     };
-    age("k-1", 23);
+    age("k-1", 23).await;
     send(w.hubspot.clone(), "k-1", other.clone())
         .await
         .problem(422, "idempotency_key_reused");
-    age("k-1", 25);
+    age("k-1", 25).await;
     let v = send(w.hubspot.clone(), "k-1", other.clone())
         .await
         .expect(200);
@@ -140,7 +142,7 @@ async fn an_idempotency_key_replays_the_first_answer_and_changes_nothing() {
         let again = send_empty().await;
         assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
     }
-    assert_rollup_is_ledger(&app, org);
+    assert_rollup_is_ledger(&app, org).await;
 }
 
 #[actix_web::test]
@@ -171,7 +173,7 @@ async fn single_pushes_and_voids_replay_too_even_a_refusal() {
         replay.header("idempotent-replayed").as_deref(),
         Some("true")
     );
-    assert_eq!(sales_count(&app, org), 1);
+    assert_eq!(sales_count(&app, org).await, 1);
 
     // A refused push replays as the same problem.
     let bad = with(
@@ -212,13 +214,16 @@ async fn single_pushes_and_voids_replay_too_even_a_refusal() {
     let p = conflict.problem(409, "already_voided");
     let again = void_with("v-2").await;
     assert_eq!(again.problem(409, "already_voided"), p);
-    assert_eq!(sale_row(&app, org, "hubspot", "S-1").unwrap().version, 2);
-    assert_rollup_is_ledger(&app, org);
+    assert_eq!(
+        sale_row(&app, org, "hubspot", "S-1").await.unwrap().version,
+        2
+    );
+    assert_rollup_is_ledger(&app, org).await;
 }
 
 #[actix_web::test]
 async fn a_push_broken_off_by_a_deadlock_runs_again_inside_the_service() {
-    use diesel::{Connection, PgConnection};
+    use diesel_async::SimpleAsyncConnection;
     let app = TestApp::new().await;
     let w = world(&app).await;
     let org = w.org.id;
@@ -232,23 +237,24 @@ async fn a_push_broken_off_by_a_deadlock_runs_again_inside_the_service() {
     // Another transaction holds sp1's rollup and then wants the sale the push has
     // locked: PostgreSQL breaks the deadlock by failing the push, which waited
     // first; the service runs the push again, and the client sees only that.
-    let (url, sp1) = (app.db.url.clone(), w.sp1.id);
-    let (locked, on_lock) = std::sync::mpsc::channel();
-    let blocker = std::thread::spawn(move || {
-        let mut c = PgConnection::establish(&url).unwrap();
-        c.transaction::<_, diesel::result::Error, _>(|c| {
-            diesel::sql_query("SELECT 1 FROM daily_rollup WHERE salesperson_id = $1 FOR UPDATE")
-                .bind::<SqlUuid, _>(sp1)
-                .execute(c)?;
-            locked.send(()).unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(300));
-            diesel::sql_query("SELECT 1 FROM sales WHERE id = $1 FOR UPDATE")
-                .bind::<SqlUuid, _>(id)
-                .execute(c)?;
-            Ok(())
-        })
+    let sp1 = w.sp1.id;
+    let mut c = app.conn().await;
+    let (locked, on_lock) = tokio::sync::oneshot::channel();
+    let blocker = actix_rt::spawn(async move {
+        c.batch_execute("BEGIN").await?;
+        diesel::sql_query("SELECT 1 FROM daily_rollup WHERE salesperson_id = $1 FOR UPDATE")
+            .bind::<SqlUuid, _>(sp1)
+            .execute(&mut c)
+            .await?;
+        locked.send(()).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        diesel::sql_query("SELECT 1 FROM sales WHERE id = $1 FOR UPDATE")
+            .bind::<SqlUuid, _>(id)
+            .execute(&mut c)
+            .await?;
+        c.batch_execute("COMMIT").await
     });
-    on_lock.recv().unwrap();
+    on_lock.await.unwrap();
     let send = || {
         app.post("/v1/sales/batch")
             .token(&w.hubspot)
@@ -257,11 +263,11 @@ async fn a_push_broken_off_by_a_deadlock_runs_again_inside_the_service() {
             .send()
     };
     let r = send().await;
-    blocker.join().unwrap().unwrap();
+    blocker.await.unwrap().unwrap();
     assert!(r.header("idempotent-replayed").is_none());
     assert_eq!(statuses(&r.expect(200)), strs(&["updated"]));
     assert_eq!(
-        assert_rollup_is_ledger(&app, org),
+        assert_rollup_is_ledger(&app, org).await,
         expected(&[
             (w.sp1.id, "revenue", "2026-07-10", "200"),
             (w.sp1.id, "gross_profit", "2026-07-10", "10"),
@@ -275,7 +281,7 @@ async fn a_push_broken_off_by_a_deadlock_runs_again_inside_the_service() {
 
 #[actix_web::test]
 async fn a_key_whose_request_never_answered_is_released() {
-    use diesel::{Connection, PgConnection};
+    use diesel_async::SimpleAsyncConnection;
     let app = TestApp::new().await;
     let w = world(&app).await;
     let org = w.org.id;
@@ -286,20 +292,20 @@ async fn a_key_whose_request_never_answered_is_released() {
     )
     .await;
     // The push waits for a lock held elsewhere, and its client gives up.
-    let (url, sp1) = (app.db.url.clone(), w.sp1.id);
-    let (locked, on_lock) = std::sync::mpsc::channel();
-    let blocker = std::thread::spawn(move || {
-        let mut c = PgConnection::establish(&url).unwrap();
-        c.transaction::<_, diesel::result::Error, _>(|c| {
-            diesel::sql_query("SELECT 1 FROM daily_rollup WHERE salesperson_id = $1 FOR UPDATE")
-                .bind::<SqlUuid, _>(sp1)
-                .execute(c)?;
-            locked.send(()).unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(500));
-            Ok(())
-        })
+    let sp1 = w.sp1.id;
+    let mut c = app.conn().await;
+    let (locked, on_lock) = tokio::sync::oneshot::channel();
+    let blocker = actix_rt::spawn(async move {
+        c.batch_execute("BEGIN").await?;
+        diesel::sql_query("SELECT 1 FROM daily_rollup WHERE salesperson_id = $1 FOR UPDATE")
+            .bind::<SqlUuid, _>(sp1)
+            .execute(&mut c)
+            .await?;
+        locked.send(()).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        c.batch_execute("COMMIT").await
     });
-    on_lock.recv().unwrap();
+    on_lock.await.unwrap();
     let send = || {
         app.post("/v1/sales/batch")
             .token(&w.hubspot)
@@ -309,12 +315,15 @@ async fn a_key_whose_request_never_answered_is_released() {
     };
     let gave_up = tokio::time::timeout(std::time::Duration::from_millis(100), send()).await;
     assert!(gave_up.is_err(), "the push was still waiting");
-    blocker.join().unwrap().unwrap();
+    blocker.await.unwrap().unwrap();
     // The work went on without its client, and its answer was recorded in the
     // same transaction: a retry gets that answer again.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
-        sale_row(&app, org, "hubspot", "INV-1").unwrap().revenue,
+        sale_row(&app, org, "hubspot", "INV-1")
+            .await
+            .unwrap()
+            .revenue,
         dec("200")
     );
     let r = send().await;
@@ -327,7 +336,8 @@ async fn a_key_whose_request_never_answered_is_released() {
         "INSERT INTO idempotency_keys (org_id, actor_id, key, request_hash) \
          SELECT org_id, actor_id, 'died', request_hash FROM idempotency_keys WHERE key = 'gave-up'",
     )
-    .execute(&mut app.conn())
+    .execute(&mut app.conn().await)
+    .await
     .unwrap();
     let send_died = || {
         app.post("/v1/sales/batch")
@@ -341,12 +351,12 @@ async fn a_key_whose_request_never_answered_is_released() {
     let again = send_died().await;
     assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
     assert_eq!(again.body, r.body);
-    assert_rollup_is_ledger(&app, org);
+    assert_rollup_is_ledger(&app, org).await;
 }
 
 #[actix_web::test]
 async fn a_duplicate_waits_for_the_first_and_replays_it_or_is_told_it_still_runs() {
-    use diesel::{Connection, PgConnection};
+    use diesel_async::SimpleAsyncConnection;
     use sha2::{Digest, Sha256};
     let app = TestApp::new().await;
     let w = world(&app).await;
@@ -370,25 +380,26 @@ async fn a_duplicate_waits_for_the_first_and_replays_it_or_is_told_it_still_runs
     h.update(b"POST");
     h.update(b"/v1/sales/batch");
     h.update(body.to_string().as_bytes());
-    let (url, hash) = (app.db.url.clone(), h.finalize().to_vec());
-    let (claimed, on_claim) = std::sync::mpsc::channel();
-    let first = std::thread::spawn(move || {
-        let mut c = PgConnection::establish(&url).unwrap();
-        let _ = c.transaction::<(), _, _>(|c| {
-            diesel::sql_query(
-                "INSERT INTO idempotency_keys (org_id, actor_id, key, request_hash) \
-                 VALUES ($1, $2, 'busy', $3)",
-            )
-            .bind::<SqlUuid, _>(org)
-            .bind::<SqlUuid, _>(w.hubspot_id)
-            .bind::<Bytea, _>(hash)
-            .execute(c)?;
-            claimed.send(()).unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(3600));
-            Err(diesel::result::Error::RollbackTransaction)
-        });
+    let hash = h.finalize().to_vec();
+    let mut c = app.conn().await;
+    let (claimed, on_claim) = tokio::sync::oneshot::channel();
+    let first = actix_rt::spawn(async move {
+        c.batch_execute("BEGIN").await.unwrap();
+        diesel::sql_query(
+            "INSERT INTO idempotency_keys (org_id, actor_id, key, request_hash) \
+             VALUES ($1, $2, 'busy', $3)",
+        )
+        .bind::<SqlUuid, _>(org)
+        .bind::<SqlUuid, _>(w.hubspot_id)
+        .bind::<Bytea, _>(hash)
+        .execute(&mut c)
+        .await
+        .unwrap();
+        claimed.send(()).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(3600)).await;
+        c.batch_execute("ROLLBACK").await.unwrap();
     });
-    on_claim.recv().unwrap();
+    on_claim.await.unwrap();
     let started = std::time::Instant::now();
     send("busy".into(), body.clone())
         .await
@@ -399,9 +410,9 @@ async fn a_duplicate_waits_for_the_first_and_replays_it_or_is_told_it_still_runs
             && waited < std::time::Duration::from_millis(3500),
         "{waited:?}"
     );
-    assert_eq!(sales_count(&app, org), 0);
+    assert_eq!(sales_count(&app, org).await, 0);
     // The first failed: its claim went with it, and the retry does the work.
-    first.join().unwrap();
+    first.await.unwrap();
     let r = send("busy".into(), body.clone()).await;
     assert!(r.header("idempotent-replayed").is_none());
     assert_eq!(r.expect(200)["created"], 1);
@@ -427,8 +438,8 @@ async fn a_duplicate_waits_for_the_first_and_replays_it_or_is_told_it_still_runs
         assert_eq!(a.body, b.body);
         assert_eq!(a.json()["created"], 20);
     }
-    assert_eq!(sales_count(&app, org), 101);
-    let r = assert_rollup_is_ledger(&app, org);
+    assert_eq!(sales_count(&app, org).await, 101);
+    let r = assert_rollup_is_ledger(&app, org).await;
     assert_eq!(
         total(&r, w.sp1.id, "revenue", "2026-07-10", "2026-07-10"),
         dec("2000")

@@ -7,8 +7,9 @@ use std::str::FromStr;
 
 use crate::support::*;
 use chrono::{Duration, NaiveDate, Utc};
-use diesel::sql_types::{BigInt, Bool, Bytea, Date, Integer, Nullable, Numeric, Text};
-use diesel::{QueryableByName, RunQueryDsl};
+use diesel::sql_types::{Bool, Bytea, Date, Integer, Nullable, Numeric, Text};
+use diesel::QueryableByName;
+use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -135,10 +136,11 @@ struct RollupRow {
     amount: Decimal,
 }
 
-fn load_rollup(app: &TestApp, sql: &str, org: Uuid) -> Rollup {
+async fn load_rollup(app: &TestApp, sql: &str, org: Uuid) -> Rollup {
     let rows: Vec<RollupRow> = diesel::sql_query(sql)
         .bind::<SqlUuid, _>(org)
-        .load(&mut app.conn())
+        .load(&mut app.conn().await)
+        .await
         .unwrap();
     rows.into_iter()
         .map(|r| ((r.salesperson_id, r.metric, r.day), r.amount.normalize()))
@@ -146,18 +148,19 @@ fn load_rollup(app: &TestApp, sql: &str, org: Uuid) -> Rollup {
 }
 
 /// What the daily rollup holds (rows that net to zero are left out).
-fn rollup(app: &TestApp, org: Uuid) -> Rollup {
+async fn rollup(app: &TestApp, org: Uuid) -> Rollup {
     load_rollup(
         app,
         "SELECT salesperson_id, metric, day, amount FROM daily_rollup \
          WHERE org_id = $1 AND amount <> 0",
         org,
     )
+    .await
 }
 
 /// The rollup recomputed from the ledger: non-voided sales, activities, and
 /// conversions (one new account for whoever won it, on its day).
-fn recomputed(app: &TestApp, org: Uuid) -> Rollup {
+async fn recomputed(app: &TestApp, org: Uuid) -> Rollup {
     load_rollup(
         app,
         "SELECT salesperson_id, metric, day, sum(amount)::numeric AS amount FROM ( \
@@ -172,12 +175,12 @@ fn recomputed(app: &TestApp, org: Uuid) -> Rollup {
          ) x GROUP BY salesperson_id, metric, day HAVING sum(amount) <> 0",
         org,
     )
+    .await
 }
 
 /// Asserts that the rollup equals its recomputation from the ledger; returns it.
-#[track_caller]
-fn assert_rollup_is_ledger(app: &TestApp, org: Uuid) -> Rollup {
-    let (kept, fresh) = (rollup(app, org), recomputed(app, org));
+async fn assert_rollup_is_ledger(app: &TestApp, org: Uuid) -> Rollup {
+    let (kept, fresh) = (rollup(app, org).await, recomputed(app, org).await);
     if kept != fresh {
         let keys: BTreeSet<_> = kept.keys().chain(fresh.keys()).collect();
         let diff: Vec<String> = keys
@@ -242,7 +245,7 @@ struct SaleRow {
 }
 
 /// A sale in the ledger by its key.
-fn sale_row(app: &TestApp, org: Uuid, source: &str, ext: &str) -> Option<SaleRow> {
+async fn sale_row(app: &TestApp, org: Uuid, source: &str, ext: &str) -> Option<SaleRow> {
     diesel::sql_query(
         "SELECT id, account_id, salesperson_id, salesperson_given, occurred_on, kind, currency, \
          fx_rate, amount_revenue, amount_gross_profit, revenue, gross_profit, \
@@ -252,54 +255,53 @@ fn sale_row(app: &TestApp, org: Uuid, source: &str, ext: &str) -> Option<SaleRow
     .bind::<SqlUuid, _>(org)
     .bind::<Text, _>(source)
     .bind::<Text, _>(ext)
-    .get_result(&mut app.conn())
+    .get_result(&mut app.conn().await)
+    .await
     .ok()
 }
 
-#[derive(QueryableByName)]
-struct N {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 /// `SELECT count(*) AS n …` with the organisation as $1.
-fn count(app: &TestApp, sql: &str, org: Uuid) -> i64 {
-    let r: N = diesel::sql_query(sql)
+async fn count(app: &TestApp, sql: &str, org: Uuid) -> i64 {
+    let r: Count = diesel::sql_query(sql)
         .bind::<SqlUuid, _>(org)
-        .get_result(&mut app.conn())
+        .get_result(&mut app.conn().await)
+        .await
         .unwrap();
     r.n
 }
 
-fn sales_count(app: &TestApp, org: Uuid) -> i64 {
+async fn sales_count(app: &TestApp, org: Uuid) -> i64 {
     count(
         app,
         "SELECT count(*) AS n FROM sales WHERE org_id = $1",
         org,
     )
+    .await
 }
 
-fn activities_count(app: &TestApp, org: Uuid) -> i64 {
+async fn activities_count(app: &TestApp, org: Uuid) -> i64 {
     count(
         app,
         "SELECT count(*) AS n FROM activities WHERE org_id = $1",
         org,
     )
+    .await
 }
 
 /// Every version and update time of the ledger, to show that nothing changed.
-fn ledger_fingerprint(app: &TestApp, org: Uuid) -> (i64, i64, i64, Rollup) {
+async fn ledger_fingerprint(app: &TestApp, org: Uuid) -> (i64, i64, i64, Rollup) {
     (
-        sales_count(app, org),
-        activities_count(app, org),
+        sales_count(app, org).await,
+        activities_count(app, org).await,
         count(
             app,
             "SELECT coalesce(sum(version), 0)::bigint AS n FROM \
              (SELECT version FROM sales WHERE org_id = $1 \
               UNION ALL SELECT version FROM activities WHERE org_id = $1) v",
             org,
-        ),
-        rollup(app, org),
+        )
+        .await,
+        rollup(app, org).await,
     )
 }
 

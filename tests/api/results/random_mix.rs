@@ -66,8 +66,7 @@ struct Member {
 /// Ledger invariants besides the rollup: every sale and activity credited by
 /// the account's owner is credited to the owner on its day, and every activity's
 /// day is its instant in the organisation's time zone.
-#[track_caller]
-fn assert_credit_follows_ownership(app: &TestApp, org: Uuid) {
+async fn assert_credit_follows_ownership(app: &TestApp, org: Uuid) {
     let owner_on = "(SELECT o.owner_id FROM account_owners o WHERE o.org_id = x.org_id \
                     AND o.account_id = x.account_id AND o.from_on <= x.occurred_on \
                     AND (o.to_on IS NULL OR o.to_on >= x.occurred_on))";
@@ -79,7 +78,8 @@ fn assert_credit_follows_ownership(app: &TestApp, org: Uuid) {
                  AND x.voided_at IS NULL AND x.salesperson_id IS DISTINCT FROM {owner_on}"
             ),
             org
-        ),
+        )
+        .await,
         0,
         "sales credited to someone else than the owner on the day"
     );
@@ -92,7 +92,8 @@ fn assert_credit_follows_ownership(app: &TestApp, org: Uuid) {
                  AND x.salesperson_id IS DISTINCT FROM {owner_on}"
             ),
             org
-        ),
+        )
+        .await,
         0,
         "activities credited to someone else than the owner on the day"
     );
@@ -102,7 +103,8 @@ fn assert_credit_follows_ownership(app: &TestApp, org: Uuid) {
             "SELECT count(*) AS n FROM activities a JOIN orgs o ON o.id = a.org_id \
              WHERE a.org_id = $1 AND a.occurred_on <> (a.occurred_at AT TIME ZONE o.timezone)::date",
             org
-        ),
+        )
+        .await,
         0,
         "activities on another day than the organisation's"
     );
@@ -418,12 +420,12 @@ async fn the_rollup_equals_the_ledger_after_a_random_mix_of_every_write() {
             *tally.entry("team moves").or_default() += 1;
         }
         if step % 7 == 6 {
-            assert_rollup_is_ledger(&app, org.id);
-            assert_credit_follows_ownership(&app, org.id);
+            assert_rollup_is_ledger(&app, org.id).await;
+            assert_credit_follows_ownership(&app, org.id).await;
         }
     }
-    let r = assert_rollup_is_ledger(&app, org.id);
-    assert_credit_follows_ownership(&app, org.id);
+    let r = assert_rollup_is_ledger(&app, org.id).await;
+    assert_credit_follows_ownership(&app, org.id).await;
     // The mix really was a mix.
     for (what, at_least) in [
         ("sales", 60),
@@ -448,7 +450,9 @@ async fn the_rollup_equals_the_ledger_after_a_random_mix_of_every_write() {
             &app,
             "SELECT count(*) AS n FROM sales WHERE org_id = $1 AND currency = 'USD'",
             org.id
-        ) > 0
+        )
+        .await
+            > 0
     );
 
     // Team figures, read through the attainability of Q4 targets, match the
@@ -458,13 +462,15 @@ async fn the_rollup_equals_the_ledger_after_a_random_mix_of_every_write() {
          WHERE org_id = $1 AND voided_at IS NULL GROUP BY 1, 2",
     )
     .bind::<SqlUuid, _>(org.id)
-    .load(&mut app.conn())
+    .load(&mut app.conn().await)
+    .await
     .unwrap();
     let members: Vec<Member> = diesel::sql_query(
         "SELECT team_id, user_id, from_on, to_on FROM team_members WHERE org_id = $1",
     )
     .bind::<SqlUuid, _>(org.id)
-    .load(&mut app.conn())
+    .load(&mut app.conn().await)
+    .await
     .unwrap();
     let quarters = [
         ("2026-07-01", "2026-09-30"),

@@ -73,27 +73,27 @@ async fn a_batch_of_sales_is_answered_item_by_item_and_stores_only_valid_items()
 
     // Stored: the five valid items, nothing of the others.
     let org = w.org.id;
-    assert_eq!(sales_count(&app, org), 5);
+    assert_eq!(sales_count(&app, org).await, 5);
     for ext in [
         "INV-4", "INV-6", "INV-7", "INV-8", "INV-9", "INV-10", "INV-11", "INV-12", "INV-13",
         "INV-14",
     ] {
-        assert!(sale_row(&app, org, "hubspot", ext).is_none(), "{ext}");
+        assert!(sale_row(&app, org, "hubspot", ext).await.is_none(), "{ext}");
     }
-    let inv1 = sale_row(&app, org, "hubspot", "INV-1").unwrap();
+    let inv1 = sale_row(&app, org, "hubspot", "INV-1").await.unwrap();
     assert_eq!(inv1.id, id_of(&v, 0));
     assert_eq!(inv1.occurred_on, day("2026-07-10"), "the first INV-1 wins");
     assert_eq!(
         (inv1.salesperson_id, inv1.salesperson_given),
         (w.sp1.id, false)
     );
-    let inv2 = sale_row(&app, org, "hubspot", "INV-2").unwrap();
+    let inv2 = sale_row(&app, org, "hubspot", "INV-2").await.unwrap();
     assert_eq!(inv2.account_id, w.acme);
     assert_eq!(inv2.amount_gross_profit, dec("699.50"), "2500 - 1800.50");
-    let cn1 = sale_row(&app, org, "hubspot", "CN-1").unwrap();
+    let cn1 = sale_row(&app, org, "hubspot", "CN-1").await.unwrap();
     assert_eq!(cn1.kind, "credit_note");
     assert_eq!((cn1.amount_revenue, cn1.revenue), (dec("400"), dec("-400")));
-    let inv3 = sale_row(&app, org, "hubspot", "INV-3").unwrap();
+    let inv3 = sale_row(&app, org, "hubspot", "INV-3").await.unwrap();
     assert_eq!((inv3.account_id, inv3.salesperson_id), (w.globex, w.sp2.id));
     assert_eq!(
         (
@@ -104,7 +104,7 @@ async fn a_batch_of_sales_is_answered_item_by_item_and_stores_only_valid_items()
         ),
         ("USD", dec("0.9"), dec("900"), dec("225"))
     );
-    let inv5 = sale_row(&app, org, "hubspot", "INV-5").unwrap();
+    let inv5 = sale_row(&app, org, "hubspot", "INV-5").await.unwrap();
     assert_eq!(
         (inv5.salesperson_id, inv5.salesperson_given),
         (w.sp3.id, true)
@@ -127,11 +127,11 @@ async fn a_batch_of_sales_is_answered_item_by_item_and_stores_only_valid_items()
         (sp3, "revenue", "2026-07-12", "383.33"),
         (sp3, "gross_profit", "2026-07-12", "127.78"),
     ]);
-    assert_eq!(assert_rollup_is_ledger(&app, org), first);
+    assert_eq!(assert_rollup_is_ledger(&app, org).await, first);
 
     // The same batch again: the valid items are unchanged, the others rejected
     // again, and nothing moves.
-    let before = ledger_fingerprint(&app, org);
+    let before = ledger_fingerprint(&app, org).await;
     let again = pushed(&app, &w.hubspot, items).await;
     let s = statuses(&again);
     for i in [0, 1, 2, 3, 6] {
@@ -142,7 +142,7 @@ async fn a_batch_of_sales_is_answered_item_by_item_and_stores_only_valid_items()
         (again["unchanged"].as_u64(), again["rejected"].as_u64()),
         (Some(5), Some(11))
     );
-    assert_eq!(ledger_fingerprint(&app, org), before);
+    assert_eq!(ledger_fingerprint(&app, org).await, before);
 
     // Updates: new amounts, a new day, a new rate, and no named salesperson any
     // more (the account's owner that day gets it); a new sale too.
@@ -176,10 +176,22 @@ async fn a_batch_of_sales_is_answered_item_by_item_and_stores_only_valid_items()
         ])
     );
     assert_eq!(id_of(&v, 0), inv1.id, "an update keeps the id");
-    assert_eq!(sales_count(&app, org), 6);
-    assert_eq!(sale_row(&app, org, "hubspot", "INV-1").unwrap().version, 2);
-    assert_eq!(sale_row(&app, org, "hubspot", "INV-2").unwrap().version, 1);
-    let inv5 = sale_row(&app, org, "hubspot", "INV-5").unwrap();
+    assert_eq!(sales_count(&app, org).await, 6);
+    assert_eq!(
+        sale_row(&app, org, "hubspot", "INV-1")
+            .await
+            .unwrap()
+            .version,
+        2
+    );
+    assert_eq!(
+        sale_row(&app, org, "hubspot", "INV-2")
+            .await
+            .unwrap()
+            .version,
+        1
+    );
+    let inv5 = sale_row(&app, org, "hubspot", "INV-5").await.unwrap();
     assert_eq!((inv5.salesperson_id, inv5.salesperson_given), (sp1, false));
     let second = expected(&[
         (sp1, "revenue", "2026-07-10", "1200"),
@@ -195,9 +207,9 @@ async fn a_batch_of_sales_is_answered_item_by_item_and_stores_only_valid_items()
         (sp2, "revenue", "2026-08-01", "99.99"),
         (sp2, "gross_profit", "2026-08-01", "9.99"),
     ]);
-    assert_eq!(assert_rollup_is_ledger(&app, org), second);
+    assert_eq!(assert_rollup_is_ledger(&app, org).await, second);
     // Quarter totals by hand: sp1 1200 + 2500 - 400 + 383.33 = 3683.33.
-    let r = rollup(&app, org);
+    let r = rollup(&app, org).await;
     assert_eq!(
         total(&r, sp1, "revenue", "2026-07-01", "2026-09-30"),
         dec("3683.33")
@@ -349,9 +361,9 @@ async fn one_sale_at_a_time() {
         .send()
         .await
         .problem(415, "unsupported_media_type");
-    assert_eq!(sales_count(&app, org), 2);
+    assert_eq!(sales_count(&app, org).await, 2);
     assert_eq!(
-        assert_rollup_is_ledger(&app, org),
+        assert_rollup_is_ledger(&app, org).await,
         expected(&[
             (w.sp2.id, "revenue", "2026-08-03", "60"),
             (w.sp2.id, "gross_profit", "2026-08-03", "5.50"),
@@ -407,13 +419,13 @@ async fn an_amount_too_large_once_converted_is_a_rejected_item() {
     );
     // 9,999,999,999,999.99 × 0.5 = 4,999,999,999,999.995, to cents, and 1.
     assert_eq!(
-        assert_rollup_is_ledger(&app, org),
+        assert_rollup_is_ledger(&app, org).await,
         expected(&[
             (w.sp1.id, "revenue", "2026-07-10", "5000000000001.00"),
             (w.sp1.id, "gross_profit", "2026-07-10", "1.50"),
         ])
     );
-    assert_eq!(sales_count(&app, org), 2);
+    assert_eq!(sales_count(&app, org).await, 2);
 }
 
 #[actix_web::test]
@@ -438,7 +450,7 @@ async fn a_voided_sale_stops_counting_and_stays_voided() {
     let sp1 = w.sp1.id;
     assert_eq!(
         total(
-            &rollup(&app, org),
+            &rollup(&app, org).await,
             sp1,
             "revenue",
             "2026-07-01",
@@ -466,7 +478,7 @@ async fn a_voided_sale_stops_counting_and_stays_voided() {
         "the ledger keeps what it was"
     );
     assert_eq!(
-        assert_rollup_is_ledger(&app, org),
+        assert_rollup_is_ledger(&app, org).await,
         expected(&[
             (sp1, "revenue", "2026-07-10", "500"),
             (sp1, "gross_profit", "2026-07-10", "100"),
@@ -493,7 +505,7 @@ async fn a_voided_sale_stops_counting_and_stays_voided() {
         item_errors(&v["items"][0]),
         vec![pair("external_id", "sale_voided")]
     );
-    let row = sale_row(&app, org, "hubspot", "INV-1").unwrap();
+    let row = sale_row(&app, org, "hubspot", "INV-1").await.unwrap();
     assert!(row.voided && row.version == 2);
     let p = push_one(
         &app,
@@ -510,7 +522,7 @@ async fn a_voided_sale_stops_counting_and_stays_voided() {
         .await
         .expect(200);
     assert_eq!(
-        assert_rollup_is_ledger(&app, org),
+        assert_rollup_is_ledger(&app, org).await,
         expected(&[
             (sp1, "revenue", "2026-07-11", "1"),
             (sp1, "gross_profit", "2026-07-11", "1"),
@@ -536,5 +548,10 @@ async fn a_voided_sale_stops_counting_and_stays_voided() {
         .send()
         .await
         .problem(400, "malformed_json");
-    assert!(!sale_row(&app, org, "hubspot", "INV-1b").unwrap().voided);
+    assert!(
+        !sale_row(&app, org, "hubspot", "INV-1b")
+            .await
+            .unwrap()
+            .voided
+    );
 }

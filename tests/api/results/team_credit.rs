@@ -158,5 +158,5 @@ async fn attainability_is_judged_on_the_pushed_history_of_the_person_and_the_tea
     );
     // People's own figures do not depend on their team.
     rated(&attainable(&app, &w.org, t1).await, "stretch", "1.33", 2);
-    assert_rollup_is_ledger(&app, w.org.id);
+    assert_rollup_is_ledger(&app, w.org.id).await;
 }

@@ -57,9 +57,14 @@ async fn only_integration_clients_with_the_scope_and_admins_push_results() {
         .send()
         .await
         .problem(401, "missing_token");
-    assert_eq!(sales_count(&app, org), 1);
-    assert!(!sale_row(&app, org, "hubspot", "INV-1").unwrap().voided);
-    assert_eq!(activities_count(&app, org), 0);
+    assert_eq!(sales_count(&app, org).await, 1);
+    assert!(
+        !sale_row(&app, org, "hubspot", "INV-1")
+            .await
+            .unwrap()
+            .voided
+    );
+    assert_eq!(activities_count(&app, org).await, 0);
     // A client whose token lacks a scope it holds is refused too.
     let (both_id, _) = api_client(&app, &w.org, "crm", &["sales:write", "activities:write"]).await;
     let narrow = app.sign(org, "client", both_id, Some("activities:write"));
@@ -96,8 +101,8 @@ async fn only_integration_clients_with_the_scope_and_admins_push_results() {
     .await
     .expect(200);
     assert_eq!(statuses(&v), strs(&["created"]));
-    assert_eq!(sales_count(&app, org), 2);
-    assert_rollup_is_ledger(&app, org);
+    assert_eq!(sales_count(&app, org).await, 2);
+    assert_rollup_is_ledger(&app, org).await;
 }
 
 #[actix_web::test]
@@ -132,7 +137,7 @@ async fn ids_of_another_organisation_are_rejected_items_and_never_stored() {
     )
     .await;
     let rival_sale = id_of(&v, 0);
-    let rival_before = ledger_fingerprint(&app, other.id);
+    let rival_before = ledger_fingerprint(&app, other.id).await;
 
     let v = pushed(
         &app,
@@ -206,9 +211,9 @@ async fn ids_of_another_organisation_are_rejected_items_and_never_stored() {
         .problem(404, "not_found");
 
     // Nothing crossed over, either way.
-    assert_eq!(ledger_fingerprint(&app, other.id), rival_before);
-    assert_eq!(sales_count(&app, org), 2);
-    assert_eq!(activities_count(&app, org), 1);
+    assert_eq!(ledger_fingerprint(&app, other.id).await, rival_before);
+    assert_eq!(sales_count(&app, org).await, 2);
+    assert_eq!(activities_count(&app, org).await, 1);
     assert_eq!(
         count(
             &app,
@@ -216,11 +221,12 @@ async fn ids_of_another_organisation_are_rejected_items_and_never_stored() {
              (SELECT id FROM accounts WHERE org_id <> $1) OR s.salesperson_id IN \
              (SELECT id FROM users WHERE org_id <> $1))",
             org
-        ),
+        )
+        .await,
         0
     );
     assert_eq!(
-        assert_rollup_is_ledger(&app, org),
+        assert_rollup_is_ledger(&app, org).await,
         expected(&[
             (w.sp2.id, "revenue", "2026-07-10", "10"),
             (w.sp2.id, "gross_profit", "2026-07-10", "1"),
@@ -230,7 +236,7 @@ async fn ids_of_another_organisation_are_rejected_items_and_never_stored() {
         ])
     );
     assert_eq!(
-        assert_rollup_is_ledger(&app, other.id),
+        assert_rollup_is_ledger(&app, other.id).await,
         expected(&[
             (rival_sp.id, "revenue", "2026-07-10", "777"),
             (rival_sp.id, "gross_profit", "2026-07-10", "77"),

@@ -56,7 +56,7 @@ async fn the_successes_feed_merges_reviews_and_milestones() {
         json!({"type": "success", "text": "Fabrikam signed"}),
     )
     .await;
-    let milestone = insert_milestone(&app, &w, "2026-11-23");
+    let milestone = insert_milestone(&app, &w, "2026-11-23").await;
 
     let feed = |token: String, q: String| {
         let app = &app;
@@ -179,9 +179,9 @@ async fn a_sale_that_takes_a_target_over_100_pct_appears_in_the_feed() {
 #[actix_web::test]
 async fn the_demo_has_a_completed_review_and_an_upcoming_one() {
     let app = TestApp::new().await;
-    onpace::cli::demo(&config(&app.db.url)).unwrap();
+    internals::demo(&app.db.url);
     let login = app
-        .login("maria@demo.onpace.example.com", onpace::cli::DEMO_PASSWORD)
+        .login("maria@demo.onpace.example.com", internals::DEMO_PASSWORD)
         .await;
     let token = login.expect(200)["access_token"]
         .as_str()

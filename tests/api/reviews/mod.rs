@@ -249,15 +249,16 @@ mod one_to_one;
 mod refusals;
 mod team_and_lists;
 
-fn insert_milestone(app: &TestApp, w: &World, day: &str) -> Uuid {
-    use diesel::RunQueryDsl;
+async fn insert_milestone(app: &TestApp, w: &World, day: &str) -> Uuid {
+    use diesel_async::RunQueryDsl;
     let id = Uuid::now_v7();
     diesel::sql_query(format!(
         "INSERT INTO milestones (org_id, id, kind, target_id, user_id, occurred_on, title, value, actual) \
          VALUES ('{}', '{id}', 'target_achieved', '{}', '{}', '{day}', 'Q4 revenue reached', 20000, 20500)",
         w.org.id, w.target, w.sp.id
     ))
-    .execute(&mut app.conn())
+    .execute(&mut app.conn().await)
+    .await
     .unwrap();
     id
 }

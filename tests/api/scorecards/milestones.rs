@@ -9,7 +9,7 @@ async fn reaching_100_pct_is_a_milestone_recorded_once() {
     // Cat's 13,000 sale reached her 13,000 target; Ann (60%) and North (62%) did not.
     let cat_q4: Uuid = w.cat_q4.parse().unwrap();
     assert_eq!(
-        milestones(&app),
+        milestones(&app).await,
         vec![Milestone {
             kind: "target_achieved".into(),
             target_id: Some(cat_q4),
@@ -25,7 +25,7 @@ async fn reaching_100_pct_is_a_milestone_recorded_once() {
         vec![sale("c2", &c, "2026-11-03", "500", "invoice")],
     )
     .await;
-    assert_eq!(milestones(&app).len(), 1);
+    assert_eq!(milestones(&app).await.len(), 1);
     // North reaches 100,000 exactly with a 33,000 sale of Eve's in December
     // (67,000 so far over the whole quarter, Ann's December sale included).
     let e = account(&app, &w.org, "Hooli", w.eve.id).await;
@@ -35,7 +35,7 @@ async fn reaching_100_pct_is_a_milestone_recorded_once() {
         vec![sale("e9", &e, "2026-12-01", "33000", "invoice")],
     )
     .await;
-    let got = milestones(&app);
+    let got = milestones(&app).await;
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].target_id, Some(w.north_q4.parse().unwrap()));
     assert_eq!(got[1].user_id, None);
@@ -47,7 +47,7 @@ async fn reaching_100_pct_is_a_milestone_recorded_once() {
         vec![sale("d1", &dan_acc, "2026-10-05", "9000", "invoice")],
     )
     .await;
-    assert_eq!(milestones(&app).len(), 2);
+    assert_eq!(milestones(&app).await.len(), 2);
     let dan_q4 = agreed(
         &app,
         &w.org,
@@ -55,7 +55,7 @@ async fn reaching_100_pct_is_a_milestone_recorded_once() {
         q4("Dan Q4", "user", w.dan.id, "8000"),
     )
     .await;
-    let got = milestones(&app);
+    let got = milestones(&app).await;
     assert_eq!(got.len(), 3);
     assert_eq!(got[2].target_id, Some(dan_q4.parse().unwrap()));
     // Nothing for a target that is not agreed, even over its value.
@@ -71,7 +71,7 @@ async fn reaching_100_pct_is_a_milestone_recorded_once() {
         vec![sale("d2", &dan_acc, "2026-10-06", "1", "invoice")],
     )
     .await;
-    assert_eq!(milestones(&app).len(), 3);
+    assert_eq!(milestones(&app).await.len(), 3);
 }
 
 #[actix_web::test]
@@ -93,7 +93,7 @@ async fn a_won_prospect_is_a_milestone() {
         .await
         .expect(200);
     assert_eq!(
-        milestones(&app),
+        milestones(&app).await,
         vec![Milestone {
             kind: "prospect_won".into(),
             target_id: None,

@@ -5,7 +5,7 @@
 //! Thursday 26 November 41 have passed: 22 in October, 19 in November.
 
 use crate::support::*;
-use diesel::RunQueryDsl;
+use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -197,10 +197,11 @@ struct Milestone {
     account_id: Option<Uuid>,
 }
 
-fn milestones(app: &TestApp) -> Vec<Milestone> {
+async fn milestones(app: &TestApp) -> Vec<Milestone> {
     diesel::sql_query(
         "SELECT kind, target_id, user_id, account_id FROM milestones ORDER BY recorded_at, id",
     )
-    .load(&mut app.conn())
+    .load(&mut app.conn().await)
+    .await
     .unwrap()
 }
