@@ -8,6 +8,7 @@ mod auth;
 mod bonus_plans;
 mod cli;
 mod clients;
+mod harness;
 mod openapi;
 mod operations;
 mod org;

@@ -13,60 +13,39 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let org = app.org("Acme").await;
-    app.patch("/v1/org")
-        .token(&org.admin)
-        .json(&json!({"holidays": ["2026-12-25"]}))
-        .send()
-        .await
-        .expect(200);
-    let sp = app.person(&org, "salesperson", Some("farmer")).await;
-    let other = app.person(&org, "salesperson", Some("hunter")).await;
-    let v = app
-        .post("/v1/accounts")
-        .token(&org.admin)
-        .json(&json!({"name": "Contoso", "kind": "customer", "owner_id": sp.id, "owned_since": "2026-01-01"}))
-        .send()
-        .await
-        .expect(201);
-    let account = v["id"].as_str().unwrap().to_string();
-    let team = app.team(&org, "North", None, None).await;
-    app.join(&org, team, sp.id, "2026-11-01").await;
-    let sale = |ext: &str, day: &str, revenue: &str, kind: &str| {
-        json!({"external_id": ext, "source": "crm", "account_id": account, "occurred_on": day,
-               "revenue": revenue, "gross_profit": "0", "kind": kind})
-    };
-    let v = app
-        .post("/v1/sales/batch")
-        .token(&org.admin)
-        .json(&json!({"items": [
-            sale("s1", "2026-10-15", "10000", "invoice"),
-            sale("s2", "2026-11-20", "30000", "invoice"),
-            sale("s3", "2026-11-25", "1000", "credit_note"),
-            sale("s4", "2026-12-10", "5000", "invoice"),
-        ]}))
-        .send()
-        .await
-        .expect(200);
-    assert_eq!(v["created"], 4);
+    let s = Scenario::new("Acme")
+        .holidays(&["2026-12-25"])
+        .salesperson("sp", "farmer")
+        .salesperson("other", "hunter")
+        .customer("Contoso", "sp")
+        .team("North", None, &[])
+        .member("North", "sp", "2026-11-01")
+        .sales("admin", |s| {
+            let account = s.id("Contoso");
+            let sale = |ext: &str, day: &str, revenue: &str, kind: &str| {
+                json!({"external_id": ext, "source": "crm", "account_id": account,
+                       "occurred_on": day, "revenue": revenue, "gross_profit": "0", "kind": kind})
+            };
+            json!([
+                sale("s1", "2026-10-15", "10000", "invoice"),
+                sale("s2", "2026-11-20", "30000", "invoice"),
+                sale("s3", "2026-11-25", "1000", "credit_note"),
+                sale("s4", "2026-12-10", "5000", "invoice"),
+            ])
+        })
+        .build(app)
+        .await;
     World {
-        org,
-        sp,
-        other,
-        account,
-        team,
+        sp: s.person("sp"),
+        other: s.person("other"),
+        account: s.id("Contoso").to_string(),
+        team: s.id("North"),
+        org: s.org,
     }
 }
 
 async fn target(app: &TestApp, token: &str, body: Value) -> String {
-    let v = app
-        .post("/v1/targets")
-        .token(token)
-        .json(&body)
-        .send()
-        .await
-        .expect(201);
-    v["id"].as_str().unwrap().to_string()
+    app.new_target(token, &body).await.to_string()
 }
 
 async fn progress(app: &TestApp, token: &str, id: &str, as_of: &str) -> Res {

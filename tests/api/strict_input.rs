@@ -75,17 +75,16 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let org = app.org("Strict").await;
-    let sp = app.person(&org, "salesperson", Some("farmer")).await;
-    let v = app
-        .post("/v1/accounts")
-        .token(&org.admin)
-        .json(&json!({"name": "Acme", "kind": "customer", "owner_id": sp.id, "owned_since": "2026-01-01"}))
-        .send()
-        .await
-        .expect(201);
-    let account = v["id"].as_str().unwrap().parse().unwrap();
-    World { org, sp, account }
+    let s = Scenario::new("Strict")
+        .salesperson("sp", "farmer")
+        .customer("Acme", "sp")
+        .build(app)
+        .await;
+    World {
+        sp: s.person("sp"),
+        account: s.id("Acme"),
+        org: s.org,
+    }
 }
 
 /// Sends `template` with `@` replaced by `value` (JSON text) and answers the

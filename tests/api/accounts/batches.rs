@@ -202,7 +202,7 @@ async fn a_mixed_batch_stores_the_valid_items_and_rejects_the_others() {
     let errs = |i: usize| {
         assert_eq!(status(i), "rejected", "item {i}: {}", res[i]);
         assert!(res[i]["id"].is_null(), "item {i}");
-        item_errors(&res[i])
+        field_errors(&res[i])
     };
     assert_eq!(status(0), "created");
     assert_eq!(errs(1), vec![pair("name", "required")]);

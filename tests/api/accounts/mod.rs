@@ -5,72 +5,17 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use crate::support::*;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::Duration;
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-fn uuid(v: &Value) -> Uuid {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not a string: {v}"))
-        .parse()
-        .unwrap()
-}
-
-fn set(ids: &[Uuid]) -> BTreeSet<Uuid> {
-    ids.iter().copied().collect()
-}
-
-/// Today in UTC (the organisation's day unless its timezone says otherwise).
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
 
 fn days_ago(n: i64) -> String {
     (today() - Duration::days(n)).to_string()
 }
 
-fn day(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-/// The one field error of a 422, as (field, code).
-#[track_caller]
-fn field_error(v: &Value) -> (String, String) {
-    assert_eq!(v["code"], "validation_failed", "{v}");
-    let errors = v["errors"].as_array().expect("errors[]");
-    assert_eq!(errors.len(), 1, "{v}");
-    for e in errors {
-        assert!(e["message"].is_string(), "{v}");
-    }
-    (
-        errors[0]["field"].as_str().unwrap().to_string(),
-        errors[0]["code"].as_str().unwrap().to_string(),
-    )
-}
-
-fn pair(field: &str, code: &str) -> (String, String) {
-    (field.to_string(), code.to_string())
-}
-
-/// (field, code) of each error of a rejected batch item.
-fn item_errors(item: &Value) -> Vec<(String, String)> {
-    item["errors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no errors: {item}"))
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_string(),
-                e["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 /// A new integration client with these scopes: its id and a token.
 async fn client(app: &TestApp, org: &Org, scopes: &[&str]) -> (Uuid, String) {
-    let (id, _) = app.client(org, scopes).await;
-    (id, app.sign(org.id, "client", id, Some(&scopes.join(" "))))
+    app.client_token(org, scopes).await
 }
 
 /// A token for a new integration client with these scopes.
@@ -95,14 +40,8 @@ async fn account(
     owner: Uuid,
     since: &str,
 ) -> Uuid {
-    let v = create(
-        app,
-        token,
-        json!({"name": name, "kind": kind, "owner_id": owner, "owned_since": since}),
-    )
-    .await
-    .expect(201);
-    uuid(&v["id"])
+    app.new_account(token, &account_body(name, kind, owner, since))
+        .await
 }
 
 async fn get(app: &TestApp, token: &str, id: Uuid) -> Res {
@@ -184,38 +123,12 @@ async fn owners(app: &TestApp, token: &str, id: Uuid) -> Vec<Period> {
 /// Every account the token lists with `query`, following cursors with pages of
 /// `limit`; also returns the number of pages.
 async fn pages(app: &TestApp, token: &str, query: &str, limit: usize) -> (Vec<Value>, usize) {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut n = 0;
-    loop {
-        let mut url = format!("/v1/accounts?limit={limit}{query}");
-        if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={c}"));
-        }
-        let v = app.get(&url).token(token).send().await.expect(200);
-        n += 1;
-        let data = v["data"].as_array().unwrap();
-        assert!(data.len() <= limit, "{url}: {} rows", data.len());
-        out.extend(data.iter().cloned());
-        match v["next_cursor"].as_str() {
-            Some(c) => {
-                assert_eq!(data.len(), limit, "a full page before a cursor");
-                cursor = Some(c.to_string());
-            }
-            None => break,
-        }
-        assert!(n < 100, "runaway pagination");
-    }
-    (out, n)
+    app.pages(token, "/v1/accounts", query, limit).await
 }
 
 /// The ids of every account the token lists with `query`.
 async fn listed(app: &TestApp, token: &str, query: &str) -> BTreeSet<Uuid> {
-    let (rows, _) = pages(app, token, query, 200).await;
-    let ids: Vec<Uuid> = rows.iter().map(|a| uuid(&a["id"])).collect();
-    let unique = set(&ids);
-    assert_eq!(unique.len(), ids.len(), "no account twice");
-    unique
+    app.listed(token, "/v1/accounts", query).await
 }
 
 mod conversion;
@@ -254,42 +167,40 @@ struct Sales {
 }
 
 async fn sales_org(app: &TestApp) -> Sales {
-    let org = app.org("Acme").await;
-    let rm = app.person(&org, "manager", None).await;
-    let nm = app.person(&org, "manager", None).await;
-    let sm = app.person(&org, "manager", None).await;
-    let s_region = app.person(&org, "salesperson", Some("hunter")).await;
-    let s_north = app.person(&org, "salesperson", Some("farmer")).await;
-    let s_ne = app.person(&org, "salesperson", Some("farmer")).await;
-    let s_south = app.person(&org, "salesperson", Some("hybrid")).await;
-    let region = app.team(&org, "Region", Some(rm.id), None).await;
-    let north = app.team(&org, "North", Some(nm.id), Some(region)).await;
-    let ne = app.team(&org, "North East", None, Some(north)).await;
-    let south = app.team(&org, "South", Some(sm.id), Some(region)).await;
-    app.join(&org, region, s_region.id, "2026-01-01").await;
-    app.join(&org, north, s_north.id, "2026-01-01").await;
-    app.join(&org, ne, s_ne.id, "2026-01-01").await;
-    app.join(&org, south, s_south.id, "2026-01-01").await;
-    let a_region = account(app, &org.admin, "R", "prospect", s_region.id, "2026-01-01").await;
-    let a_north = account(app, &org.admin, "N", "customer", s_north.id, "2026-01-01").await;
-    let a_ne = account(app, &org.admin, "NE", "customer", s_ne.id, "2026-01-01").await;
-    let a_south = account(app, &org.admin, "S", "customer", s_south.id, "2026-01-01").await;
+    let s = Scenario::new("Acme")
+        .manager("rm")
+        .manager("nm")
+        .manager("sm")
+        .salesperson("s_region", "hunter")
+        .salesperson("s_north", "farmer")
+        .salesperson("s_ne", "farmer")
+        .salesperson("s_south", "hybrid")
+        .team("Region", Some("rm"), &["s_region"])
+        .sub_team("North", Some("nm"), Some("Region"), &["s_north"])
+        .sub_team("North East", None, Some("North"), &["s_ne"])
+        .sub_team("South", Some("sm"), Some("Region"), &["s_south"])
+        .prospect("R", "s_region")
+        .customer("N", "s_north")
+        .customer("NE", "s_ne")
+        .customer("S", "s_south")
+        .build(app)
+        .await;
     Sales {
-        org,
-        rm,
-        nm,
-        sm,
-        s_region,
-        s_north,
-        s_ne,
-        s_south,
-        region,
-        north,
-        south,
-        a_region,
-        a_north,
-        a_ne,
-        a_south,
+        rm: s.person("rm"),
+        nm: s.person("nm"),
+        sm: s.person("sm"),
+        s_region: s.person("s_region"),
+        s_north: s.person("s_north"),
+        s_ne: s.person("s_ne"),
+        s_south: s.person("s_south"),
+        region: s.id("Region"),
+        north: s.id("North"),
+        south: s.id("South"),
+        a_region: s.id("R"),
+        a_north: s.id("N"),
+        a_ne: s.id("NE"),
+        a_south: s.id("S"),
+        org: s.org,
     }
 }
 

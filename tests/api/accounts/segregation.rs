@@ -18,28 +18,27 @@ pub(super) struct World {
 }
 
 pub(super) async fn world(app: &TestApp) -> World {
-    let org = app.org("Acme").await;
-    let rm = app.person(&org, "manager", None).await;
-    let nm = app.person(&org, "manager", None).await;
-    let sm = app.person(&org, "manager", None).await;
-    let sp = app.person(&org, "salesperson", Some("hunter")).await;
-    let farmer = app.person(&org, "salesperson", Some("farmer")).await;
-    let other = app.person(&org, "salesperson", Some("hunter")).await;
-    let region = app.team(&org, "Region", Some(rm.id), None).await;
-    let north = app.team(&org, "North", Some(nm.id), Some(region)).await;
-    let south = app.team(&org, "South", Some(sm.id), None).await;
-    app.join(&org, north, sp.id, "2026-01-01").await;
-    app.join(&org, north, farmer.id, "2026-01-01").await;
-    app.join(&org, south, other.id, "2026-01-01").await;
+    let s = Scenario::new("Acme")
+        .manager("rm")
+        .manager("nm")
+        .manager("sm")
+        .salesperson("sp", "hunter")
+        .salesperson("farmer", "farmer")
+        .salesperson("other", "hunter")
+        .team("Region", Some("rm"), &[])
+        .sub_team("North", Some("nm"), Some("Region"), &["sp", "farmer"])
+        .team("South", Some("sm"), &["other"])
+        .build(app)
+        .await;
     World {
-        org,
-        rm,
-        nm,
-        sm,
-        sp,
-        farmer,
-        other,
-        north,
+        rm: s.person("rm"),
+        nm: s.person("nm"),
+        sm: s.person("sm"),
+        sp: s.person("sp"),
+        farmer: s.person("farmer"),
+        other: s.person("other"),
+        north: s.id("North"),
+        org: s.org,
     }
 }
 

@@ -7,13 +7,6 @@ use base64::Engine;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-fn uuid(v: &Value) -> Uuid {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not a string: {v}"))
-        .parse()
-        .unwrap()
-}
-
 fn strings(v: &Value) -> BTreeSet<String> {
     v.as_array()
         .unwrap()
@@ -24,18 +17,6 @@ fn strings(v: &Value) -> BTreeSet<String> {
 
 fn words(s: &str) -> BTreeSet<String> {
     s.split_whitespace().map(str::to_string).collect()
-}
-
-/// The one field error of a 422.
-#[track_caller]
-fn field_error(v: &Value) -> (String, String) {
-    assert_eq!(v["code"], "validation_failed", "{v}");
-    let errors = v["errors"].as_array().expect("errors[]");
-    assert_eq!(errors.len(), 1, "{v}");
-    (
-        errors[0]["field"].as_str().unwrap().to_string(),
-        errors[0]["code"].as_str().unwrap().to_string(),
-    )
 }
 
 async fn create(app: &TestApp, token: &str, body: Value) -> Res {

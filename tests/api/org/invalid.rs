@@ -98,7 +98,7 @@ async fn invalid_settings_are_422_with_the_field() {
             String::from_utf8_lossy(&r.body)
         );
         let v = r.problem(422, "validation_failed");
-        let mut got = field_codes(&v);
+        let mut got = field_errors(&v);
         got.sort();
         let mut expected = expected;
         expected.sort();
@@ -228,7 +228,7 @@ async fn unknown_fields_are_refused() {
             .await;
         let v = r.problem(422, "validation_failed");
         assert_eq!(
-            field_codes(&v),
+            field_errors(&v),
             vec![pair(field, "unknown_field")],
             "{body}"
         );
@@ -410,7 +410,7 @@ async fn ratios_are_never_silently_rounded_into_an_invalid_pair() {
         .await
         .problem(422, "validation_failed");
     assert_eq!(
-        field_codes(&v),
+        field_errors(&v),
         vec![
             pair("attainability.realistic_max_ratio", "too_precise"),
             pair("attainability.stretch_max_ratio", "too_precise")
@@ -425,7 +425,7 @@ async fn ratios_are_never_silently_rounded_into_an_invalid_pair() {
         .await
         .problem(422, "validation_failed");
     assert_eq!(
-        field_codes(&v),
+        field_errors(&v),
         vec![pair("attainability.stretch_max_ratio", "too_precise")]
     );
     // Nothing stored; the defaults are intact.

@@ -14,28 +14,5 @@ fn fields(v: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The `(field, code)` pairs of a validation problem's `errors`.
-fn field_codes(v: &Value) -> Vec<(String, String)> {
-    v["errors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no errors[] in {v}"))
-        .iter()
-        .map(|e| {
-            assert!(
-                e["message"].is_string(),
-                "every field error has a message: {e}"
-            );
-            (
-                e["field"].as_str().unwrap().to_string(),
-                e["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn pair(f: &str, c: &str) -> (String, String) {
-    (f.to_string(), c.to_string())
-}
-
 mod invalid;
 mod settings;

@@ -56,7 +56,7 @@ async fn activities_count_per_kind_on_the_organisations_day() {
             "rejected", "rejected", "rejected"
         ])
     );
-    let errs = |i: usize| item_errors(&v["items"][i]);
+    let errs = |i: usize| field_errors(&v["items"][i]);
     assert_eq!(errs(3), vec![pair("kind", "invalid_kind")]);
     assert_eq!(errs(4), vec![pair("count", "out_of_range")]);
     assert_eq!(errs(5), vec![pair("salesperson_id", "required")]);

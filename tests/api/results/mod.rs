@@ -3,7 +3,6 @@
 //! attainability rating read from it. Expected totals are worked out by hand.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 
 use crate::support::*;
 use chrono::{Duration, NaiveDate, Utc};
@@ -16,63 +15,12 @@ use uuid::Uuid;
 
 type SqlUuid = diesel::sql_types::Uuid;
 
-fn uuid(v: &Value) -> Uuid {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not a string: {v}"))
-        .parse()
-        .unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap_or_else(|_| panic!("not a decimal: {s}"))
-}
-
-fn day(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-/// `base` with these fields set (or removed when null).
-fn with(mut base: Value, fields: Value) -> Value {
-    for (k, v) in fields.as_object().unwrap() {
-        if v.is_null() {
-            base.as_object_mut().unwrap().remove(k);
-        } else {
-            base[k] = v.clone();
-        }
-    }
-    base
-}
-
 /// A sale item: an invoice in the organisation's currency.
 fn sale(ext: &str, account: Uuid, on: &str, revenue: &str, gross_profit: &str) -> Value {
     json!({
         "external_id": ext, "account_id": account, "occurred_on": on,
         "revenue": revenue, "gross_profit": gross_profit
     })
-}
-
-/// (field, code) of each error of a rejected batch item.
-fn item_errors(item: &Value) -> Vec<(String, String)> {
-    item["errors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no errors: {item}"))
-        .iter()
-        .map(|e| {
-            assert!(e["message"].is_string(), "{item}");
-            (
-                e["field"].as_str().unwrap().to_string(),
-                e["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn pair(field: &str, code: &str) -> (String, String) {
-    (field.to_string(), code.to_string())
 }
 
 /// The status of each item of a batch answer, checking that items come in order.
@@ -88,7 +36,7 @@ fn statuses(v: &Value) -> Vec<String> {
             let s = item["status"].as_str().unwrap().to_string();
             if s == "rejected" {
                 assert!(item["id"].is_null(), "a rejected item has no id: {item}");
-                assert!(!item_errors(item).is_empty());
+                assert!(!field_errors(item).is_empty());
             } else {
                 uuid(&item["id"]);
                 assert!(item.get("errors").is_none(), "{item}");
@@ -411,56 +359,33 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let org = app.org("Acme Sales").await;
-    let sp1 = app.person(&org, "salesperson", Some("farmer")).await;
-    let sp2 = app.person(&org, "salesperson", Some("farmer")).await;
-    let sp3 = app.person(&org, "salesperson", Some("hunter")).await;
-    let mgr = app.person(&org, "manager", None).await;
-    let viewer = app.person(&org, "viewer", None).await;
-    let acme = account(
-        app,
-        &org,
-        "Acme",
-        "customer",
-        sp1.id,
-        "2026-01-01",
-        Some(("hubspot", "ACC-1")),
-    )
-    .await;
-    let globex = account(
-        app,
-        &org,
-        "Globex",
-        "customer",
-        sp2.id,
-        "2026-01-01",
-        Some(("salesforce", "G-9")),
-    )
-    .await;
-    let (hubspot_id, hubspot) = api_client(app, &org, "hubspot", &["sales:write"]).await;
+    let s = Scenario::new("Acme Sales")
+        .salesperson("sp1", "farmer")
+        .salesperson("sp2", "farmer")
+        .salesperson("sp3", "hunter")
+        .manager("mgr")
+        .viewer("viewer")
+        .crm_customer("Acme", "sp1", "hubspot", "ACC-1")
+        .crm_customer("Globex", "sp2", "salesforce", "G-9")
+        .build(app)
+        .await;
+    let (hubspot_id, hubspot) = api_client(app, &s.org, "hubspot", &["sales:write"]).await;
     World {
-        org,
-        sp1,
-        sp2,
-        sp3,
-        mgr,
-        viewer,
-        acme,
-        globex,
+        sp1: s.person("sp1"),
+        sp2: s.person("sp2"),
+        sp3: s.person("sp3"),
+        mgr: s.person("mgr"),
+        viewer: s.person("viewer"),
+        acme: s.id("Acme"),
+        globex: s.id("Globex"),
         hubspot_id,
         hubspot,
+        org: s.org,
     }
 }
 
 async fn target(app: &TestApp, org: &Org, body: Value) -> Uuid {
-    let v = app
-        .post("/v1/targets")
-        .token(&org.admin)
-        .json(&body)
-        .send()
-        .await
-        .expect(201);
-    uuid(&v["id"])
+    app.new_target(&org.admin, &body).await
 }
 
 /// A revenue target for 2026-Q4.

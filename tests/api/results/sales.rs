@@ -56,7 +56,7 @@ async fn a_batch_of_sales_is_answered_item_by_item_and_stores_only_valid_items()
             "rejected", "rejected"
         ])
     );
-    let errs = |i: usize| item_errors(&v["items"][i]);
+    let errs = |i: usize| field_errors(&v["items"][i]);
     assert_eq!(errs(4), vec![pair("fx_rate", "required")]);
     assert_eq!(errs(5), vec![pair("external_id", "duplicate_in_batch")]);
     assert_eq!(errs(7), vec![pair("gross_profit", "exceeds_revenue")]);
@@ -406,15 +406,15 @@ async fn an_amount_too_large_once_converted_is_a_rejected_item() {
         strs(&["rejected", "rejected", "created", "created", "rejected"])
     );
     assert_eq!(
-        item_errors(&v["items"][0]),
+        field_errors(&v["items"][0]),
         vec![pair("fx_rate", "out_of_range")]
     );
     assert_eq!(
-        item_errors(&v["items"][1]),
+        field_errors(&v["items"][1]),
         vec![pair("fx_rate", "out_of_range")]
     );
     assert_eq!(
-        item_errors(&v["items"][4]),
+        field_errors(&v["items"][4]),
         vec![pair("revenue", "invalid_amount")]
     );
     // 9,999,999,999,999.99 × 0.5 = 4,999,999,999,999.995, to cents, and 1.
@@ -502,7 +502,7 @@ async fn a_voided_sale_stops_counting_and_stays_voided() {
     .await;
     assert_eq!(statuses(&v), strs(&["rejected", "created"]));
     assert_eq!(
-        item_errors(&v["items"][0]),
+        field_errors(&v["items"][0]),
         vec![pair("external_id", "sale_voided")]
     );
     let row = sale_row(&app, org, "hubspot", "INV-1").await.unwrap();

@@ -79,7 +79,7 @@ async fn only_integration_clients_with_the_scope_and_admins_push_results() {
     let v = pushed(&app, &w.org.admin, sales.clone()).await;
     assert_eq!(statuses(&v), strs(&["rejected"]));
     assert_eq!(
-        item_errors(&v["items"][0]),
+        field_errors(&v["items"][0]),
         vec![pair("source", "required")]
     );
     let v = pushed(
@@ -158,15 +158,15 @@ async fn ids_of_another_organisation_are_rejected_items_and_never_stored() {
         strs(&["rejected", "rejected", "rejected", "created", "created"])
     );
     assert_eq!(
-        item_errors(&v["items"][0]),
+        field_errors(&v["items"][0]),
         vec![pair("account_id", "not_found")]
     );
     assert_eq!(
-        item_errors(&v["items"][1]),
+        field_errors(&v["items"][1]),
         vec![pair("account_external_id", "not_found")]
     );
     assert_eq!(
-        item_errors(&v["items"][2]),
+        field_errors(&v["items"][2]),
         vec![pair("salesperson_id", "not_found")]
     );
     assert_ne!(id_of(&v, 4), rival_sale);
@@ -193,14 +193,14 @@ async fn ids_of_another_organisation_are_rejected_items_and_never_stored() {
         strs(&["rejected", "rejected", "rejected", "created"])
     );
     assert_eq!(
-        item_errors(&a["items"][0]),
+        field_errors(&a["items"][0]),
         vec![pair("account_id", "not_found")]
     );
     assert_eq!(
-        item_errors(&a["items"][1]),
+        field_errors(&a["items"][1]),
         vec![pair("salesperson_id", "not_found")]
     );
-    assert!(item_errors(&a["items"][2]).contains(&pair("account_id", "not_found")));
+    assert!(field_errors(&a["items"][2]).contains(&pair("account_id", "not_found")));
 
     // The other tenant's sale cannot be voided from here, and is not seen.
     void(&app, &w.hubspot, rival_sale, None)

@@ -29,37 +29,6 @@ struct World {
     first_sale: Uuid,
 }
 
-fn uuid(v: &Value) -> Uuid {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not a string: {v}"))
-        .parse()
-        .unwrap()
-}
-
-async fn agreed(app: &TestApp, setter: &str, agreer: &str, body: Value) -> Uuid {
-    let v = app
-        .post("/v1/targets")
-        .token(setter)
-        .json(&body)
-        .send()
-        .await
-        .expect(201);
-    let id = uuid(&v["id"]);
-    app.post(&format!("/v1/targets/{id}/propose"))
-        .token(setter)
-        .send()
-        .await
-        .expect(200);
-    let v = app
-        .post(&format!("/v1/targets/{id}/agree"))
-        .token(agreer)
-        .send()
-        .await
-        .expect(200);
-    assert_eq!(v["status"], "agreed");
-    id
-}
-
 async fn sale(
     app: &TestApp,
     org: &Org,
@@ -82,63 +51,36 @@ async fn sale(
 }
 
 async fn world(app: &TestApp) -> World {
-    let org = app.org("Acme").await;
     let stranger = app.org("Elsewhere").await;
-    let mgr = app.person(&org, "manager", None).await;
-    let mgr2 = app.person(&org, "manager", None).await;
-    let sp = app.person(&org, "salesperson", Some("farmer")).await;
-    let mate = app.person(&org, "salesperson", Some("hunter")).await;
-    let other = app.person(&org, "salesperson", Some("hybrid")).await;
-    let viewer = app.person(&org, "viewer", None).await;
-    let north = app.team(&org, "North", Some(mgr.id), None).await;
-    let south = app.team(&org, "South", Some(mgr2.id), None).await;
-    app.join(&org, north, sp.id, "2026-01-01").await;
-    app.join(&org, north, mate.id, "2026-01-01").await;
-    app.join(&org, south, other.id, "2026-01-01").await;
-    let (cid, _) = app.client(&org, &["read"]).await;
-    let client = app.sign(org.id, "client", cid, Some("read"));
-    let v = app
-        .post("/v1/accounts")
-        .token(&org.admin)
-        .json(&json!({"name": "Contoso", "kind": "customer", "owner_id": sp.id, "owned_since": "2026-01-01"}))
-        .send()
-        .await
-        .expect(201);
-    let account = uuid(&v["id"]);
-    let target = agreed(
-        app,
-        &mgr.token,
-        &sp.token,
-        json!({"title": "Q4 revenue", "subject_type": "user", "subject_id": sp.id,
-               "metric": "revenue", "value": "20000", "period": "2026-Q4"}),
-    )
-    .await;
-    let team_target = agreed(
-        app,
-        &org.admin,
-        &mgr.token,
-        json!({"title": "North Q4", "subject_type": "team", "subject_id": north,
-               "metric": "revenue", "value": "50000", "period": "2026-Q4"}),
-    )
-    .await;
-    let first_sale = sale(app, &org, account, "s1", "2026-11-10", "5000").await;
-    sale(app, &org, account, "s2", "2026-11-12", "3000").await;
+    let s = Scenario::north_and_south("Acme")
+        .customer("Contoso", "sp")
+        .agreed_target("target", "mgr", "sp", |s| {
+            q4_target("Q4 revenue", "user", s.id("sp"), "revenue", "20000")
+        })
+        .agreed_target("team_target", "admin", "mgr", |s| {
+            q4_target("North Q4", "team", s.id("North"), "revenue", "50000")
+        })
+        .build(app)
+        .await;
+    let account = s.id("Contoso");
+    let first_sale = sale(app, &s.org, account, "s1", "2026-11-10", "5000").await;
+    sale(app, &s.org, account, "s2", "2026-11-12", "3000").await;
     World {
-        org,
-        mgr,
-        mgr2,
-        sp,
-        mate,
-        other,
-        viewer,
-        client,
+        mgr: s.person("mgr"),
+        mgr2: s.person("mgr2"),
+        sp: s.person("sp"),
+        mate: s.person("mate"),
+        other: s.person("other"),
+        viewer: s.person("viewer"),
+        client: s.token("client").to_string(),
         stranger,
-        north,
-        south,
+        north: s.id("North"),
+        south: s.id("South"),
         account,
-        target,
-        team_target,
+        target: s.id("target"),
+        team_target: s.id("team_target"),
         first_sale,
+        org: s.org,
     }
 }
 

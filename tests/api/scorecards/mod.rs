@@ -30,37 +30,14 @@ struct World {
 }
 
 async fn account(app: &TestApp, org: &Org, name: &str, owner: Uuid) -> String {
-    let v = app
-        .post("/v1/accounts")
-        .token(&org.admin)
-        .json(&json!({"name": name, "kind": "customer", "owner_id": owner, "owned_since": "2026-01-01"}))
-        .send()
-        .await
-        .expect(201);
-    v["id"].as_str().unwrap().to_string()
+    let body = account_body(name, "customer", owner, "2026-01-01");
+    app.new_account(&org.admin, &body).await.to_string()
 }
 
 /// Creates a target, proposes it as the admin and has `agreer` agree to it.
 async fn agreed(app: &TestApp, org: &Org, agreer: &str, body: Value) -> String {
-    let v = app
-        .post("/v1/targets")
-        .token(&org.admin)
-        .json(&body)
-        .send()
-        .await
-        .expect(201);
-    let id = v["id"].as_str().unwrap().to_string();
-    app.post(&format!("/v1/targets/{id}/propose"))
-        .token(&org.admin)
-        .send()
-        .await
-        .expect(200);
-    app.post(&format!("/v1/targets/{id}/agree"))
-        .token(agreer)
-        .send()
-        .await
-        .expect(200);
-    id
+    let id = app.agreed_target(&org.admin, agreer, &body).await;
+    id.to_string()
 }
 
 fn q4(title: &str, subject_type: &str, subject: Uuid, value: &str) -> Value {
@@ -85,71 +62,64 @@ fn sale(ext: &str, account: &str, day: &str, revenue: &str, kind: &str) -> Value
 }
 
 async fn world(app: &TestApp) -> World {
-    let org = app.org("Acme").await;
-    app.patch("/v1/org")
-        .token(&org.admin)
-        .json(&json!({"holidays": ["2026-12-25"]}))
-        .send()
-        .await
-        .expect(200);
-    let mgr = app.named(&org, "Mia", "manager", None).await;
-    let south_mgr = app.named(&org, "Sam", "manager", None).await;
-    let ann = app.named(&org, "Ann", "salesperson", Some("farmer")).await;
-    let bob = app.named(&org, "Bob", "salesperson", Some("farmer")).await;
-    let cat = app.named(&org, "Cat", "salesperson", Some("farmer")).await;
-    let dan = app.named(&org, "Dan", "salesperson", Some("farmer")).await;
-    let eve = app.named(&org, "Eve", "salesperson", Some("farmer")).await;
-    let north = app.team(&org, "North", Some(mgr.id), None).await;
-    let north_east = app.team(&org, "North East", None, Some(north)).await;
-    let south = app.team(&org, "South", Some(south_mgr.id), None).await;
-    for p in [&ann, &bob, &eve] {
-        app.join(&org, north, p.id, "2026-10-01").await;
-    }
-    app.join(&org, north_east, cat.id, "2026-10-01").await;
-    app.join(&org, south, dan.id, "2026-10-01").await;
-    app.join(&org, south, bob.id, "2026-11-16").await;
-
-    let ann_q4 = agreed(app, &org, &ann.token, q4("Ann Q4", "user", ann.id, "65000")).await;
-    let cat_q4 = agreed(app, &org, &cat.token, q4("Cat Q4", "user", cat.id, "13000")).await;
-    let north_q4 = agreed(
-        app,
-        &org,
-        &mgr.token,
-        q4("North Q4", "team", north, "100000"),
-    )
-    .await;
-
-    let a = account(app, &org, "Contoso", ann.id).await;
-    let b = account(app, &org, "Fabrikam", bob.id).await;
-    let c = account(app, &org, "Initech", cat.id).await;
-    push(
-        app,
-        &org,
-        vec![
-            sale("a1", &a, "2026-10-15", "10000", "invoice"),
-            sale("a2", &a, "2026-11-20", "30000", "invoice"),
-            sale("a3", &a, "2026-11-25", "1000", "credit_note"),
-            sale("a4", &a, "2026-12-10", "5000", "invoice"),
-            sale("b1", &b, "2026-10-20", "10000", "invoice"),
-            sale("b2", &b, "2026-11-20", "5000", "invoice"),
-            sale("c1", &c, "2026-11-02", "13000", "invoice"),
-        ],
-    )
-    .await;
+    let s = Scenario::new("Acme")
+        .holidays(&["2026-12-25"])
+        .named("Mia", "manager", None)
+        .named("Sam", "manager", None)
+        .named("Ann", "salesperson", Some("farmer"))
+        .named("Bob", "salesperson", Some("farmer"))
+        .named("Cat", "salesperson", Some("farmer"))
+        .named("Dan", "salesperson", Some("farmer"))
+        .named("Eve", "salesperson", Some("farmer"))
+        .team("North", Some("Mia"), &[])
+        .sub_team("North East", None, Some("North"), &[])
+        .team("South", Some("Sam"), &[])
+        .member("North", "Ann", "2026-10-01")
+        .member("North", "Bob", "2026-10-01")
+        .member("North", "Eve", "2026-10-01")
+        .member("North East", "Cat", "2026-10-01")
+        .member("South", "Dan", "2026-10-01")
+        .member("South", "Bob", "2026-11-16")
+        .agreed_target("Ann Q4", "admin", "Ann", |s| {
+            q4("Ann Q4", "user", s.id("Ann"), "65000")
+        })
+        .agreed_target("Cat Q4", "admin", "Cat", |s| {
+            q4("Cat Q4", "user", s.id("Cat"), "13000")
+        })
+        .agreed_target("North Q4", "admin", "Mia", |s| {
+            q4("North Q4", "team", s.id("North"), "100000")
+        })
+        .customer("Contoso", "Ann")
+        .customer("Fabrikam", "Bob")
+        .customer("Initech", "Cat")
+        .sales("admin", |s| {
+            let [a, b, c] = ["Contoso", "Fabrikam", "Initech"].map(|n| s.id(n).to_string());
+            json!([
+                sale("a1", &a, "2026-10-15", "10000", "invoice"),
+                sale("a2", &a, "2026-11-20", "30000", "invoice"),
+                sale("a3", &a, "2026-11-25", "1000", "credit_note"),
+                sale("a4", &a, "2026-12-10", "5000", "invoice"),
+                sale("b1", &b, "2026-10-20", "10000", "invoice"),
+                sale("b2", &b, "2026-11-20", "5000", "invoice"),
+                sale("c1", &c, "2026-11-02", "13000", "invoice"),
+            ])
+        })
+        .build(app)
+        .await;
     World {
-        org,
-        mgr,
-        ann,
-        eve,
-        bob,
-        cat,
-        dan,
-        south_mgr,
-        north,
-        south,
-        ann_q4,
-        cat_q4,
-        north_q4,
+        mgr: s.person("Mia"),
+        ann: s.person("Ann"),
+        eve: s.person("Eve"),
+        bob: s.person("Bob"),
+        cat: s.person("Cat"),
+        dan: s.person("Dan"),
+        south_mgr: s.person("Sam"),
+        north: s.id("North"),
+        south: s.id("South"),
+        ann_q4: s.id("Ann Q4").to_string(),
+        cat_q4: s.id("Cat Q4").to_string(),
+        north_q4: s.id("North Q4").to_string(),
+        org: s.org,
     }
 }
 

@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use diesel_async::AsyncPgConnection;
 use ed25519_dalek::SigningKey;
-use serde_json::json;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use onpace::auth::keys::{Claims, Keys};
@@ -162,6 +162,12 @@ impl TestApp {
             .send()
             .await
             .expect(201);
+        assert_eq!(
+            (&v["email"], &v["name"], &v["role"], &v["active"]),
+            (&json!(email), &json!(name), &json!(role), &json!(true)),
+            "{v}"
+        );
+        assert_eq!(v["selling_style"].as_str(), style, "{v}");
         let id: Uuid = v["id"].as_str().unwrap().parse().unwrap();
         Person {
             id,
@@ -184,16 +190,27 @@ impl TestApp {
             .send()
             .await
             .expect(201);
+        assert_eq!(
+            (&v["name"], &v["manager_id"], &v["parent_team_id"]),
+            (&json!(name), &json!(manager), &json!(parent)),
+            "{v}"
+        );
         v["id"].as_str().unwrap().parse().unwrap()
     }
 
     pub async fn join(&self, org: &Org, team: Uuid, user: Uuid, from: &str) {
-        self.put(&format!("/v1/teams/{team}/members/{user}"))
+        let v = self
+            .put(&format!("/v1/teams/{team}/members/{user}"))
             .token(&org.admin)
             .json(&json!({"from": from}))
             .send()
             .await
             .expect(200);
+        assert_eq!(
+            (&v["team_id"], &v["user_id"], &v["from"], &v["to"]),
+            (&json!(team), &json!(user), &json!(from), &Value::Null),
+            "{v}"
+        );
     }
 
     /// An integration client with these scopes; returns (id, secret).

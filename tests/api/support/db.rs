@@ -50,12 +50,16 @@ pub struct Count {
 /// The template's name: a hash of the migrations' names and contents (relative to
 /// the migrations folder), so every checkout of one set of migrations shares it.
 pub fn template_name() -> String {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let mut files = walk(&dir);
+    template_name_of(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
+}
+
+/// The template's name for the migrations in `dir`.
+pub fn template_name_of(dir: &std::path::Path) -> String {
+    let mut files = walk(dir);
     files.sort();
     let mut h = Sha256::new();
     for f in files {
-        let rel = f.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
+        let rel = f.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
         h.update((rel.len() as u64).to_le_bytes());
         h.update(rel.as_bytes());
         let body = std::fs::read(&f).unwrap();

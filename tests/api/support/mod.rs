@@ -6,7 +6,13 @@ mod app;
 mod db;
 mod http;
 pub mod internals;
+mod requests;
+mod scenario;
+mod values;
 
 pub use app::*;
 pub use db::*;
 pub use http::*;
+pub use requests::*;
+pub use scenario::*;
+pub use values::*;

@@ -8,25 +8,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-fn uuid(v: &Value) -> Uuid {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not a string: {v}"))
-        .parse()
-        .unwrap()
-}
-
 fn instant(v: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("not a string: {v}")))
         .unwrap_or_else(|e| panic!("not RFC 3339 ({e}): {v}"))
         .with_timezone(&Utc)
-}
-
-fn today() -> chrono::NaiveDate {
-    Utc::now().date_naive()
-}
-
-fn set(ids: &[Uuid]) -> BTreeSet<Uuid> {
-    ids.iter().copied().collect()
 }
 
 /// An organisation with a region over North, a separate South, a team without a
@@ -57,40 +42,37 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let org = app.org("Acme").await;
-    let rmgr = app.person(&org, "manager", None).await;
-    let mgr = app.person(&org, "manager", None).await;
-    let mgr2 = app.person(&org, "manager", None).await;
-    let sp = app.person(&org, "salesperson", Some("farmer")).await;
-    let mate = app.person(&org, "salesperson", Some("hunter")).await;
-    let other = app.person(&org, "salesperson", Some("hybrid")).await;
-    let loner = app.person(&org, "salesperson", Some("farmer")).await;
-    let viewer = app.person(&org, "viewer", None).await;
-    let region = app.team(&org, "Region", Some(rmgr.id), None).await;
-    let north = app.team(&org, "North", Some(mgr.id), Some(region)).await;
-    let south = app.team(&org, "South", Some(mgr2.id), None).await;
-    let unmanaged = app.team(&org, "Unmanaged", None, None).await;
-    app.join(&org, north, sp.id, "2026-01-01").await;
-    app.join(&org, north, mate.id, "2026-01-01").await;
-    app.join(&org, south, other.id, "2026-01-01").await;
-    app.join(&org, unmanaged, loner.id, "2026-01-01").await;
-    let (cid, _) = app.client(&org, &["read"]).await;
-    let client = app.sign(org.id, "client", cid, Some("read"));
+    let s = Scenario::new("Acme")
+        .manager("rmgr")
+        .manager("mgr")
+        .manager("mgr2")
+        .salesperson("sp", "farmer")
+        .salesperson("mate", "hunter")
+        .salesperson("other", "hybrid")
+        .salesperson("loner", "farmer")
+        .viewer("viewer")
+        .team("Region", Some("rmgr"), &[])
+        .sub_team("North", Some("mgr"), Some("Region"), &["sp", "mate"])
+        .team("South", Some("mgr2"), &["other"])
+        .team("Unmanaged", None, &["loner"])
+        .client("client", &["read"])
+        .build(app)
+        .await;
     World {
-        org,
-        rmgr,
-        mgr,
-        mgr2,
-        sp,
-        mate,
-        other,
-        loner,
-        viewer,
-        client,
-        region,
-        north,
-        south,
-        unmanaged,
+        rmgr: s.person("rmgr"),
+        mgr: s.person("mgr"),
+        mgr2: s.person("mgr2"),
+        sp: s.person("sp"),
+        mate: s.person("mate"),
+        other: s.person("other"),
+        loner: s.person("loner"),
+        viewer: s.person("viewer"),
+        client: s.token("client").to_string(),
+        region: s.id("Region"),
+        north: s.id("North"),
+        south: s.id("South"),
+        unmanaged: s.id("Unmanaged"),
+        org: s.org,
     }
 }
 
@@ -108,18 +90,6 @@ fn team_revenue(team: Uuid, value: &str) -> Value {
         "title": "Team Q4 revenue", "subject_type": "team", "subject_id": team,
         "metric": "revenue", "value": value, "period": "2026-Q4"
     })
-}
-
-/// `base` with these fields set (or removed when null).
-fn with(mut base: Value, fields: Value) -> Value {
-    for (k, v) in fields.as_object().unwrap() {
-        if v.is_null() {
-            base.as_object_mut().unwrap().remove(k);
-        } else {
-            base[k] = v.clone();
-        }
-    }
-    base
 }
 
 async fn create(app: &TestApp, token: &str, body: &Value) -> Res {
@@ -245,26 +215,6 @@ fn joined<'a>(
     a.iter().chain(b).copied().collect()
 }
 
-/// The field errors of a 422, as (field, code).
-fn field_errors(v: &Value) -> Vec<(String, String)> {
-    v["errors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no errors: {v}"))
-        .iter()
-        .map(|e| {
-            assert!(e["message"].is_string(), "{v}");
-            (
-                e["field"].as_str().unwrap().to_string(),
-                e["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn pair(field: &str, code: &str) -> (String, String) {
-    (field.to_string(), code.to_string())
-}
-
 /// A 422 whose `code` is `code` and whose only field error is (`field`, `field_code`).
 #[track_caller]
 fn refused(r: &Res, code: &str, field: &str, field_code: &str) -> Value {
@@ -308,16 +258,12 @@ async fn list_len(app: &TestApp, token: &str, query: &str) -> usize {
         .len()
 }
 
-/// A new customer owned by `owner`.
 async fn account(app: &TestApp, admin: &str, owner: Uuid, name: &str) -> Uuid {
-    let v = app
-        .post("/v1/accounts")
-        .token(admin)
-        .json(&json!({"name": name, "kind": "customer", "owner_id": owner}))
-        .send()
-        .await
-        .expect(201);
-    uuid(&v["id"])
+    app.new_account(
+        admin,
+        &json!({"name": name, "kind": "customer", "owner_id": owner}),
+    )
+    .await
 }
 
 async fn history(app: &TestApp, token: &str, id: Uuid) -> Vec<Value> {
@@ -343,40 +289,12 @@ fn child(id: Uuid, value: &str, share: &str, status: &str) -> (Uuid, String, Str
     (id, value.into(), share.into(), status.into())
 }
 
-/// Every target the token lists with `query`, following cursors with pages of
-/// `limit`; also returns the number of pages.
 async fn pages(app: &TestApp, token: &str, query: &str, limit: usize) -> (Vec<Value>, usize) {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut n = 0;
-    loop {
-        let mut url = format!("/v1/targets?limit={limit}{query}");
-        if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={c}"));
-        }
-        let v = app.get(&url).token(token).send().await.expect(200);
-        n += 1;
-        let data = v["data"].as_array().unwrap();
-        assert!(data.len() <= limit, "{url}: {} rows", data.len());
-        out.extend(data.iter().cloned());
-        match v["next_cursor"].as_str() {
-            Some(c) => {
-                assert_eq!(data.len(), limit, "a full page before a cursor");
-                cursor = Some(c.to_string());
-            }
-            None => break,
-        }
-        assert!(n < 100, "runaway pagination");
-    }
-    (out, n)
+    app.pages(token, "/v1/targets", query, limit).await
 }
 
 async fn listed(app: &TestApp, token: &str, query: &str) -> BTreeSet<Uuid> {
-    let (rows, _) = pages(app, token, query, 200).await;
-    let ids: Vec<Uuid> = rows.iter().map(|t| uuid(&t["id"])).collect();
-    let unique = set(&ids);
-    assert_eq!(unique.len(), ids.len(), "no target twice");
-    unique
+    app.listed(token, "/v1/targets", query).await
 }
 
 /// A 403 whose code names the rule, and the target unchanged.

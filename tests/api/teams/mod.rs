@@ -7,17 +7,6 @@ use chrono::{Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-fn uuid(v: &Value) -> Uuid {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not a string: {v}"))
-        .parse()
-        .unwrap()
-}
-
-fn set(ids: &[Uuid]) -> BTreeSet<Uuid> {
-    ids.iter().copied().collect()
-}
-
 /// Every team the token lists (one page of 200, asserted to be the last).
 async fn listed(app: &TestApp, token: &str, query: &str) -> BTreeSet<Uuid> {
     let v = app
@@ -81,22 +70,6 @@ async fn end_member(app: &TestApp, token: &str, team: Uuid, user: Uuid, query: &
 
 fn m(user: Uuid, from: &str, to: Option<&str>) -> (Uuid, String, Option<String>) {
     (user, from.to_string(), to.map(str::to_string))
-}
-
-/// The one field error of a 422.
-#[track_caller]
-fn field_error(v: &Value) -> (String, String) {
-    assert_eq!(v["code"], "validation_failed", "{v}");
-    let errors = v["errors"].as_array().expect("errors[]");
-    assert_eq!(errors.len(), 1, "{v}");
-    (
-        errors[0]["field"].as_str().unwrap().to_string(),
-        errors[0]["code"].as_str().unwrap().to_string(),
-    )
-}
-
-fn pair(field: &str, code: &str) -> (String, String) {
-    (field.to_string(), code.to_string())
 }
 
 mod changes;

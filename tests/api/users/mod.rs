@@ -9,21 +9,7 @@ use uuid::Uuid;
 
 /// The `(field, code)` pairs of a validation problem's `errors`, sorted.
 fn field_codes(v: &Value) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = v["errors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no errors[] in {v}"))
-        .iter()
-        .map(|e| {
-            assert!(
-                e["message"].is_string(),
-                "every field error has a message: {e}"
-            );
-            (
-                e["field"].as_str().unwrap().to_string(),
-                e["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let mut out = field_errors(v);
     out.sort();
     out
 }
