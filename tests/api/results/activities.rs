@@ -15,55 +15,78 @@ async fn activities_count_per_kind_on_the_organisations_day() {
         .await
         .expect(200);
     let (_, acts) = api_client(&app, &w.org, "outreach", &["activities:write"]).await;
-    let items = json!([
-        // 0: 02:30 UTC is the evening before in New York: 2026-07-31, Acme's owner.
-        {"external_id": "C-1", "kind": "call", "account_id": w.acme,
-         "occurred_at": "2026-08-01T02:30:00Z"},
-        // 1: three meetings.
-        {"external_id": "M-1", "kind": "meeting", "salesperson_id": sp2,
-         "occurred_at": "2026-08-01T12:00:00Z", "count": 3},
-        // 2: the organisation's own kind.
-        {"external_id": "V-1", "kind": "site_visit", "salesperson_id": sp2,
-         "account_id": w.acme, "occurred_at": "2026-08-02T15:00:00+02:00"},
-        // 3: not a kind.
-        {"external_id": "B-1", "kind": "Call!", "salesperson_id": sp1,
-         "occurred_at": "2026-08-01T12:00:00Z"},
-        // 4: no count.
-        {"external_id": "B-2", "kind": "call", "salesperson_id": sp1,
-         "occurred_at": "2026-08-01T12:00:00Z", "count": 0},
-        // 5: nobody to credit.
-        {"external_id": "B-3", "kind": "call", "occurred_at": "2026-08-01T12:00:00Z"},
-        // 6: the same key again.
-        {"external_id": "C-1", "kind": "call", "salesperson_id": sp1,
-         "occurred_at": "2026-08-01T12:00:00Z"},
-        // 7: a manager is not a salesperson.
-        {"external_id": "B-4", "kind": "call", "salesperson_id": w.mgr.id,
-         "occurred_at": "2026-08-01T12:00:00Z"},
-        // 8: an unknown account.
-        {"external_id": "B-5", "kind": "call", "account_id": Uuid::now_v7(),
-         "salesperson_id": sp1, "occurred_at": "2026-08-01T12:00:00Z"},
-        // 9: before Acme had an owner (New York's 2025-12-31).
-        {"external_id": "B-6", "kind": "call", "account_id": w.acme,
-         "occurred_at": "2026-01-01T03:00:00Z"},
-    ]);
+    use Errors::Exactly;
+    let call = |ext: &str, who: Uuid| {
+        json!({"external_id": ext, "kind": "call", "salesperson_id": who,
+               "occurred_at": "2026-08-01T12:00:00Z"})
+    };
+    let cases = vec![
+        Case::created(
+            "02:30 UTC is the evening before in New York: 2026-07-31, Acme's owner",
+            json!({"external_id": "C-1", "kind": "call", "account_id": w.acme,
+                   "occurred_at": "2026-08-01T02:30:00Z"}),
+        ),
+        Case::created(
+            "three meetings",
+            json!({"external_id": "M-1", "kind": "meeting", "salesperson_id": sp2,
+                   "occurred_at": "2026-08-01T12:00:00Z", "count": 3}),
+        ),
+        Case::created(
+            "the organisation's own kind",
+            json!({"external_id": "V-1", "kind": "site_visit", "salesperson_id": sp2,
+                   "account_id": w.acme, "occurred_at": "2026-08-02T15:00:00+02:00"}),
+        ),
+        Case::rejected(
+            "not a kind",
+            with(call("B-1", sp1), json!({"kind": "Call!"})),
+            Exactly(&[("kind", "invalid_kind")]),
+        ),
+        Case::rejected(
+            "no count",
+            with(call("B-2", sp1), json!({"count": 0})),
+            Exactly(&[("count", "out_of_range")]),
+        ),
+        Case::rejected(
+            "nobody to credit",
+            json!({"external_id": "B-3", "kind": "call", "occurred_at": "2026-08-01T12:00:00Z"}),
+            Exactly(&[("salesperson_id", "required")]),
+        ),
+        Case::rejected(
+            "the same key again",
+            call("C-1", sp1),
+            Exactly(&[("external_id", "duplicate_in_batch")]),
+        ),
+        Case::rejected(
+            "a manager is not a salesperson",
+            call("B-4", w.mgr.id),
+            Exactly(&[("salesperson_id", "not_found")]),
+        ),
+        Case::rejected(
+            "an unknown account",
+            with(call("B-5", sp1), json!({"account_id": Uuid::now_v7()})),
+            Exactly(&[("account_id", "not_found")]),
+        ),
+        Case::rejected(
+            "before Acme had an owner (New York's 2025-12-31)",
+            json!({"external_id": "B-6", "kind": "call", "account_id": w.acme,
+                   "occurred_at": "2026-01-01T03:00:00Z"}),
+            Exactly(&[("occurred_at", "no_owner_on_day")]),
+        ),
+    ];
+    let items = json!(cases.iter().map(|c| c.item.clone()).collect::<Vec<_>>());
     let v = push_activities(&app, &acts, items.clone())
         .await
         .expect(200);
-    assert_eq!(
-        statuses(&v),
-        strs(&[
-            "created", "created", "created", "rejected", "rejected", "rejected", "rejected",
-            "rejected", "rejected", "rejected"
-        ])
+    assert_eq!(statuses(&v).len(), cases.len(), "an answer per item: {v}");
+    let wrong = misanswered(&cases, &v);
+    let answered = |status: &str| cases.iter().filter(|c| c.status == status).count();
+    assert_eq!(v["created"], answered("created"), "{v}");
+    assert_eq!(v["rejected"], answered("rejected"), "{v}");
+    assert!(
+        wrong.is_empty(),
+        "items answered otherwise:\n{}",
+        wrong.join("\n")
     );
-    let errs = |i: usize| field_errors(&v["items"][i]);
-    assert_eq!(errs(3), vec![pair("kind", "invalid_kind")]);
-    assert_eq!(errs(4), vec![pair("count", "out_of_range")]);
-    assert_eq!(errs(5), vec![pair("salesperson_id", "required")]);
-    assert_eq!(errs(6), vec![pair("external_id", "duplicate_in_batch")]);
-    assert_eq!(errs(7), vec![pair("salesperson_id", "not_found")]);
-    assert_eq!(errs(8), vec![pair("account_id", "not_found")]);
-    assert_eq!(errs(9), vec![pair("occurred_at", "no_owner_on_day")]);
     assert_eq!(activities_count(&app, org).await, 3);
     assert_eq!(
         assert_rollup_is_ledger(&app, org).await,

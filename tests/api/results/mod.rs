@@ -68,6 +68,7 @@ mod idempotency;
 mod random_mix;
 mod sales;
 mod team_credit;
+mod voids;
 mod who_may_push;
 
 type Rollup = BTreeMap<(Uuid, String, NaiveDate), Decimal>;

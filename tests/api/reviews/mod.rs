@@ -47,6 +47,7 @@ async fn sale(
         .send()
         .await
         .expect(201);
+    assert_eq!(v["status"], "created", "{v}");
     uuid(&v["sale"]["id"])
 }
 

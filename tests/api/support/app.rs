@@ -155,13 +155,16 @@ impl TestApp {
         if let Some(s) = style {
             body["selling_style"] = json!(s);
         }
-        let v = self
+        let r = self
             .post("/v1/users")
             .token(&org.admin)
             .json(&body)
             .send()
-            .await
-            .expect(201);
+            .await;
+        let v = r.expect(201);
+        let location = format!("/v1/users/{}", v["id"].as_str().unwrap());
+        assert_eq!(r.header("location"), Some(location), "where they are");
+        assert_eq!(r.header("etag"), Some(format!("\"{}\"", v["version"])));
         assert_eq!(
             (&v["email"], &v["name"], &v["role"], &v["active"]),
             (&json!(email), &json!(name), &json!(role), &json!(true)),
@@ -222,6 +225,20 @@ impl TestApp {
             .send()
             .await
             .expect(201);
+        let mut given: Vec<&str> = v["scopes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("scopes: {v}"))
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        given.sort_unstable();
+        let mut asked = scopes.to_vec();
+        asked.sort_unstable();
+        assert_eq!(given, asked, "{v}");
+        assert!(
+            v["client_secret"].as_str().is_some_and(|s| s.len() >= 32),
+            "a secret once: {v}"
+        );
         (
             v["id"].as_str().unwrap().parse().unwrap(),
             v["client_secret"].as_str().unwrap().to_string(),

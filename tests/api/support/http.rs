@@ -54,6 +54,9 @@ impl Res {
                     && v["title"].is_string()
                     && v["detail"].is_string()
             );
+        } else {
+            let json = self.header("content-type");
+            assert_eq!(json.as_deref(), Some("application/json"), "a JSON answer");
         }
         v
     }

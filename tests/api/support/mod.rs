@@ -3,6 +3,7 @@
 //! and the few calls into the library's insides (`internals`).
 
 mod app;
+mod cases;
 mod db;
 mod http;
 pub mod internals;
@@ -11,6 +12,7 @@ mod scenario;
 mod values;
 
 pub use app::*;
+pub use cases::*;
 pub use db::*;
 pub use http::*;
 pub use requests::*;

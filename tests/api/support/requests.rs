@@ -30,13 +30,15 @@ pub fn account_body(name: &str, kind: &str, owner: Uuid, since: &str) -> Value {
 impl TestApp {
     /// A new target (asserted 201).
     pub async fn new_target(&self, token: &str, body: &Value) -> Uuid {
-        let v = self
+        let r = self
             .post("/v1/targets")
             .token(token)
             .json(body)
             .send()
-            .await
-            .expect(201);
+            .await;
+        let v = r.expect(201);
+        let location = format!("/v1/targets/{}", v["id"].as_str().unwrap());
+        assert_eq!(r.header("location"), Some(location), "where it is");
         assert_eq!(v["status"], "draft", "{v}");
         assert_eq!(
             (&v["subject_type"], &v["subject_id"], &v["metric"]),
@@ -68,13 +70,15 @@ impl TestApp {
 
     /// A new account (asserted 201).
     pub async fn new_account(&self, token: &str, body: &Value) -> Uuid {
-        let v = self
+        let r = self
             .post("/v1/accounts")
             .token(token)
             .json(body)
             .send()
-            .await
-            .expect(201);
+            .await;
+        let v = r.expect(201);
+        let location = format!("/v1/accounts/{}", v["id"].as_str().unwrap());
+        assert_eq!(r.header("location"), Some(location), "where it is");
         assert_eq!(
             (&v["name"], &v["kind"], &v["owner_id"]),
             (&body["name"], &body["kind"], &body["owner_id"]),

@@ -335,6 +335,7 @@ impl Scenario {
                     let n = items.as_array().map_or(0, Vec::len);
                     let v = app.push_sales(b.token(&by), &items).await;
                     assert_eq!(v["created"], n, "{v}");
+                    assert_eq!(v["rejected"], 0, "{v}");
                 }
                 Step::Holidays(days) => {
                     app.patch("/v1/org")
