@@ -1,6 +1,38 @@
 //! Idempotency-Key.
 
 use super::*;
+use diesel_async::SimpleAsyncConnection;
+
+/// Another transaction that locks `salesperson`'s rollup rows, holds them for
+/// `hold_ms`, then locks the sale `then` too (when given) and commits. Returns
+/// once the rollup rows are locked; the handle ends with the transaction.
+async fn lock_rollup(
+    app: &TestApp,
+    salesperson: Uuid,
+    hold_ms: u64,
+    then: Option<Uuid>,
+) -> tokio::task::JoinHandle<diesel::QueryResult<()>> {
+    let mut c = app.conn().await;
+    let (locked, on_lock) = tokio::sync::oneshot::channel();
+    let blocker = actix_rt::spawn(async move {
+        c.batch_execute("BEGIN").await?;
+        diesel::sql_query("SELECT 1 FROM daily_rollup WHERE salesperson_id = $1 FOR UPDATE")
+            .bind::<SqlUuid, _>(salesperson)
+            .execute(&mut c)
+            .await?;
+        locked.send(()).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(hold_ms)).await;
+        if let Some(sale) = then {
+            diesel::sql_query("SELECT 1 FROM sales WHERE id = $1 FOR UPDATE")
+                .bind::<SqlUuid, _>(sale)
+                .execute(&mut c)
+                .await?;
+        }
+        c.batch_execute("COMMIT").await
+    });
+    on_lock.await.unwrap();
+    blocker
+}
 
 #[actix_web::test]
 async fn an_idempotency_key_replays_the_first_answer_and_changes_nothing() {
@@ -223,7 +255,6 @@ async fn single_pushes_and_voids_replay_too_even_a_refusal() {
 
 #[actix_web::test]
 async fn a_push_broken_off_by_a_deadlock_runs_again_inside_the_service() {
-    use diesel_async::SimpleAsyncConnection;
     let app = TestApp::new().await;
     let w = world(&app).await;
     let org = w.org.id;
@@ -237,24 +268,7 @@ async fn a_push_broken_off_by_a_deadlock_runs_again_inside_the_service() {
     // Another transaction holds sp1's rollup and then wants the sale the push has
     // locked: PostgreSQL breaks the deadlock by failing the push, which waited
     // first; the service runs the push again, and the client sees only that.
-    let sp1 = w.sp1.id;
-    let mut c = app.conn().await;
-    let (locked, on_lock) = tokio::sync::oneshot::channel();
-    let blocker = actix_rt::spawn(async move {
-        c.batch_execute("BEGIN").await?;
-        diesel::sql_query("SELECT 1 FROM daily_rollup WHERE salesperson_id = $1 FOR UPDATE")
-            .bind::<SqlUuid, _>(sp1)
-            .execute(&mut c)
-            .await?;
-        locked.send(()).unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        diesel::sql_query("SELECT 1 FROM sales WHERE id = $1 FOR UPDATE")
-            .bind::<SqlUuid, _>(id)
-            .execute(&mut c)
-            .await?;
-        c.batch_execute("COMMIT").await
-    });
-    on_lock.await.unwrap();
+    let blocker = lock_rollup(&app, w.sp1.id, 300, Some(id)).await;
     let send = || {
         app.post("/v1/sales/batch")
             .token(&w.hubspot)
@@ -281,7 +295,6 @@ async fn a_push_broken_off_by_a_deadlock_runs_again_inside_the_service() {
 
 #[actix_web::test]
 async fn a_key_whose_request_never_answered_is_released() {
-    use diesel_async::SimpleAsyncConnection;
     let app = TestApp::new().await;
     let w = world(&app).await;
     let org = w.org.id;
@@ -292,20 +305,7 @@ async fn a_key_whose_request_never_answered_is_released() {
     )
     .await;
     // The push waits for a lock held elsewhere, and its client gives up.
-    let sp1 = w.sp1.id;
-    let mut c = app.conn().await;
-    let (locked, on_lock) = tokio::sync::oneshot::channel();
-    let blocker = actix_rt::spawn(async move {
-        c.batch_execute("BEGIN").await?;
-        diesel::sql_query("SELECT 1 FROM daily_rollup WHERE salesperson_id = $1 FOR UPDATE")
-            .bind::<SqlUuid, _>(sp1)
-            .execute(&mut c)
-            .await?;
-        locked.send(()).unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        c.batch_execute("COMMIT").await
-    });
-    on_lock.await.unwrap();
+    let blocker = lock_rollup(&app, w.sp1.id, 500, None).await;
     let send = || {
         app.post("/v1/sales/batch")
             .token(&w.hubspot)
@@ -356,7 +356,6 @@ async fn a_key_whose_request_never_answered_is_released() {
 
 #[actix_web::test]
 async fn a_duplicate_waits_for_the_first_and_replays_it_or_is_told_it_still_runs() {
-    use diesel_async::SimpleAsyncConnection;
     use sha2::{Digest, Sha256};
     let app = TestApp::new().await;
     let w = world(&app).await;
