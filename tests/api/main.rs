@@ -1,0 +1,24 @@
+//! The integration tests: the real application, in-process, each test on a
+//! database of its own. One module per resource; `support` holds what they share.
+
+mod support;
+
+mod accounts;
+mod auth;
+mod bonus_plans;
+mod cli;
+mod clients;
+mod harness;
+mod openapi;
+mod operations;
+mod org;
+mod periods;
+mod progress;
+mod results;
+mod reviews;
+mod scorecards;
+mod strict_input;
+mod targets;
+mod teams;
+mod users;
+mod walkthrough;

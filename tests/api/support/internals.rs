@@ -1,0 +1,149 @@
+//! Every call the tests make into the library's insides rather than its HTTP
+//! API or its configuration, each in one place, so that they follow the library
+//! when those insides change. The library's store functions take a connection of
+//! its own kind (diesel-async): `StoreConn` holds one.
+
+use chrono::NaiveDate;
+use diesel::sql_types::{BigInt, Bool};
+use diesel::QueryableByName;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+pub use onpace::cli::DEMO_PASSWORD;
+pub use onpace::db::shared::APPLICATION_NAME as SHARED_APPLICATION_NAME;
+
+/// Applies the migrations to the database at `url`.
+pub fn migrate(url: &str) {
+    onpace::db::migrate(url).expect("migrations apply");
+}
+
+/// A connection to the database at `url`, opened as the library opens its own.
+pub async fn connect(url: &str) -> AsyncPgConnection {
+    onpace::db::Connector::new(url)
+        .expect("a usable URL")
+        .connect()
+        .await
+        .expect("PostgreSQL answers")
+}
+
+/// A new organisation with its first admin, as `onpace bootstrap` makes it:
+/// (organisation, admin).
+pub async fn create_org_with_admin(
+    url: &str,
+    name: &str,
+    currency: &str,
+    email: &str,
+    admin_name: &str,
+    password: &str,
+) -> (Uuid, Uuid) {
+    let mut c = connect(url).await;
+    onpace::cli::create_org_with_admin(&mut c, name, currency, email, admin_name, password)
+        .await
+        .unwrap()
+}
+
+/// Fills the database at `url` with the demo organisation, as `onpace demo` does.
+pub fn demo(url: &str) {
+    onpace::cli::demo(&super::config(url)).unwrap();
+}
+
+/// Today in a timezone, as the organisation's day is worked out.
+pub fn today_in(tz: &str) -> NaiveDate {
+    onpace::org::rules::today_in(tz)
+}
+
+#[derive(QueryableByName)]
+struct N {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// A connection of the library's own kind, for its store functions.
+pub struct StoreConn(AsyncPgConnection);
+
+impl StoreConn {
+    pub async fn open(url: &str) -> Self {
+        StoreConn(connect(url).await)
+    }
+
+    /// The account's owner on a day.
+    pub async fn owner_on(&mut self, org: Uuid, account: Uuid, day: NaiveDate) -> Option<Uuid> {
+        onpace::accounts::store::owner_on(&mut self.0, org, account, day)
+            .await
+            .unwrap()
+    }
+
+    /// Whether a target with its holder's own actual is found.
+    pub async fn target_with_own_actual_found(
+        &mut self,
+        org: Uuid,
+        id: Uuid,
+        as_of: NaiveDate,
+    ) -> bool {
+        onpace::targets::store::get_with_own_actual(&mut self.0, org, id, as_of)
+            .await
+            .is_ok()
+    }
+
+    /// A team and every team below it.
+    pub async fn subtree_ids(&mut self, org: Uuid, team: Uuid) -> Vec<Uuid> {
+        onpace::teams::store::subtree_ids(&mut self.0, org, team)
+            .await
+            .unwrap()
+    }
+
+    /// How many statements this connection has prepared (the counting one,
+    /// prepared while it runs, included).
+    pub async fn prepared_statements(&mut self) -> i64 {
+        let n: N = diesel::sql_query("SELECT count(*) AS n FROM pg_prepared_statements")
+            .get_result(&mut self.0)
+            .await
+            .unwrap();
+        n.n
+    }
+
+    /// `SELECT {n}::bigint`, run as a raw read the library keeps prepared.
+    pub async fn kept_prepared_select(&mut self, n: i64) -> i64 {
+        use onpace::db::KeepPrepared;
+        let v: N = diesel::sql_query(format!("SELECT {n}::bigint AS n"))
+            .keep_prepared()
+            .get_result(&mut self.0)
+            .await
+            .unwrap();
+        v.n
+    }
+
+    /// Whether the workers' shared connection to database `db` is encrypted
+    /// exactly when this one is (both follow the URL's `sslmode`).
+    pub async fn same_transport_as_shared(&mut self, db: &str) -> bool {
+        #[derive(QueryableByName)]
+        struct Same {
+            #[diesel(sql_type = diesel::sql_types::Nullable<Bool>)]
+            same: Option<bool>,
+        }
+        let v: Same = diesel::sql_query(
+            "SELECT (SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+                      WHERE a.datname = $1 AND a.application_name = $2) \
+                  = (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS same",
+        )
+        .bind::<diesel::sql_types::Text, _>(db)
+        .bind::<diesel::sql_types::Text, _>(SHARED_APPLICATION_NAME)
+        .get_result(&mut self.0)
+        .await
+        .unwrap();
+        v.same == Some(true)
+    }
+}
+
+/// The database backend behind a read on `c`, after sleeping `secs` there.
+pub async fn backend_after(mut c: &AsyncPgConnection, secs: f64) -> diesel::QueryResult<i32> {
+    #[derive(QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let q = diesel::sql_query("SELECT pg_backend_pid() AS pid FROM pg_sleep($1)")
+        .bind::<diesel::sql_types::Double, _>(secs);
+    let p: Pid = q.get_result(&mut c).await?;
+    Ok(p.pid)
+}
