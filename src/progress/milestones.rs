@@ -40,7 +40,7 @@ pub async fn notice(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> Ap
         return Ok(());
     }
     let ctx = OrgContext::load(c, org).await?;
-    let measured = super::api::measure_many(c, &ctx, &candidates, None).await?;
+    let measured = super::service::measure_many(c, &ctx, &candidates, None).await?;
     for t in &candidates {
         if let Some(p) = measured.get(&t.id) {
             reached(c, &ctx, t, p.actual).await?;
@@ -55,7 +55,7 @@ pub async fn check(c: &mut AsyncPgConnection, ctx: &OrgContext, t: &TargetRow) -
     if t.status != "agreed" {
         return Ok(());
     }
-    let p = super::api::measure(c, ctx, t, t.ends_on).await?;
+    let p = super::service::measure(c, ctx, t, t.ends_on).await?;
     reached(c, ctx, t, p.actual).await
 }
 
