@@ -284,7 +284,7 @@ pub async fn salespeople(
         .await?)
 }
 
-/// Adds the deltas to the daily rollup, and records the milestones they reach.
+/// Adds the deltas to the daily rollup.
 pub async fn apply(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
     let rows: Vec<_> = deltas
         .changes()
@@ -312,19 +312,19 @@ pub async fn apply(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> App
             .execute(c)
             .await?;
     }
-    // In the same transaction: the targets these results took to their value.
-    crate::progress::milestones::notice(c, org, deltas).await
+    Ok(())
 }
 
 /// Re-credits an account's results from `from` on to `owner` (those whose
-/// salesperson was named in the push keep theirs), and moves them in the rollup.
+/// salesperson was named in the push keep theirs), and moves them in the rollup;
+/// answers the changes made to the rollup.
 pub async fn recredit(
     c: &mut AsyncPgConnection,
     org: Uuid,
     account: Uuid,
     from: NaiveDate,
     owner: Uuid,
-) -> AppResult<()> {
+) -> AppResult<Deltas> {
     let mut deltas = Deltas::default();
     let moved: Vec<(Uuid, Uuid, NaiveDate, Decimal, Decimal)> = sales::table
         .filter(sales::org_id.eq(org).and(sales::account_id.eq(account)))
@@ -390,7 +390,8 @@ pub async fn recredit(
     ))
     .execute(c)
     .await?;
-    apply(c, org, &deltas).await
+    apply(c, org, &deltas).await?;
+    Ok(deltas)
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
