@@ -233,7 +233,7 @@ async fn demo_accounts(
         prospects.push(make(name, Kind::Prospect, hunters[n % 2], CUSTOMERS.len() + n).await?);
     }
     // Frank's first customer moved to Faye at the start of this quarter.
-    accounts::transfer(
+    crate::accounts::service::transfer(
         c,
         org,
         customers[1],
@@ -246,7 +246,7 @@ async fn demo_accounts(
     .await?;
     // Hugo won Woodgrove Bank a month ago and handed it to Fiona.
     let won_on = (today - chrono::Duration::days(30)).max(start + chrono::Duration::days(1));
-    accounts::update(
+    crate::accounts::service::update(
         c,
         org,
         prospects[0],
@@ -259,7 +259,7 @@ async fn demo_accounts(
         },
     )
     .await?;
-    accounts::transfer(
+    crate::accounts::service::transfer(
         c,
         org,
         prospects[0],
@@ -271,7 +271,7 @@ async fn demo_accounts(
     )
     .await?;
     // Hana lost one.
-    accounts::update(
+    crate::accounts::service::update(
         c,
         org,
         prospects[1],
@@ -591,7 +591,8 @@ async fn demo_results(
 ) -> Result<(), AppError> {
     use crate::accounts::store as accounts;
     use crate::auth::{Actor, Principal};
-    use crate::results::api::{push_activities, push_sales, ActivityItem, SaleItem};
+    use crate::results::dto::{ActivityItem, SaleItem};
+    use crate::results::service::{push_activities, push_sales};
     use chrono::{Duration, TimeZone, Weekday};
     use rust_decimal::Decimal;
     let p = Principal {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::conversion::{integration_only, refuse_backdating, refuse_external_ids};
 use super::rules::{self, ConversionStatus, Kind, Status};
+use super::service;
 use super::store::{self, AccountChanges, AccountRow, NewAccount};
 use crate::auth::{Principal, Role, Scope};
 use crate::db;
@@ -592,7 +593,7 @@ pub async fn patch_one(
         if changes.is_empty() {
             return Ok(current);
         }
-        store::update(c, p.org_id, id, &changes).await
+        service::update(c, p.org_id, id, &changes).await
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.version, &Account::from(row)))
@@ -627,7 +628,7 @@ pub async fn transfer(
         let history = store::history(c, p.org_id, id).await?;
         let from = rules::plan_transfer(&history, b.new_owner_id, b.effective_on.0, today)
             .map_err(|r| AppError::validation(vec![r.field_error()]))?;
-        store::transfer(
+        service::transfer(
             c,
             p.org_id,
             id,
@@ -905,11 +906,11 @@ async fn upsert(
     let mut row = if changes.is_empty() {
         current.clone()
     } else {
-        store::update(c, p.org_id, current.id, &changes).await?
+        service::update(c, p.org_id, current.id, &changes).await?
     };
     if let (Some(o), Some(from)) = (transfer_to, from) {
         let reason = format!("reassigned by sync from {source}");
-        row = store::transfer(
+        row = service::transfer(
             c,
             p.org_id,
             current.id,

@@ -24,6 +24,7 @@ use super::api::{
     actor_id, check_owner, check_past_day, require_transfer, require_writer, Account,
 };
 use super::rules::{self, ConversionRefusal, ConversionStatus, ConvertOutcome, Decider, Kind};
+use super::service;
 use super::store::{self, AccountChanges, AccountRow};
 use crate::auth::{Principal, Role};
 use crate::db;
@@ -231,7 +232,7 @@ async fn convert_in(
     }
     v.finish()?;
     if outcome == ConvertOutcome::Record {
-        return store::update(
+        return service::update(
             c,
             p.org_id,
             id,
@@ -266,7 +267,7 @@ async fn convert_in(
         ..Default::default()
     };
     confirmed_by(&p, &mut changes);
-    let mut row = store::update(c, p.org_id, id, &changes).await?;
+    let mut row = service::update(c, p.org_id, id, &changes).await?;
     if let Some(new_owner) = b.new_owner_id.filter(|o| *o != row.owner_id) {
         require_transfer(c, &p, row.owner_id, new_owner).await?;
         let from = rules::plan_transfer(&history, new_owner, on, today).map_err(|r| {
@@ -277,7 +278,7 @@ async fn convert_in(
             .as_deref()
             .map(str::trim)
             .unwrap_or("handover after conversion");
-        row = store::transfer(c, p.org_id, id, from, new_owner, on, reason, actor_id(&p)).await?;
+        row = service::transfer(c, p.org_id, id, from, new_owner, on, reason, actor_id(&p)).await?;
     }
     Ok(row)
 }
@@ -321,7 +322,7 @@ async fn reject_in(
         v.text("reason", r, 500);
     }
     v.finish()?;
-    store::update(
+    service::update(
         c,
         p.org_id,
         current.id,

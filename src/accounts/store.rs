@@ -317,18 +317,6 @@ pub async fn update(
         .returning(AccountRow::as_returning())
         .get_result(c)
         .await?;
-    // A conversion counts one new account for whoever won it, on its day.
-    if let (Some(Some(day)), Some(Some(won_by))) = (changes.converted_on, changes.won_by) {
-        let mut deltas = crate::results::rules::Deltas::default();
-        deltas.add(
-            won_by,
-            crate::results::rules::NEW_ACCOUNTS,
-            day,
-            rust_decimal::Decimal::ONE,
-        );
-        crate::results::store::apply(c, org, &deltas).await?;
-        crate::progress::milestones::prospect_won(c, org, id, &row.name, won_by, day).await?;
-    }
     Ok(row)
 }
 
@@ -423,11 +411,12 @@ pub async fn owner_on(
         .optional()?)
 }
 
-/// Records a transfer: the period that began on `current_from` ends the day before
-/// `effective_on`, and `new_owner` owns the account from `effective_on`. A transfer
-/// effective on `current_from` itself corrects the current owner for that period.
+/// Records a transfer in the ownership history: the period that began on
+/// `current_from` ends the day before `effective_on`, and `new_owner` owns the
+/// account from `effective_on`. A transfer effective on `current_from` itself
+/// corrects the current owner for that period.
 #[allow(clippy::too_many_arguments)]
-pub async fn transfer(
+pub async fn transfer_periods(
     c: &mut AsyncPgConnection,
     org: Uuid,
     account: Uuid,
@@ -436,7 +425,7 @@ pub async fn transfer(
     effective_on: NaiveDate,
     reason: &str,
     recorded_by: Option<Uuid>,
-) -> AppResult<AccountRow> {
+) -> AppResult<()> {
     let current = account_owners::table.find((org, account, current_from));
     if effective_on == current_from {
         // A correction: the new owner held it from the current owner's first day.
@@ -469,8 +458,18 @@ pub async fn transfer(
             .execute(c)
             .await?;
     }
-    // Results on and after the day follow the account to its new owner.
-    crate::results::store::recredit(c, org, account, effective_on, new_owner).await?;
+    Ok(())
+}
+
+/// Hands the account to `new_owner` after [`transfer_periods`]; a conversion
+/// still awaiting a decision is withdrawn.
+pub async fn hand_over(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    account: Uuid,
+    new_owner: Uuid,
+    recorded_by: Option<Uuid>,
+) -> AppResult<AccountRow> {
     // A conversion still awaiting a decision is withdrawn: whoever decides it
     // follows the owner, so the new owner records it again if it stands.
     diesel::update(

@@ -1,19 +1,40 @@
 //! Milestones the service notices itself: a target reaching its value, a prospect
-//! won. They are recorded in the transaction that caused them, so none is lost
-//! and none is recorded for a change that did not commit.
+//! won. A consumer of events (`results.recorded`, `target.agreed`,
+//! `prospect.won`): they are recorded in the transaction that caused them, so
+//! none is lost and none is recorded for a change that did not commit.
 
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::store::{self, NewMilestone};
 use crate::error::AppResult;
+use crate::events::Event;
 use crate::org::context::OrgContext;
 use crate::results::rules::Deltas;
-use crate::targets::store::TargetRow;
+use crate::targets::store::{self as targets, TargetRow};
+
+/// Records the milestones that `event` brings about.
+pub async fn consume(c: &mut AsyncPgConnection, event: &Event) -> AppResult<()> {
+    match event {
+        Event::ResultsRecorded { org, deltas } => notice(c, *org, deltas).await,
+        Event::TargetAgreed { org, target } => {
+            let t = targets::get(c, *org, *target, false).await?;
+            let ctx = OrgContext::load(c, *org).await?;
+            check(c, &ctx, &t).await
+        }
+        Event::ProspectWon {
+            org,
+            account,
+            name,
+            won_by,
+            on,
+        } => prospect_won(c, *org, *account, name, *won_by, *on).await,
+    }
+}
 
 /// After results were added to the rollup: records a milestone for every agreed
 /// target that these results took to its value.
-pub async fn notice(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
+async fn notice(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
     let mut people = Vec::new();
     let mut metrics: Vec<String> = Vec::new();
     let mut days: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
@@ -40,7 +61,7 @@ pub async fn notice(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> Ap
         return Ok(());
     }
     let ctx = OrgContext::load(c, org).await?;
-    let measured = super::api::measure_many(c, &ctx, &candidates, None).await?;
+    let measured = super::service::measure_many(c, &ctx, &candidates, None).await?;
     for t in &candidates {
         if let Some(p) = measured.get(&t.id) {
             reached(c, &ctx, t, p.actual).await?;
@@ -51,11 +72,11 @@ pub async fn notice(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> Ap
 
 /// Records that `t` reached its value, if it is agreed and did (counting every
 /// result of its period).
-pub async fn check(c: &mut AsyncPgConnection, ctx: &OrgContext, t: &TargetRow) -> AppResult<()> {
+async fn check(c: &mut AsyncPgConnection, ctx: &OrgContext, t: &TargetRow) -> AppResult<()> {
     if t.status != "agreed" {
         return Ok(());
     }
-    let p = super::api::measure(c, ctx, t, t.ends_on).await?;
+    let p = super::service::measure(c, ctx, t, t.ends_on).await?;
     reached(c, ctx, t, p.actual).await
 }
 
@@ -94,7 +115,7 @@ async fn reached(
 }
 
 /// Records that a prospect was won, by whom and on which day.
-pub async fn prospect_won(
+async fn prospect_won(
     c: &mut AsyncPgConnection,
     org: Uuid,
     account: Uuid,

@@ -2,6 +2,8 @@
 //! series for charts, and the milestones noticed on the way.
 
 pub mod api;
+pub mod dto;
 pub mod milestones;
 pub mod rules;
+pub mod service;
 pub mod store;

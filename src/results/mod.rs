@@ -2,6 +2,8 @@
 //! right person, with the daily rollup that dashboards read.
 
 pub mod api;
+pub mod dto;
 pub mod order;
 pub mod rules;
+pub mod service;
 pub mod store;

@@ -1030,8 +1030,12 @@ pub async fn agree(
         .await?;
         store::record(c, &row, "agreed", p.user_id(), note.as_deref()).await?;
         // Agreed when already reached: that is a milestone too.
-        let ctx = OrgContext::load(c, p.org_id).await?;
-        crate::progress::milestones::check(c, &ctx, &row).await?;
+        let mut events = crate::events::Outbox::default();
+        events.push(crate::events::Event::TargetAgreed {
+            org: p.org_id,
+            target: row.id,
+        });
+        crate::events::dispatch::publish(c, &mut events).await?;
         Ok((row, StatusCode::OK))
     })
     .await

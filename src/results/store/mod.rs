@@ -1,4 +1,9 @@
-//! Queries for the results ledger and the daily rollup.
+//! Queries for the results ledger and the daily rollup: writes here, reads of
+//! the rollup in [`rollup`].
+
+mod rollup;
+
+pub use rollup::*;
 
 use std::collections::HashMap;
 
@@ -12,10 +17,7 @@ use uuid::Uuid;
 
 use super::rules::{activity_metric, Deltas};
 use crate::accounts::rules::Ownership;
-use crate::db::schema::{
-    account_owners, accounts, activities, daily_rollup, sales, team_members, users,
-};
-use crate::db::KeepPrepared;
+use crate::db::schema::{account_owners, accounts, activities, daily_rollup, sales, users};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -284,7 +286,7 @@ pub async fn salespeople(
         .await?)
 }
 
-/// Adds the deltas to the daily rollup, and records the milestones they reach.
+/// Adds the deltas to the daily rollup.
 pub async fn apply(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
     let rows: Vec<_> = deltas
         .changes()
@@ -312,19 +314,19 @@ pub async fn apply(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> App
             .execute(c)
             .await?;
     }
-    // In the same transaction: the targets these results took to their value.
-    crate::progress::milestones::notice(c, org, deltas).await
+    Ok(())
 }
 
 /// Re-credits an account's results from `from` on to `owner` (those whose
-/// salesperson was named in the push keep theirs), and moves them in the rollup.
+/// salesperson was named in the push keep theirs), and moves them in the rollup;
+/// answers the changes made to the rollup.
 pub async fn recredit(
     c: &mut AsyncPgConnection,
     org: Uuid,
     account: Uuid,
     from: NaiveDate,
     owner: Uuid,
-) -> AppResult<()> {
+) -> AppResult<Deltas> {
     let mut deltas = Deltas::default();
     let moved: Vec<(Uuid, Uuid, NaiveDate, Decimal, Decimal)> = sales::table
         .filter(sales::org_id.eq(org).and(sales::account_id.eq(account)))
@@ -390,7 +392,8 @@ pub async fn recredit(
     ))
     .execute(c)
     .await?;
-    apply(c, org, &deltas).await
+    apply(c, org, &deltas).await?;
+    Ok(deltas)
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -489,250 +492,4 @@ pub async fn update_activity(
         .execute(c)
         .await?;
     Ok(())
-}
-
-/// What the rollup holds for these people and metric over `[from, to]`, `None`
-/// when nothing was recorded at all. Days that net to zero (a voided sale, results
-/// re-credited to someone else) are nothing recorded.
-pub async fn achieved(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    people: Option<&[Uuid]>,
-    metric: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Option<Decimal>> {
-    let mut q = daily_rollup::table
-        .filter(daily_rollup::org_id.eq(org))
-        .filter(daily_rollup::metric.eq(metric))
-        .filter(daily_rollup::day.between(from, to))
-        .filter(daily_rollup::amount.ne(Decimal::ZERO))
-        .select(diesel::dsl::sum(daily_rollup::amount))
-        .into_boxed();
-    if let Some(ids) = people {
-        q = q.filter(daily_rollup::salesperson_id.eq_any(ids.to_vec()));
-    }
-    Ok(q.first::<Option<Decimal>>(c).await?)
-}
-
-/// What a team achieved over `[from, to]` (as [`daily_by_team`] counts it, in
-/// one sum), `None` when nothing was recorded.
-pub async fn achieved_by_team(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    teams: &[Uuid],
-    metric: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Option<Decimal>> {
-    Ok(team_rollup(org, teams, metric, from, to)
-        .select(diesel::dsl::sum(daily_rollup::amount))
-        .get_result(c)
-        .await?)
-}
-
-/// The rollup rows of `metric` over `[from, to]` of the people who were members
-/// of one of `teams` on the row's day.
-#[diesel::dsl::auto_type]
-fn team_rollup<'a>(
-    org: Uuid,
-    teams: &'a [Uuid],
-    metric: &'a str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> _ {
-    let zero: Decimal = Decimal::ZERO;
-    daily_rollup::table
-        .inner_join(
-            team_members::table.on(team_members::org_id
-                .eq(daily_rollup::org_id)
-                .and(team_members::user_id.eq(daily_rollup::salesperson_id))
-                .and(team_members::from_on.le(daily_rollup::day))
-                .and(
-                    team_members::to_on
-                        .is_null()
-                        .or(team_members::to_on.ge(daily_rollup::day.nullable())),
-                )),
-        )
-        .filter(daily_rollup::org_id.eq(org))
-        .filter(team_members::team_id.eq_any(teams))
-        .filter(daily_rollup::metric.eq(metric))
-        .filter(daily_rollup::day.between(from, to))
-        .filter(daily_rollup::amount.ne(zero))
-}
-
-/// Per day, what the rollup holds for these people (everyone: `None`) and metric
-/// over `[from, to]`, in day order; days that net to zero are left out.
-pub async fn daily(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    people: Option<&[Uuid]>,
-    metric: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Vec<(NaiveDate, Decimal)>> {
-    let mut q = daily_rollup::table
-        .filter(daily_rollup::org_id.eq(org))
-        .filter(daily_rollup::metric.eq(metric))
-        .filter(daily_rollup::day.between(from, to))
-        .filter(daily_rollup::amount.ne(Decimal::ZERO))
-        .group_by(daily_rollup::day)
-        .select((daily_rollup::day, diesel::dsl::sum(daily_rollup::amount)))
-        .order(daily_rollup::day)
-        .into_boxed();
-    if let Some(ids) = people {
-        q = q.filter(daily_rollup::salesperson_id.eq_any(ids.to_vec()));
-    }
-    let rows: Vec<(NaiveDate, Option<Decimal>)> = q.load(c).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(d, a)| (d, a.unwrap_or(Decimal::ZERO)))
-        .collect())
-}
-
-/// Per day, what a team achieved over `[from, to]`: each day counts for the people
-/// who were members of the team (or its sub-teams) on that day.
-pub async fn daily_by_team(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    teams: &[Uuid],
-    metric: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Vec<(NaiveDate, Decimal)>> {
-    let rows: Vec<(NaiveDate, Option<Decimal>)> = team_rollup(org, teams, metric, from, to)
-        .group_by(daily_rollup::day)
-        .select((daily_rollup::day, diesel::dsl::sum(daily_rollup::amount)))
-        .order(daily_rollup::day)
-        .load(c)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(d, a)| (d, a.unwrap_or(Decimal::ZERO)))
-        .collect())
-}
-
-/// What each of these people's targets achieved, in one statement: for every
-/// `(target, salesperson, rollup metric, from, to)` the rollup's sum.
-pub async fn achieved_many(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    wanted: &[(Uuid, Uuid, String, NaiveDate, NaiveDate)],
-) -> AppResult<HashMap<Uuid, Decimal>> {
-    use diesel::sql_types::{Array, Date, Nullable, Numeric, Text, Uuid as SqlUuid};
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = SqlUuid)]
-        id: Uuid,
-        #[diesel(sql_type = Nullable<Numeric>)]
-        total: Option<Decimal>,
-    }
-    if wanted.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT w.id, (SELECT sum(r.amount) FROM daily_rollup r \
-           WHERE r.org_id = $1 AND r.salesperson_id = w.who AND r.metric = w.metric \
-             AND r.day BETWEEN w.from_on AND w.to_on) AS total \
-         FROM unnest($2, $3, $4, $5, $6) AS w(id, who, metric, from_on, to_on)",
-    )
-    .bind::<SqlUuid, _>(org)
-    .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.0).collect::<Vec<_>>())
-    .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.1).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(wanted.iter().map(|w| w.2.clone()).collect::<Vec<_>>())
-    .bind::<Array<Date>, _>(wanted.iter().map(|w| w.3).collect::<Vec<_>>())
-    .bind::<Array<Date>, _>(wanted.iter().map(|w| w.4).collect::<Vec<_>>())
-    .keep_prepared()
-    .load(c)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.id, r.total.unwrap_or(Decimal::ZERO)))
-        .collect())
-}
-
-/// Per day, what one account brought in a rollup metric over `[from, to]`, from
-/// the ledger (account targets): sales for money, activities by kind, its
-/// conversion for new accounts.
-pub async fn account_daily(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    account: Uuid,
-    metric: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Vec<(NaiveDate, Decimal)>> {
-    let rows: Vec<(NaiveDate, Option<Decimal>)> = match metric {
-        "revenue" | "gross_profit" => {
-            let q = sales::table
-                .filter(sales::org_id.eq(org).and(sales::account_id.eq(account)))
-                .filter(sales::voided_at.is_null())
-                .filter(sales::occurred_on.between(from, to))
-                .group_by(sales::occurred_on)
-                .order(sales::occurred_on);
-            if metric == "revenue" {
-                q.select((sales::occurred_on, diesel::dsl::sum(sales::revenue)))
-                    .load(c)
-                    .await?
-            } else {
-                q.select((sales::occurred_on, diesel::dsl::sum(sales::gross_profit)))
-                    .load(c)
-                    .await?
-            }
-        }
-        "new_accounts" => {
-            let converted: Option<NaiveDate> = accounts::table
-                .find((org, account))
-                .select(accounts::converted_on)
-                .first(c)
-                .await
-                .optional()?
-                .flatten();
-            converted
-                .filter(|d| *d >= from && *d <= to)
-                .map(|d| (d, Some(Decimal::ONE)))
-                .into_iter()
-                .collect()
-        }
-        m => {
-            let kind = m.strip_prefix("activity:").unwrap_or(m);
-            let rows: Vec<(NaiveDate, Option<i64>)> = activities::table
-                .filter(
-                    activities::org_id
-                        .eq(org)
-                        .and(activities::account_id.eq(account)),
-                )
-                .filter(activities::kind.eq(kind))
-                .filter(activities::occurred_on.between(from, to))
-                .group_by(activities::occurred_on)
-                .select((activities::occurred_on, diesel::dsl::sum(activities::count)))
-                .order(activities::occurred_on)
-                .load(c)
-                .await?;
-            rows.into_iter()
-                .map(|(d, n)| (d, n.map(Decimal::from)))
-                .collect()
-        }
-    };
-    Ok(rows
-        .into_iter()
-        .filter_map(|(d, a)| a.filter(|a| !a.is_zero()).map(|a| (d, a)))
-        .collect())
-}
-
-/// What one account brought in a rollup metric over `[from, to]` (see
-/// [`account_daily`]).
-pub async fn account_total(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    account: Uuid,
-    metric: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Decimal> {
-    Ok(account_daily(c, org, account, metric, from, to)
-        .await?
-        .into_iter()
-        .map(|(_, a)| a)
-        .sum())
 }

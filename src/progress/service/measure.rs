@@ -1,0 +1,160 @@
+//! Where a target stands: one, many at once, and the read of a target's progress.
+
+use chrono::NaiveDate;
+use diesel_async::AsyncPgConnection;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::{check_as_of, rollup_metric, two};
+use crate::auth::Principal;
+use crate::db::{self, PgPool};
+use crate::error::AppResult;
+use crate::org::context::OrgContext;
+use crate::progress::dto::Progress;
+use crate::progress::rules;
+use crate::results::store as results;
+use crate::targets::store::{self as targets, TargetRow};
+
+/// A target's progress on `as_of`: what counts from its first day up to and
+/// including `as_of`, against its pace.
+pub async fn measure(
+    c: &mut AsyncPgConnection,
+    ctx: &OrgContext,
+    t: &TargetRow,
+    as_of: NaiveDate,
+) -> AppResult<Progress> {
+    let metric = rollup_metric(t);
+    let to = as_of.min(t.ends_on);
+    let actual = if as_of < t.starts_on {
+        Decimal::ZERO
+    } else if let Some(account) = t.account_id {
+        results::account_total(c, t.org_id, account, &metric, t.starts_on, to).await?
+    } else {
+        let ranges = [(t.starts_on, to)];
+        targets::achieved(
+            c,
+            t.org_id,
+            (&t.subject_type, t.subject_id),
+            &metric,
+            &ranges,
+        )
+        .await?
+        .pop()
+        .flatten()
+        .unwrap_or(Decimal::ZERO)
+    };
+    Ok(assemble(ctx, t, actual, as_of))
+}
+
+/// The progress of many targets at once, on `as_of` (`None`: each on its own
+/// last day): people's own targets in one statement, account and team targets
+/// one by one.
+pub async fn measure_many(
+    c: &mut AsyncPgConnection,
+    ctx: &OrgContext,
+    all: &[TargetRow],
+    as_of: Option<NaiveDate>,
+) -> AppResult<std::collections::HashMap<Uuid, Progress>> {
+    let day = |t: &TargetRow| as_of.unwrap_or(t.ends_on);
+    let bulk = |t: &TargetRow| t.subject_type == "user" && t.account_id.is_none();
+    let wanted: Vec<_> = all
+        .iter()
+        .filter(|t| bulk(t) && day(t) >= t.starts_on)
+        .filter_map(|t| {
+            t.subject_id.map(|who| {
+                (
+                    t.id,
+                    who,
+                    rollup_metric(t),
+                    t.starts_on,
+                    day(t).min(t.ends_on),
+                )
+            })
+        })
+        .collect();
+    let sums = results::achieved_many(c, ctx.org.id, &wanted).await?;
+    let mut measured = std::collections::HashMap::new();
+    for t in all {
+        let pr = if bulk(t) {
+            let actual = sums.get(&t.id).copied().unwrap_or(Decimal::ZERO);
+            assemble(ctx, t, actual, day(t))
+        } else {
+            measure(c, ctx, t, day(t)).await?
+        };
+        measured.insert(t.id, pr);
+    }
+    Ok(measured)
+}
+
+/// The progress of `t` with `actual` achieved by the end of `as_of`.
+pub fn assemble(ctx: &OrgContext, t: &TargetRow, actual: Decimal, as_of: NaiveDate) -> Progress {
+    let pace = rules::pace(
+        t.value,
+        actual,
+        t.starts_on,
+        t.ends_on,
+        as_of,
+        &ctx.week,
+        ctx.org.pace_thresholds(),
+    );
+    Progress {
+        target_id: t.id,
+        as_of,
+        starts_on: t.starts_on,
+        ends_on: t.ends_on,
+        value: two(t.value),
+        actual: two(actual),
+        attainment_pct: two(pace.attainment_pct),
+        expected_to_date: two(pace.expected_to_date),
+        pace_pct: pace.pace_pct.map(two),
+        status: pace.status,
+        projected: two(pace.projected),
+        gap: two(pace.gap),
+        working_days_left: pace.working_days_left,
+        required_per_working_day: two(pace.required_per_working_day),
+        required_per_week: two(pace.required_per_week),
+    }
+}
+
+/// The progress of target `id` on `as_of` (default: today in the organisation),
+/// for a caller who may see it.
+pub async fn target_progress(
+    pool: &PgPool,
+    reader: &db::Reader,
+    p: Principal,
+    id: Uuid,
+    as_of: Option<NaiveDate>,
+) -> AppResult<Progress> {
+    p.require_reader()?;
+    check_as_of(as_of)?;
+    // The target and its salesperson's actual, on the worker's shared
+    // connection; one's own target, or the organisation's, needs nothing else.
+    let mut read = None;
+    if let Some(ctx) = OrgContext::with_caller(&p) {
+        let as_of = as_of.unwrap_or(ctx.today);
+        let (t, own) = targets::get_with_own_actual_shared(reader, p.org_id, id, as_of).await?;
+        if let (Some(actual), true) = (own, targets::seen_by_everyone_or_self(&p, &t)) {
+            return Ok(assemble(&ctx, &t, actual, as_of));
+        }
+        read = Some((ctx, as_of, t, own));
+    }
+    // Taken by the first attempt; a second one (see `db::run`) reads it all itself.
+    let read = std::cell::Cell::new(read);
+    db::run(pool, async move |c| {
+        let (ctx, as_of, t, own) = match read.take() {
+            Some(read) => read,
+            None => {
+                let ctx = OrgContext::for_read(c, &p).await?;
+                let as_of = as_of.unwrap_or(ctx.today);
+                let (t, own) = targets::get_with_own_actual(c, p.org_id, id, as_of).await?;
+                (ctx, as_of, t, own)
+            }
+        };
+        let t = targets::check_visible(c, &p, t).await?;
+        match own {
+            Some(actual) => Ok(assemble(&ctx, &t, actual, as_of)),
+            None => measure(c, &ctx, &t, as_of).await,
+        }
+    })
+    .await
+}

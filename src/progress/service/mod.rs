@@ -1,0 +1,44 @@
+//! Progress use cases: measuring targets against their pace (shared by
+//! milestones, reviews, scorecards and payouts), series for charts, scorecards.
+
+mod measure;
+mod scorecard;
+mod series;
+
+pub use measure::{assemble, measure, measure_many, target_progress};
+pub use scorecard::scorecard;
+pub use series::series;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::error::{AppError, AppResult};
+use crate::results::rules::activity_metric;
+use crate::targets::store::TargetRow;
+
+/// The rollup metric a target counts: its metric, or `activity:<kind>`.
+fn rollup_metric(t: &TargetRow) -> String {
+    match t.activity_kind.as_deref() {
+        Some(kind) if t.metric == "activities" => activity_metric(kind),
+        _ => t.metric.clone(),
+    }
+}
+
+/// Every figure with two decimals, like money elsewhere ("12500.00").
+fn two(d: Decimal) -> Decimal {
+    let mut d = d.round_dp(2);
+    d.rescale(2);
+    d
+}
+
+/// `as_of` must be a day the calendar handles.
+fn check_as_of(as_of: Option<NaiveDate>) -> AppResult<()> {
+    if as_of.is_some_and(|d| !(1000..=9998).contains(&d.year())) {
+        return Err(AppError::invalid_field(
+            "as_of",
+            "out_of_range",
+            "a date between the years 1000 and 9998",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! A team's scorecard: every member's and the team's agreed targets in a
+//! period, with progress.
+
+use chrono::NaiveDate;
+use diesel_async::AsyncPgConnection;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::{assemble, check_as_of, measure_many, rollup_metric, two};
+use crate::auth::Principal;
+use crate::db::{self, PgPool};
+use crate::error::{AppError, AppResult};
+use crate::org::context::OrgContext;
+use crate::progress::dto::{
+    Scorecard, ScorecardQuery, ScorecardRow, ScorecardSort, TargetProgress,
+};
+use crate::progress::rules;
+use crate::progress::store;
+use crate::results::store as results;
+use crate::targets::store::TargetRow;
+
+/// The scorecard asked for by `q`, for a caller who may see the team.
+pub async fn scorecard(pool: &PgPool, p: Principal, q: ScorecardQuery) -> AppResult<Scorecard> {
+    p.require_reader()?;
+    check_as_of(q.as_of.map(NaiveDate::from))?;
+    db::run(pool, async move |c| build_scorecard(c, &p, &q).await).await
+}
+
+async fn build_scorecard(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    q: &ScorecardQuery,
+) -> AppResult<Scorecard> {
+    use crate::teams::store as teams;
+    let ctx = OrgContext::for_read(c, p).await?;
+    let period = ctx.cal.parse(&q.period).ok_or_else(|| {
+        AppError::invalid_field(
+            "period",
+            "unknown_period",
+            "a period key such as 2026, FY2027, 2026-Q4, 2026-11 or 2026-W48",
+        )
+    })?;
+    let as_of = q.as_of.map_or(ctx.today, NaiveDate::from);
+    let team_id = match q.team_id {
+        Some(id) => id,
+        None => {
+            let mine = match p.user_id() {
+                Some(me) => teams::member_team_ids(c, p, me).await?,
+                None => Vec::new(),
+            };
+            match mine.as_slice() {
+                [only] => *only,
+                _ => {
+                    return Err(AppError::invalid_field(
+                        "team_id",
+                        "required",
+                        "name the team: the caller is not a member of exactly one team",
+                    ))
+                }
+            }
+        }
+    };
+    let team = teams::get_visible(c, p, team_id).await?;
+    let tree = teams::subtree_ids(c, p.org_id, team.id).await?;
+    let members = store::members_on(c, p.org_id, &tree, as_of).await?;
+    let people: Vec<Uuid> = members.iter().map(|m| m.user_id).collect();
+    let mut all = store::agreed_within(
+        c,
+        p.org_id,
+        &people,
+        team.id,
+        period.starts_on,
+        period.ends_on,
+    )
+    .await?;
+    if let Some(m) = q.metric {
+        all.retain(|t| t.metric == m.as_str());
+    }
+    let (own, people_targets): (Vec<TargetRow>, Vec<TargetRow>) = all
+        .iter()
+        .cloned()
+        .partition(|t| t.subject_type == "team" && t.account_id.is_none());
+    let mut measured = measure_many(c, &ctx, &people_targets, Some(as_of)).await?;
+    // The team's own targets, on the team tree already at hand.
+    for t in &own {
+        let actual = if as_of < t.starts_on {
+            Decimal::ZERO
+        } else {
+            results::achieved_by_team(
+                c,
+                p.org_id,
+                &tree,
+                &rollup_metric(t),
+                t.starts_on,
+                as_of.min(t.ends_on),
+            )
+            .await?
+            .unwrap_or(Decimal::ZERO)
+        };
+        measured.insert(t.id, assemble(&ctx, t, actual, as_of));
+    }
+    let mut row_of = |subject_type: &str, id: Uuid, name: String, team_id: Uuid| {
+        let targets: Vec<TargetProgress> = all
+            .iter()
+            .filter(|t| t.subject_type == subject_type && t.subject_id == Some(id))
+            .filter_map(|t| {
+                measured.remove(&t.id).map(|pr| TargetProgress {
+                    title: t.title.clone(),
+                    metric: t.metric.clone(),
+                    activity_kind: t.activity_kind.clone(),
+                    account_id: t.account_id,
+                    progress: pr,
+                })
+            })
+            .collect();
+        let attainment: Vec<Decimal> = targets.iter().map(|t| t.progress.attainment_pct).collect();
+        let pace: Vec<Decimal> = targets.iter().filter_map(|t| t.progress.pace_pct).collect();
+        ScorecardRow {
+            subject_type: subject_type.into(),
+            subject_id: id,
+            name,
+            team_id,
+            attainment_pct: rules::mean(&attainment).map(two),
+            pace_pct: rules::mean(&pace).map(two),
+            targets,
+        }
+    };
+    let team_row = row_of("team", team.id, team.name.clone(), team.id);
+    let mut rows: Vec<ScorecardRow> = members
+        .into_iter()
+        .map(|m| row_of("user", m.user_id, m.name, m.team_id))
+        .collect();
+    sort_rows(&mut rows, q.sort.unwrap_or(ScorecardSort::Name));
+    Ok(Scorecard {
+        team_id: team.id,
+        period: period.key,
+        starts_on: period.starts_on,
+        ends_on: period.ends_on,
+        as_of,
+        team: team_row,
+        members: rows,
+    })
+}
+
+/// Orders rows; rows without the figure sorted on come last either way, and ties
+/// go by name.
+fn sort_rows(rows: &mut [ScorecardRow], sort: ScorecardSort) {
+    use std::cmp::Ordering;
+    let by_name = |a: &ScorecardRow, b: &ScorecardRow| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(a.subject_id.cmp(&b.subject_id))
+    };
+    let figure = |key: fn(&ScorecardRow) -> Option<Decimal>, desc: bool| {
+        move |a: &ScorecardRow, b: &ScorecardRow| match (key(a), key(b)) {
+            (Some(x), Some(y)) => {
+                let o = x.cmp(&y);
+                (if desc { o.reverse() } else { o }).then_with(|| by_name(a, b))
+            }
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => by_name(a, b),
+        }
+    };
+    match sort {
+        ScorecardSort::Name => rows.sort_by(by_name),
+        ScorecardSort::NameDesc => rows.sort_by(|a, b| by_name(b, a)),
+        ScorecardSort::Attainment => rows.sort_by(figure(|r| r.attainment_pct, false)),
+        ScorecardSort::AttainmentDesc => rows.sort_by(figure(|r| r.attainment_pct, true)),
+        ScorecardSort::Pace => rows.sort_by(figure(|r| r.pace_pct, false)),
+        ScorecardSort::PaceDesc => rows.sort_by(figure(|r| r.pace_pct, true)),
+    }
+}

@@ -1,0 +1,120 @@
+//! Results use cases: what CRMs push (sales, activities, voids), credited to
+//! the right person, and the rollup moves that others make (a conversion, a
+//! transfer). Whatever changes the rollup appends `results.recorded`.
+
+mod activities;
+mod sales;
+
+pub use activities::push_activities;
+pub use sales::{check_void_reason, push_sale, push_sales, void};
+
+use chrono::{Datelike, NaiveDate};
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::rules::Deltas;
+use super::store;
+use crate::auth::{Actor, Principal, Scope};
+use crate::error::{AppError, AppResult, FieldError, Validator};
+use crate::events::{Event, Outbox};
+
+/// Most items in one batch.
+pub const MAX_BATCH: usize = 1000;
+
+/// Only integration clients with `scope`, and admins, push results.
+pub fn require_scope(p: &Principal, scope: Scope) -> AppResult<()> {
+    if p.is_admin() || p.has_scope(scope) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!(
+            "only integration clients with {} and admins push results",
+            scope.as_str()
+        )))
+    }
+}
+
+/// A batch holds at most [`MAX_BATCH`] items.
+pub fn check_batch(n: usize) -> AppResult<()> {
+    if n > MAX_BATCH {
+        return Err(too_many(n));
+    }
+    Ok(())
+}
+
+fn too_many(n: usize) -> AppError {
+    AppError::invalid_field(
+        "items",
+        "too_many",
+        format!("at most {MAX_BATCH} items per batch; this one has {n}"),
+    )
+}
+
+/// Adds `deltas` to the rollup and appends `results.recorded`.
+pub async fn record(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    deltas: Deltas,
+    outbox: &mut Outbox,
+) -> AppResult<()> {
+    store::apply(c, org, &deltas).await?;
+    recorded(outbox, org, deltas);
+    Ok(())
+}
+
+/// Appends `results.recorded` for `deltas`, unless they change nothing.
+fn recorded(outbox: &mut Outbox, org: Uuid, deltas: Deltas) {
+    if deltas.changes().next().is_some() {
+        outbox.push(Event::ResultsRecorded { org, deltas });
+    }
+}
+
+/// Re-credits an account's results from `from` on to `owner` (those whose
+/// salesperson was named keep theirs), and appends `results.recorded`.
+pub async fn recredit(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    account: Uuid,
+    from: NaiveDate,
+    owner: Uuid,
+    outbox: &mut Outbox,
+) -> AppResult<()> {
+    let deltas = store::recredit(c, org, account, from, owner).await?;
+    recorded(outbox, org, deltas);
+    Ok(())
+}
+
+/// The default `source`: the integration client's name.
+async fn default_source(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Option<String>> {
+    match &p.actor {
+        Actor::Client { id, .. } => Ok(Some(
+            crate::clients::store::get(c, p.org_id, *id).await?.name,
+        )),
+        Actor::User { .. } => Ok(None),
+    }
+}
+
+fn check_day(v: &mut Validator, field: &str, day: NaiveDate) {
+    v.check(
+        (1000..=9998).contains(&day.year()),
+        field,
+        "out_of_range",
+        "a date between the years 1000 and 9998",
+    );
+}
+
+fn source_of(v: &mut Validator, given: Option<&str>, default: Option<&str>) -> String {
+    match given.or(default) {
+        Some(s) => {
+            v.text("source", s, 100);
+            s.trim().to_string()
+        }
+        None => {
+            v.push(FieldError::new(
+                "source",
+                "required",
+                "name the CRM this comes from",
+            ));
+            String::new()
+        }
+    }
+}

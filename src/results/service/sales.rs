@@ -1,0 +1,395 @@
+//! Sales pushed by CRMs, one or a batch at a time, and voids.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use diesel_async::AsyncPgConnection;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::{check_day, default_source, record, require_scope, source_of};
+use crate::accounts::rules::owner_on;
+use crate::auth::{Principal, Scope};
+use crate::error::{AppError, AppResult, FieldError, Validator};
+use crate::events::dispatch::publish;
+use crate::events::Outbox;
+use crate::http::{ItemResult, ItemStatus};
+use crate::results::dto::SaleItem;
+use crate::results::rules::{self, Deltas, SaleKind};
+use crate::results::store::{self, SaleRow, SaleValues};
+
+/// A checked sale item, ready to resolve against the database.
+struct Checked {
+    index: usize,
+    key: (String, String),
+    account: AccountRef,
+    salesperson: Option<Uuid>,
+    occurred_on: NaiveDate,
+    kind: SaleKind,
+    amounts: rules::Amounts,
+}
+
+enum AccountRef {
+    Id(Uuid),
+    External(String, String),
+}
+
+fn check_sale(
+    index: usize,
+    item: &SaleItem,
+    reporting: &str,
+    default_source: Option<&str>,
+) -> Result<Checked, Vec<FieldError>> {
+    let mut v = Validator::new();
+    v.text("external_id", &item.external_id, 200);
+    let source = source_of(&mut v, item.source.as_deref(), default_source);
+    check_day(&mut v, "occurred_on", item.occurred_on.0);
+    let account = match (item.account_id, item.account_external_id.as_deref()) {
+        (Some(id), None) => Some(AccountRef::Id(id)),
+        (None, Some(ext)) => {
+            v.text("account_external_id", ext, 200);
+            let src = item
+                .account_source
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or(source.as_str())
+                .to_string();
+            Some(AccountRef::External(src, ext.trim().to_string()))
+        }
+        (Some(_), Some(_)) => {
+            v.push(FieldError::new(
+                "account_id",
+                "conflict",
+                "give account_id or account_external_id, not both",
+            ));
+            None
+        }
+        (None, None) => {
+            v.push(FieldError::new(
+                "account_id",
+                "required",
+                "give account_id or account_external_id",
+            ));
+            None
+        }
+    };
+    let kind = item.kind.unwrap_or_default();
+    let amounts = rules::amounts(
+        &mut v,
+        reporting,
+        kind,
+        item.revenue.0,
+        item.gross_profit.map(Decimal::from),
+        item.cost.map(Decimal::from),
+        item.currency.as_deref().map(str::trim),
+        item.fx_rate.map(Decimal::from),
+    );
+    match (v.finish(), account, amounts) {
+        (Ok(()), Some(account), Some(amounts)) => Ok(Checked {
+            index,
+            key: (source, item.external_id.trim().to_string()),
+            account,
+            salesperson: item.salesperson_id,
+            occurred_on: item.occurred_on.0,
+            kind,
+            amounts,
+        }),
+        (Err(e), _, _) => Err(e.errors),
+        _ => Err(vec![FieldError::new("", "invalid", "the item is invalid")]),
+    }
+}
+
+/// Stores a batch of sales: resolves accounts and credit, upserts the ledger and
+/// moves the rollup, all in the caller's transaction.
+pub async fn push_sales(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    items: &[SaleItem],
+) -> AppResult<Vec<ItemResult>> {
+    require_scope(p, Scope::SalesWrite)?;
+    let org = crate::org::store::get(c, p.org_id).await?;
+    let default = default_source(c, p).await?;
+    let mut results: Vec<Option<ItemResult>> = (0..items.len()).map(|_| None).collect();
+    let reject = |results: &mut Vec<Option<ItemResult>>, index: usize, errors: Vec<FieldError>| {
+        results[index] = Some(ItemResult {
+            index,
+            status: ItemStatus::Rejected,
+            id: None,
+            errors,
+        });
+    };
+    let mut checked = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, item) in items.iter().enumerate() {
+        match check_sale(i, item, &org.currency, default.as_deref()) {
+            Ok(ch) if !seen.insert(ch.key.clone()) => reject(
+                &mut results,
+                i,
+                vec![FieldError::new(
+                    "external_id",
+                    "duplicate_in_batch",
+                    "this sale appears earlier in the batch",
+                )],
+            ),
+            Ok(ch) => checked.push(ch),
+            Err(errors) => reject(&mut results, i, errors),
+        }
+    }
+    // Resolve accounts and credit with a few queries for the whole batch.
+    let ids: Vec<Uuid> = checked
+        .iter()
+        .filter_map(|ch| match ch.account {
+            AccountRef::Id(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    let ext: Vec<(String, String)> = checked
+        .iter()
+        .filter_map(|ch| match &ch.account {
+            AccountRef::External(s, e) => Some((s.clone(), e.clone())),
+            _ => None,
+        })
+        .collect();
+    let index = store::account_index(c, p.org_id, &ids, &ext).await?;
+    let named: Vec<Uuid> = checked.iter().filter_map(|ch| ch.salesperson).collect();
+    let sellers: HashSet<Uuid> = store::salespeople(c, p.org_id, &named)
+        .await?
+        .into_iter()
+        .collect();
+    let mut ready = Vec::new();
+    for ch in checked {
+        let account = match &ch.account {
+            AccountRef::Id(id) if index.ids.contains(id) => Some(*id),
+            AccountRef::External(s, e) => index.by_external.get(&(s.clone(), e.clone())).copied(),
+            _ => None,
+        };
+        let Some(account) = account else {
+            let field = if matches!(ch.account, AccountRef::Id(_)) {
+                "account_id"
+            } else {
+                "account_external_id"
+            };
+            reject(
+                &mut results,
+                ch.index,
+                vec![FieldError::new(
+                    field,
+                    "not_found",
+                    "no such account in this organisation",
+                )],
+            );
+            continue;
+        };
+        let (salesperson, given) = match ch.salesperson {
+            Some(s) if sellers.contains(&s) => (s, true),
+            Some(_) => {
+                reject(
+                    &mut results,
+                    ch.index,
+                    vec![FieldError::new(
+                        "salesperson_id",
+                        "not_found",
+                        "no such salesperson in this organisation",
+                    )],
+                );
+                continue;
+            }
+            None => match index
+                .owners
+                .get(&account)
+                .and_then(|h| owner_on(h, ch.occurred_on))
+            {
+                Some(o) => (o, false),
+                None => {
+                    reject(
+                        &mut results,
+                        ch.index,
+                        vec![FieldError::new(
+                            "occurred_on",
+                            "no_owner_on_day",
+                            "the account had no owner on this day; name salesperson_id",
+                        )],
+                    );
+                    continue;
+                }
+            },
+        };
+        let values = SaleValues {
+            account_id: account,
+            salesperson_id: salesperson,
+            salesperson_given: given,
+            occurred_on: ch.occurred_on,
+            kind: ch.kind.as_str().into(),
+            currency: ch.amounts.currency.clone(),
+            fx_rate: ch.amounts.fx_rate,
+            amount_revenue: ch.amounts.amount_revenue,
+            amount_gross_profit: ch.amounts.amount_gross_profit,
+            revenue: ch.amounts.revenue,
+            gross_profit: ch.amounts.gross_profit,
+        };
+        ready.push((ch.index, ch.key, values));
+    }
+    // Upsert: update what exists, insert the rest. The keys are locked first, in
+    // one order for every push, then the rollup rows in theirs (`Deltas` is
+    // sorted), so overlapping pushes wait for each other instead of each holding
+    // rows the other needs. (Locking the rows that exist and then inserting the
+    // others did not: a row inserted meanwhile by a third push was locked out of
+    // order.) A key taken meanwhile all the same is updated in a second round.
+    ready.sort_by(|a, b| a.1.cmp(&b.1));
+    let keys: Vec<(String, String)> = ready.iter().map(|r| r.1.clone()).collect();
+    crate::results::order::lock_keys(c, p.org_id, &keys).await?;
+    let mut deltas = Deltas::default();
+    let mut pending = ready;
+    for _round in 0..2 {
+        let keys: Vec<(String, String)> = pending.iter().map(|r| r.1.clone()).collect();
+        let existing = store::sales_by_keys(c, p.org_id, &keys).await?;
+        let mut inserts = Vec::new();
+        let mut fresh = Vec::new();
+        for (index, key, values) in pending {
+            match existing.get(&key) {
+                Some(row) if row.voided_at.is_some() => reject(
+                    &mut results,
+                    index,
+                    vec![FieldError::new(
+                        "external_id",
+                        "sale_voided",
+                        "this sale was voided and no longer changes",
+                    )],
+                ),
+                Some(row) if values.same_as(row) => {
+                    results[index] = Some(ItemResult {
+                        index,
+                        status: ItemStatus::Unchanged,
+                        id: Some(row.id),
+                        errors: vec![],
+                    });
+                }
+                Some(row) => {
+                    store::update_sale(c, p.org_id, row.id, &values).await?;
+                    deltas.sale(
+                        row.salesperson_id,
+                        row.occurred_on,
+                        row.revenue,
+                        row.gross_profit,
+                        Decimal::NEGATIVE_ONE,
+                    );
+                    deltas.sale(
+                        values.salesperson_id,
+                        values.occurred_on,
+                        values.revenue,
+                        values.gross_profit,
+                        Decimal::ONE,
+                    );
+                    results[index] = Some(ItemResult {
+                        index,
+                        status: ItemStatus::Updated,
+                        id: Some(row.id),
+                        errors: vec![],
+                    });
+                }
+                None => {
+                    let id = Uuid::now_v7();
+                    inserts.push((id, key.0.clone(), key.1.clone(), values.clone()));
+                    fresh.push((index, key, values, id));
+                }
+            }
+        }
+        let taken: HashSet<(String, String)> = store::insert_sales(c, p.org_id, &inserts)
+            .await?
+            .into_iter()
+            .collect();
+        pending = Vec::new();
+        for (index, key, values, id) in fresh {
+            if taken.contains(&key) {
+                pending.push((index, key, values));
+            } else {
+                deltas.sale(
+                    values.salesperson_id,
+                    values.occurred_on,
+                    values.revenue,
+                    values.gross_profit,
+                    Decimal::ONE,
+                );
+                results[index] = Some(ItemResult {
+                    index,
+                    status: ItemStatus::Created,
+                    id: Some(id),
+                    errors: vec![],
+                });
+            }
+        }
+        if pending.is_empty() {
+            break;
+        }
+    }
+    if let Some((index, _, _)) = pending.first() {
+        return Err(AppError::conflict(
+            "concurrent_update",
+            format!("item {index} was changed by another request at the same time; retry"),
+        ));
+    }
+    let mut outbox = Outbox::default();
+    record(c, p.org_id, deltas, &mut outbox).await?;
+    publish(c, &mut outbox).await?;
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// Stores one sale: how it went, and the sale as stored; a rejected sale is
+/// an error naming its fields.
+pub async fn push_sale(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    item: &SaleItem,
+) -> AppResult<(ItemStatus, SaleRow)> {
+    let mut results = push_sales(c, p, std::slice::from_ref(item)).await?;
+    let r = results
+        .pop()
+        .ok_or_else(|| AppError::internal("no result for one item"))?;
+    if r.status == ItemStatus::Rejected {
+        return Err(AppError::validation(r.errors));
+    }
+    let row = store::get_sale(c, p.org_id, r.id.expect("stored"), false).await?;
+    Ok((r.status, row))
+}
+
+/// A void's reason: at most 500 characters.
+pub fn check_void_reason(reason: Option<&str>) -> AppResult<()> {
+    let mut v = Validator::new();
+    if let Some(r) = reason {
+        v.text("reason", r, 500);
+    }
+    v.finish()?;
+    Ok(())
+}
+
+/// Voids a sale that should never have counted: it stays in the ledger and
+/// leaves the rollup.
+pub async fn void(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    id: Uuid,
+    reason: Option<&str>,
+) -> AppResult<SaleRow> {
+    require_scope(p, Scope::SalesWrite)?;
+    let org = p.org_id;
+    let current = store::get_sale(c, org, id, true).await?;
+    if current.voided_at.is_some() {
+        return Err(AppError::conflict(
+            "already_voided",
+            "this sale was voided already",
+        ));
+    }
+    let mut deltas = Deltas::default();
+    deltas.sale(
+        current.salesperson_id,
+        current.occurred_on,
+        current.revenue,
+        current.gross_profit,
+        Decimal::NEGATIVE_ONE,
+    );
+    let mut outbox = Outbox::default();
+    record(c, org, deltas, &mut outbox).await?;
+    let row = store::void_sale(c, org, id, reason.map(str::trim)).await?;
+    publish(c, &mut outbox).await?;
+    Ok(row)
+}
