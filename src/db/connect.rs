@@ -119,10 +119,15 @@ impl Connector {
     /// Opens one connection; its messages are read on the current runtime.
     pub async fn connect(&self) -> ConnectionResult<AsyncPgConnection> {
         let (config, tls) = &*self.inner;
-        let (client, connection) = config
-            .connect(tls.clone())
-            .await
-            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+        let (client, connection) = config.connect(tls.clone()).await.map_err(|e| {
+            // The server's own words ("database \"x\" does not exist"), not
+            // just "db error".
+            let said = match e.as_db_error() {
+                Some(db) => db.message().to_string(),
+                None => e.to_string(),
+            };
+            diesel::ConnectionError::BadConnection(said)
+        })?;
         AsyncPgConnection::try_from_client_and_connection(client, connection).await
     }
 }

@@ -446,3 +446,33 @@ async fn demo_fills_an_organisation_once_and_its_people_can_sign_in() {
         .expect(200);
     assert_eq!(mine["data"].as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn migrate_creates_a_database_that_does_not_exist_yet() {
+    let name = format!("onpace_t_new_{}", uuid::Uuid::new_v4().simple());
+    let url = url_for(&name);
+    let out = onpace(&url, &["migrate"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(said.starts_with("database ready ("), "{said}");
+    // Run again, it finds the database and nothing left to apply.
+    let again = onpace(&url, &["migrate"]);
+    assert_eq!(
+        String::from_utf8(again.stdout).unwrap().trim(),
+        "database ready (0 migration(s) applied)"
+    );
+    let admin = server_url();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use diesel_async::RunQueryDsl;
+            let mut c = internals::connect(&admin).await;
+            diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        });
+}

@@ -10,13 +10,13 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 /// The server the tests use (its `postgres` database).
-fn server_url() -> String {
+pub fn server_url() -> String {
     std::env::var("ONPACE_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// The same server, another database.
-fn url_for(db: &str) -> String {
+pub fn url_for(db: &str) -> String {
     let mut u = url::Url::parse(&server_url()).expect("ONPACE_TEST_DATABASE_URL is a URL");
     u.set_path(&format!("/{db}"));
     u.to_string()
