@@ -603,7 +603,7 @@ async fn demo_results(
         },
         org: None,
     };
-    let page = crate::http::Page {
+    let page = crate::db::Page {
         limit: 1000,
         after: None,
     };

@@ -5,28 +5,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use crate::validation::{FieldError, Invalid, Validator};
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// One invalid field of a request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// The field, as a dotted path into the request body or the query parameter's name.
-    pub field: String,
-    /// Stable machine-readable reason, e.g. `required`, `too_long`, `invalid_format`.
-    pub code: String,
-    /// A sentence for people.
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// RFC 9457 problem details.
 #[derive(Debug, Serialize, ToSchema)]
@@ -246,56 +227,9 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-/// Collects invalid fields and turns them into one 422.
-#[derive(Default)]
-pub struct Validator {
-    errors: Vec<FieldError>,
-}
-
-impl Validator {
-    pub fn new() -> Self {
-        Self::default()
-    }
-    pub fn check(&mut self, ok: bool, field: &str, code: &str, message: impl Into<String>) {
-        if !ok {
-            self.errors.push(FieldError::new(field, code, message));
-        }
-    }
-    pub fn push(&mut self, e: FieldError) {
-        self.errors.push(e);
-    }
-    /// How many errors so far.
-    pub fn len(&self) -> usize {
-        self.errors.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
-    }
-    /// A required, trimmed text of at most `max` characters.
-    /// (The length counts the text as sent, as the OpenAPI `maxLength` does.)
-    pub fn text(&mut self, field: &str, value: &str, max: usize) {
-        if value.trim().is_empty() {
-            self.push(FieldError::new(field, "required", "must not be empty"));
-        } else if value.contains('\0') {
-            self.push(FieldError::new(
-                field,
-                "invalid_characters",
-                "must not contain NUL characters",
-            ));
-        } else if value.chars().count() > max {
-            self.push(FieldError::new(
-                field,
-                "too_long",
-                format!("must be at most {max} characters"),
-            ));
-        }
-    }
-    pub fn finish(self) -> Result<(), AppError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::validation(self.errors))
-        }
+impl From<Invalid> for AppError {
+    fn from(e: Invalid) -> Self {
+        AppError::validation(e.errors)
     }
 }
 
@@ -304,23 +238,6 @@ pub type AppResult<T> = Result<T, AppError>;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn validator_reports_every_field() {
-        let mut v = Validator::new();
-        v.text("name", "  ", 10);
-        v.text("title", "abcdefghijk", 10);
-        v.text("ok", "fine", 10);
-        let e = v.finish().unwrap_err();
-        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(e.code, "validation_failed");
-        let codes: Vec<_> = e
-            .errors
-            .iter()
-            .map(|f| (f.field.as_str(), f.code.as_str()))
-            .collect();
-        assert_eq!(codes, vec![("name", "required"), ("title", "too_long")]);
-    }
 
     #[test]
     fn problem_body_has_the_rfc_9457_members() {

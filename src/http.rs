@@ -20,6 +20,8 @@ pub struct List<T: ToSchema> {
     pub next_cursor: Option<String>,
 }
 
+pub use crate::db::Page;
+
 /// `?limit=&cursor=`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -29,13 +31,6 @@ pub struct PageParams {
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-/// A validated page request: fetch `limit + 1` rows after `after` to learn if more follow.
-#[derive(Debug, Clone)]
-pub struct Page<K> {
-    pub limit: i64,
-    pub after: Option<K>,
 }
 
 impl PageParams {

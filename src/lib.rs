@@ -27,6 +27,7 @@ pub mod state;
 pub mod targets;
 pub mod teams;
 pub mod users;
+pub mod validation;
 pub mod values;
 
 pub use config::Config;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::{FieldError, Validator};
+use crate::validation::{FieldError, Validator};
 
 /// Customers are managed by farmers; prospects are chased by hunters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

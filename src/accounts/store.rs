@@ -10,8 +10,8 @@ use super::rules::Ownership;
 use crate::auth::{Principal, Role, Scope};
 use crate::db::lower;
 use crate::db::schema::{account_owners, accounts, users};
+use crate::db::Page;
 use crate::error::{AppError, AppResult};
-use crate::http::Page;
 use crate::users::store::escape_like;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{FieldError, Validator};
+use crate::validation::{FieldError, Validator};
 
 /// From this attainment (percent of the target) on, the plan pays this much.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

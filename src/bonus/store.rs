@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::db::schema::{bonus_plans, targets};
+use crate::db::Page;
 use crate::error::{AppError, AppResult};
-use crate::http::Page;
 use crate::targets::store::Visible;
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -1,7 +1,7 @@
 //! Rules for integration clients.
 
 use crate::auth::Scope;
-use crate::error::Validator;
+use crate::validation::Validator;
 
 /// Scopes given to a client: at least one, each once, in a stable order.
 pub fn normalise_scopes(v: &mut Validator, scopes: &[Scope]) -> Vec<Scope> {

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::db::lower;
 use crate::db::schema::api_clients;
+use crate::db::Page;
 use crate::error::{AppError, AppResult};
-use crate::http::Page;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_clients)]

@@ -1,6 +1,7 @@
 //! The connection pool, database creation and the embedded migrations.
 
 pub mod connect;
+mod page;
 pub mod pool;
 pub mod retry;
 pub mod schema;
@@ -8,6 +9,7 @@ pub mod shared;
 pub mod text_enum;
 
 pub use connect::Connector;
+pub use page::Page;
 pub use pool::{pool, Conn, PgPool};
 pub use retry::tx_retrying;
 pub use shared::Reader;

@@ -1210,7 +1210,7 @@ pub async fn demo(
         q: None,
         external_source: None,
     };
-    let page = crate::http::Page {
+    let page = crate::db::Page {
         limit: 1,
         after: None,
     };

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use crate::db::schema::{milestones, review_items, reviews, targets, team_members, teams, users};
 use crate::db::KeepPrepared;
+use crate::db::Page;
 use crate::error::{AppError, AppResult};
-use crate::http::Page;
 use crate::targets::store::{TargetRow, Visible};
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use crate::auth::{Principal, Role};
 use crate::db::schema::{bonus_plans, target_events, targets};
 use crate::db::KeepPrepared;
+use crate::db::Page;
 use crate::error::{AppError, AppResult};
-use crate::http::Page;
 use crate::teams::store as teams;
 
 #[derive(Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable, serde::Serialize)]

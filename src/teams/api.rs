@@ -172,7 +172,7 @@ async fn check_links(
             Err(e) => return Err(e),
         }
     }
-    v.finish()
+    Ok(v.finish()?)
 }
 
 /// Teams the caller may see.

@@ -11,8 +11,8 @@ use super::rules::Span;
 use crate::auth::{Principal, Role};
 use crate::db::schema::{team_members, teams, users};
 use crate::db::KeepPrepared;
+use crate::db::Page;
 use crate::error::{AppError, AppResult};
-use crate::http::Page;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = teams)]

@@ -4,7 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Role;
-use crate::error::Validator;
+use crate::validation::Validator;
 
 /// How a salesperson works: farmers manage existing customers, hunters chase new business.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

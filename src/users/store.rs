@@ -9,8 +9,8 @@ use uuid::Uuid;
 use crate::auth::{Principal, Role};
 use crate::db::lower;
 use crate::db::schema::{team_members, users};
+use crate::db::Page;
 use crate::error::{AppError, AppResult};
-use crate::http::Page;
 use crate::users::rules::SellingStyle;
 
 crate::db::text_enum!(Role, SellingStyle);
