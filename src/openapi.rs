@@ -237,3 +237,27 @@ pub fn pretty() -> String {
     s.push('\n');
     s
 }
+
+/// Describes a rules enum to OpenAPI as a string enum (`rules.rs` knows nothing
+/// of utoipa): its schema name, its description, and its values in the order
+/// of `$ty::ALL`, each as `as_str` gives it. Used in a resource's `dto.rs`.
+macro_rules! string_enum {
+    ($ty:ty, $name:literal, $doc:literal $(,)?) => {
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some($doc))
+                    .enum_values(Some(<$ty>::ALL.iter().map(|v| v.as_str())))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $ty {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($name)
+            }
+        }
+    };
+}
+pub(crate) use string_enum;

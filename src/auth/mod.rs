@@ -12,3 +12,4 @@ pub mod throttle;
 
 pub use principal::{Actor, Principal};
 pub use rules::{Role, Scope};
+pub mod service;

@@ -3,4 +3,5 @@
 pub mod api;
 pub mod context;
 pub mod rules;
+pub mod service;
 pub mod store;

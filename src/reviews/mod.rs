@@ -4,4 +4,5 @@
 
 pub mod api;
 pub mod rules;
+pub mod service;
 pub mod store;

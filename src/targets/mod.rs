@@ -5,3 +5,10 @@ pub mod api;
 pub mod duties;
 pub mod rules;
 pub mod store;
+
+crate::openapi::string_enum!(
+    rules::Status,
+    "TargetStatus",
+    "Where a target is in its life."
+);
+pub mod service;

@@ -197,9 +197,8 @@ pub fn attainability(
 }
 
 /// Where a target is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[schema(as = TargetStatus)]
 pub enum Status {
     Draft,
     Proposed,
@@ -209,6 +208,13 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Draft,
+        Status::Proposed,
+        Status::Agreed,
+        Status::Superseded,
+        Status::Cancelled,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Draft => "draft",
@@ -219,15 +225,7 @@ impl Status {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Status::Draft,
-            Status::Proposed,
-            Status::Agreed,
-            Status::Superseded,
-            Status::Cancelled,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
     }
     /// Counted in its parent's allocation.
     pub fn is_live(self) -> bool {

@@ -1,4 +1,6 @@
 //! Every failure a client can see, as RFC 9457 `application/problem+json` with a stable `code`.
+//! The one place where a domain error (a rules error type) becomes an HTTP status
+//! and a problem code: `From` for each, in a file per resource.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -6,6 +8,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use crate::validation::{FieldError, Invalid, Validator};
+
+// Each resource's typed rule errors become a status and a problem code here,
+// one file per resource, and nowhere else.
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

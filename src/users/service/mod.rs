@@ -1,0 +1,1 @@
+//! Users use cases: who may do it, the rules, one transaction, the events it emits.
