@@ -9,7 +9,7 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-pub use onpace::cli::DEMO_PASSWORD;
+pub use onpace::demo::DEMO_PASSWORD;
 pub use onpace::db::shared::APPLICATION_NAME as SHARED_APPLICATION_NAME;
 
 /// Applies the migrations to the database at `url`.

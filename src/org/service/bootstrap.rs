@@ -1,0 +1,48 @@
+//! Setting up an organisation with its first admin (the `bootstrap` command,
+//! the demo and the tests' set-up).
+
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use crate::auth::{passwords, Role};
+use crate::error::{AppError, Validator};
+use crate::users::store::NewUser;
+use crate::{org, users};
+
+/// Creates an organisation and its first admin; returns the organisation's id.
+pub async fn create_org_with_admin(
+    c: &mut AsyncPgConnection,
+    name: &str,
+    currency: &str,
+    admin_email: &str,
+    admin_name: &str,
+    password: &str,
+) -> Result<(Uuid, Uuid), AppError> {
+    let mut v = Validator::new();
+    org::rules::check_name(&mut v, "org", name);
+    org::rules::check_currency(&mut v, "currency", currency);
+    users::rules::check_email(&mut v, "admin-email", admin_email);
+    v.text("admin-name", admin_name, 200);
+    if let Some((_, msg)) = passwords::check_policy(password) {
+        v.check(false, "ONPACE_ADMIN_PASSWORD", "invalid_password", msg);
+    }
+    v.finish()?;
+    crate::db::transaction_on(c, async |c| {
+        let o = org::store::create(c, name.trim(), currency).await?;
+        let admin = users::store::insert(
+            c,
+            &NewUser {
+                org_id: o.id,
+                id: Uuid::now_v7(),
+                email: admin_email.trim().to_string(),
+                name: admin_name.trim().to_string(),
+                role: Role::Admin,
+                selling_style: None,
+                password_hash: Some(passwords::hash(password)),
+            },
+        )
+        .await?;
+        Ok((o.id, admin.id))
+    })
+    .await
+}
