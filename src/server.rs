@@ -186,10 +186,26 @@ impl RootSpanBuilder for RequestSpan {
         )
     }
 
+    /// Records the status and, for an error, logs one line in the problem's
+    /// words: at INFO for a client's error (4xx), at ERROR for the service's.
     fn on_request_end<B: MessageBody>(
         span: tracing::Span,
         outcome: &Result<ServiceResponse<B>, actix_web::Error>,
     ) {
+        let failure = match outcome {
+            Ok(res) => res
+                .response()
+                .error()
+                .map(|e| (res.status(), e.to_string())),
+            Err(e) => Some((e.as_response_error().status_code(), e.to_string())),
+        };
+        if let Some((status, words)) = failure {
+            if status.is_server_error() {
+                tracing::error!(parent: &span, "{words}");
+            } else {
+                tracing::info!(parent: &span, "{words}");
+            }
+        }
         DefaultRootSpanBuilder::on_request_end(span, outcome)
     }
 }
@@ -409,4 +425,63 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
         .bind(&listen)?
         .run()
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use tracing::field::{Field, Visit};
+    use tracing::{Event, Level, Subscriber};
+    use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+
+    /// The events logged, as (level, message).
+    #[derive(Clone, Default)]
+    struct Seen(Arc<Mutex<Vec<(Level, String)>>>);
+
+    impl<S: Subscriber> Layer<S> for Seen {
+        fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+            struct Message(String);
+            impl Visit for Message {
+                fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+                    if field.name() == "message" {
+                        self.0 = format!("{value:?}");
+                    }
+                }
+            }
+            let mut m = Message(String::new());
+            event.record(&mut m);
+            self.0
+                .lock()
+                .unwrap()
+                .push((*event.metadata().level(), m.0));
+        }
+    }
+
+    fn logged_for(error: AppError) -> Vec<(Level, String)> {
+        let seen = Seen::default();
+        let subscriber = tracing_subscriber::registry().with(seen.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            let req = actix_web::test::TestRequest::default().to_srv_request();
+            let span = RequestSpan::on_request_start(&req);
+            let res = ServiceResponse::from_err(error, req.into_parts().0);
+            RequestSpan::on_request_end(span, &Ok(res));
+        });
+        let seen = seen.0.lock().unwrap().clone();
+        seen
+    }
+
+    #[test]
+    fn a_client_error_is_logged_at_info_in_words_a_server_error_at_error() {
+        let client = logged_for(AppError::not_found("target"));
+        assert_eq!(
+            client,
+            vec![(Level::INFO, "404 not_found: target not found".to_string())],
+            "one line at INFO, the problem's words, no Rust debug text"
+        );
+        let server = logged_for(AppError::unavailable());
+        assert_eq!(server.len(), 1, "{server:?}");
+        assert_eq!(server[0].0, Level::ERROR);
+        assert!(!server[0].1.contains("AppError {"), "{server:?}");
+    }
 }

@@ -9,8 +9,8 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-pub use onpace::demo::DEMO_PASSWORD;
 pub use onpace::db::shared::APPLICATION_NAME as SHARED_APPLICATION_NAME;
+pub use onpace::demo::DEMO_PASSWORD;
 
 /// Applies the migrations to the database at `url`.
 pub fn migrate(url: &str) {
