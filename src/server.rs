@@ -159,6 +159,7 @@ pub fn build_app(
             let known = known.clone();
             async move { unrouted(&req, &known) }
         }))
+        .wrap(actix_web::middleware::Compress::default())
         .wrap(cors)
         .wrap(from_fn(conventions))
         .wrap(TracingLogger::<RequestSpan>::new())

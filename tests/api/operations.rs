@@ -349,3 +349,72 @@ async fn a_shared_connection_the_server_ended_is_replaced() {
         assert_eq!(read().await.unwrap(), again);
     }
 }
+
+#[actix_web::test]
+async fn answers_are_compressed_when_the_client_asks() {
+    use std::io::Read;
+    let app = TestApp::new().await;
+    let org = app.org("Acme").await;
+    let farmer = app.person(&org, "salesperson", Some("farmer")).await;
+    for n in 0..30 {
+        app.post("/v1/accounts")
+            .token(&org.admin)
+            .json(&serde_json::json!({
+                "name": format!("Customer {n:02}"),
+                "kind": "customer",
+                "owner_id": farmer.id,
+            }))
+            .send()
+            .await
+            .expect(201);
+    }
+    let plain = app
+        .get("/v1/accounts?limit=50")
+        .token(&org.admin)
+        .send()
+        .await;
+    assert_eq!(
+        plain.header("content-encoding"),
+        None,
+        "not asked, not compressed"
+    );
+    let plain_json = plain.expect(200);
+    assert_eq!(plain_json["data"].as_array().unwrap().len(), 30);
+
+    let gz = app
+        .get("/v1/accounts?limit=50")
+        .token(&org.admin)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await;
+    assert_eq!(gz.status.as_u16(), 200);
+    assert_eq!(gz.header("content-encoding").as_deref(), Some("gzip"));
+    assert!(
+        gz.body.len() * 3 < plain.body.len(),
+        "{} of {} bytes",
+        gz.body.len(),
+        plain.body.len()
+    );
+    let mut text = Vec::new();
+    flate2::read::GzDecoder::new(gz.body.as_slice())
+        .read_to_end(&mut text)
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&text).unwrap(),
+        plain_json
+    );
+
+    let br = app
+        .get("/v1/accounts?limit=50")
+        .token(&org.admin)
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await;
+    assert_eq!(br.header("content-encoding").as_deref(), Some("br"));
+    assert!(br.body.len() * 3 < plain.body.len());
+    assert!(
+        br.header("vary")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+        "caches are told the answer depends on Accept-Encoding"
+    );
+}
