@@ -8,6 +8,7 @@ use crate::auth::keys::Keys;
 use crate::auth::{passwords, rules as auth_rules, Role};
 use crate::config::Config;
 use crate::error::{AppError, Validator};
+use crate::targets::rules::SubjectType;
 use crate::users::rules::SellingStyle;
 use crate::users::store::NewUser;
 use crate::{clients, db, org, teams, users};
@@ -301,7 +302,7 @@ struct DemoPeople {
 async fn demo_target(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    subject: (&str, Option<Uuid>),
+    subject: (SubjectType, Option<Uuid>),
     metric: crate::targets::rules::Metric,
     kind: Option<&str>,
     value: i64,
@@ -329,10 +330,10 @@ async fn demo_target(
             id: Uuid::now_v7(),
             title,
             description: None,
-            subject_type: subject.0.into(),
+            subject_type: subject.0,
             subject_id: subject.1,
             account_id: None,
-            metric: metric.as_str().into(),
+            metric,
             activity_kind: kind.map(str::to_string),
             value: rust_decimal::Decimal::from(value),
             currency: metric.is_money().then(|| "EUR".to_string()),
@@ -340,7 +341,7 @@ async fn demo_target(
             starts_on: period.starts_on,
             ends_on: period.ends_on,
             parent_id: parent,
-            status: Status::Draft.as_str().into(),
+            status: Status::Draft,
             revision: 1,
             revision_of: None,
             created_by: Some(setter),
@@ -349,7 +350,7 @@ async fn demo_target(
     .await?;
     targets::record(c, &row, "created", Some(setter), None).await?;
     let step = |s: Status| TargetChanges {
-        status: Some(s.as_str().into()),
+        status: Some(s),
         ..Default::default()
     };
     let row = targets::update(c, org, row.id, &step(Status::Proposed)).await?;
@@ -391,7 +392,7 @@ async fn demo_plan(
     let company = demo_target(
         c,
         org,
-        ("org", None),
+        (SubjectType::Org, None),
         Revenue,
         None,
         600_000,
@@ -404,7 +405,7 @@ async fn demo_plan(
     let north_q = demo_target(
         c,
         org,
-        ("team", Some(north)),
+        (SubjectType::Team, Some(north)),
         Revenue,
         None,
         300_000,
@@ -417,7 +418,7 @@ async fn demo_plan(
     let south_q = demo_target(
         c,
         org,
-        ("team", Some(south)),
+        (SubjectType::Team, Some(south)),
         Revenue,
         None,
         250_000,
@@ -430,7 +431,7 @@ async fn demo_plan(
     let north_gp = demo_target(
         c,
         org,
-        ("team", Some(north)),
+        (SubjectType::Team, Some(north)),
         GrossProfit,
         None,
         90_000,
@@ -445,7 +446,7 @@ async fn demo_plan(
         let rev = demo_target(
             c,
             org,
-            ("user", Some(*f)),
+            (SubjectType::User, Some(*f)),
             Revenue,
             None,
             95_000,
@@ -458,7 +459,7 @@ async fn demo_plan(
         let gp = demo_target(
             c,
             org,
-            ("user", Some(*f)),
+            (SubjectType::User, Some(*f)),
             GrossProfit,
             None,
             28_000,
@@ -476,7 +477,7 @@ async fn demo_plan(
         let team_month = demo_target(
             c,
             org,
-            ("team", Some(north)),
+            (SubjectType::Team, Some(north)),
             Revenue,
             None,
             100_000,
@@ -490,7 +491,7 @@ async fn demo_plan(
             demo_target(
                 c,
                 org,
-                ("user", Some(*f)),
+                (SubjectType::User, Some(*f)),
                 Revenue,
                 None,
                 31_000 + 1_000 * (i as i64 % 2),
@@ -510,7 +511,7 @@ async fn demo_plan(
         demo_target(
             c,
             org,
-            ("user", Some(h)),
+            (SubjectType::User, Some(h)),
             Revenue,
             None,
             value,
@@ -523,7 +524,7 @@ async fn demo_plan(
         demo_target(
             c,
             org,
-            ("user", Some(h)),
+            (SubjectType::User, Some(h)),
             NewAccounts,
             None,
             3,
@@ -536,7 +537,7 @@ async fn demo_plan(
         demo_target(
             c,
             org,
-            ("user", Some(h)),
+            (SubjectType::User, Some(h)),
             Activities,
             Some("meeting"),
             40,
@@ -551,7 +552,7 @@ async fn demo_plan(
     demo_target(
         c,
         org,
-        ("user", Some(p.farmers[1])),
+        (SubjectType::User, Some(p.farmers[1])),
         Activities,
         Some("call"),
         120,
