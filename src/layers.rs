@@ -23,20 +23,11 @@ const KNOWN: &[&str] = &[
     "accounts/store.rs: teams::store::managed_people",
     "accounts/store.rs: users::store::escape_like",
     "auth/store.rs: org::store::OrgRow",
-    "bonus/api.rs: targets::api::refuse",
-    "bonus/store.rs: targets::store::Visible",
     "org/store.rs: auth::Principal",
-    "progress/store.rs: targets::store::TargetRow",
     "reviews/rules.rs: error::AppError",
     "reviews/rules.rs: error::FieldError",
     "reviews/rules.rs: error::Validator",
     "reviews/store.rs: targets::store::TargetRow",
-    "reviews/store.rs: targets::store::Visible",
-    "targets/store.rs: auth::Principal",
-    "targets/store.rs: auth::Role",
-    "targets/store.rs: org::store::today_for",
-    "targets/store.rs: results::store",
-    "targets/store.rs: teams::store",
     "teams/store.rs: auth::Principal",
     "teams/store.rs: auth::Role",
     "teams/store.rs: org::store::today_for",
@@ -50,7 +41,6 @@ const LONG: &[&str] = &[
     "accounts/api.rs",
     "reviews/api.rs",
     "reviews/store.rs",
-    "targets/api.rs",
 ];
 
 const MAX_LINES: usize = 600;

@@ -17,8 +17,7 @@ use crate::error::{AppError, AppResult, FieldError, Validator};
 use crate::extract::Json;
 use crate::http::{check_if_match, finish, if_match, with_etag, List, PageParams};
 use crate::state::AppState;
-use crate::targets::rules::Metric;
-use crate::targets::store as targets;
+use crate::targets::service as targets;
 use crate::users::rules::double_option;
 
 /// No payout while the gate target (typically the minimum gross profit) is below
@@ -112,20 +111,19 @@ async fn financial_target(
 ) -> AppResult<Option<crate::targets::store::TargetRow>> {
     match targets::get_visible(c, p, id, false).await {
         Ok(t) => {
-            let money = Metric::parse(&t.metric).is_some_and(Metric::is_money);
+            let money = t.metric.is_money();
             v.check(
                 money,
                 field,
                 "bonus_not_financial",
-                format!("bonuses link only to financial outcomes (revenue, gross_profit); this target measures {}", t.metric),
+                format!("bonuses link only to financial outcomes (revenue, gross_profit); this target measures {}", t.metric.as_str()),
             );
-            let live = crate::targets::rules::Status::parse(&t.status)
-                .is_some_and(crate::targets::rules::Status::is_live);
+            let live = t.status.is_live();
             v.check(
                 live,
                 field,
                 "target_not_live",
-                format!("the target is {}", t.status),
+                format!("the target is {}", t.status.as_str()),
             );
             Ok(Some(t))
         }
@@ -156,10 +154,10 @@ async fn not_accountable<'a>(
     linked: impl Iterator<Item = &'a crate::targets::store::TargetRow>,
 ) -> AppResult<()> {
     for t in linked {
-        crate::targets::duties::not_accountable(
+        crate::targets::service::not_accountable(
             c,
             p,
-            &t.subject_type,
+            t.subject_type.as_str(),
             t.subject_id,
             Some((t.starts_on, t.ends_on)),
         )
@@ -250,8 +248,7 @@ pub async fn create(
         if let Some(g) = &b.gate {
             linked.push(gate_target(c, &p, &mut v, g).await?);
         }
-        v.finish()
-            .map_err(|e| crate::targets::api::refuse(e.errors))?;
+        v.finish().map_err(crate::targets::rules::TargetInvalid)?;
         not_accountable(c, &p, linked.iter().flatten()).await?;
         let gate = b.gate.map(|g| (g.target_id, g.attainment_pct));
         store::insert(
@@ -328,8 +325,7 @@ pub async fn patch_one(
         if let Some(Some(g)) = &b.gate {
             linked.push(gate_target(c, &p, &mut v, g).await?);
         }
-        v.finish()
-            .map_err(|e| crate::targets::api::refuse(e.errors))?;
+        v.finish().map_err(crate::targets::rules::TargetInvalid)?;
         if let Some(gate) = plan.gate_target_id {
             linked.push(Some(targets::get(c, p.org_id, gate, false).await?));
         }

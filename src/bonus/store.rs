@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::db::schema::{bonus_plans, targets};
 use crate::db::Page;
 use crate::error::{AppError, AppResult};
-use crate::targets::store::Visible;
+use crate::targets::rules::Visible;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = bonus_plans)]

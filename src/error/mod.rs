@@ -9,6 +9,8 @@ use utoipa::ToSchema;
 
 pub use crate::validation::{FieldError, Invalid, Validator};
 
+mod targets;
+
 // Each resource's typed rule errors become a status and a problem code here,
 // one file per resource, and nowhere else.
 

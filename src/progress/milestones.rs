@@ -56,10 +56,11 @@ async fn notice(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppRes
     let Some((from, to)) = days else {
         return Ok(());
     };
-    let candidates = store::milestone_candidates(c, org, &people, &metrics, from, to).await?;
-    if candidates.is_empty() {
+    let ids = store::milestone_candidates(c, org, &people, &metrics, from, to).await?;
+    if ids.is_empty() {
         return Ok(());
     }
+    let candidates = crate::targets::service::by_ids(c, org, &ids).await?;
     let ctx = OrgContext::load(c, org).await?;
     let measured = super::service::measure_many(c, &ctx, &candidates, None).await?;
     for t in &candidates {
@@ -73,7 +74,7 @@ async fn notice(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppRes
 /// Records that `t` reached its value, if it is agreed and did (counting every
 /// result of its period).
 async fn check(c: &mut AsyncPgConnection, ctx: &OrgContext, t: &TargetRow) -> AppResult<()> {
-    if t.status != "agreed" {
+    if t.status != crate::targets::rules::Status::Agreed {
         return Ok(());
     }
     let p = super::service::measure(c, ctx, t, t.ends_on).await?;

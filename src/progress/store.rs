@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 use crate::db::schema::{milestones, targets, team_members, users};
 use crate::error::AppResult;
-use crate::targets::store::TargetRow;
 
 /// A member of a team (or of one of its sub-teams) on a day.
 #[derive(Debug, Clone, Queryable)]
@@ -46,7 +45,7 @@ pub async fn members_on(
         .await?)
 }
 
-/// The agreed targets of these people and of this team that lie within
+/// The agreed targets (ids) of these people and of this team that lie within
 /// `[from, to]`, by metric, first day and title.
 pub async fn agreed_within(
     c: &mut AsyncPgConnection,
@@ -55,7 +54,7 @@ pub async fn agreed_within(
     team: Uuid,
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<Vec<TargetRow>> {
+) -> AppResult<Vec<Uuid>> {
     Ok(targets::table
         .filter(targets::org_id.eq(org))
         .filter(targets::status.eq("agreed"))
@@ -74,12 +73,12 @@ pub async fn agreed_within(
             targets::title,
             targets::id,
         ))
-        .select(TargetRow::as_select())
+        .select(targets::id)
         .load(c)
         .await?)
 }
 
-/// Agreed targets that results on `[from, to]` in these rollup metrics, credited
+/// The agreed targets (ids) that results on `[from, to]` in these rollup metrics, credited
 /// to these people, may have taken to their value, and that have no milestone
 /// yet: the people's own, every team's (membership is checked by measuring) and
 /// the organisation's.
@@ -90,7 +89,7 @@ pub async fn milestone_candidates(
     metrics: &[String],
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<Vec<TargetRow>> {
+) -> AppResult<Vec<Uuid>> {
     let money: Vec<&str> = metrics
         .iter()
         .map(String::as_str)
@@ -120,7 +119,7 @@ pub async fn milestone_candidates(
                 .or(targets::subject_id.eq_any(people)),
         )
         .filter(diesel::dsl::not(diesel::dsl::exists(reached)))
-        .select(TargetRow::as_select())
+        .select(targets::id)
         .load(c)
         .await?)
 }

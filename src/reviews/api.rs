@@ -22,7 +22,8 @@ use crate::progress::dto::Progress;
 use crate::progress::service::measure;
 use crate::state::AppState;
 use crate::targets::rules::Metric;
-use crate::targets::store::{self as targets, Visible};
+use crate::targets::rules::Visible;
+use crate::targets::service as targets;
 use crate::values::IsoDate;
 
 /// A one-to-one or a team review.
@@ -728,7 +729,7 @@ async fn participants(
             targets.push(TargetProgress {
                 target_id: t.id,
                 title: t.title,
-                metric: Metric::parse(&t.metric).unwrap_or(Metric::Revenue),
+                metric: t.metric,
                 activity_kind: t.activity_kind,
                 currency: t.currency,
                 period: t.period,

@@ -12,7 +12,8 @@ use crate::db::schema::{milestones, review_items, reviews, targets, team_members
 use crate::db::KeepPrepared;
 use crate::db::Page;
 use crate::error::{AppError, AppResult};
-use crate::targets::store::{TargetRow, Visible};
+use crate::targets::rules::Visible;
+use crate::targets::store::TargetRow;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reviews)]

@@ -7,12 +7,13 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::auth::{Principal, Role};
+use super::rules::{Metric, Status, SubjectType, Visible};
 use crate::db::schema::{bonus_plans, target_events, targets};
 use crate::db::KeepPrepared;
 use crate::db::Page;
 use crate::error::{AppError, AppResult};
-use crate::teams::store as teams;
+
+crate::db::text_enum!(Metric, Status, SubjectType);
 
 #[derive(Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable, serde::Serialize)]
 #[diesel(table_name = targets)]
@@ -21,10 +22,10 @@ pub struct TargetRow {
     pub id: Uuid,
     pub title: String,
     pub description: Option<String>,
-    pub subject_type: String,
+    pub subject_type: SubjectType,
     pub subject_id: Option<Uuid>,
     pub account_id: Option<Uuid>,
-    pub metric: String,
+    pub metric: Metric,
     pub activity_kind: Option<String>,
     pub value: Decimal,
     pub currency: Option<String>,
@@ -32,7 +33,7 @@ pub struct TargetRow {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub parent_id: Option<Uuid>,
-    pub status: String,
+    pub status: Status,
     pub revision: i32,
     pub revision_of: Option<Uuid>,
     pub agreed_at: Option<DateTime<Utc>>,
@@ -50,10 +51,10 @@ pub struct NewTarget {
     pub id: Uuid,
     pub title: String,
     pub description: Option<String>,
-    pub subject_type: String,
+    pub subject_type: SubjectType,
     pub subject_id: Option<Uuid>,
     pub account_id: Option<Uuid>,
-    pub metric: String,
+    pub metric: Metric,
     pub activity_kind: Option<String>,
     pub value: Decimal,
     pub currency: Option<String>,
@@ -61,7 +62,7 @@ pub struct NewTarget {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub parent_id: Option<Uuid>,
-    pub status: String,
+    pub status: Status,
     pub revision: i32,
     pub revision_of: Option<Uuid>,
     pub created_by: Option<Uuid>,
@@ -78,93 +79,9 @@ pub struct TargetChanges {
     pub ends_on: Option<NaiveDate>,
     pub parent_id: Option<Option<Uuid>>,
     pub account_id: Option<Option<Uuid>>,
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub agreed_at: Option<Option<DateTime<Utc>>>,
     pub agreed_by: Option<Option<Uuid>>,
-}
-
-/// Whose targets a caller may see: everything, or the organisation's targets plus
-/// those of these people and teams.
-pub struct Visible {
-    pub all: bool,
-    pub users: Vec<Uuid>,
-    pub teams: Vec<Uuid>,
-}
-
-impl Visible {
-    pub fn sees(&self, subject_type: &str, subject_id: Option<Uuid>) -> bool {
-        self.all
-            || match (subject_type, subject_id) {
-                ("org", _) => true,
-                ("user", Some(id)) => self.users.contains(&id),
-                ("team", Some(id)) => self.teams.contains(&id),
-                _ => false,
-            }
-    }
-}
-
-/// Admins, viewers and read clients see every target; a manager the targets of
-/// the people and teams they manage (and of the managers of the teams below
-/// theirs), of their own teams and their own; a
-/// salesperson their own and their teams'. Everyone sees the organisation's.
-pub async fn visible(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Visible> {
-    if p.reads_org_wide() {
-        return Ok(Visible {
-            all: true,
-            users: vec![],
-            teams: vec![],
-        });
-    }
-    let Some(me) = p.user_id() else {
-        return Ok(Visible {
-            all: false,
-            users: vec![],
-            teams: vec![],
-        });
-    };
-    let mut team_ids = teams::member_team_ids(c, p, me).await?;
-    let mut users = vec![me];
-    if p.role() == Some(Role::Manager) {
-        let managed = teams::managed_team_ids(c, p.org_id, me).await?;
-        // The managers of the teams below theirs, whose targets they set.
-        users.extend(super::duties::managers_of(c, p.org_id, &managed, me).await?);
-        team_ids.extend(managed);
-        let day = crate::org::store::today_for(c, p).await?;
-        users.extend(teams::managed_people(c, p.org_id, me, day).await?);
-    }
-    Ok(Visible {
-        all: false,
-        users,
-        teams: team_ids,
-    })
-}
-
-/// Whether the caller sets targets for this subject: admins for anyone; managers
-/// for the people and teams they manage.
-pub async fn can_set(
-    c: &mut AsyncPgConnection,
-    p: &Principal,
-    subject_type: &str,
-    subject_id: Option<Uuid>,
-) -> AppResult<bool> {
-    if p.is_admin() {
-        return Ok(true);
-    }
-    let (Some(Role::Manager), Some(me), Some(id)) = (p.role(), p.user_id(), subject_id) else {
-        return Ok(false);
-    };
-    Ok(match subject_type {
-        "user" => {
-            let day = crate::org::store::today_for(c, p).await?;
-            teams::managed_people(c, p.org_id, me, day)
-                .await?
-                .contains(&id)
-        }
-        "team" => teams::managed_team_ids(c, p.org_id, me)
-            .await?
-            .contains(&id),
-        _ => false,
-    })
 }
 
 pub struct ListFilter {
@@ -240,39 +157,6 @@ pub async fn get(
         q.first(c).await.optional()?
     };
     row.ok_or_else(|| AppError::not_found("target"))
-}
-
-/// A target the caller may see, else 404.
-pub async fn get_visible(
-    c: &mut AsyncPgConnection,
-    p: &Principal,
-    id: Uuid,
-    for_update: bool,
-) -> AppResult<TargetRow> {
-    let row = get(c, p.org_id, id, for_update).await?;
-    check_visible(c, p, row).await
-}
-
-/// The organisation's targets and one's own, which every caller who reads may see.
-pub fn seen_by_everyone_or_self(p: &Principal, row: &TargetRow) -> bool {
-    row.subject_type == "org"
-        || (row.subject_type == "user" && row.subject_id.is_some() && row.subject_id == p.user_id())
-}
-
-/// `row` if the caller may see it, else 404. The organisation's targets and
-/// one's own are always visible: no need to work out the caller's teams for those.
-pub async fn check_visible(
-    c: &mut AsyncPgConnection,
-    p: &Principal,
-    row: TargetRow,
-) -> AppResult<TargetRow> {
-    if seen_by_everyone_or_self(p, &row)
-        || visible(c, p).await?.sees(&row.subject_type, row.subject_id)
-    {
-        Ok(row)
-    } else {
-        Err(AppError::not_found("target"))
-    }
 }
 
 /// A target with what its own salesperson achieved: see [`get_with_own_actual`].
@@ -355,6 +239,27 @@ pub async fn get_with_own_actual_shared(
     found(row)
 }
 
+/// These targets, in the order of `ids` (those that do not exist left out).
+pub async fn by_ids(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<TargetRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<TargetRow> = targets::table
+        .filter(targets::org_id.eq(org))
+        .filter(targets::id.eq_any(ids))
+        .select(TargetRow::as_select())
+        .load(c)
+        .await?;
+    let place: std::collections::HashMap<Uuid, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|t| place.get(&t.id).copied().unwrap_or(usize::MAX));
+    Ok(rows)
+}
+
 pub async fn insert(c: &mut AsyncPgConnection, new: &NewTarget) -> AppResult<TargetRow> {
     Ok(diesel::insert_into(targets::table)
         .values(new)
@@ -413,7 +318,7 @@ pub struct EventRow {
     pub actor_id: Option<Uuid>,
     pub at: DateTime<Utc>,
     pub revision: i32,
-    pub status: String,
+    pub status: Status,
     pub value: Decimal,
     pub note: Option<String>,
 }
@@ -545,52 +450,19 @@ pub async fn repoint(c: &mut AsyncPgConnection, org: Uuid, old: Uuid, new: Uuid)
     Ok(())
 }
 
-/// What a subject achieved in a rollup metric (`revenue`, `gross_profit`,
-/// `new_accounts`, `activity:<kind>`) in each of these ranges (`None`: nothing
-/// recorded). A team's figure counts each day for the people who were members
-/// of it or its sub-teams on that day; the organisation's counts everyone.
-pub async fn achieved(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    subject: (&str, Option<Uuid>),
-    metric: &str,
-    ranges: &[(NaiveDate, NaiveDate)],
-) -> AppResult<Vec<Option<Decimal>>> {
-    use crate::results::store as results;
-    let teams = match subject {
-        ("team", Some(id)) => Some(teams::subtree_ids(c, org, id).await?),
-        _ => None,
-    };
-    let mut out = Vec::with_capacity(ranges.len());
-    for &(from, to) in ranges {
-        out.push(match (subject, &teams) {
-            (_, Some(teams)) => results::achieved_by_team(c, org, teams, metric, from, to).await?,
-            (("user", Some(id)), None) => {
-                results::achieved(c, org, Some(&[id]), metric, from, to).await?
-            }
-            _ => results::achieved(c, org, None, metric, from, to).await?,
-        });
+/// Whether `user` created, changed or proposed this version of the target.
+pub async fn shaped_by(c: &mut AsyncPgConnection, t: &TargetRow, user: Uuid) -> AppResult<bool> {
+    use target_events as e;
+    if t.created_by == Some(user) {
+        return Ok(true);
     }
-    Ok(out)
-}
-
-/// Per day, what a subject achieved in a rollup metric over `[from, to]` (see
-/// [`achieved`]), in day order.
-pub async fn achieved_daily(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    subject: (&str, Option<Uuid>),
-    metric: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Vec<(NaiveDate, Decimal)>> {
-    use crate::results::store as results;
-    match subject {
-        ("team", Some(id)) => {
-            let teams = teams::subtree_ids(c, org, id).await?;
-            results::daily_by_team(c, org, &teams, metric, from, to).await
-        }
-        ("user", Some(id)) => results::daily(c, org, Some(&[id]), metric, from, to).await,
-        _ => results::daily(c, org, None, metric, from, to).await,
-    }
+    let n: i64 = e::table
+        .filter(e::org_id.eq(t.org_id))
+        .filter(e::target_id.eq(t.id))
+        .filter(e::actor_id.eq(user))
+        .filter(e::event.eq_any(["created", "updated", "proposed", "revised"]))
+        .count()
+        .get_result(c)
+        .await?;
+    Ok(n > 0)
 }

@@ -13,7 +13,8 @@ use crate::org::context::OrgContext;
 use crate::progress::dto::Progress;
 use crate::progress::rules;
 use crate::results::store as results;
-use crate::targets::store::{self as targets, TargetRow};
+use crate::targets::service as targets;
+use crate::targets::store::TargetRow;
 
 /// A target's progress on `as_of`: what counts from its first day up to and
 /// including `as_of`, against its pace.
@@ -34,7 +35,7 @@ pub async fn measure(
         targets::achieved(
             c,
             t.org_id,
-            (&t.subject_type, t.subject_id),
+            (t.subject_type, t.subject_id),
             &metric,
             &ranges,
         )
@@ -56,7 +57,9 @@ pub async fn measure_many(
     as_of: Option<NaiveDate>,
 ) -> AppResult<std::collections::HashMap<Uuid, Progress>> {
     let day = |t: &TargetRow| as_of.unwrap_or(t.ends_on);
-    let bulk = |t: &TargetRow| t.subject_type == "user" && t.account_id.is_none();
+    let bulk = |t: &TargetRow| {
+        t.subject_type == crate::targets::rules::SubjectType::User && t.account_id.is_none()
+    };
     let wanted: Vec<_> = all
         .iter()
         .filter(|t| bulk(t) && day(t) >= t.starts_on)

@@ -19,8 +19,10 @@ use crate::targets::store::TargetRow;
 /// The rollup metric a target counts: its metric, or `activity:<kind>`.
 fn rollup_metric(t: &TargetRow) -> String {
     match t.activity_kind.as_deref() {
-        Some(kind) if t.metric == "activities" => activity_metric(kind),
-        _ => t.metric.clone(),
+        Some(kind) if t.metric == crate::targets::rules::Metric::Activities => {
+            activity_metric(kind)
+        }
+        _ => t.metric.as_str().to_string(),
     }
 }
 

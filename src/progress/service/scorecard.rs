@@ -64,7 +64,7 @@ async fn build_scorecard(
     let tree = teams::subtree_ids(c, p.org_id, team.id).await?;
     let members = store::members_on(c, p.org_id, &tree, as_of).await?;
     let people: Vec<Uuid> = members.iter().map(|m| m.user_id).collect();
-    let mut all = store::agreed_within(
+    let ids = store::agreed_within(
         c,
         p.org_id,
         &people,
@@ -73,13 +73,14 @@ async fn build_scorecard(
         period.ends_on,
     )
     .await?;
+    let mut all = crate::targets::service::by_ids(c, p.org_id, &ids).await?;
     if let Some(m) = q.metric {
-        all.retain(|t| t.metric == m.as_str());
+        all.retain(|t| t.metric == m);
     }
-    let (own, people_targets): (Vec<TargetRow>, Vec<TargetRow>) = all
-        .iter()
-        .cloned()
-        .partition(|t| t.subject_type == "team" && t.account_id.is_none());
+    let (own, people_targets): (Vec<TargetRow>, Vec<TargetRow>) =
+        all.iter().cloned().partition(|t| {
+            t.subject_type == crate::targets::rules::SubjectType::Team && t.account_id.is_none()
+        });
     let mut measured = measure_many(c, &ctx, &people_targets, Some(as_of)).await?;
     // The team's own targets, on the team tree already at hand.
     for t in &own {
@@ -102,11 +103,11 @@ async fn build_scorecard(
     let mut row_of = |subject_type: &str, id: Uuid, name: String, team_id: Uuid| {
         let targets: Vec<TargetProgress> = all
             .iter()
-            .filter(|t| t.subject_type == subject_type && t.subject_id == Some(id))
+            .filter(|t| t.subject_type.as_str() == subject_type && t.subject_id == Some(id))
             .filter_map(|t| {
                 measured.remove(&t.id).map(|pr| TargetProgress {
                     title: t.title.clone(),
-                    metric: t.metric.clone(),
+                    metric: t.metric.as_str().to_string(),
                     activity_kind: t.activity_kind.clone(),
                     account_id: t.account_id,
                     progress: pr,

@@ -11,7 +11,7 @@ use crate::org::context::OrgContext;
 use crate::progress::dto::{Series, SeriesPoint};
 use crate::progress::rules::{self, SeriesGranularity};
 use crate::results::store as results;
-use crate::targets::store as targets;
+use crate::targets::service as targets;
 
 /// The most points a series answers: ten years by day.
 const MAX_POINTS: i64 = 3660;
@@ -70,7 +70,7 @@ pub async fn series(
             targets::achieved_daily(
                 c,
                 t.org_id,
-                (&t.subject_type, t.subject_id),
+                (t.subject_type, t.subject_id),
                 &metric,
                 t.starts_on,
                 to,

@@ -2,6 +2,7 @@
 //! the right person, and the rollup moves that others make (a conversion, a
 //! transfer). Whatever changes the rollup appends `results.recorded`.
 
+pub mod achieved;
 mod activities;
 mod sales;
 

@@ -1,8 +1,10 @@
 //! Queries for the results ledger and the daily rollup: writes here, reads of
 //! the rollup in [`rollup`].
 
+mod achieved;
 mod rollup;
 
+pub use achieved::{achieved_each, Wanted, Whose};
 pub use rollup::*;
 
 use std::collections::HashMap;

@@ -1,1 +1,25 @@
-//! Targets use cases: who may do it, the rules, one transaction, the events it emits.
+//! Targets use cases: who may do it, the rules, one transaction, the events it
+//! emits; and the reads other resources' services ask of targets.
+
+mod achieved;
+mod agreement;
+mod assess;
+mod change;
+mod checks;
+mod create;
+mod duties;
+mod reads;
+mod steps;
+mod visibility;
+
+pub use achieved::{achieved, achieved_daily};
+pub use assess::{rollup_metric, Assessed};
+pub use change::change;
+pub use create::create;
+pub use duties::{may_set, not_accountable, require_setter};
+pub use reads::{allocation, get_one, history, list, Allocated, AllocatedChild, HistoryItem};
+pub use steps::{agree, cancel, propose, revise, Stepped};
+pub use visibility::{can_set, check_visible, get_visible, seen_by_everyone_or_self, visible};
+
+/// Reads of stored targets for other resources' services.
+pub use crate::targets::store::{by_ids, get, get_with_own_actual, get_with_own_actual_shared};

@@ -147,3 +147,25 @@ pub async fn backend_after(mut c: &AsyncPgConnection, secs: f64) -> diesel::Quer
     let p: Pid = q.get_result(&mut c).await?;
     Ok(p.pid)
 }
+
+/// Counts, from now on, the statements run on the connection of `pool`, which
+/// must hold one (a configuration with `db_pool_size: 1`): this checks it out,
+/// marks it and gives it back.
+pub async fn count_statements(
+    pool: &onpace::db::PgPool,
+) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    use diesel::connection::InstrumentationEvent;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let n = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = n.clone();
+    let mut conn = pool.get().await.expect("the pool's connection");
+    diesel_async::AsyncConnection::set_instrumentation(
+        &mut *conn,
+        move |e: InstrumentationEvent<'_>| {
+            if matches!(e, InstrumentationEvent::StartQuery { .. }) {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        },
+    );
+    n
+}

@@ -179,3 +179,57 @@ async fn lists_filter_and_paginate() {
     let (rows, n) = pages(&app, &w.sp.token, "", 2).await;
     assert_eq!((rows.len(), n), (5, 3), "t1, t2, t4, t6, t7");
 }
+
+/// A page of targets costs the same statements whether it holds one target or
+/// many: what each subject achieved before (for the SMART assessment) is read
+/// for all of them at once, not target by target.
+#[actix_web::test]
+async fn a_list_costs_as_many_statements_for_one_target_as_for_many() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::with(|c| onpace::Config {
+        db_pool_size: 1,
+        ..c
+    })
+    .await;
+    let w = world(&app).await;
+    let admin = &w.org.admin;
+    target(&app, &w.mgr.token, revenue(w.sp.id, "1000")).await;
+    let statements = internals::count_statements(&app.state.pool).await;
+    let cost = async || {
+        let before = statements.load(Ordering::SeqCst);
+        let n = list_len(&app, admin, "").await;
+        (n, statements.load(Ordering::SeqCst) - before)
+    };
+    let (n, one) = cost().await;
+    assert_eq!(n, 1);
+    assert!(one > 0, "the counter sees the list's statements");
+
+    // People, teams (one with a team below it) and the organisation, in every metric.
+    target(&app, &w.mgr.token, revenue(w.mate.id, "900")).await;
+    target(&app, &w.rmgr.token, team_revenue(w.north, "5000")).await;
+    target(&app, admin, team_revenue(w.region, "9000")).await;
+    target(
+        &app,
+        &w.mgr.token,
+        json!({"title": "Calls", "subject_type": "user", "subject_id": w.mate.id,
+               "metric": "activities", "activity_kind": "call", "value": 40, "period": "2026-W48"}),
+    )
+    .await;
+    target(
+        &app,
+        &w.mgr2.token,
+        json!({"title": "Logos", "subject_type": "user", "subject_id": w.other.id,
+               "metric": "new_accounts", "value": 6, "period": "2026"}),
+    )
+    .await;
+    target(
+        &app,
+        admin,
+        json!({"title": "Org", "subject_type": "org", "metric": "gross_profit", "value": "90000",
+               "starts_on": "2026-10-01", "ends_on": "2026-10-20"}),
+    )
+    .await;
+    let (n, many) = cost().await;
+    assert_eq!(n, 7);
+    assert_eq!(many, one, "7 targets cost what 1 costs");
+}

@@ -9,34 +9,9 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::auth::{Principal, Role};
-use crate::error::{AppError, AppResult};
-use crate::teams::store as teams;
-
-/// 403 `own_target`: the caller is the target's subject.
-pub fn own_target() -> AppError {
-    AppError::new(
-        StatusCode::FORBIDDEN,
-        "own_target",
-        "nobody sets, changes, proposes or cancels their own target: that is for their manager or an \
-         admin; you agree it",
-    )
-}
-
-/// 403 `own_team`: the caller manages the team, or belongs to it or a team below it.
-pub fn own_team(managing: bool) -> AppError {
-    AppError::new(
-        StatusCode::FORBIDDEN,
-        "own_team",
-        if managing {
-            "nobody sets, changes, proposes or cancels the target of a team they manage: that is for \
-             the manager of the team above or an admin; the team's manager agrees it"
-        } else {
-            "nobody sets, changes, proposes or cancels the target of a team they belong to, or of a \
-             team above theirs where their results count: that is for the manager of the team above \
-             or an admin"
-        },
-    )
-}
+use crate::error::AppResult;
+use crate::targets::rules::DutyError;
+use crate::teams::service::lookups as teams;
 
 /// The manager who answers for `team`: its own, else the nearest one above it
 /// (a sub-team without a manager is run by the manager of the team above).
@@ -49,7 +24,7 @@ pub async fn answering_manager(
     // Teams cannot form a loop; the bound only guards against bad data.
     for _ in 0..64 {
         let Some(id) = next else { break };
-        let row = match teams::get(c, org, id).await {
+        let row = match teams::team(c, org, id).await {
             Ok(row) => row,
             Err(e) if e.status == StatusCode::NOT_FOUND => return Ok(None),
             Err(e) => return Err(e),
@@ -77,10 +52,10 @@ pub async fn not_accountable(
         return Ok(());
     };
     match subject_type {
-        "user" if id == me => Err(own_target()),
+        "user" if id == me => Err(DutyError::OwnTarget.into()),
         "team" => {
             if answering_manager(c, p.org_id, id).await? == Some(me) {
-                return Err(own_team(true));
+                return Err(DutyError::ManagesTeam.into());
             }
             let mut mine = teams::member_team_ids(c, p, me).await?;
             if let Some(days) = period {
@@ -92,7 +67,7 @@ pub async fn not_accountable(
                     .iter()
                     .any(|t| mine.contains(t))
             {
-                return Err(own_team(false));
+                return Err(DutyError::InTeam.into());
             }
             Ok(())
         }
@@ -113,7 +88,7 @@ pub async fn may_set(
     if above_me(c, p, subject_type, subject_id).await? {
         return Ok(false);
     }
-    if super::store::can_set(c, p, subject_type, subject_id).await? {
+    if super::visibility::can_set(c, p, subject_type, subject_id).await? {
         return Ok(true);
     }
     match (p.role(), p.user_id(), subject_type, subject_id) {
@@ -202,23 +177,16 @@ pub async fn require_setter(
     subject_id: Option<Uuid>,
     period: Option<(NaiveDate, NaiveDate)>,
 ) -> AppResult<()> {
-    if !super::store::visible(c, p)
+    if !super::visibility::visible(c, p)
         .await?
         .sees(subject_type, subject_id)
     {
-        return Err(not_setter());
+        return Err(DutyError::NotSetter.into());
     }
     not_accountable(c, p, subject_type, subject_id, period).await?;
     if p.user_id().is_some() && may_set(c, p, subject_type, subject_id).await? {
         Ok(())
     } else {
-        Err(not_setter())
+        Err(DutyError::NotSetter.into())
     }
-}
-
-/// 403 `forbidden`: the caller does not set targets on this subject.
-pub fn not_setter() -> AppError {
-    AppError::forbidden(
-        "targets are set by an admin, or by the manager of the person's team or of the team above",
-    )
 }

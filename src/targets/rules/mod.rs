@@ -1,14 +1,42 @@
 //! Target rules: metrics and remit, values, the SMART assessment, the workflow,
 //! and allocation arithmetic. Pure: no HTTP, no SQL.
 
+mod errors;
+mod visible;
+
+pub use errors::{AllocationError, DutyError, TargetInvalid, TransitionError};
+pub use visible::Visible;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::validation::FieldError;
 
+/// Whose target it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    User,
+    Team,
+    Org,
+}
+
+impl SubjectType {
+    pub const ALL: [SubjectType; 3] = [SubjectType::User, SubjectType::Team, SubjectType::Org];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectType::User => "user",
+            SubjectType::Team => "team",
+            SubjectType::Org => "org",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 /// What a target measures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     Revenue,
@@ -130,7 +158,7 @@ pub fn is_activity_kind(s: &str) -> bool {
 }
 
 /// How attainable a value is, judged against the subject's own history.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rating {
     Realistic,
@@ -139,11 +167,31 @@ pub enum Rating {
     NoHistory,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+impl Rating {
+    pub const ALL: [Rating; 4] = [
+        Rating::Realistic,
+        Rating::Stretch,
+        Rating::Unrealistic,
+        Rating::NoHistory,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Realistic => "realistic",
+            Rating::Stretch => "stretch",
+            Rating::Unrealistic => "unrealistic",
+            Rating::NoHistory => "no_history",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// How attainable a value is: the rating, the ratio it rests on, and why.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Attainable {
     pub rating: Rating,
-    /// The value divided by the average achieved (null without history).
-    #[schema(value_type = Option<String>, example = "1.15")]
+    /// The value divided by the average achieved (`None` without history).
     pub ratio: Option<Decimal>,
     /// How the rating was reached, in words.
     pub basis: String,
@@ -258,7 +306,7 @@ impl Action {
 /// The status after `action`, or why it is not allowed: draft → proposed →
 /// agreed; edits in draft or proposed (a proposed target goes back to draft);
 /// revisions of proposed or agreed targets; cancellation of any live target.
-pub fn transition(from: Status, action: Action) -> Result<Status, String> {
+pub fn transition(from: Status, action: Action) -> Result<Status, TransitionError> {
     use Status::*;
     let to = match (from, action) {
         (Draft | Proposed, Action::Edit) => Draft,
@@ -266,19 +314,7 @@ pub fn transition(from: Status, action: Action) -> Result<Status, String> {
         (Proposed, Action::Agree) => Agreed,
         (Proposed | Agreed, Action::Revise) => Superseded,
         (Draft | Proposed | Agreed, Action::Cancel) => Cancelled,
-        _ => {
-            let hint = match (from, action) {
-                (Agreed, Action::Edit) => "; revise it instead",
-                (Draft, Action::Agree) => "; propose it first",
-                (Draft, Action::Revise) => "; edit the draft instead",
-                _ => "",
-            };
-            return Err(format!(
-                "a {} target cannot be {}{hint}",
-                from.as_str(),
-                action.verb()
-            ));
-        }
+        _ => return Err(TransitionError { from, action }),
     };
     Ok(to)
 }
@@ -436,9 +472,11 @@ mod tests {
         assert_eq!(transition(Agreed, Cancel), Ok(Cancelled));
         assert!(transition(Draft, Agree)
             .unwrap_err()
+            .to_string()
             .contains("propose it first"));
         assert!(transition(Agreed, Edit)
             .unwrap_err()
+            .to_string()
             .contains("revise it instead"));
         for s in [Superseded, Cancelled] {
             for a in [Edit, Propose, Agree, Revise, Cancel] {

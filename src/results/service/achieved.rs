@@ -1,0 +1,47 @@
+//! What subjects achieved, for other resources' services (targets' SMART
+//! assessment, progress): in total over ranges of days, many at once, or day by day.
+
+use chrono::NaiveDate;
+use diesel_async::AsyncPgConnection;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::error::AppResult;
+use crate::results::store;
+
+pub use crate::results::store::{Wanted, Whose};
+
+/// For each of `wanted`, in order, what was achieved (`None`: nothing
+/// recorded), in one statement whatever their number.
+pub async fn achieved_each(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    wanted: &[Wanted],
+) -> AppResult<Vec<Option<Decimal>>> {
+    store::achieved_each(c, org, wanted).await
+}
+
+/// Per day, what these people (everyone: `None`) achieved in a rollup metric
+/// over `[from, to]`, in day order.
+pub async fn daily(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    people: Option<&[Uuid]>,
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(NaiveDate, Decimal)>> {
+    store::daily(c, org, people, metric, from, to).await
+}
+
+/// Per day, what the members of these teams achieved on that day.
+pub async fn daily_by_team(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    teams: &[Uuid],
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(NaiveDate, Decimal)>> {
+    store::daily_by_team(c, org, teams, metric, from, to).await
+}

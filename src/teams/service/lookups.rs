@@ -1,0 +1,78 @@
+//! Reads other resources' services ask of teams: who belongs to or manages
+//! which teams, and the teams below a team.
+
+use chrono::NaiveDate;
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::error::AppResult;
+use crate::teams::store;
+
+pub use crate::teams::store::TeamRow;
+
+/// A team of the organisation (404 `not_found` when there is none).
+pub async fn team(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
+    store::get(c, org, id).await
+}
+
+/// A team and every team below it.
+pub async fn subtree_ids(c: &mut AsyncPgConnection, org: Uuid, team: Uuid) -> AppResult<Vec<Uuid>> {
+    store::subtree_ids(c, org, team).await
+}
+
+/// The teams `user` belongs to today (the caller's organisation's day).
+pub async fn member_team_ids(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    user: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    store::member_team_ids(c, p, user).await
+}
+
+/// The teams `user` belongs to on a day of `days`.
+pub async fn member_team_ids_during(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    user: Uuid,
+    days: (NaiveDate, NaiveDate),
+) -> AppResult<Vec<Uuid>> {
+    store::member_team_ids_during(c, org, user, days).await
+}
+
+/// The teams `user` manages, with the teams below them.
+pub async fn managed_team_ids(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    user: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    store::managed_team_ids(c, org, user).await
+}
+
+/// The members, on `day`, of the teams `manager` manages (with sub-teams).
+pub async fn managed_people(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    manager: Uuid,
+    day: NaiveDate,
+) -> AppResult<Vec<Uuid>> {
+    store::managed_people(c, org, manager, day).await
+}
+
+/// The managers of these teams and of every team above them.
+pub async fn managers_at_or_above(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<Uuid>> {
+    store::managers_at_or_above(c, org, ids).await
+}
+
+/// A person's role and whether they are active (`None`: no such person).
+pub async fn user_role(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    user: Uuid,
+) -> AppResult<Option<(String, bool)>> {
+    store::user_role(c, org, user).await
+}
