@@ -199,14 +199,12 @@ async fn demo_accounts(
                 org_id: org,
                 id: Uuid::now_v7(),
                 name: name.into(),
-                kind: kind.as_str().into(),
+                kind,
                 status: if n % 5 == 4 && kind == Kind::Customer {
                     Status::Dormant
                 } else {
                     kind.default_status()
-                }
-                .as_str()
-                .into(),
+                },
                 owner_id: owner,
                 external_source: Some("democrm".into()),
                 external_id: Some(format!("acc-{:04}", n + 1)),
@@ -251,8 +249,8 @@ async fn demo_accounts(
         org,
         prospects[0],
         &AccountChanges {
-            kind: Some(Kind::Customer.as_str().into()),
-            status: Some(Status::Active.as_str().into()),
+            kind: Some(Kind::Customer),
+            status: Some(Status::Active),
             converted_on: Some(Some(won_on)),
             won_by: Some(Some(hunters[0])),
             ..Default::default()
@@ -276,7 +274,7 @@ async fn demo_accounts(
         org,
         prospects[1],
         &AccountChanges {
-            status: Some(Status::Lost.as_str().into()),
+            status: Some(Status::Lost),
             ..Default::default()
         },
     )
@@ -589,6 +587,7 @@ async fn demo_results(
     start: NaiveDate,
     today: NaiveDate,
 ) -> Result<(), AppError> {
+    use crate::accounts::rules::Kind;
     use crate::accounts::store as accounts;
     use crate::auth::{Actor, Principal};
     use crate::results::dto::{ActivityItem, SaleItem};
@@ -607,15 +606,15 @@ async fn demo_results(
         limit: 1000,
         after: None,
     };
-    let filter = |kind: &str| accounts::ListFilter {
+    let filter = |kind: Kind| accounts::ListFilter {
         owner_id: None,
-        kind: Some(kind.into()),
+        kind: Some(kind),
         status: None,
         q: None,
         external_source: None,
     };
-    let customers = accounts::list(c, org, None, &filter("customer"), &page).await?;
-    let prospects = accounts::list(c, org, None, &filter("prospect"), &page).await?;
+    let customers = accounts::list(c, org, None, &filter(Kind::Customer), &page).await?;
+    let prospects = accounts::list(c, org, None, &filter(Kind::Prospect), &page).await?;
     // A small deterministic generator, so every demo looks alike.
     let mut seed: u64 = 0x5eed_2026;
     let mut next = move |n: u64| {
