@@ -16,12 +16,6 @@ use std::path::{Path, PathBuf};
 
 /// Breaks still to be mended: `file: what it imports` (or `file: uses X`).
 const KNOWN: &[&str] = &[
-    "accounts/store.rs: auth::Principal",
-    "accounts/store.rs: auth::Role",
-    "accounts/store.rs: auth::Scope",
-    "accounts/store.rs: org::store::today_for",
-    "accounts/store.rs: teams::store::managed_people",
-    "accounts/store.rs: users::store::escape_like",
     "auth/store.rs: org::store::OrgRow",
     "org/store.rs: auth::Principal",
     "reviews/rules.rs: error::AppError",
@@ -37,11 +31,7 @@ const KNOWN: &[&str] = &[
 ];
 
 /// Files still over 600 lines.
-const LONG: &[&str] = &[
-    "accounts/api.rs",
-    "reviews/api.rs",
-    "reviews/store.rs",
-];
+const LONG: &[&str] = &["reviews/api.rs", "reviews/store.rs"];
 
 const MAX_LINES: usize = 600;
 

@@ -76,8 +76,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(accounts::api::patch_one)
                 .service(accounts::api::transfer)
                 .service(accounts::api::owner_history)
-                .service(accounts::conversion::convert)
-                .service(accounts::conversion::reject_conversion),
+                .service(accounts::api::convert)
+                .service(accounts::api::reject_conversion),
         )
         .service(
             scope("/v1/targets")

@@ -2,7 +2,7 @@
 //! dated ownership history; conversion; CRM sync.
 
 pub mod api;
-pub mod conversion;
+pub mod dto;
 pub mod rules;
 pub mod service;
 pub mod store;

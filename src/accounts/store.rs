@@ -6,13 +6,13 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::rules::Ownership;
-use crate::auth::{Principal, Role, Scope};
-use crate::db::lower;
+use super::rules::{AccountRefusal, ConversionStatus, Kind, Ownership, Status};
+use crate::auth::rules::Role;
 use crate::db::schema::{account_owners, accounts, users};
-use crate::db::Page;
+use crate::db::{escape_like, lower, Page};
 use crate::error::{AppError, AppResult};
-use crate::users::store::escape_like;
+
+crate::db::text_enum!(Kind, Status, ConversionStatus);
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
@@ -20,8 +20,8 @@ pub struct AccountRow {
     pub org_id: Uuid,
     pub id: Uuid,
     pub name: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: Kind,
+    pub status: Status,
     pub owner_id: Uuid,
     pub external_source: Option<String>,
     pub external_id: Option<String>,
@@ -31,7 +31,7 @@ pub struct AccountRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    pub conversion_status: Option<String>,
+    pub conversion_status: Option<ConversionStatus>,
     pub conversion_requested_on: Option<NaiveDate>,
     pub conversion_requested_by: Option<Uuid>,
     pub conversion_decided_by: Option<Uuid>,
@@ -45,8 +45,8 @@ pub struct NewAccount {
     pub org_id: Uuid,
     pub id: Uuid,
     pub name: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: Kind,
+    pub status: Status,
     pub owner_id: Uuid,
     pub external_source: Option<String>,
     pub external_id: Option<String>,
@@ -57,14 +57,14 @@ pub struct NewAccount {
 #[diesel(table_name = accounts)]
 pub struct AccountChanges {
     pub name: Option<String>,
-    pub kind: Option<String>,
-    pub status: Option<String>,
+    pub kind: Option<Kind>,
+    pub status: Option<Status>,
     pub segment: Option<Option<String>>,
     pub external_source: Option<Option<String>>,
     pub external_id: Option<Option<String>>,
     pub converted_on: Option<Option<NaiveDate>>,
     pub won_by: Option<Option<Uuid>>,
-    pub conversion_status: Option<Option<String>>,
+    pub conversion_status: Option<Option<ConversionStatus>>,
     pub conversion_requested_on: Option<Option<NaiveDate>>,
     pub conversion_requested_by: Option<Option<Uuid>>,
     pub conversion_decided_by: Option<Option<Uuid>>,
@@ -78,46 +78,10 @@ impl AccountChanges {
     }
 }
 
-/// Whose accounts a caller may see: `None` is every account. Admins, viewers and
-/// integration clients with `read` or `accounts:write` see all; a manager the
-/// accounts of the people in the teams they manage (with sub-teams) today, and
-/// their own; a salesperson their own.
-pub async fn visible_owners(
-    c: &mut AsyncPgConnection,
-    p: &Principal,
-) -> AppResult<Option<Vec<Uuid>>> {
-    if p.reads_org_wide() || p.has_scope(Scope::AccountsWrite) {
-        return Ok(None);
-    }
-    match (p.role(), p.user_id()) {
-        (Some(Role::Manager), Some(me)) => {
-            let today = crate::org::store::today_for(c, p).await?;
-            Ok(Some(managed_people(c, p.org_id, me, today).await?))
-        }
-        (_, Some(me)) => Ok(Some(vec![me])),
-        _ => Ok(Some(Vec::new())),
-    }
-}
-
-/// The manager and the people of the teams they manage on `day`.
-pub async fn managed_people(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    manager: Uuid,
-    day: NaiveDate,
-) -> AppResult<Vec<Uuid>> {
-    let mut ids = crate::teams::store::managed_people(c, org, manager, day).await?;
-    ids.push(manager);
-    Ok(ids)
-}
-
-/// `conversion_status` of a conversion that counts (see the `conversion` module).
-pub const CONFIRMED: &str = "confirmed";
-
 pub struct ListFilter {
     pub owner_id: Option<Uuid>,
-    pub kind: Option<String>,
-    pub status: Option<String>,
+    pub kind: Option<Kind>,
+    pub status: Option<Status>,
     pub q: Option<String>,
     pub external_source: Option<String>,
 }
@@ -138,7 +102,7 @@ pub async fn list_by_conversion(
     org: Uuid,
     visible: Option<Vec<Uuid>>,
     f: &ListFilter,
-    conversion_status: Option<&str>,
+    conversion_status: Option<ConversionStatus>,
     page: &Page<Uuid>,
 ) -> AppResult<Vec<AccountRow>> {
     let mut q = accounts::table
@@ -156,11 +120,11 @@ pub async fn list_by_conversion(
     if let Some(o) = f.owner_id {
         q = q.filter(accounts::owner_id.eq(o));
     }
-    if let Some(k) = &f.kind {
-        q = q.filter(accounts::kind.eq(k.clone()));
+    if let Some(k) = f.kind {
+        q = q.filter(accounts::kind.eq(k));
     }
-    if let Some(s) = &f.status {
-        q = q.filter(accounts::status.eq(s.clone()));
+    if let Some(s) = f.status {
+        q = q.filter(accounts::status.eq(s));
     }
     if let Some(status) = conversion_status {
         q = q.filter(accounts::conversion_status.eq(status));
@@ -185,34 +149,22 @@ pub async fn get(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<Ac
         .ok_or_else(|| AppError::not_found("account"))
 }
 
-/// An account the caller may see, locked for a change when `for_update`; else 404.
-pub async fn get_visible(
+/// An account, locked for a change when `for_update`; else 404.
+pub async fn get_for(
     c: &mut AsyncPgConnection,
-    p: &Principal,
+    org: Uuid,
     id: Uuid,
     for_update: bool,
 ) -> AppResult<AccountRow> {
+    let q = accounts::table
+        .find((org, id))
+        .select(AccountRow::as_select());
     let row = if for_update {
-        accounts::table
-            .find((p.org_id, id))
-            .select(AccountRow::as_select())
-            .for_update()
-            .first(c)
-            .await
-            .optional()?
+        q.for_update().first(c).await.optional()?
     } else {
-        accounts::table
-            .find((p.org_id, id))
-            .select(AccountRow::as_select())
-            .first(c)
-            .await
-            .optional()?
+        q.first(c).await.optional()?
     };
-    let row = row.ok_or_else(|| AppError::not_found("account"))?;
-    match visible_owners(c, p).await? {
-        Some(owners) if !owners.contains(&row.owner_id) => Err(AppError::not_found("account")),
-        _ => Ok(row),
-    }
+    row.ok_or_else(|| AppError::not_found("account"))
 }
 
 pub async fn by_external(
@@ -251,10 +203,7 @@ pub async fn external_taken(
 }
 
 pub fn external_conflict() -> AppError {
-    AppError::conflict(
-        "external_id_taken",
-        "another account has this external_source and external_id",
-    )
+    AccountRefusal::ExternalIdTaken.into()
 }
 
 /// Inserts an account and its first ownership period. `None` when an account with
@@ -301,7 +250,7 @@ pub async fn update(
         && changes.conversion_status.is_none()
     {
         confirmed = AccountChanges {
-            conversion_status: Some(Some(CONFIRMED.into())),
+            conversion_status: Some(Some(ConversionStatus::Confirmed)),
             ..changes.clone()
         };
         &confirmed
@@ -475,10 +424,10 @@ pub async fn hand_over(
     diesel::update(
         accounts::table
             .find((org, account))
-            .filter(accounts::conversion_status.eq("pending")),
+            .filter(accounts::conversion_status.eq(ConversionStatus::Pending)),
     )
     .set((
-        accounts::conversion_status.eq("rejected"),
+        accounts::conversion_status.eq(ConversionStatus::Rejected),
         accounts::conversion_decided_by.eq(recorded_by),
         accounts::conversion_decided_at.eq(Some(chrono::Utc::now())),
         accounts::conversion_reason
@@ -502,7 +451,7 @@ pub async fn people(
     c: &mut AsyncPgConnection,
     org: Uuid,
     ids: &[Uuid],
-) -> AppResult<Vec<(Uuid, String, bool)>> {
+) -> AppResult<Vec<(Uuid, Role, bool)>> {
     Ok(users::table
         .filter(users::org_id.eq(org).and(users::id.eq_any(ids)))
         .select((users::id, users::role, users::active))

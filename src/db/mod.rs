@@ -1,6 +1,7 @@
 //! The connection pool, database creation and the embedded migrations.
 
 pub mod connect;
+mod like;
 mod page;
 pub mod pool;
 pub mod retry;
@@ -9,6 +10,7 @@ pub mod shared;
 pub mod text_enum;
 
 pub use connect::Connector;
+pub use like::escape_like;
 pub use page::Page;
 pub use pool::{pool, Conn, PgPool};
 pub use retry::tx_retrying;

@@ -51,14 +51,12 @@ pub(super) async fn seed(
                 org_id: org,
                 id: Uuid::now_v7(),
                 name: name.into(),
-                kind: kind.as_str().into(),
+                kind,
                 status: if n % 5 == 4 && kind == Kind::Customer {
                     Status::Dormant
                 } else {
                     kind.default_status()
-                }
-                .as_str()
-                .into(),
+                },
                 owner_id: owner,
                 external_source: Some("democrm".into()),
                 external_id: Some(format!("acc-{:04}", n + 1)),
@@ -103,8 +101,8 @@ pub(super) async fn seed(
         org,
         prospects[0],
         &AccountChanges {
-            kind: Some(Kind::Customer.as_str().into()),
-            status: Some(Status::Active.as_str().into()),
+            kind: Some(Kind::Customer),
+            status: Some(Status::Active),
             converted_on: Some(Some(won_on)),
             won_by: Some(Some(hunters[0])),
             ..Default::default()
@@ -128,7 +126,7 @@ pub(super) async fn seed(
         org,
         prospects[1],
         &AccountChanges {
-            status: Some(Status::Lost.as_str().into()),
+            status: Some(Status::Lost),
             ..Default::default()
         },
     )

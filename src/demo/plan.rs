@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::DemoPeople;
 use crate::error::AppError;
+use crate::targets::rules::SubjectType;
 
 /// One agreed demo target: created and proposed by `setter`, agreed by `agreer`.
 /// As the API requires, nobody sets a person's or team's target they answer for:
@@ -16,7 +17,7 @@ use crate::error::AppError;
 async fn target(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    subject: (&str, Option<Uuid>),
+    subject: (SubjectType, Option<Uuid>),
     metric: crate::targets::rules::Metric,
     kind: Option<&str>,
     value: i64,
@@ -44,10 +45,10 @@ async fn target(
             id: Uuid::now_v7(),
             title,
             description: None,
-            subject_type: subject.0.into(),
+            subject_type: subject.0,
             subject_id: subject.1,
             account_id: None,
-            metric: metric.as_str().into(),
+            metric,
             activity_kind: kind.map(str::to_string),
             value: rust_decimal::Decimal::from(value),
             currency: metric.is_money().then(|| "EUR".to_string()),
@@ -55,7 +56,7 @@ async fn target(
             starts_on: period.starts_on,
             ends_on: period.ends_on,
             parent_id: parent,
-            status: Status::Draft.as_str().into(),
+            status: Status::Draft,
             revision: 1,
             revision_of: None,
             created_by: Some(setter),
@@ -64,7 +65,7 @@ async fn target(
     .await?;
     targets::record(c, &row, "created", Some(setter), None).await?;
     let step = |s: Status| TargetChanges {
-        status: Some(s.as_str().into()),
+        status: Some(s),
         ..Default::default()
     };
     let row = targets::update(c, org, row.id, &step(Status::Proposed)).await?;
@@ -106,7 +107,7 @@ pub(super) async fn seed(
     let company = target(
         c,
         org,
-        ("org", None),
+        (SubjectType::Org, None),
         Revenue,
         None,
         600_000,
@@ -119,7 +120,7 @@ pub(super) async fn seed(
     let north_q = target(
         c,
         org,
-        ("team", Some(north)),
+        (SubjectType::Team, Some(north)),
         Revenue,
         None,
         300_000,
@@ -132,7 +133,7 @@ pub(super) async fn seed(
     let south_q = target(
         c,
         org,
-        ("team", Some(south)),
+        (SubjectType::Team, Some(south)),
         Revenue,
         None,
         250_000,
@@ -145,7 +146,7 @@ pub(super) async fn seed(
     let north_gp = target(
         c,
         org,
-        ("team", Some(north)),
+        (SubjectType::Team, Some(north)),
         GrossProfit,
         None,
         90_000,
@@ -160,7 +161,7 @@ pub(super) async fn seed(
         let rev = target(
             c,
             org,
-            ("user", Some(*f)),
+            (SubjectType::User, Some(*f)),
             Revenue,
             None,
             95_000,
@@ -173,7 +174,7 @@ pub(super) async fn seed(
         let gp = target(
             c,
             org,
-            ("user", Some(*f)),
+            (SubjectType::User, Some(*f)),
             GrossProfit,
             None,
             28_000,
@@ -191,7 +192,7 @@ pub(super) async fn seed(
         let team_month = target(
             c,
             org,
-            ("team", Some(north)),
+            (SubjectType::Team, Some(north)),
             Revenue,
             None,
             100_000,
@@ -205,7 +206,7 @@ pub(super) async fn seed(
             target(
                 c,
                 org,
-                ("user", Some(*f)),
+                (SubjectType::User, Some(*f)),
                 Revenue,
                 None,
                 31_000 + 1_000 * (i as i64 % 2),
@@ -225,7 +226,7 @@ pub(super) async fn seed(
         target(
             c,
             org,
-            ("user", Some(h)),
+            (SubjectType::User, Some(h)),
             Revenue,
             None,
             value,
@@ -238,7 +239,7 @@ pub(super) async fn seed(
         target(
             c,
             org,
-            ("user", Some(h)),
+            (SubjectType::User, Some(h)),
             NewAccounts,
             None,
             3,
@@ -251,7 +252,7 @@ pub(super) async fn seed(
         target(
             c,
             org,
-            ("user", Some(h)),
+            (SubjectType::User, Some(h)),
             Activities,
             Some("meeting"),
             40,
@@ -266,7 +267,7 @@ pub(super) async fn seed(
     target(
         c,
         org,
-        ("user", Some(p.farmers[1])),
+        (SubjectType::User, Some(p.farmers[1])),
         Activities,
         Some("call"),
         120,

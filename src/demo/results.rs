@@ -34,15 +34,16 @@ pub(super) async fn seed(
         limit: 1000,
         after: None,
     };
-    let filter = |kind: &str| accounts::ListFilter {
+    use crate::accounts::rules::Kind;
+    let filter = |kind: Kind| accounts::ListFilter {
         owner_id: None,
-        kind: Some(kind.into()),
+        kind: Some(kind),
         status: None,
         q: None,
         external_source: None,
     };
-    let customers = accounts::list(c, org, None, &filter("customer"), &page).await?;
-    let prospects = accounts::list(c, org, None, &filter("prospect"), &page).await?;
+    let customers = accounts::list(c, org, None, &filter(Kind::Customer), &page).await?;
+    let prospects = accounts::list(c, org, None, &filter(Kind::Prospect), &page).await?;
     // A small deterministic generator, so every demo looks alike.
     let mut seed: u64 = 0x5eed_2026;
     let mut next = move |n: u64| {

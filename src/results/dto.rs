@@ -11,6 +11,12 @@ use super::store::SaleRow;
 use crate::http::ItemStatus;
 use crate::values::{Amount, IsoDate};
 
+crate::openapi::string_enum!(
+    SaleKind,
+    "SaleKind",
+    "An invoice counts positive; a credit note negative."
+);
+
 /// A sale as a CRM sends it. Upserted by `(source, external_id)`. Amounts,
 /// lengths and references are checked item by item: an item that breaks a rule is
 /// rejected alone, with its errors.

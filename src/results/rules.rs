@@ -6,13 +6,12 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::validation::{FieldError, Validator};
 
 /// An invoice counts positive; a credit note negative.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SaleKind {
     #[default]
@@ -21,6 +20,7 @@ pub enum SaleKind {
 }
 
 impl SaleKind {
+    pub const ALL: [SaleKind; 2] = [SaleKind::Invoice, SaleKind::CreditNote];
     pub fn as_str(self) -> &'static str {
         match self {
             SaleKind::Invoice => "invoice",

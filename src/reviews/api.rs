@@ -430,7 +430,7 @@ async fn check_links(
         }
     }
     if let Some(a) = account {
-        if let Err(e) = crate::accounts::store::get_visible(c, p, a, false).await {
+        if let Err(e) = crate::accounts::service::get_visible(c, p, a, false).await {
             missing(e, v, "account_id", "account")?;
         }
     }

@@ -7,9 +7,9 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::auth::{Principal, Role};
-use crate::db::lower;
 use crate::db::schema::{team_members, users};
 use crate::db::Page;
+use crate::db::{escape_like, lower};
 use crate::error::{AppError, AppResult};
 use crate::users::rules::SellingStyle;
 
@@ -124,12 +124,6 @@ pub async fn list(
         );
     }
     Ok(q.load(c).await?)
-}
-
-pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// A person the caller may see, else 404.

@@ -38,6 +38,7 @@ pub async fn push_activities(
     let mut deltas = Deltas::default();
     let mut seen = HashSet::new();
     let mut results = Vec::with_capacity(items.len());
+    let mut ready = Vec::with_capacity(items.len());
     // Items are stored in key order (each key in the order given), and the rollup
     // rows in theirs, so that concurrent overlapping batches lock rows in the same
     // order and wait for each other rather than deadlock.
@@ -135,57 +136,81 @@ pub async fn push_activities(
             occurred_on: day,
             count,
         };
-        let mut existing = store::activity_by_key(c, p.org_id, &key.0, &key.1).await?;
-        if existing.is_none() {
-            match store::insert_activity(c, p.org_id, &key.0, &key.1, &values).await? {
-                Some(id) => {
+        ready.push((index_no, key, values));
+    }
+    // The rows that exist, for the whole batch at once; the new ones inserted
+    // together. A key taken by a concurrent batch meanwhile is looked up again,
+    // once.
+    let mut pending = ready;
+    for _round in 0..2 {
+        let keys: Vec<(String, String)> = pending.iter().map(|r| r.1.clone()).collect();
+        let existing = store::activities_by_keys(c, p.org_id, &keys).await?;
+        let mut fresh = Vec::new();
+        for (index_no, key, values) in pending {
+            match existing.get(&key) {
+                Some(row) if values.same_as(row) => results.push(ItemResult {
+                    index: index_no,
+                    status: ItemStatus::Unchanged,
+                    id: Some(row.id),
+                    errors: vec![],
+                }),
+                Some(row) => {
+                    store::update_activity(c, p.org_id, row.id, &values).await?;
                     deltas.add(
-                        salesperson,
+                        row.salesperson_id,
+                        &activity_metric(&row.kind),
+                        row.occurred_on,
+                        -Decimal::from(row.count),
+                    );
+                    deltas.add(
+                        values.salesperson_id,
                         &activity_metric(&values.kind),
-                        day,
-                        Decimal::from(count),
+                        values.occurred_on,
+                        Decimal::from(values.count),
                     );
                     results.push(ItemResult {
                         index: index_no,
-                        status: ItemStatus::Created,
-                        id: Some(id),
+                        status: ItemStatus::Updated,
+                        id: Some(row.id),
                         errors: vec![],
                     });
-                    continue;
                 }
-                None => existing = store::activity_by_key(c, p.org_id, &key.0, &key.1).await?,
+                None => fresh.push((index_no, Uuid::now_v7(), key, values)),
             }
         }
-        let row =
-            existing.ok_or_else(|| AppError::internal("an activity vanished during an upsert"))?;
-        if values.same_as(&row) {
+        let inserts: Vec<(Uuid, String, String, ActivityValues)> = fresh
+            .iter()
+            .map(|(_, id, key, values)| (*id, key.0.clone(), key.1.clone(), values.clone()))
+            .collect();
+        let taken: HashSet<(String, String)> = store::insert_activities(c, p.org_id, &inserts)
+            .await?
+            .into_iter()
+            .collect();
+        pending = Vec::new();
+        for (index_no, id, key, values) in fresh {
+            if taken.contains(&key) {
+                pending.push((index_no, key, values));
+                continue;
+            }
+            deltas.add(
+                values.salesperson_id,
+                &activity_metric(&values.kind),
+                values.occurred_on,
+                Decimal::from(values.count),
+            );
             results.push(ItemResult {
                 index: index_no,
-                status: ItemStatus::Unchanged,
-                id: Some(row.id),
+                status: ItemStatus::Created,
+                id: Some(id),
                 errors: vec![],
             });
-            continue;
         }
-        store::update_activity(c, p.org_id, row.id, &values).await?;
-        deltas.add(
-            row.salesperson_id,
-            &activity_metric(&row.kind),
-            row.occurred_on,
-            -Decimal::from(row.count),
-        );
-        deltas.add(
-            salesperson,
-            &activity_metric(&values.kind),
-            day,
-            Decimal::from(count),
-        );
-        results.push(ItemResult {
-            index: index_no,
-            status: ItemStatus::Updated,
-            id: Some(row.id),
-            errors: vec![],
-        });
+        if pending.is_empty() {
+            break;
+        }
+    }
+    if !pending.is_empty() {
+        return Err(AppError::internal("an activity vanished during an upsert"));
     }
     let mut outbox = Outbox::default();
     record(c, p.org_id, deltas, &mut outbox).await?;

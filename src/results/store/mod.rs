@@ -436,47 +436,74 @@ impl ActivityValues {
     }
 }
 
-pub async fn activity_by_key(
+/// Existing activities with these keys, locked in key order.
+pub async fn activities_by_keys(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    source: &str,
-    ext: &str,
-) -> AppResult<Option<ActivityRow>> {
-    Ok(activities::table
-        .filter(
-            activities::org_id
-                .eq(org)
-                .and(activities::source.eq(source))
-                .and(activities::external_id.eq(ext)),
-        )
-        .select(ActivityRow::as_select())
+    keys: &[(String, String)],
+) -> AppResult<HashMap<(String, String), ActivityRow>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sources: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    sources.sort();
+    sources.dedup();
+    let ids: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
+    let rows: Vec<(String, String, ActivityRow)> = activities::table
+        .filter(activities::org_id.eq(org))
+        .filter(activities::source.eq_any(&sources))
+        .filter(activities::external_id.eq_any(&ids))
+        .order((activities::source, activities::external_id))
+        .select((
+            activities::source,
+            activities::external_id,
+            ActivityRow::as_select(),
+        ))
         .for_update()
-        .first(c)
-        .await
-        .optional()?)
+        .load(c)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(source, ext, r)| ((source, ext), r))
+        .collect())
 }
 
-/// Inserts an activity; `None` when its key was taken meanwhile.
-pub async fn insert_activity(
+/// Inserts new activities `(id, source, external_id, values)`; returns the keys
+/// that were taken meanwhile (not inserted).
+pub async fn insert_activities(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    source: &str,
-    ext: &str,
-    v: &ActivityValues,
-) -> AppResult<Option<Uuid>> {
-    Ok(diesel::insert_into(activities::table)
-        .values((
-            activities::org_id.eq(org),
-            activities::id.eq(Uuid::now_v7()),
-            activities::source.eq(source),
-            activities::external_id.eq(ext),
-            v,
-        ))
-        .on_conflict_do_nothing()
-        .returning(activities::id)
-        .get_result(c)
-        .await
-        .optional()?)
+    rows: &[(Uuid, String, String, ActivityValues)],
+) -> AppResult<Vec<(String, String)>> {
+    let mut taken = Vec::new();
+    for chunk in rows.chunks(2000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(id, source, ext, v)| {
+                (
+                    activities::org_id.eq(org),
+                    activities::id.eq(*id),
+                    activities::source.eq(source),
+                    activities::external_id.eq(ext),
+                    v.clone(),
+                )
+            })
+            .collect();
+        let inserted: Vec<Uuid> = diesel::insert_into(activities::table)
+            .values(&values)
+            .on_conflict_do_nothing()
+            .returning(activities::id)
+            .get_results(c)
+            .await?;
+        if inserted.len() < chunk.len() {
+            for (id, source, ext, _) in chunk {
+                if !inserted.contains(id) {
+                    taken.push((source.clone(), ext.clone()));
+                }
+            }
+        }
+    }
+    Ok(taken)
 }
 
 pub async fn update_activity(

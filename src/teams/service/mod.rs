@@ -1,2 +1,4 @@
 //! Teams use cases: who may do it, the rules, one transaction, the events it emits.
 pub mod lookups;
+
+pub mod for_accounts;

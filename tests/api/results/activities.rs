@@ -159,3 +159,42 @@ async fn activities_count_per_kind_on_the_organisations_day() {
     .problem(422, "validation_failed");
     assert_eq!(activities_count(&app, org).await, 3);
 }
+
+/// A batch costs the same few statements whatever its size: the existing rows
+/// are looked up for the whole batch at once and the new ones inserted together,
+/// not one lookup and one insert per item.
+#[actix_web::test]
+async fn a_batch_of_activities_costs_the_same_statements_whatever_its_size() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let batch = |prefix: &str, n: usize| {
+        let items: Vec<Value> = (0..n)
+            .map(|i| {
+                json!({"external_id": format!("{prefix}-{i}"), "source": "outreach",
+                       "kind": "call", "account_id": w.acme,
+                       "occurred_at": "2026-08-01T12:00:00Z"})
+            })
+            .collect();
+        Value::Array(items)
+    };
+    let cost = async |prefix: &str, n: usize| {
+        internals::statements_for_activities(
+            &app.db.url,
+            w.org.id,
+            w.org.admin_id,
+            batch(prefix, n),
+        )
+        .await
+    };
+    // New activities, then the same ones again (unchanged).
+    let (one, ten) = (cost("A", 1).await, cost("B", 10).await);
+    assert_eq!(
+        ten, one,
+        "10 new activities cost {ten} statements, 1 costs {one}"
+    );
+    let (one, ten) = (cost("A", 1).await, cost("B", 10).await);
+    assert_eq!(
+        ten, one,
+        "10 unchanged activities cost {ten} statements, 1 costs {one}"
+    );
+}

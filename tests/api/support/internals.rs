@@ -169,3 +169,43 @@ pub async fn count_statements(
     );
     n
 }
+
+/// How many statements the library sends for one batch of activities pushed by
+/// the organisation's admin `admin` (`items` as in `POST /v1/activities`),
+/// counted on a connection of its own; the batch is committed.
+pub async fn statements_for_activities(
+    url: &str,
+    org: Uuid,
+    admin: Uuid,
+    items: serde_json::Value,
+) -> usize {
+    use diesel::connection::InstrumentationEvent;
+    use diesel_async::AsyncConnection;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let items: Vec<onpace::results::dto::ActivityItem> =
+        serde_json::from_value(items).expect("activity items");
+    let p = onpace::auth::Principal {
+        org_id: org,
+        actor: onpace::auth::Actor::User {
+            id: admin,
+            role: onpace::auth::Role::Admin,
+        },
+        org: None,
+    };
+    let mut c = connect(url).await;
+    let n = Arc::new(AtomicUsize::new(0));
+    let counter = n.clone();
+    let count = move |e: InstrumentationEvent<'_>| {
+        if matches!(e, InstrumentationEvent::StartQuery { .. }) {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    };
+    c.set_instrumentation(count);
+    onpace::db::transaction_on(&mut c, async |c| {
+        onpace::results::service::push_activities(c, &p, &items).await
+    })
+    .await
+    .expect("the batch is stored");
+    AtomicUsize::load(&n, Ordering::SeqCst)
+}

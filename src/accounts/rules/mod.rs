@@ -2,24 +2,28 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::validation::{FieldError, Validator};
 
+mod access;
+
+pub use access::{
+    may_date, may_set_external_ids, may_sync, may_transfer, may_write, seen_by, AccountRefusal,
+    Seen,
+};
+
 /// Customers are managed by farmers; prospects are chased by hunters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[schema(as = AccountKind)]
 pub enum Kind {
     Customer,
     Prospect,
 }
 
 /// `active` | `dormant` for customers; `open` | `won` | `lost` for prospects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[schema(as = AccountStatus)]
 pub enum Status {
     Active,
     Dormant,
@@ -29,6 +33,7 @@ pub enum Status {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 2] = [Kind::Customer, Kind::Prospect];
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Customer => "customer",
@@ -36,9 +41,7 @@ impl Kind {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Kind::Customer, Kind::Prospect]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
     /// A new account's status when none is given.
     pub fn default_status(self) -> Status {
@@ -126,7 +129,8 @@ pub struct Ownership {
 }
 
 /// Why a transfer cannot be recorded.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.field_error().message)]
 pub enum TransferRefusal {
     SameOwner,
     BeforeAccountExisted(NaiveDate),
@@ -202,7 +206,7 @@ pub fn plan_transfer(
 /// won; it counts nowhere until their manager or an admin confirms it.
 /// `confirmed`: it counts (conversions by managers, admins and CRM syncs are
 /// confirmed at once). `rejected`: refused; the account is still a prospect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversionStatus {
     Pending,
@@ -253,13 +257,18 @@ pub enum ConvertOutcome {
 }
 
 /// Why a conversion call is out of turn or not the caller's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConversionRefusal {
     /// The salesperson's conversion already awaits a decision.
+    #[error(
+        "this conversion already awaits confirmation by the salesperson's manager or an admin"
+    )]
     AlreadyPending,
     /// No conversion awaits a decision.
+    #[error("no conversion of this account awaits a decision")]
     NothingPending,
     /// Not the caller's to decide.
+    #[error("a salesperson's conversion is decided by their manager or an admin")]
     NotTheirs,
 }
 

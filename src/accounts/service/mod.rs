@@ -1,0 +1,18 @@
+//! Accounts use cases: who may do it (through the pure rules), the checks, one
+//! transaction, and the events they publish before it commits.
+
+mod access;
+mod conversion;
+mod create;
+mod reads;
+mod sync;
+mod transfer;
+mod update;
+
+pub use access::{get_visible, require_reader, require_sync, require_writer};
+pub use conversion::{convert, reject_conversion};
+pub use create::create;
+pub use reads::{get, list, owner_history};
+pub use sync::{batch, put_external, ItemError, MAX_BATCH};
+pub use transfer::{request_transfer, transfer};
+pub use update::{patch, update};
