@@ -853,7 +853,7 @@ async fn build_demo(c: &mut AsyncPgConnection) -> Result<String, AppError> {
     };
     demo_plan(c, org, &people, north, south, today).await?;
     demo_results(c, org, admin, start, today).await?;
-    crate::reviews::api::demo(c, org, maria, farmers[0], today).await?;
+    crate::reviews::service::demo::demo(c, org, maria, farmers[0], today).await?;
 
     let secret = auth_rules::new_secret();
     clients::store::insert(

@@ -11,6 +11,7 @@ pub use crate::validation::{FieldError, Invalid, Validator};
 
 // Each resource's typed rule errors become a status and a problem code here,
 // one file per resource, and nowhere else.
+mod reviews;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
