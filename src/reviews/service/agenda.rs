@@ -95,6 +95,10 @@ async fn participants(
     }
     subjects.extend(people.iter().map(|u| (SubjectType::User, *u)));
     let names = store::user_names(c, r.org_id, &people).await?;
+    // Every participant's agreed targets in one statement, measured together.
+    let team = (kind == SubjectType::Team).then_some(own);
+    let agreed = targets::agreed_of(c, r.org_id, &people, team, r.starts_on, r.ends_on).await?;
+    let mut measured = progress::measure_many(c, ctx, &agreed, Some(as_of)).await?;
     let mut out = Vec::with_capacity(subjects.len());
     for (st, id) in &subjects {
         let name = match st {
@@ -105,21 +109,21 @@ async fn participants(
                 .map(|(_, n)| n.clone())
                 .unwrap_or_default(),
         };
-        let (users, team) = match st {
-            SubjectType::Team => (vec![], Some(*id)),
-            SubjectType::User => (vec![*id], None),
-        };
-        let rows = targets::agreed_of(c, r.org_id, &users, team, r.starts_on, r.ends_on).await?;
-        let mut list = Vec::with_capacity(rows.len());
-        for t in rows {
-            let progress = progress::measure(c, ctx, &t, as_of).await?;
+        let mut list = Vec::new();
+        for t in agreed
+            .iter()
+            .filter(|t| targets::is_of(t, st.as_str(), *id))
+        {
+            let progress = measured
+                .remove(&t.id)
+                .ok_or_else(|| AppError::internal(format!("target {} not measured", t.id)))?;
             list.push(TargetProgress {
                 target_id: t.id,
-                metric: targets::metric(&t)?,
-                title: t.title,
-                activity_kind: t.activity_kind,
-                currency: t.currency,
-                period: t.period,
+                title: t.title.clone(),
+                metric: targets::metric(t)?,
+                activity_kind: t.activity_kind.clone(),
+                currency: t.currency.clone(),
+                period: t.period.clone(),
                 progress,
             });
         }

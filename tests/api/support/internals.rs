@@ -147,3 +147,41 @@ pub async fn backend_after(mut c: &AsyncPgConnection, secs: f64) -> diesel::Quer
     let p: Pid = q.get_result(&mut c).await?;
     Ok(p.pid)
 }
+
+/// The agenda of `review` as the organisation's admin reads it, on a
+/// connection of its own, and how many statements it ran there.
+pub async fn agenda_statements(
+    url: &str,
+    org: Uuid,
+    admin: Uuid,
+    review: Uuid,
+) -> (usize, serde_json::Value) {
+    use diesel::connection::InstrumentationEvent;
+    use diesel_async::AsyncConnection;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let mut c = connect(url).await;
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = statements.clone();
+    c.set_instrumentation(move |e: InstrumentationEvent<'_>| {
+        if matches!(e, InstrumentationEvent::StartQuery { .. }) {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let admin = onpace::auth::Principal {
+        org_id: org,
+        actor: onpace::auth::Actor::User {
+            id: admin,
+            role: onpace::auth::Role::Admin,
+        },
+        org: None,
+    };
+    let agenda = onpace::reviews::service::agenda::agenda_on(&mut c, &admin, review)
+        .await
+        .unwrap();
+    (
+        AtomicUsize::load(&statements, Ordering::SeqCst),
+        serde_json::to_value(agenda).unwrap(),
+    )
+}
