@@ -438,6 +438,49 @@ mod tests {
     }
 
     #[test]
+    fn who_sees_a_review() {
+        let (sp, team, boss) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let all = Seen {
+            all: true,
+            ..Seen::default()
+        };
+        assert!(all.sees(Some(sp), None, boss));
+        let mine = Seen {
+            users: vec![sp],
+            teams: vec![team],
+            me: Some(boss),
+            ..Seen::default()
+        };
+        assert!(mine.sees(Some(sp), None, Uuid::now_v7()));
+        assert!(mine.sees(None, Some(team), Uuid::now_v7()));
+        assert!(mine.sees(Some(Uuid::now_v7()), None, boss));
+        let none = Seen::default();
+        assert!(!none.sees(Some(sp), Some(team), boss));
+    }
+
+    #[test]
+    fn items_of_earlier_completed_reviews_of_the_series_are_reached() {
+        let sp = Uuid::now_v7();
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let one_to_one = |key| Series {
+            kind: Kind::OneToOne,
+            salesperson_id: Some(sp),
+            team_id: None,
+            key,
+        };
+        let earlier = one_to_one((day("2026-11-01"), a));
+        let now = one_to_one((day("2026-11-08"), b));
+        assert!(in_earlier_completed(now, earlier, Status::Completed));
+        assert!(!in_earlier_completed(now, earlier, Status::Scheduled));
+        assert!(!in_earlier_completed(earlier, now, Status::Completed));
+        let someone_else = Series {
+            salesperson_id: Some(Uuid::now_v7()),
+            ..earlier
+        };
+        assert!(!in_earlier_completed(now, someone_else, Status::Completed));
+    }
+
+    #[test]
     fn items_are_placed_under_their_owner_when_present() {
         let a = Uuid::now_v7();
         let b = Uuid::now_v7();
