@@ -171,7 +171,7 @@ pub async fn build(c: &mut AsyncPgConnection) -> Result<String, AppError> {
     };
     plan::seed(c, org, &people, north, south, today).await?;
     results::seed(c, org, admin, start, today).await?;
-    crate::reviews::api::demo(c, org, maria, farmers[0], today).await?;
+    crate::reviews::service::demo::demo(c, org, maria, farmers[0], today).await?;
 
     let secret = auth_rules::new_secret();
     clients::store::insert(

@@ -14,6 +14,7 @@ mod targets;
 // Each resource's typed rule errors become a status and a problem code here,
 // one file per resource, and nowhere else.
 mod accounts;
+mod reviews;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

@@ -3,6 +3,7 @@
 //! reviewed, and carry open actions and hurdles into the next review.
 
 pub mod api;
+pub mod dto;
 pub mod rules;
 pub mod service;
 pub mod store;

@@ -1,22 +1,28 @@
 //! Review rules: who a review is about, what each kind of item carries, who may
 //! do what, the review's state, and which items an agenda carries forward.
-//! Pure: no HTTP, no SQL.
+//! Pure: no HTTP, no SQL. Who may do what, and the state a review must be
+//! in, are in `access`.
+
+mod access;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::{AppError, FieldError, Validator};
+pub use access::{
+    capacity, closed_status, may_add, may_change, may_change_items, may_edit_fields, may_schedule,
+    may_step, require_scheduled, Capacity, ItemConflict, Refused, ReviewClosed,
+};
+
+use crate::validation::{FieldError, Validator};
 
 /// The longest text of an item.
 pub const MAX_TEXT: usize = 2000;
 
 macro_rules! words {
-    ($(#[$doc:meta])* $name:ident as $schema:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-        #[schema(as = $schema)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -34,15 +40,15 @@ macro_rules! words {
 
 words!(
     /// A one-to-one with a salesperson, or a review of a whole team.
-    Kind as ReviewKind { OneToOne = "one_to_one", Team = "team" }
+    Kind { OneToOne = "one_to_one", Team = "team" }
 );
 words!(
     /// Where a review stands.
-    Status as ReviewStatus { Scheduled = "scheduled", Completed = "completed", Cancelled = "cancelled" }
+    Status { Scheduled = "scheduled", Completed = "completed", Cancelled = "cancelled" }
 );
 words!(
     /// What an item records.
-    ItemType as ReviewItemType {
+    ItemType {
         Success = "success",
         Hurdle = "hurdle",
         Strategy = "strategy",
@@ -52,11 +58,11 @@ words!(
 );
 words!(
     /// How big a success is.
-    Size as SuccessSize { Small = "small", Big = "big" }
+    Size { Small = "small", Big = "big" }
 );
 words!(
     /// Hurdles are open or resolved; actions open or done.
-    ItemStatus as ReviewItemStatus { Open = "open", Resolved = "resolved", Done = "done" }
+    ItemStatus { Open = "open", Resolved = "resolved", Done = "done" }
 );
 
 impl ItemType {
@@ -78,13 +84,54 @@ impl ItemType {
     }
 }
 
-/// One subject a review is about, or one participant of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[schema(as = ReviewSubjectType)]
-#[serde(rename_all = "snake_case")]
-pub enum SubjectType {
-    User,
-    Team,
+words!(
+    /// One subject a review is about, or one participant of it.
+    SubjectType { User = "user", Team = "team" }
+);
+words!(
+    /// Where a success entry comes from: recorded in a review, or noticed by
+    /// the service (a milestone).
+    Source { Review = "review", Milestone = "milestone" }
+);
+
+/// Whose reviews a caller sees: everyone's, or those of these people and
+/// teams (the same as whose targets they see), and those they facilitate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub all: bool,
+    pub users: Vec<Uuid>,
+    pub teams: Vec<Uuid>,
+    pub me: Option<Uuid>,
+}
+
+impl Seen {
+    /// Whether a review of this salesperson or team, run by `facilitator`, is seen.
+    pub fn sees(&self, salesperson: Option<Uuid>, team: Option<Uuid>, facilitator: Uuid) -> bool {
+        self.all
+            || salesperson.is_some_and(|s| self.users.contains(&s))
+            || team.is_some_and(|t| self.teams.contains(&t))
+            || Some(facilitator) == self.me
+    }
+}
+
+/// Whether the review `item_review` (its kind, salesperson, team, status and
+/// place) lies before `r` in the same series and was completed: then `r` shows
+/// its open items, and may close them.
+pub fn in_earlier_completed(r: Series, item_review: Series, item_review_status: Status) -> bool {
+    item_review_status == Status::Completed
+        && item_review.kind == r.kind
+        && item_review.salesperson_id == r.salesperson_id
+        && item_review.team_id == r.team_id
+        && is_before(item_review.key, r.key)
+}
+
+/// A review's series (kind and subject) and its place in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Series {
+    pub kind: Kind,
+    pub salesperson_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub key: (NaiveDate, Uuid),
 }
 
 /// A one-to-one names a salesperson and no team; a team review a team and no salesperson.
@@ -202,89 +249,6 @@ pub fn check_item_changes(
             },
         );
     }
-}
-
-/// Items and state changes are taken only while a review is scheduled.
-pub fn require_scheduled(status: Status) -> Result<(), AppError> {
-    match status {
-        Status::Scheduled => Ok(()),
-        Status::Completed => Err(AppError::conflict(
-            "review_completed",
-            "this review is completed: its record is closed; add to the next review instead",
-        )),
-        Status::Cancelled => Err(AppError::conflict(
-            "review_cancelled",
-            "this review was cancelled",
-        )),
-    }
-}
-
-/// What the caller is to a review they can see.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Capacity {
-    /// The facilitator, a manager of the salesperson or team, or an admin: may do everything.
-    Leader,
-    /// The salesperson of a one-to-one, or a member of the team on the day.
-    Participant(Uuid),
-    /// Sees the review and nothing more (viewers, read clients, other people).
-    Reader,
-}
-
-/// The capacity of `me` in a review.
-pub fn capacity(me: Option<Uuid>, leads: bool, participants: &[Uuid]) -> Capacity {
-    match me {
-        _ if leads => Capacity::Leader,
-        Some(me) if participants.contains(&me) => Capacity::Participant(me),
-        _ => Capacity::Reader,
-    }
-}
-
-fn refuse(msg: &'static str) -> Result<(), AppError> {
-    Err(AppError::forbidden(msg))
-}
-
-/// Leaders add any item; participants add their own updates.
-pub fn may_add(cap: Capacity, t: ItemType, owner: Option<Uuid>) -> Result<(), AppError> {
-    match cap {
-        Capacity::Leader => Ok(()),
-        Capacity::Participant(me) if t == ItemType::Update && owner.is_none_or(|o| o == me) => {
-            Ok(())
-        }
-        Capacity::Participant(_) => refuse(
-            "participants add their own updates; the facilitator or a manager records the rest",
-        ),
-        Capacity::Reader => refuse("only the people of this review record items in it"),
-    }
-}
-
-/// Leaders change anything; a participant edits their own updates and opens or
-/// closes the hurdles and actions they own (`owner`: the item's owner, and the
-/// new owner asked for).
-pub fn may_change(
-    cap: Capacity,
-    t: ItemType,
-    owner: (Option<Uuid>, Option<Uuid>),
-    fields_other_than_status: bool,
-    status_change: bool,
-) -> Result<(), AppError> {
-    let me = match cap {
-        Capacity::Leader => return Ok(()),
-        Capacity::Reader => return refuse("only the people of this review change its items"),
-        Capacity::Participant(me) => me,
-    };
-    let (current, new) = owner;
-    if current != Some(me) || new.is_some_and(|o| o != me) {
-        return refuse("participants change only the items they own, and keep them");
-    }
-    if fields_other_than_status && t != ItemType::Update {
-        return refuse(
-            "participants edit their own updates, and close their own actions and hurdles",
-        );
-    }
-    if status_change && !t.is_closable() {
-        return refuse("only hurdles and actions are closed");
-    }
-    Ok(())
 }
 
 /// A review's place in its series: by day, then by id (ids are time-ordered).
@@ -436,62 +400,6 @@ mod tests {
     }
 
     #[test]
-    fn only_a_scheduled_review_takes_changes() {
-        assert!(require_scheduled(Status::Scheduled).is_ok());
-        assert_eq!(
-            require_scheduled(Status::Completed).unwrap_err().code,
-            "review_completed"
-        );
-        let e = require_scheduled(Status::Cancelled).unwrap_err();
-        assert_eq!((e.status.as_u16(), e.code), (409, "review_cancelled"));
-    }
-
-    #[test]
-    fn who_may_do_what() {
-        let me = Uuid::now_v7();
-        let other = Uuid::now_v7();
-        assert_eq!(capacity(Some(me), true, &[]), Capacity::Leader);
-        assert_eq!(capacity(None, true, &[]), Capacity::Leader);
-        assert_eq!(capacity(Some(me), false, &[me]), Capacity::Participant(me));
-        assert_eq!(capacity(Some(me), false, &[other]), Capacity::Reader);
-        assert_eq!(capacity(None, false, &[other]), Capacity::Reader);
-
-        let p = Capacity::Participant(me);
-        assert!(may_add(Capacity::Leader, ItemType::Action, Some(other)).is_ok());
-        assert!(may_add(p, ItemType::Update, None).is_ok());
-        assert!(may_add(p, ItemType::Update, Some(me)).is_ok());
-        assert_eq!(
-            may_add(p, ItemType::Update, Some(other))
-                .unwrap_err()
-                .status
-                .as_u16(),
-            403
-        );
-        assert!(may_add(p, ItemType::Success, None).is_err());
-        assert!(may_add(Capacity::Reader, ItemType::Update, None).is_err());
-
-        // Leaders change anything.
-        let mine = (Some(me), None);
-        assert!(may_change(
-            Capacity::Leader,
-            ItemType::Success,
-            (None, Some(other)),
-            true,
-            false
-        )
-        .is_ok());
-        // A participant closes their own action, but not someone else's.
-        assert!(may_change(p, ItemType::Action, mine, false, true).is_ok());
-        assert!(may_change(p, ItemType::Action, (Some(other), None), false, true).is_err());
-        // ... edits their own update, but not the text of an action, nor hands it on.
-        assert!(may_change(p, ItemType::Update, mine, true, false).is_ok());
-        assert!(may_change(p, ItemType::Update, (Some(me), Some(me)), true, false).is_ok());
-        assert!(may_change(p, ItemType::Update, (Some(me), Some(other)), true, false).is_err());
-        assert!(may_change(p, ItemType::Action, mine, true, false).is_err());
-        assert!(may_change(Capacity::Reader, ItemType::Update, mine, true, false).is_err());
-    }
-
-    #[test]
     fn the_agenda_puts_what_is_ahead_first() {
         use ItemType::*;
         let open = Some(ItemStatus::Open);
@@ -527,6 +435,49 @@ mod tests {
             as_of(day("2027-01-15"), day("2026-12-31")),
             day("2026-12-31")
         );
+    }
+
+    #[test]
+    fn who_sees_a_review() {
+        let (sp, team, boss) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let all = Seen {
+            all: true,
+            ..Seen::default()
+        };
+        assert!(all.sees(Some(sp), None, boss));
+        let mine = Seen {
+            users: vec![sp],
+            teams: vec![team],
+            me: Some(boss),
+            ..Seen::default()
+        };
+        assert!(mine.sees(Some(sp), None, Uuid::now_v7()));
+        assert!(mine.sees(None, Some(team), Uuid::now_v7()));
+        assert!(mine.sees(Some(Uuid::now_v7()), None, boss));
+        let none = Seen::default();
+        assert!(!none.sees(Some(sp), Some(team), boss));
+    }
+
+    #[test]
+    fn items_of_earlier_completed_reviews_of_the_series_are_reached() {
+        let sp = Uuid::now_v7();
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let one_to_one = |key| Series {
+            kind: Kind::OneToOne,
+            salesperson_id: Some(sp),
+            team_id: None,
+            key,
+        };
+        let earlier = one_to_one((day("2026-11-01"), a));
+        let now = one_to_one((day("2026-11-08"), b));
+        assert!(in_earlier_completed(now, earlier, Status::Completed));
+        assert!(!in_earlier_completed(now, earlier, Status::Scheduled));
+        assert!(!in_earlier_completed(earlier, now, Status::Completed));
+        let someone_else = Series {
+            salesperson_id: Some(Uuid::now_v7()),
+            ..earlier
+        };
+        assert!(!in_earlier_completed(now, someone_else, Status::Completed));
     }
 
     #[test]

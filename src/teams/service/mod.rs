@@ -2,3 +2,4 @@
 pub mod lookups;
 
 pub mod for_accounts;
+pub mod for_reviews;

@@ -207,8 +207,26 @@ async fn the_demo_has_a_completed_review_and_an_upcoming_one() {
     let mut own = types(&a["items"]);
     own.sort();
     assert_eq!(own, ["hurdle", "success"]);
-    let done = agenda(&app, &token, uuid(&reviews[0]["id"])).await;
+    let last = uuid(&reviews[0]["id"]);
+    let done = agenda(&app, &token, last).await;
     assert_eq!(done["frozen"], true);
+    // Last week's: the open action first, then the strategy, the big success,
+    // and the hurdle resolved in that review; all about Fiona's first account,
+    // owned by her but for the strategy.
+    assert_eq!(
+        types(&done["items"]),
+        ["action", "strategy", "success", "hurdle"]
+    );
+    let items = done["items"].as_array().unwrap();
+    assert_eq!(
+        (&items[0]["status"], &items[2]["size"], &items[3]["status"]),
+        (&json!("open"), &json!("big"), &json!("resolved"))
+    );
+    assert_eq!(items[3]["closed_in_review_id"], json!(last));
+    let fiona = &reviews[0]["salesperson_id"];
+    let owners: Vec<_> = items.iter().map(|i| &i["owner_id"]).collect();
+    assert_eq!(owners, [fiona, &Value::Null, fiona, fiona]);
+    assert!(items.iter().all(|i| i["account_id"].is_string()), "{done}");
 }
 
 #[actix_web::test]

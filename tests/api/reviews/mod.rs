@@ -187,6 +187,7 @@ fn ids(items: &Value) -> Vec<Uuid> {
         .collect()
 }
 
+mod agenda_cost;
 mod feed;
 mod one_to_one;
 mod refusals;

@@ -154,20 +154,35 @@ pub async fn backend_after(mut c: &AsyncPgConnection, secs: f64) -> diesel::Quer
 pub async fn count_statements(
     pool: &onpace::db::PgPool,
 ) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    let mut conn = pool.get().await.expect("the pool's connection");
+    counting(&mut conn)
+}
+
+/// Counts, from now on, the statements `c` runs.
+fn counting(c: &mut AsyncPgConnection) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
     use diesel::connection::InstrumentationEvent;
+    use diesel_async::AsyncConnection;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let n = std::sync::Arc::new(AtomicUsize::new(0));
     let counter = n.clone();
-    let mut conn = pool.get().await.expect("the pool's connection");
-    diesel_async::AsyncConnection::set_instrumentation(
-        &mut *conn,
-        move |e: InstrumentationEvent<'_>| {
-            if matches!(e, InstrumentationEvent::StartQuery { .. }) {
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        },
-    );
+    c.set_instrumentation(move |e: InstrumentationEvent<'_>| {
+        if matches!(e, InstrumentationEvent::StartQuery { .. }) {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
     n
+}
+
+/// The organisation's admin `admin` as a caller of the library.
+fn admin_caller(org: Uuid, admin: Uuid) -> onpace::auth::Principal {
+    onpace::auth::Principal {
+        org_id: org,
+        actor: onpace::auth::Actor::User {
+            id: admin,
+            role: onpace::auth::Role::Admin,
+        },
+        org: None,
+    }
 }
 
 /// How many statements the library sends for one batch of activities pushed by
@@ -179,33 +194,35 @@ pub async fn statements_for_activities(
     admin: Uuid,
     items: serde_json::Value,
 ) -> usize {
-    use diesel::connection::InstrumentationEvent;
-    use diesel_async::AsyncConnection;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
     let items: Vec<onpace::results::dto::ActivityItem> =
         serde_json::from_value(items).expect("activity items");
-    let p = onpace::auth::Principal {
-        org_id: org,
-        actor: onpace::auth::Actor::User {
-            id: admin,
-            role: onpace::auth::Role::Admin,
-        },
-        org: None,
-    };
+    let p = admin_caller(org, admin);
     let mut c = connect(url).await;
-    let n = Arc::new(AtomicUsize::new(0));
-    let counter = n.clone();
-    let count = move |e: InstrumentationEvent<'_>| {
-        if matches!(e, InstrumentationEvent::StartQuery { .. }) {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }
-    };
-    c.set_instrumentation(count);
+    let n = counting(&mut c);
     onpace::db::transaction_on(&mut c, async |c| {
         onpace::results::service::push_activities(c, &p, &items).await
     })
     .await
     .expect("the batch is stored");
-    AtomicUsize::load(&n, Ordering::SeqCst)
+    std::sync::atomic::AtomicUsize::load(&n, std::sync::atomic::Ordering::SeqCst)
+}
+
+/// The agenda of `review` as the organisation's admin reads it, on a
+/// connection of its own, and how many statements it ran there.
+pub async fn agenda_statements(
+    url: &str,
+    org: Uuid,
+    admin: Uuid,
+    review: Uuid,
+) -> (usize, serde_json::Value) {
+    let mut c = connect(url).await;
+    let n = counting(&mut c);
+    let agenda =
+        onpace::reviews::service::agenda::agenda_on(&mut c, &admin_caller(org, admin), review)
+            .await
+            .unwrap();
+    (
+        std::sync::atomic::AtomicUsize::load(&n, std::sync::atomic::Ordering::SeqCst),
+        serde_json::to_value(agenda).unwrap(),
+    )
 }
