@@ -9,6 +9,11 @@ use utoipa::ToSchema;
 
 pub use crate::validation::{FieldError, Invalid, Validator};
 
+mod clients;
+mod org;
+mod teams;
+mod users;
+
 // Each resource's typed rule errors become a status and a problem code here,
 // one file per resource, and nowhere else.
 

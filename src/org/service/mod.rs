@@ -1,1 +1,3 @@
 //! Org use cases: who may do it, the rules, one transaction, the events it emits.
+pub mod settings;
+pub mod today;
