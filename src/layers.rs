@@ -23,8 +23,6 @@ const KNOWN: &[&str] = &[
     "accounts/store.rs: teams::store::managed_people",
     "accounts/store.rs: users::store::escape_like",
     "auth/store.rs: org::store::OrgRow",
-    "bonus/api.rs: targets::api::refuse",
-    "bonus/store.rs: targets::store::Visible",
     "org/store.rs: auth::Principal",
     "progress/store.rs: targets::store::TargetRow",
     "reviews/rules.rs: error::AppError",

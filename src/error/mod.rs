@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 pub use crate::validation::{FieldError, Invalid, Validator};
 
+mod bonus;
 mod clients;
 mod org;
 mod teams;
