@@ -19,11 +19,7 @@ const KNOWN: &[&str] = &[
     "auth/store.rs: org::store::OrgRow",
     "org/store.rs: auth::Principal",
     "teams/store.rs: auth::Principal",
-    "teams/store.rs: auth::Role",
     "teams/store.rs: org::store::today_for",
-    "users/store.rs: auth::Principal",
-    "users/store.rs: auth::Role",
-    "users/store.rs: teams::store",
 ];
 
 /// Files still over 600 lines.

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod client_addr;
+pub mod dto;
 pub mod keys;
 pub mod password_change;
 pub mod passwords;

@@ -101,7 +101,7 @@ pub async fn load_actor(
                 }))
         }
         "client" => {
-            let row: Option<(Vec<String>, OrgRow)> = api_clients::table
+            let row: Option<(Vec<Scope>, OrgRow)> = api_clients::table
                 .inner_join(orgs::table.on(orgs::id.eq(api_clients::org_id)))
                 .filter(
                     api_clients::org_id
@@ -113,16 +113,7 @@ pub async fn load_actor(
                 .first(c)
                 .await
                 .optional()?;
-            Ok(row.map(|(s, o)| {
-                (
-                    Actor::Client {
-                        id,
-                        scopes: s.iter().filter_map(|x| Scope::parse(x)).collect(),
-                    },
-                    o,
-                    None,
-                )
-            }))
+            Ok(row.map(|(s, o)| (Actor::Client { id, scopes: s }, o, None)))
         }
         _ => Ok(None),
     }
@@ -135,7 +126,7 @@ pub struct ClientRow {
 }
 
 pub async fn active_client(c: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<ClientRow>> {
-    let row: Option<(Uuid, Vec<u8>, Vec<String>)> = api_clients::table
+    let row: Option<(Uuid, Vec<u8>, Vec<Scope>)> = api_clients::table
         .filter(api_clients::id.eq(id).and(api_clients::active))
         .select((
             api_clients::org_id,
@@ -148,7 +139,7 @@ pub async fn active_client(c: &mut AsyncPgConnection, id: Uuid) -> AppResult<Opt
     Ok(row.map(|(org_id, secret_hash, scopes)| ClientRow {
         org_id,
         secret_hash,
-        scopes: scopes.iter().filter_map(|x| Scope::parse(x)).collect(),
+        scopes,
     }))
 }
 

@@ -2,20 +2,68 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use crate::validation::{FieldError, Validator};
+use crate::validation::{FieldError, Invalid, Validator};
 
 /// From this attainment (percent of the target) on, the plan pays this much.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// (Stored as JSON in the plan's row.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
-    #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "80")]
     #[serde(deserialize_with = "crate::values::amount")]
     pub attainment_pct: Decimal,
-    #[schema(value_type = String, pattern = "^[0-9]{1,16}(\\.[0-9]{1,8})?$", example = "500.00")]
     #[serde(deserialize_with = "crate::values::amount")]
     pub payout: Decimal,
+}
+
+/// Why a bonus plan cannot be made or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum BonusError {
+    /// Plans are an admin's to make, change and delete.
+    #[error("bonus plans are created, changed and deleted by an admin only")]
+    AdminsOnly,
+    /// Invalid fields; the first that names a broken rule (`bonus_not_financial`)
+    /// gives the problem its code.
+    #[error("invalid")]
+    Refused(Invalid),
+}
+
+/// The codes of invalid fields that name the broken rule in the problem's `code`.
+pub const RULE_CODES: [&str; 1] = ["bonus_not_financial"];
+
+/// Plans are created, changed and deleted by admins only.
+pub fn check_admin(is_admin: bool) -> Result<(), BonusError> {
+    if is_admin {
+        Ok(())
+    } else {
+        Err(BonusError::AdminsOnly)
+    }
+}
+
+/// What a percentage of `whole` `part` is, to the cent (0 for no whole).
+pub fn pct2(part: Decimal, whole: Decimal) -> Decimal {
+    if whole <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    let mut d = (part * Decimal::from(100) / whole).round_dp(2);
+    d.rescale(2);
+    d
+}
+
+/// An amount to the cent.
+pub fn cents(mut d: Decimal) -> Decimal {
+    d = d.round_dp(2);
+    d.rescale(2);
+    d
+}
+
+/// The highest tier an attainment reaches (its attainment_pct), if any.
+pub fn tier_reached(attainment_pct: Decimal, tiers: &[Tier]) -> Option<Decimal> {
+    tiers
+        .iter()
+        .filter(|t| attainment_pct >= t.attainment_pct)
+        .map(|t| t.attainment_pct)
+        .next_back()
 }
 
 pub const MAX_TIERS: usize = 20;

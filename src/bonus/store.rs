@@ -7,10 +7,34 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::rules::Tier;
 use crate::db::schema::{bonus_plans, targets};
 use crate::db::Page;
 use crate::error::{AppError, AppResult};
-use crate::targets::rules::Visible;
+
+/// A plan's tiers as stored (JSON); a row whose tiers do not read is an error.
+#[derive(Debug, Clone, diesel::FromSqlRow)]
+pub struct Tiers(pub Vec<Tier>);
+
+impl diesel::deserialize::FromSql<diesel::sql_types::Jsonb, diesel::pg::Pg> for Tiers {
+    fn from_sql(
+        bytes: <diesel::pg::Pg as diesel::backend::Backend>::RawValue<'_>,
+    ) -> diesel::deserialize::Result<Self> {
+        let v = <serde_json::Value as diesel::deserialize::FromSql<
+            diesel::sql_types::Jsonb,
+            diesel::pg::Pg,
+        >>::from_sql(bytes)?;
+        Ok(Tiers(serde_json::from_value(v)?))
+    }
+}
+
+/// Whose targets' plans a caller may see: everything, or the organisation's
+/// targets plus those of these people and teams.
+pub struct Subjects {
+    pub all: bool,
+    pub users: Vec<Uuid>,
+    pub teams: Vec<Uuid>,
+}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = bonus_plans)]
@@ -19,7 +43,7 @@ pub struct PlanRow {
     pub id: Uuid,
     pub name: String,
     pub target_id: Uuid,
-    pub tiers: serde_json::Value,
+    pub tiers: Tiers,
     pub gate_target_id: Option<Uuid>,
     pub gate_attainment_pct: Option<Decimal>,
     pub created_by: Option<Uuid>,
@@ -58,7 +82,7 @@ pub async fn get(
 pub async fn list(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    v: &Visible,
+    v: &Subjects,
     target: Option<Uuid>,
     page: &Page<Uuid>,
 ) -> AppResult<Vec<PlanRow>> {

@@ -1,7 +1,25 @@
 //! Rules for integration clients.
 
-use crate::auth::Scope;
+use crate::auth::rules::Scope;
 use crate::validation::Validator;
+
+/// Why a client cannot be created or used.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("this client was deactivated; it can no longer obtain or use tokens")]
+    Deactivated,
+    #[error("an active client with this name exists")]
+    NameTaken,
+}
+
+/// A deactivated client is gone.
+pub fn check_live(active: bool) -> Result<(), ClientError> {
+    if active {
+        Ok(())
+    } else {
+        Err(ClientError::Deactivated)
+    }
+}
 
 /// Scopes given to a client: at least one, each once, in a stable order.
 pub fn normalise_scopes(v: &mut Validator, scopes: &[Scope]) -> Vec<Scope> {

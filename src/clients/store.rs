@@ -6,17 +6,21 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
+use super::rules::ClientError;
+use crate::auth::rules::Scope;
 use crate::db::lower;
 use crate::db::schema::api_clients;
 use crate::db::Page;
 use crate::error::{AppError, AppResult};
+
+crate::db::text_enum!(Scope);
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_clients)]
 pub struct ClientRow {
     pub id: Uuid,
     pub name: String,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
     pub active: bool,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
@@ -53,7 +57,7 @@ pub async fn insert(
     c: &mut AsyncPgConnection,
     org: Uuid,
     name: &str,
-    scopes: &[String],
+    scopes: &[Scope],
     secret_hash: &[u8],
     created_by: Uuid,
 ) -> AppResult<ClientRow> {
@@ -91,10 +95,7 @@ pub async fn insert(
 }
 
 fn name_taken() -> AppError {
-    AppError::conflict(
-        "client_name_taken",
-        "an active client with this name exists",
-    )
+    ClientError::NameTaken.into()
 }
 
 pub async fn deactivate(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<ClientRow> {

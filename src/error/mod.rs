@@ -9,7 +9,12 @@ use utoipa::ToSchema;
 
 pub use crate::validation::{FieldError, Invalid, Validator};
 
+mod bonus;
+mod clients;
+mod org;
 mod targets;
+mod teams;
+mod users;
 
 // Each resource's typed rule errors become a status and a problem code here,
 // one file per resource, and nowhere else.

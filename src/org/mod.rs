@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod context;
+pub mod dto;
 pub mod rules;
 pub mod service;
 pub mod store;

@@ -2,7 +2,6 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::validation::Validator;
 
@@ -13,8 +12,30 @@ pub fn is_currency(code: &str) -> bool {
     code.len() == 3 && ISO_4217.split(' ').any(|c| c == code)
 }
 
+/// Why a change to the organisation is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum OrgError {
+    #[error(
+        "sales or money targets exist in the current reporting currency; it can no longer change"
+    )]
+    CurrencyLocked,
+}
+
+/// The reporting currency changes only while no amount is held in it.
+pub fn check_currency_change(
+    current: &str,
+    new: Option<&str>,
+    has_money: bool,
+) -> Result<(), OrgError> {
+    if new.is_some_and(|n| n != current) && has_money {
+        Err(OrgError::CurrencyLocked)
+    } else {
+        Ok(())
+    }
+}
+
 /// First day of the week.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WeekStart {
     Monday,
@@ -48,7 +69,7 @@ impl WeekStart {
 }
 
 /// A day of the week, as used in `working_days`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Day {
     Mon,

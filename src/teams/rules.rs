@@ -3,6 +3,9 @@
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
+use crate::auth::rules::Role;
+use crate::validation::{FieldError, Validator};
+
 /// Whether a day can be stored and written back as `YYYY-MM-DD`: years 1 to 9999.
 /// (chrono reads years far outside what PostgreSQL's `date` holds.)
 pub fn day_in_range(day: NaiveDate) -> bool {
@@ -78,12 +81,153 @@ pub fn creates_cycle(team_and_descendants: &[Uuid], parent: Uuid) -> bool {
     team_and_descendants.contains(&parent)
 }
 
+/// Why a change to a team or its membership is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    #[error("the team has targets; cancel or keep them, and the team with them")]
+    HasTargets,
+    #[error("move or delete its sub-teams first")]
+    HasSubteams,
+    #[error("only an admin or the team's manager may change its members")]
+    NotItsManager,
+    #[error("the person belongs to a team you do not manage; ask an admin to move them")]
+    MoveFromUnmanaged,
+    #[error("nobody adds themselves to a team they manage, or to a team below it: ask the manager above or an admin")]
+    OwnTeam,
+    #[error("a deactivated person cannot join a team")]
+    UserInactive,
+    #[error("a person belongs to one team on any day, and this membership would overlap another")]
+    Overlap,
+    /// The person is not in the organisation.
+    #[error("user not found")]
+    NoSuchUser,
+    #[error("open membership not found")]
+    NoOpenMembership,
+    #[error("membership not found")]
+    NoSuchMembership,
+    #[error("invalid")]
+    Invalid(crate::validation::Invalid),
+}
+
+impl From<crate::validation::Invalid> for TeamError {
+    fn from(e: crate::validation::Invalid) -> Self {
+        TeamError::Invalid(e)
+    }
+}
+
+/// 422 unless `day` is one a membership can hold.
+pub fn check_day(field: &str, day: NaiveDate) -> Result<(), TeamError> {
+    let mut v = Validator::new();
+    v.check(
+        day_in_range(day),
+        field,
+        "out_of_range",
+        "must be a day between 0001-01-01 and 9999-12-31",
+    );
+    Ok(v.finish()?)
+}
+
+/// The last day of a membership is on or after its first.
+pub fn check_end(from: NaiveDate, to: NaiveDate) -> Result<(), TeamError> {
+    let mut v = Validator::new();
+    v.check(
+        to >= from,
+        "to",
+        "before_start",
+        format!("must be on or after the first day of membership, {from}"),
+    );
+    Ok(v.finish()?)
+}
+
+/// A team's manager and parent, as found: `manager` is the role and activity of
+/// the person named (None when there is none such), `parent` whether the parent
+/// named exists and, for an existing team, its own subtree.
+pub struct Links<'a> {
+    pub manager: Option<Option<(Role, bool)>>,
+    pub parent: Option<(Uuid, bool)>,
+    pub subtree: Option<&'a [Uuid]>,
+}
+
+/// An active manager or admin leads a team; a parent exists and is not the team
+/// itself nor one of its sub-teams.
+pub fn check_links(l: &Links) -> Result<(), TeamError> {
+    let mut v = Validator::new();
+    if let Some(found) = l.manager {
+        let ok = matches!(found, Some((Role::Manager | Role::Admin, true)));
+        v.check(
+            ok,
+            "manager_id",
+            "invalid_manager",
+            "must be an active manager or admin of this organisation",
+        );
+    }
+    if let Some((parent, exists)) = l.parent {
+        if exists {
+            if let Some(subtree) = l.subtree {
+                v.check(
+                    !creates_cycle(subtree, parent),
+                    "parent_team_id",
+                    "team_cycle",
+                    "a team cannot sit under itself or one of its sub-teams",
+                );
+            }
+        } else {
+            v.push(FieldError::new(
+                "parent_team_id",
+                "not_found",
+                "no such team",
+            ));
+        }
+    }
+    Ok(v.finish()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    fn codes(r: Result<(), TeamError>) -> Vec<String> {
+        match r {
+            Ok(()) => Vec::new(),
+            Err(TeamError::Invalid(i)) => i.errors.into_iter().map(|e| e.code).collect(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn links_need_an_active_leader_and_no_cycle() {
+        let (team, child, other) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let subtree = [team, child];
+        let ok = Links {
+            manager: Some(Some((Role::Manager, true))),
+            parent: Some((other, true)),
+            subtree: Some(&subtree),
+        };
+        assert!(codes(check_links(&ok)).is_empty());
+        let bad = Links {
+            manager: Some(Some((Role::Salesperson, true))),
+            parent: Some((child, true)),
+            subtree: Some(&subtree),
+        };
+        assert_eq!(codes(check_links(&bad)), ["invalid_manager", "team_cycle"]);
+        let gone = Links {
+            manager: Some(Some((Role::Admin, false))),
+            parent: Some((other, false)),
+            subtree: None,
+        };
+        assert_eq!(codes(check_links(&gone)), ["invalid_manager", "not_found"]);
+        assert_eq!(
+            codes(check_day("from", d("2026-01-01"))),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            codes(check_end(d("2026-02-01"), d("2026-01-31"))),
+            ["before_start"]
+        );
     }
 
     #[test]

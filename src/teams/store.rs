@@ -7,8 +7,9 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::rules::Span;
-use crate::auth::{Principal, Role};
+use super::rules::{Span, TeamError};
+use crate::auth::rules::Role;
+use crate::auth::Principal;
 use crate::db::schema::{team_members, teams, users};
 use crate::db::KeepPrepared;
 use crate::db::Page;
@@ -78,7 +79,8 @@ pub async fn subtree_ids(c: &mut AsyncPgConnection, org: Uuid, team: Uuid) -> Ap
 }
 
 /// Teams `user` belongs to today (in the organisation's time zone): a person who
-/// moved on no longer sees their old team.
+/// moved on no longer sees their old team. (For callers that have no `today`
+/// yet; `member_team_ids_during` takes the day.)
 pub async fn member_team_ids(
     c: &mut AsyncPgConnection,
     p: &Principal,
@@ -136,37 +138,6 @@ pub async fn managers_at_or_above(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// Which teams a caller may see: `None` is every team. Admins, viewers and read
-/// clients see all; managers the teams they manage (with sub-teams) and their own;
-/// salespeople their own.
-pub async fn visible_ids(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Option<Vec<Uuid>>> {
-    if p.reads_org_wide() {
-        return Ok(None);
-    }
-    let Some(me) = p.user_id() else {
-        return Ok(Some(Vec::new()));
-    };
-    let mut ids = member_team_ids(c, p, me).await?;
-    if p.role() == Some(Role::Manager) {
-        ids.extend(managed_team_ids(c, p.org_id, me).await?);
-    }
-    Ok(Some(ids))
-}
-
-/// Whether the caller may change the membership of `team`: admins, and managers of
-/// the team or of a team above it.
-pub async fn can_manage(c: &mut AsyncPgConnection, p: &Principal, team: Uuid) -> AppResult<bool> {
-    if p.is_admin() {
-        return Ok(true);
-    }
-    match (p.role(), p.user_id()) {
-        (Some(Role::Manager), Some(me)) => {
-            Ok(managed_team_ids(c, p.org_id, me).await?.contains(&team))
-        }
-        _ => Ok(false),
-    }
-}
-
 /// Serialises changes to the shape of an organisation's team tree (a new parent,
 /// a deleted team) for the rest of the transaction. Call it first, before any row
 /// lock: two re-parentings that each lock their own team and then need a key lock
@@ -179,15 +150,6 @@ pub async fn lock_tree(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
         .execute(c)
         .await?;
     Ok(())
-}
-
-pub async fn get_visible(c: &mut AsyncPgConnection, p: &Principal, id: Uuid) -> AppResult<TeamRow> {
-    if let Some(ids) = visible_ids(c, p).await? {
-        if !ids.contains(&id) {
-            return Err(AppError::not_found("team"));
-        }
-    }
-    get(c, p.org_id, id).await
 }
 
 pub async fn get(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
@@ -315,6 +277,35 @@ pub async fn delete(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult
 }
 
 /// The role and activity of a person, if they exist in the organisation.
+pub async fn person(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    user: Uuid,
+) -> AppResult<Option<(Role, bool)>> {
+    Ok(users::table
+        .find((org, user))
+        .select((users::role, users::active))
+        .first(c)
+        .await
+        .optional()?)
+}
+
+/// The people who belong or belonged to any of these teams.
+pub async fn member_ids(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    team_ids: &[Uuid],
+) -> AppResult<Vec<Uuid>> {
+    Ok(team_members::table
+        .filter(team_members::org_id.eq(org))
+        .filter(team_members::team_id.eq_any(team_ids))
+        .select(team_members::user_id)
+        .distinct()
+        .load(c)
+        .await?)
+}
+
+/// The role (as stored) and activity of a person, if they exist in the organisation.
 pub async fn user_role(
     c: &mut AsyncPgConnection,
     org: Uuid,
@@ -491,10 +482,7 @@ pub async fn insert_membership(
 }
 
 pub fn overlap() -> AppError {
-    AppError::conflict(
-        "membership_overlap",
-        "a person belongs to one team on any day, and this membership would overlap another",
-    )
+    TeamError::Overlap.into()
 }
 
 /// A team the person belongs to today, or manages.

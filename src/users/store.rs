@@ -6,15 +6,14 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use crate::auth::{Principal, Role};
-use crate::db::schema::{team_members, users};
+use crate::auth::rules::Role;
+use crate::db::schema::users;
 use crate::db::Page;
 use crate::db::{escape_like, lower};
 use crate::error::{AppError, AppResult};
-use crate::users::rules::SellingStyle;
+use crate::users::rules::{SellingStyle, UserError};
 
 crate::db::text_enum!(Role, SellingStyle);
-use crate::teams::store as teams;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -51,37 +50,6 @@ pub struct UserChanges {
     pub role: Option<Role>,
     pub selling_style: Option<Option<SellingStyle>>,
     pub active: Option<bool>,
-}
-
-/// Which people a caller may see: `None` is everyone in the organisation.
-///
-/// Admins, viewers and read clients see everyone; a manager sees themselves and
-/// everyone who belongs or belonged to the teams they manage (with sub-teams);
-/// a salesperson sees themselves and the people of their own teams.
-pub async fn visible_ids(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Option<Vec<Uuid>>> {
-    if p.reads_org_wide() {
-        return Ok(None);
-    }
-    let Some(me) = p.user_id() else {
-        return Ok(Some(Vec::new()));
-    };
-    let team_ids = match p.role() {
-        Some(Role::Manager) => {
-            let mut t = teams::managed_team_ids(c, p.org_id, me).await?;
-            t.extend(teams::member_team_ids(c, p, me).await?);
-            t
-        }
-        _ => teams::member_team_ids(c, p, me).await?,
-    };
-    let mut ids: Vec<Uuid> = team_members::table
-        .filter(team_members::org_id.eq(p.org_id))
-        .filter(team_members::team_id.eq_any(&team_ids))
-        .select(team_members::user_id)
-        .distinct()
-        .load(c)
-        .await?;
-    ids.push(me);
-    Ok(Some(ids))
 }
 
 pub struct ListFilter {
@@ -126,16 +94,6 @@ pub async fn list(
     Ok(q.load(c).await?)
 }
 
-/// A person the caller may see, else 404.
-pub async fn get_visible(c: &mut AsyncPgConnection, p: &Principal, id: Uuid) -> AppResult<UserRow> {
-    if let Some(ids) = visible_ids(c, p).await? {
-        if !ids.contains(&id) {
-            return Err(AppError::not_found("user"));
-        }
-    }
-    get(c, p.org_id, id).await
-}
-
 pub async fn get(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<UserRow> {
     users::table
         .find((org, id))
@@ -173,7 +131,7 @@ pub async fn email_taken(
 }
 
 pub fn email_conflict() -> AppError {
-    AppError::conflict("email_taken", "a user with this email already exists")
+    UserError::EmailTaken.into()
 }
 
 fn unique_email(e: diesel::result::Error) -> AppError {

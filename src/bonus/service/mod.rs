@@ -1,1 +1,4 @@
 //! Bonus use cases: who may do it, the rules, one transaction, the events it emits.
+
+pub mod earnings;
+pub mod plans;

@@ -1,1 +1,3 @@
 //! Clients use cases: who may do it, the rules, one transaction, the events it emits.
+
+pub mod manage;

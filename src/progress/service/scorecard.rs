@@ -31,7 +31,7 @@ async fn build_scorecard(
     p: &Principal,
     q: &ScorecardQuery,
 ) -> AppResult<Scorecard> {
-    use crate::teams::store as teams;
+    use crate::teams::service::visibility as teams;
     let ctx = OrgContext::for_read(c, p).await?;
     let period = ctx.cal.parse(&q.period).ok_or_else(|| {
         AppError::invalid_field(
@@ -45,7 +45,7 @@ async fn build_scorecard(
         Some(id) => id,
         None => {
             let mine = match p.user_id() {
-                Some(me) => teams::member_team_ids(c, p, me).await?,
+                Some(me) => teams::member_team_ids(c, p.org_id, me, ctx.today).await?,
                 None => Vec::new(),
             };
             match mine.as_slice() {

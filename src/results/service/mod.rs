@@ -88,7 +88,9 @@ pub async fn recredit(
 async fn default_source(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Option<String>> {
     match &p.actor {
         Actor::Client { id, .. } => Ok(Some(
-            crate::clients::store::get(c, p.org_id, *id).await?.name,
+            crate::clients::service::manage::by_id(c, p.org_id, *id)
+                .await?
+                .name,
         )),
         Actor::User { .. } => Ok(None),
     }

@@ -3,3 +3,8 @@ pub mod lookups;
 
 pub mod for_accounts;
 pub mod for_reviews;
+
+pub mod membership;
+pub mod read;
+pub mod visibility;
+pub mod write;

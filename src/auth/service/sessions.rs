@@ -1,0 +1,19 @@
+//! Ending sessions.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::super::store;
+use crate::error::AppResult;
+
+/// Signs a person out everywhere: their refresh tokens are revoked and access
+/// tokens issued before `at` are refused.
+pub async fn revoke_user(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    user: Uuid,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    store::revoke_user(c, org, user, at).await
+}

@@ -1,0 +1,46 @@
+//! Reading people.
+
+use uuid::Uuid;
+
+use super::super::rules;
+use super::super::store::{self, ListFilter, UserRow};
+use super::visibility::{get_visible, visible_ids};
+use crate::auth::Principal;
+use crate::db::{self, PgPool};
+use crate::error::{AppError, AppResult};
+use crate::http::PageParams;
+
+/// People the caller may see, filtered; with the page's limit.
+pub async fn list(
+    pool: &PgPool,
+    p: &Principal,
+    filter: ListFilter,
+    page: &PageParams,
+) -> AppResult<(Vec<UserRow>, i64)> {
+    p.require_reader()?;
+    if filter.q.as_deref().is_some_and(|s| s.contains('\0')) {
+        return Err(AppError::invalid_field(
+            "q",
+            "invalid_characters",
+            "must not contain NUL characters",
+        ));
+    }
+    let page = page.by_id()?;
+    let rows = db::run(pool, async |c| {
+        let visible = visible_ids(c, p).await?;
+        store::list(c, p.org_id, visible, &filter, &page).await
+    })
+    .await?;
+    Ok((rows, page.limit))
+}
+
+/// One active person the caller may see.
+pub async fn get(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<UserRow> {
+    p.require_reader()?;
+    db::run(pool, async |c| {
+        let row = get_visible(c, p, id).await?;
+        rules::check_live(row.active)?;
+        Ok(row)
+    })
+    .await
+}

@@ -1,0 +1,123 @@
+//! Adding, changing, deactivating and reactivating people.
+
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::super::dto::{CreateUser, PatchUser};
+use super::super::rules::{self, Current, Requested, UserError};
+use super::super::store::{self, NewUser, UserChanges, UserRow};
+use super::visibility::get_visible;
+use crate::auth::{passwords, Principal};
+use crate::db::{self, PgPool};
+use crate::error::{AppResult, FieldError, Validator};
+use crate::http::check_if_match;
+use crate::state::AppState;
+
+/// A new person (admin), with an initial password if given.
+pub async fn create(state: &AppState, p: &Principal, b: CreateUser) -> AppResult<UserRow> {
+    p.require_admin()?;
+    let mut v = Validator::new();
+    rules::check_email(&mut v, "email", b.email.trim());
+    v.text("name", &b.name, 200);
+    rules::check_style(&mut v, b.role, b.selling_style);
+    if let Some((code, msg)) = b.password.as_deref().and_then(passwords::check_policy) {
+        v.push(FieldError::new("password", code, msg));
+    }
+    v.finish()?;
+    let password_hash = match b.password {
+        Some(pw) => Some(state.hashing.run(move || passwords::hash(&pw)).await?),
+        None => None,
+    };
+    let new = NewUser {
+        org_id: p.org_id,
+        id: Uuid::now_v7(),
+        email: b.email.trim().to_string(),
+        name: b.name.trim().to_string(),
+        role: b.role,
+        selling_style: b.selling_style,
+        password_hash,
+    };
+    db::run(&state.pool, async |c| store::insert(c, &new).await).await
+}
+
+/// Changes a person, if still at the version `expected` (an If-Match). Admins
+/// change every field; people their own name.
+pub async fn patch(
+    pool: &PgPool,
+    p: &Principal,
+    id: Uuid,
+    b: PatchUser,
+    expected: Option<String>,
+) -> AppResult<UserRow> {
+    db::tx(pool, async move |c| {
+        get_visible(c, p, id).await?;
+        let current = store::lock(c, p.org_id, id).await?;
+        rules::check_live(current.active)?;
+        let (caller, _) = p.require_user()?;
+        let planned = rules::plan_change(
+            caller,
+            p.is_admin(),
+            &Current {
+                id: current.id,
+                role: current.role,
+                selling_style: current.selling_style,
+            },
+            &Requested {
+                email: b.email.as_deref(),
+                name: b.name.as_deref(),
+                role: b.role,
+                selling_style: b.selling_style,
+            },
+        )?;
+        check_if_match(expected.as_deref(), current.version)?;
+        if let Some(e) = &planned.email {
+            if store::email_taken(c, e, Some(id)).await? {
+                return Err(UserError::EmailTaken.into());
+            }
+        }
+        let changes = UserChanges {
+            email: planned.email,
+            name: planned.name,
+            role: planned.role,
+            selling_style: planned.selling_style,
+            active: None,
+        };
+        store::update(c, p.org_id, id, &changes).await
+    })
+    .await
+}
+
+/// Deactivates a person (admin): their history stays, their tokens stop working.
+pub async fn deactivate(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<UserRow> {
+    p.require_admin()?;
+    db::tx(pool, async move |c| {
+        let current = store::lock(c, p.org_id, id).await?;
+        rules::check_live(current.active)?;
+        rules::check_not_self(p.user_id(), current.id)?;
+        let changes = UserChanges {
+            active: Some(false),
+            ..Default::default()
+        };
+        let updated = store::update(c, p.org_id, id, &changes).await?;
+        crate::auth::service::sessions::revoke_user(c, p.org_id, id, Utc::now()).await?;
+        Ok(updated)
+    })
+    .await
+}
+
+/// Reactivates a person (admin); a person already active stays as they are.
+pub async fn reactivate(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<UserRow> {
+    p.require_admin()?;
+    db::tx(pool, async move |c| {
+        let current = store::lock(c, p.org_id, id).await?;
+        if current.active {
+            return Ok(current);
+        }
+        let changes = UserChanges {
+            active: Some(true),
+            ..Default::default()
+        };
+        store::update(c, p.org_id, id, &changes).await
+    })
+    .await
+}
