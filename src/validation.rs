@@ -1,6 +1,6 @@
 //! Field-by-field validation of a request: the typed error that rules return
 //! when input is malformed (`Invalid`, a 422 `validation_failed` once it
-//! reaches `crate::error`).
+//! reaches the error module).
 
 use serde::Serialize;
 use utoipa::ToSchema;

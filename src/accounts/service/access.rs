@@ -68,7 +68,7 @@ pub(super) async fn visible_owners(
         Seen::Managed(me) => {
             let today = today(c, p).await?;
             let mut ids =
-                crate::teams::service::for_accounts::managed_people(c, p.org_id, me, today).await?;
+                crate::teams::service::visibility::managed_people(c, p.org_id, me, today).await?;
             ids.push(me);
             Some(ids)
         }

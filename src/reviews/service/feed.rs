@@ -11,7 +11,7 @@ use super::seen;
 use crate::auth::Principal;
 use crate::db::{self, Page, PgPool};
 use crate::error::AppResult;
-use crate::teams::service::for_reviews as teams;
+use crate::teams::service::visibility as teams;
 use crate::validation::Validator;
 
 /// A page of the feed, newest first; `team_id` keeps what concerns that team,
@@ -31,7 +31,7 @@ pub async fn successes(
     db::run(pool, async move |c| {
         let seen = seen(c, &p).await?;
         let teams = match q.team_id {
-            Some(t) => Some(teams::subtree(c, p.org_id, t).await?),
+            Some(t) => Some(teams::subtree_ids(c, p.org_id, t).await?),
             None => None,
         };
         store::feed(

@@ -31,8 +31,3 @@ pub async fn exists(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult
 pub async fn manager_of(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<Option<Uuid>> {
     Ok(store::get(c, org, id).await?.manager_id)
 }
-
-/// Team `id` and every team below it.
-pub async fn subtree(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<Vec<Uuid>> {
-    store::subtree_ids(c, org, id).await
-}

@@ -1,5 +1,8 @@
 //! Reads other resources' services ask of teams: who belongs to or manages
-//! which teams, and the teams below a team.
+//! which teams, and who manages the teams above. The teams below a team, the
+//! teams a person manages and the people they manage are in `visibility`.
+
+pub use super::visibility::{managed_people, managed_team_ids, subtree_ids};
 
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
@@ -14,11 +17,6 @@ pub use crate::teams::store::TeamRow;
 /// A team of the organisation (404 `not_found` when there is none).
 pub async fn team(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<TeamRow> {
     store::get(c, org, id).await
-}
-
-/// A team and every team below it.
-pub async fn subtree_ids(c: &mut AsyncPgConnection, org: Uuid, team: Uuid) -> AppResult<Vec<Uuid>> {
-    store::subtree_ids(c, org, team).await
 }
 
 /// The teams `user` belongs to today (the caller's organisation's day).
@@ -38,25 +36,6 @@ pub async fn member_team_ids_during(
     days: (NaiveDate, NaiveDate),
 ) -> AppResult<Vec<Uuid>> {
     store::member_team_ids_during(c, org, user, days).await
-}
-
-/// The teams `user` manages, with the teams below them.
-pub async fn managed_team_ids(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    user: Uuid,
-) -> AppResult<Vec<Uuid>> {
-    store::managed_team_ids(c, org, user).await
-}
-
-/// The members, on `day`, of the teams `manager` manages (with sub-teams).
-pub async fn managed_people(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    manager: Uuid,
-    day: NaiveDate,
-) -> AppResult<Vec<Uuid>> {
-    store::managed_people(c, org, manager, day).await
 }
 
 /// The managers of these teams and of every team above them.

@@ -1,7 +1,6 @@
 //! Teams use cases: who may do it, the rules, one transaction, the events it emits.
 pub mod lookups;
 
-pub mod for_accounts;
 pub mod for_reviews;
 
 pub mod membership;
