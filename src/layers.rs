@@ -4,6 +4,9 @@
 //! - a store imports nothing above `db/`: no service, no handler, no other
 //!   resource's store (its own rows, pure rules, `db`, `error` and plain values
 //!   only);
+//! - a handler calls its service, never a store (its own included);
+//! - nothing outside a resource reaches into its store: another resource's
+//!   data is asked of that resource's service;
 //! - `rules` is pure: no `actix_web`, no `diesel`, no `crate::error`;
 //! - no source file over 600 lines.
 //!
@@ -16,16 +19,53 @@ use std::path::{Path, PathBuf};
 
 /// Breaks still to be mended: `file: what it imports` (or `file: uses X`).
 const KNOWN: &[&str] = &[
+    "auth/api.rs: auth::store",
+    "auth/api.rs: users::store::lock",
+    "auth/api.rs: users::store::password_hash",
+    "auth/password_change.rs: users::store",
+    "auth/principal.rs: org::store::OrgRow",
     "auth/store.rs: org::store::OrgRow",
+    "calendar/api.rs: org::store::get",
+    "demo/accounts.rs: accounts::store",
+    "demo/accounts.rs: accounts::store::AccountChanges",
+    "demo/accounts.rs: accounts::store::NewAccount",
+    "demo/mod.rs: users::store::NewUser",
+    "demo/plan.rs: bonus::store::insert",
+    "demo/plan.rs: targets::store",
+    "demo/plan.rs: targets::store::NewTarget",
+    "demo/plan.rs: targets::store::TargetChanges",
+    "demo/results.rs: accounts::store",
+    "org/service/bootstrap.rs: users::store::NewUser",
     "org/store.rs: auth::Principal",
+    "progress/milestones.rs: targets::store",
+    "progress/milestones.rs: targets::store::TargetRow",
+    "progress/service/measure.rs: results::store",
+    "progress/service/measure.rs: targets::store::TargetRow",
+    "progress/service/mod.rs: targets::store::TargetRow",
+    "progress/service/scorecard.rs: results::store",
+    "progress/service/scorecard.rs: targets::store::TargetRow",
+    "progress/service/series.rs: results::store",
+    "results/service/activities.rs: org::store::get",
+    "results/service/sales.rs: org::store::get",
+    "reviews/api.rs: reviews::store::ItemRow",
+    "reviews/api.rs: reviews::store::ReviewRow",
+    "reviews/service/demo.rs: accounts::store::ListFilter",
+    "reviews/service/demo.rs: accounts::store::list",
+    "targets/service/checks.rs: accounts::store::get",
+    "targets/service/visibility.rs: org::store::today_for",
     "teams/store.rs: auth::Principal",
     "teams/store.rs: org::store::today_for",
+    "users/api.rs: users::store::ListFilter",
 ];
 
 /// Files still over 600 lines.
 const LONG: &[&str] = &[];
 
 const MAX_LINES: usize = 600;
+
+/// Resources whose store other resources may read directly (none: another
+/// resource's data is asked of its service).
+const OPEN_STORES: &[&str] = &[];
 
 /// Top-level modules a store may import besides its own resource's (and any
 /// resource's pure `rules`).
@@ -187,19 +227,25 @@ fn breaks() -> (BTreeSet<String>, BTreeSet<String>) {
         if s.lines > MAX_LINES {
             long.insert(s.path.clone());
         }
+        if s.path == "layers.rs" {
+            // Its own test names imports as examples.
+            continue;
+        }
         let own = s.module.first().cloned().unwrap_or_default();
         for import in imports(&s) {
             let parts: Vec<&str> = import.split("::").collect();
             let resource = parts.first().copied().unwrap_or("");
             let room = parts.get(1).copied().unwrap_or("");
             let wrong = match s.room {
-                Room::Api => resource != own && room == "api",
+                Room::Api => (resource != own && room == "api") || room == "store",
                 Room::Store => {
                     matches!(room, "api" | "service")
                         || (resource != own && room != "rules" && !BELOW_STORES.contains(&resource))
                 }
                 Room::Rules => resource == "error",
-                Room::Other => false,
+                Room::Other => {
+                    resource != own && room == "store" && !OPEN_STORES.contains(&resource)
+                }
             };
             if wrong {
                 broken.insert(format!("{}: {}", s.path, import));
