@@ -42,7 +42,6 @@ const KNOWN: &[&str] = &[
     "progress/service/measure.rs: results::store",
     "progress/service/measure.rs: targets::store::TargetRow",
     "progress/service/mod.rs: targets::store::TargetRow",
-    "progress/service/scorecard.rs: results::store",
     "progress/service/scorecard.rs: targets::store::TargetRow",
     "progress/service/series.rs: results::store",
     "results/service/activities.rs: org::store::get",

@@ -10,21 +10,32 @@ use uuid::Uuid;
 use crate::db::schema::{milestones, targets, team_members, users};
 use crate::error::AppResult;
 
-/// A member of a team (or of one of its sub-teams) on a day.
+/// A membership of a team (or of one of its sub-teams), with the member's name.
 #[derive(Debug, Clone, Queryable)]
-pub struct Member {
+pub struct Membership {
     pub user_id: Uuid,
     pub name: String,
     pub team_id: Uuid,
+    pub from_on: NaiveDate,
+    pub to_on: Option<NaiveDate>,
 }
 
-/// The people who were members of these teams on `day`, by name.
-pub async fn members_on(
+impl Membership {
+    /// Whether the membership covers `day`.
+    pub fn on(&self, day: NaiveDate) -> bool {
+        self.from_on <= day && self.to_on.is_none_or(|to| to >= day)
+    }
+}
+
+/// The memberships of these teams that overlap `[from, to]`, by the member's
+/// name.
+pub async fn memberships_within(
     c: &mut AsyncPgConnection,
     org: Uuid,
     teams: &[Uuid],
-    day: NaiveDate,
-) -> AppResult<Vec<Member>> {
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<Membership>> {
     Ok(team_members::table
         .inner_join(
             users::table.on(users::org_id
@@ -33,47 +44,20 @@ pub async fn members_on(
         )
         .filter(team_members::org_id.eq(org))
         .filter(team_members::team_id.eq_any(teams))
-        .filter(team_members::from_on.le(day))
+        .filter(team_members::from_on.le(to))
         .filter(
             team_members::to_on
                 .is_null()
-                .or(team_members::to_on.ge(day)),
+                .or(team_members::to_on.ge(from)),
         )
-        .select((team_members::user_id, users::name, team_members::team_id))
-        .order((users::name, team_members::user_id))
-        .load(c)
-        .await?)
-}
-
-/// The agreed targets (ids) of these people and of this team that lie within
-/// `[from, to]`, by metric, first day and title.
-pub async fn agreed_within(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    people: &[Uuid],
-    team: Uuid,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Vec<Uuid>> {
-    Ok(targets::table
-        .filter(targets::org_id.eq(org))
-        .filter(targets::status.eq("agreed"))
-        .filter(targets::starts_on.ge(from).and(targets::ends_on.le(to)))
-        .filter(
-            targets::subject_type
-                .eq("user")
-                .and(targets::subject_id.eq_any(people))
-                .or(targets::subject_type
-                    .eq("team")
-                    .and(targets::subject_id.eq(team))),
-        )
-        .order((
-            targets::metric,
-            targets::starts_on,
-            targets::title,
-            targets::id,
+        .select((
+            team_members::user_id,
+            users::name,
+            team_members::team_id,
+            team_members::from_on,
+            team_members::to_on,
         ))
-        .select(targets::id)
+        .order((users::name, team_members::user_id, team_members::from_on))
         .load(c)
         .await?)
 }

@@ -260,6 +260,39 @@ pub async fn by_ids(
     Ok(rows)
 }
 
+/// The agreed targets of these people and of this team that lie within
+/// `[from, to]`, by metric, first day and title.
+pub async fn agreed_within(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    people: &[Uuid],
+    team: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<TargetRow>> {
+    Ok(targets::table
+        .filter(targets::org_id.eq(org))
+        .filter(targets::status.eq("agreed"))
+        .filter(targets::starts_on.ge(from).and(targets::ends_on.le(to)))
+        .filter(
+            targets::subject_type
+                .eq("user")
+                .and(targets::subject_id.eq_any(people))
+                .or(targets::subject_type
+                    .eq("team")
+                    .and(targets::subject_id.eq(team))),
+        )
+        .order((
+            targets::metric,
+            targets::starts_on,
+            targets::title,
+            targets::id,
+        ))
+        .select(TargetRow::as_select())
+        .load(c)
+        .await?)
+}
+
 pub async fn insert(c: &mut AsyncPgConnection, new: &NewTarget) -> AppResult<TargetRow> {
     Ok(diesel::insert_into(targets::table)
         .values(new)

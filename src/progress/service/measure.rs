@@ -1,5 +1,7 @@
 //! Where a target stands: one, many at once, and the read of a target's progress.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
@@ -47,6 +49,41 @@ pub async fn measure(
     Ok(assemble(ctx, t, actual, as_of))
 }
 
+/// One person's results in a rollup metric over `[from, to]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub who: Uuid,
+    pub metric: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// The rollup's sum over each of `spans`, in one statement (none when there
+/// are no spans); a span asked twice is read once.
+async fn sums(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    spans: &[Span],
+) -> AppResult<HashMap<Span, Decimal>> {
+    let mut seen = HashSet::new();
+    let unique: Vec<&Span> = spans.iter().filter(|s| seen.insert(*s)).collect();
+    let key = |i: usize| Uuid::from_u128(i as u128);
+    let wanted: Vec<_> = unique
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (key(i), s.who, s.metric.clone(), s.from, s.to))
+        .collect();
+    let by_key = results::achieved_many(c, org, &wanted).await?;
+    Ok(unique
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let total = by_key.get(&key(i)).copied().unwrap_or(Decimal::ZERO);
+            (s.clone(), total)
+        })
+        .collect())
+}
+
 /// The progress of many targets at once, on `as_of` (`None`: each on its own
 /// last day): people's own targets in one statement, account and team targets
 /// one by one.
@@ -55,38 +92,48 @@ pub async fn measure_many(
     ctx: &OrgContext,
     all: &[TargetRow],
     as_of: Option<NaiveDate>,
-) -> AppResult<std::collections::HashMap<Uuid, Progress>> {
+) -> AppResult<HashMap<Uuid, Progress>> {
+    Ok(measure_many_with(c, ctx, all, as_of, &[]).await?.0)
+}
+
+/// [`measure_many`], with the sums over `also` read in the same statement as
+/// the people's own targets.
+pub async fn measure_many_with(
+    c: &mut AsyncPgConnection,
+    ctx: &OrgContext,
+    all: &[TargetRow],
+    as_of: Option<NaiveDate>,
+    also: &[Span],
+) -> AppResult<(HashMap<Uuid, Progress>, HashMap<Span, Decimal>)> {
     let day = |t: &TargetRow| as_of.unwrap_or(t.ends_on);
     let bulk = |t: &TargetRow| {
         t.subject_type == crate::targets::rules::SubjectType::User && t.account_id.is_none()
     };
-    let wanted: Vec<_> = all
-        .iter()
-        .filter(|t| bulk(t) && day(t) >= t.starts_on)
-        .filter_map(|t| {
-            t.subject_id.map(|who| {
-                (
-                    t.id,
-                    who,
-                    rollup_metric(t),
-                    t.starts_on,
-                    day(t).min(t.ends_on),
-                )
-            })
+    let own = |t: &TargetRow| {
+        let who = t.subject_id.filter(|_| bulk(t) && day(t) >= t.starts_on)?;
+        Some(Span {
+            who,
+            metric: rollup_metric(t),
+            from: t.starts_on,
+            to: day(t).min(t.ends_on),
         })
-        .collect();
-    let sums = results::achieved_many(c, ctx.org.id, &wanted).await?;
-    let mut measured = std::collections::HashMap::new();
+    };
+    let mut spans: Vec<Span> = all.iter().filter_map(own).collect();
+    spans.extend_from_slice(also);
+    let sums = sums(c, ctx.org.id, &spans).await?;
+    let mut measured = HashMap::new();
     for t in all {
         let pr = if bulk(t) {
-            let actual = sums.get(&t.id).copied().unwrap_or(Decimal::ZERO);
+            let actual = own(t)
+                .and_then(|s| sums.get(&s).copied())
+                .unwrap_or(Decimal::ZERO);
             assemble(ctx, t, actual, day(t))
         } else {
             measure(c, ctx, t, day(t)).await?
         };
         measured.insert(t.id, pr);
     }
-    Ok(measured)
+    Ok((measured, sums))
 }
 
 /// The progress of `t` with `actual` achieved by the end of `as_of`.

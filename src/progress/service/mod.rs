@@ -5,7 +5,7 @@ mod measure;
 mod scorecard;
 mod series;
 
-pub use measure::{assemble, measure, measure_many, target_progress};
+pub use measure::{assemble, measure, measure_many, measure_many_with, target_progress, Span};
 pub use scorecard::scorecard;
 pub use series::series;
 

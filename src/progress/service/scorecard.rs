@@ -6,7 +6,7 @@ use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{assemble, check_as_of, measure_many, rollup_metric, two};
+use super::{assemble, check_as_of, measure_many_with, rollup_metric, two, Span};
 use crate::auth::Principal;
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
@@ -15,8 +15,7 @@ use crate::progress::dto::{
     Scorecard, ScorecardQuery, ScorecardRow, ScorecardSort, TargetProgress,
 };
 use crate::progress::rules;
-use crate::progress::store;
-use crate::results::store as results;
+use crate::progress::store::{self, Membership};
 use crate::targets::store::TargetRow;
 
 /// The scorecard asked for by `q`, for a caller who may see the team.
@@ -62,9 +61,14 @@ async fn build_scorecard(
     };
     let team = teams::get_visible(c, p, team_id).await?;
     let tree = teams::subtree_ids(c, p.org_id, team.id).await?;
-    let members = store::members_on(c, p.org_id, &tree, as_of).await?;
+    // Every membership of the tree from the period's first day to `as_of`: the
+    // members on `as_of` are the rows, and the team's own targets count each
+    // member's results on the days of their membership.
+    let memberships =
+        store::memberships_within(c, p.org_id, &tree, period.starts_on.min(as_of), as_of).await?;
+    let members: Vec<&Membership> = memberships.iter().filter(|m| m.on(as_of)).collect();
     let people: Vec<Uuid> = members.iter().map(|m| m.user_id).collect();
-    let ids = store::agreed_within(
+    let mut all = crate::targets::service::agreed_within(
         c,
         p.org_id,
         &people,
@@ -73,7 +77,6 @@ async fn build_scorecard(
         period.ends_on,
     )
     .await?;
-    let mut all = crate::targets::service::by_ids(c, p.org_id, &ids).await?;
     if let Some(m) = q.metric {
         all.retain(|t| t.metric == m);
     }
@@ -81,23 +84,20 @@ async fn build_scorecard(
         all.iter().cloned().partition(|t| {
             t.subject_type == crate::targets::rules::SubjectType::Team && t.account_id.is_none()
         });
-    let mut measured = measure_many(c, &ctx, &people_targets, Some(as_of)).await?;
-    // The team's own targets, on the team tree already at hand.
-    for t in &own {
-        let actual = if as_of < t.starts_on {
-            Decimal::ZERO
-        } else {
-            results::achieved_by_team(
-                c,
-                p.org_id,
-                &tree,
-                &rollup_metric(t),
-                t.starts_on,
-                as_of.min(t.ends_on),
-            )
-            .await?
-            .unwrap_or(Decimal::ZERO)
-        };
+    // The team's own targets are read with the people's, in one statement: a
+    // member's days in the team that match their own target's are read once.
+    let team_spans: Vec<(Uuid, Vec<Span>)> = own
+        .iter()
+        .map(|t| (t.id, team_spans(t, &memberships, as_of)))
+        .collect();
+    let also: Vec<Span> = team_spans
+        .iter()
+        .flat_map(|(_, s)| s.iter().cloned())
+        .collect();
+    let (mut measured, sums) =
+        measure_many_with(c, &ctx, &people_targets, Some(as_of), &also).await?;
+    for (t, (_, spans)) in own.iter().zip(&team_spans) {
+        let actual: Decimal = spans.iter().filter_map(|s| sums.get(s)).sum();
         measured.insert(t.id, assemble(&ctx, t, actual, as_of));
     }
     let mut row_of = |subject_type: &str, id: Uuid, name: String, team_id: Uuid| {
@@ -129,7 +129,7 @@ async fn build_scorecard(
     let team_row = row_of("team", team.id, team.name.clone(), team.id);
     let mut rows: Vec<ScorecardRow> = members
         .into_iter()
-        .map(|m| row_of("user", m.user_id, m.name, m.team_id))
+        .map(|m| row_of("user", m.user_id, m.name.clone(), m.team_id))
         .collect();
     sort_rows(&mut rows, q.sort.unwrap_or(ScorecardSort::Name));
     Ok(Scorecard {
@@ -141,6 +141,28 @@ async fn build_scorecard(
         team: team_row,
         members: rows,
     })
+}
+
+/// What team target `t` counts on `as_of`: each member's results in its
+/// metric on the days of their membership within the target's days so far.
+fn team_spans(t: &TargetRow, memberships: &[Membership], as_of: NaiveDate) -> Vec<Span> {
+    if as_of < t.starts_on {
+        return Vec::new();
+    }
+    let (from, to) = (t.starts_on, as_of.min(t.ends_on));
+    let metric = rollup_metric(t);
+    memberships
+        .iter()
+        .filter_map(|m| {
+            let span = Span {
+                who: m.user_id,
+                metric: metric.clone(),
+                from: m.from_on.max(from),
+                to: m.to_on.map_or(to, |end| end.min(to)),
+            };
+            (span.from <= span.to).then_some(span)
+        })
+        .collect()
 }
 
 /// Orders rows; rows without the figure sorted on come last either way, and ties

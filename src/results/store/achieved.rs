@@ -35,7 +35,7 @@ pub struct Wanted {
 /// For each of `wanted`, in order, what the rollup holds (`None`: nothing
 /// recorded; days that net to zero are nothing recorded), all in one
 /// statement. A team counts each day for the people who were members of it or
-/// of its sub-teams that day, as [`super::achieved_by_team`] does.
+/// of its sub-teams that day, as [`super::daily_by_team`] counts it.
 pub async fn achieved_each(
     c: &mut AsyncPgConnection,
     org: Uuid,

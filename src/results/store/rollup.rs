@@ -37,22 +37,6 @@ pub async fn achieved(
     Ok(q.first::<Option<Decimal>>(c).await?)
 }
 
-/// What a team achieved over `[from, to]` (as [`daily_by_team`] counts it, in
-/// one sum), `None` when nothing was recorded.
-pub async fn achieved_by_team(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    teams: &[Uuid],
-    metric: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Option<Decimal>> {
-    Ok(team_rollup(org, teams, metric, from, to)
-        .select(diesel::dsl::sum(daily_rollup::amount))
-        .get_result(c)
-        .await?)
-}
-
 /// The rollup rows of `metric` over `[from, to]` of the people who were members
 /// of one of `teams` on the row's day.
 #[diesel::dsl::auto_type]

@@ -21,6 +21,8 @@ pub use reads::{allocation, get_one, history, list, Allocated, AllocatedChild, H
 pub use steps::{agree, cancel, propose, revise, Stepped};
 pub use visibility::{can_set, check_visible, get_visible, seen_by_everyone_or_self, visible};
 
+/// The agreed targets a team's scorecard shows.
+pub use crate::targets::store::agreed_within;
 /// Reads of stored targets for other resources' services.
 pub use crate::targets::store::{by_ids, get, get_with_own_actual, get_with_own_actual_shared};
 pub mod for_bonus;

@@ -136,6 +136,7 @@ fn card_url(team: Uuid, extra: &str) -> String {
 }
 
 mod cards;
+mod cost;
 mod milestones;
 mod series;
 

@@ -226,3 +226,23 @@ pub async fn agenda_statements(
         serde_json::to_value(agenda).unwrap(),
     )
 }
+
+/// The statements a scorecard costs (asked as the admin, straight of the
+/// service, so that no sign-in or caller check counts), and the scorecard.
+/// `pool` must hold one connection, so that the counter sees them all.
+pub async fn scorecard_statements(
+    pool: &onpace::db::PgPool,
+    org: Uuid,
+    admin: Uuid,
+    query: serde_json::Value,
+) -> (usize, serde_json::Value) {
+    let n = count_statements(pool).await;
+    let q: onpace::progress::dto::ScorecardQuery = serde_json::from_value(query).unwrap();
+    let card = onpace::progress::service::scorecard(pool, admin_caller(org, admin), q)
+        .await
+        .unwrap();
+    (
+        std::sync::atomic::AtomicUsize::load(&n, std::sync::atomic::Ordering::SeqCst),
+        serde_json::to_value(card).unwrap(),
+    )
+}
