@@ -4,7 +4,6 @@ pub mod api;
 pub mod client_addr;
 pub mod dto;
 pub mod keys;
-pub mod password_change;
 pub mod passwords;
 pub mod principal;
 pub mod rules;

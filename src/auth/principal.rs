@@ -25,12 +25,12 @@ pub struct Principal {
     pub actor: Actor,
     /// The organisation's row as read with the caller's at the start of the
     /// request (absent for callers built in-process, such as the demo).
-    pub org: Option<std::sync::Arc<crate::org::store::OrgRow>>,
+    pub org: Option<std::sync::Arc<crate::org::rules::OrgRow>>,
 }
 
 impl Principal {
     /// The organisation's row as read with the caller, when it was.
-    pub fn org_row(&self) -> Option<&crate::org::store::OrgRow> {
+    pub fn org_row(&self) -> Option<&crate::org::rules::OrgRow> {
         self.org.as_deref().filter(|org| org.id == self.org_id)
     }
 
@@ -199,7 +199,7 @@ pub mod cache {
     use uuid::Uuid;
 
     use super::Actor;
-    use crate::org::store::OrgRow;
+    use crate::org::rules::OrgRow;
 
     /// How long an entry is trusted.
     pub const TTL: Duration = Duration::from_secs(1);

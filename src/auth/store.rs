@@ -10,7 +10,7 @@ use super::principal::Actor;
 use super::rules::{Role, Scope};
 use crate::db::schema::{api_clients, refresh_tokens, users};
 use crate::error::AppResult;
-use crate::org::store::OrgRow;
+use crate::org::rules::OrgRow;
 
 pub struct LoginRow {
     pub org_id: Uuid,

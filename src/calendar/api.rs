@@ -7,9 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Granularity;
 use crate::auth::Principal;
-use crate::db;
 use crate::error::{AppResult, FieldError, Validator};
 use crate::http::List;
+use crate::org::context::OrgContext;
 use crate::state::AppState;
 use crate::values::IsoDate;
 
@@ -48,17 +48,9 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let org = match p.org_row() {
-        Some(org) => org.clone(),
-        None => {
-            db::run(&state.pool, async move |c| {
-                crate::org::store::get(c, p.org_id).await
-            })
-            .await?
-        }
-    };
-    let (cal, week) = crate::org::context::calendar_of(&org);
-    let today = crate::org::rules::today_in(&org.timezone);
+    let OrgContext {
+        cal, week, today, ..
+    } = crate::org::service::context::for_caller(&state.pool, &p).await?;
     let year = cal.containing(Granularity::Year, today);
     let from = q.from.map_or(year.starts_on, NaiveDate::from);
     let to = q.to.map_or(

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Weekday};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::store::OrgRow;
+use super::rules::OrgRow;
 use crate::auth::Principal;
 use crate::calendar::{Calendar, WorkWeek};
 use crate::error::AppResult;

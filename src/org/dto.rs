@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::rules::OrgRow;
 use super::rules::{Day, WeekStart};
-use super::store::OrgRow;
 
 crate::openapi::string_enum!(WeekStart, "WeekStart", "First day of the week.");
 crate::openapi::string_enum!(Day, "Day", "A day of the week, as used in `working_days`.");

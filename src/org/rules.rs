@@ -1,4 +1,4 @@
-//! Validation of organisation settings.
+//! The organisation as stored and the validation of its settings.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -249,6 +249,44 @@ pub fn today_in(timezone: &str) -> chrono::NaiveDate {
     match timezone.parse::<chrono_tz::Tz>() {
         Ok(tz) => now.with_timezone(&tz).date_naive(),
         Err(_) => now.date_naive(),
+    }
+}
+
+/// The organisation as stored: its name, currency, calendar settings,
+/// thresholds and version. A plain value: the org store maps it to the `orgs`
+/// table, so that any store may read it along with its own rows (the caller's
+/// organisation comes with the caller, in one statement).
+#[derive(Debug, Clone)]
+pub struct OrgRow {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub currency: String,
+    pub fiscal_year_start_month: i16,
+    pub week_start: WeekStart,
+    pub timezone: String,
+    pub working_days: Vec<Day>,
+    pub holidays: Vec<chrono::NaiveDate>,
+    pub realistic_max_ratio: Decimal,
+    pub stretch_max_ratio: Decimal,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub pace_ahead_pct: Decimal,
+    pub pace_on_track_pct: Decimal,
+    pub pace_behind_pct: Decimal,
+}
+
+impl OrgRow {
+    /// The pace thresholds set for the organisation.
+    pub fn pace_thresholds(&self) -> crate::progress::rules::Thresholds {
+        crate::progress::rules::Thresholds {
+            ahead_pct: self.pace_ahead_pct,
+            on_track_pct: self.pace_on_track_pct,
+            behind_pct: self.pace_behind_pct,
+        }
+    }
+    pub fn fiscal_start_month(&self) -> u32 {
+        self.fiscal_year_start_month.clamp(1, 12) as u32
     }
 }
 

@@ -1,37 +1,132 @@
 //! Queries for organisations.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::deserialize::FromStaticSqlRow;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::rules::{Day, WeekStart};
+use super::rules::{Day, OrgRow, WeekStart};
 use crate::db::schema::orgs;
 use crate::error::{AppError, AppResult};
 
 crate::db::text_enum!(WeekStart, Day);
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = orgs)]
-pub struct OrgRow {
-    pub id: Uuid,
-    pub name: String,
-    pub currency: String,
-    pub fiscal_year_start_month: i16,
-    pub week_start: WeekStart,
-    pub timezone: String,
-    pub working_days: Vec<Day>,
-    pub holidays: Vec<NaiveDate>,
-    pub realistic_max_ratio: Decimal,
-    pub stretch_max_ratio: Decimal,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub pace_ahead_pct: Decimal,
-    pub pace_on_track_pct: Decimal,
-    pub pace_behind_pct: Decimal,
+/// The columns of an [`OrgRow`], in its fields' order.
+type OrgColumns = (
+    orgs::id,
+    orgs::name,
+    orgs::currency,
+    orgs::fiscal_year_start_month,
+    orgs::week_start,
+    orgs::timezone,
+    orgs::working_days,
+    orgs::holidays,
+    orgs::realistic_max_ratio,
+    orgs::stretch_max_ratio,
+    orgs::version,
+    orgs::created_at,
+    orgs::updated_at,
+    orgs::pace_ahead_pct,
+    orgs::pace_on_track_pct,
+    orgs::pace_behind_pct,
+);
+
+/// What the columns are read as, in the same order.
+type OrgFields = (
+    Uuid,
+    String,
+    String,
+    i16,
+    WeekStart,
+    String,
+    Vec<Day>,
+    Vec<NaiveDate>,
+    Decimal,
+    Decimal,
+    i32,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Decimal,
+    Decimal,
+    Decimal,
+);
+
+/// `OrgRow::as_select()` / `as_returning()`: the organisation's row is read by
+/// any store that selects it (the caller's, with the caller).
+impl Selectable<Pg> for OrgRow {
+    type SelectExpression = OrgColumns;
+
+    fn construct_selection() -> OrgColumns {
+        (
+            orgs::id,
+            orgs::name,
+            orgs::currency,
+            orgs::fiscal_year_start_month,
+            orgs::week_start,
+            orgs::timezone,
+            orgs::working_days,
+            orgs::holidays,
+            orgs::realistic_max_ratio,
+            orgs::stretch_max_ratio,
+            orgs::version,
+            orgs::created_at,
+            orgs::updated_at,
+            orgs::pace_ahead_pct,
+            orgs::pace_on_track_pct,
+            orgs::pace_behind_pct,
+        )
+    }
+}
+
+impl<ST> Queryable<ST, Pg> for OrgRow
+where
+    OrgFields: FromStaticSqlRow<ST, Pg>,
+{
+    type Row = OrgFields;
+
+    fn build(
+        (
+            id,
+            name,
+            currency,
+            fiscal_year_start_month,
+            week_start,
+            timezone,
+            working_days,
+            holidays,
+            realistic_max_ratio,
+            stretch_max_ratio,
+            version,
+            created_at,
+            updated_at,
+            pace_ahead_pct,
+            pace_on_track_pct,
+            pace_behind_pct,
+        ): OrgFields,
+    ) -> diesel::deserialize::Result<Self> {
+        Ok(OrgRow {
+            id,
+            name,
+            currency,
+            fiscal_year_start_month,
+            week_start,
+            timezone,
+            working_days,
+            holidays,
+            realistic_max_ratio,
+            stretch_max_ratio,
+            version,
+            created_at,
+            updated_at,
+            pace_ahead_pct,
+            pace_on_track_pct,
+            pace_behind_pct,
+        })
+    }
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -49,33 +144,6 @@ pub struct OrgChanges {
     pub pace_ahead_pct: Option<Decimal>,
     pub pace_on_track_pct: Option<Decimal>,
     pub pace_behind_pct: Option<Decimal>,
-}
-
-impl OrgRow {
-    /// The pace thresholds set for the organisation.
-    pub fn pace_thresholds(&self) -> crate::progress::rules::Thresholds {
-        crate::progress::rules::Thresholds {
-            ahead_pct: self.pace_ahead_pct,
-            on_track_pct: self.pace_on_track_pct,
-            behind_pct: self.pace_behind_pct,
-        }
-    }
-    pub fn fiscal_start_month(&self) -> u32 {
-        self.fiscal_year_start_month.clamp(1, 12) as u32
-    }
-}
-
-/// Today in the caller's organisation's time zone, from the organisation's row
-/// read with the caller when there is one (no query then).
-pub async fn today_for(
-    c: &mut AsyncPgConnection,
-    p: &crate::auth::Principal,
-) -> AppResult<chrono::NaiveDate> {
-    let timezone = match p.org_row() {
-        Some(org) => org.timezone.clone(),
-        None => get(c, p.org_id).await?.timezone,
-    };
-    Ok(crate::org::rules::today_in(&timezone))
 }
 
 pub async fn get(c: &mut AsyncPgConnection, id: Uuid) -> AppResult<OrgRow> {

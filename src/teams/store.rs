@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 use super::rules::{Span, TeamError};
 use crate::auth::rules::Role;
-use crate::auth::Principal;
 use crate::db::schema::{team_members, teams, users};
 use crate::db::KeepPrepared;
 use crate::db::Page;
@@ -76,18 +75,6 @@ pub async fn subtree_ids(c: &mut AsyncPgConnection, org: Uuid, team: Uuid) -> Ap
     .load(c)
     .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
-}
-
-/// Teams `user` belongs to today (in the organisation's time zone): a person who
-/// moved on no longer sees their old team. (For callers that have no `today`
-/// yet; `member_team_ids_during` takes the day.)
-pub async fn member_team_ids(
-    c: &mut AsyncPgConnection,
-    p: &Principal,
-    user: Uuid,
-) -> AppResult<Vec<Uuid>> {
-    let today = crate::org::store::today_for(c, p).await?;
-    member_team_ids_during(c, p.org_id, user, (today, today)).await
 }
 
 /// Teams `user` belongs to on any day from `from` to `to`.

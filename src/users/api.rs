@@ -6,9 +6,9 @@ use uuid::Uuid;
 
 use super::dto::{ChangePassword, CreateUser, Me, MyTeam, PatchUser, User, UserQuery};
 use super::service::caller::{self, Caller};
-use super::service::{read, write};
-use super::store::ListFilter;
-use crate::auth::Principal;
+use super::service::read::{self, ListFilter};
+use super::service::write;
+use crate::auth::{client_addr, Principal};
 use crate::error::AppResult;
 use crate::extract::Json;
 use crate::http::{finish, if_match, with_etag, with_location, List, PageParams};
@@ -76,7 +76,8 @@ pub async fn change_password(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let b = body.0;
-    caller::change_password(&state, &req, &p, b.current_password, b.new_password).await?;
+    let address = client_addr::of(&req, &state.config.trusted_proxies);
+    caller::change_password(&state, &address, &p, b.current_password, b.new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

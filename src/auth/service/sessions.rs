@@ -17,3 +17,13 @@ pub async fn revoke_user(
 ) -> AppResult<()> {
     store::revoke_user(c, org, user, at).await
 }
+
+/// Signs out of the sign-in a refresh token belongs to (its whole family is
+/// revoked); an unknown token changes nothing.
+pub async fn revoke_token(pool: &crate::db::PgPool, token: &str) -> AppResult<()> {
+    let hash = super::super::rules::secret_digest(token);
+    crate::db::run(pool, async move |c| {
+        store::revoke_by_hash(c, &hash, Utc::now()).await
+    })
+    .await
+}

@@ -2,7 +2,8 @@
 
 use super::super::dto::OrgPatch;
 use super::super::rules;
-use super::super::store::{self, OrgChanges, OrgRow};
+use super::super::rules::OrgRow;
+use super::super::store::{self, OrgChanges};
 use crate::auth::Principal;
 use crate::db::{self, PgPool};
 use crate::error::{AppResult, Validator};

@@ -28,7 +28,7 @@ pub async fn visible(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Visi
         // The managers of the teams below theirs, whose targets they set.
         users.extend(super::duties::managers_of(c, p.org_id, &managed, me).await?);
         team_ids.extend(managed);
-        let day = crate::org::store::today_for(c, p).await?;
+        let day = crate::org::service::today::today_for(c, p).await?;
         users.extend(teams::managed_people(c, p.org_id, me, day).await?);
     }
     Ok(Visible {
@@ -54,7 +54,7 @@ pub async fn can_set(
     };
     Ok(match subject_type {
         "user" => {
-            let day = crate::org::store::today_for(c, p).await?;
+            let day = crate::org::service::today::today_for(c, p).await?;
             teams::managed_people(c, p.org_id, me, day)
                 .await?
                 .contains(&id)

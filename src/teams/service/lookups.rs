@@ -25,7 +25,8 @@ pub async fn member_team_ids(
     p: &Principal,
     user: Uuid,
 ) -> AppResult<Vec<Uuid>> {
-    store::member_team_ids(c, p, user).await
+    let today = crate::org::service::today::today_for(c, p).await?;
+    store::member_team_ids_during(c, p.org_id, user, (today, today)).await
 }
 
 /// The teams `user` belongs to on a day of `days`.

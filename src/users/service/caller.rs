@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::super::store::{self, UserRow};
 use crate::auth::rules::Role;
-use crate::auth::{password_change, passwords, Actor, Principal, Scope};
+use crate::auth::{passwords, Actor, Principal, Scope};
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -49,10 +49,11 @@ pub async fn who(pool: &PgPool, p: &Principal) -> AppResult<Caller> {
 }
 
 /// Sets a new password for the caller when `current` is theirs; signs them out
-/// everywhere.
+/// everywhere. Wrong guesses are counted for the client at `address`
+/// (`auth::client_addr`).
 pub async fn change_password(
     state: &AppState,
-    req: &actix_web::HttpRequest,
+    address: &str,
     p: &Principal,
     current: String,
     new: String,
@@ -61,5 +62,5 @@ pub async fn change_password(
     if let Some((code, msg)) = passwords::check_policy(&new) {
         return Err(AppError::invalid_field("new_password", code, msg));
     }
-    password_change::change(state, req, (p.org_id, caller), current, new).await
+    crate::auth::service::password::change(state, address, (p.org_id, caller), current, new).await
 }

@@ -3,7 +3,9 @@
 use uuid::Uuid;
 
 use super::super::rules;
-use super::super::store::{self, ListFilter, UserRow};
+pub use super::super::store::ListFilter;
+
+use super::super::store::{self, UserRow};
 use super::visibility::{get_visible, visible_ids};
 use crate::auth::Principal;
 use crate::db::{self, PgPool};

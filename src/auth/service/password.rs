@@ -1,54 +1,53 @@
 //! Changing one's password: the current one checked and the new one hashed off
 //! the pool (`passwords::Hashing`), guesses throttled like sign-ins.
 
-use actix_web::HttpRequest;
 use chrono::Utc;
 use uuid::Uuid;
 
-use super::store;
+use super::super::{passwords, store};
+use super::attempts::{check_password, throttle};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::users::store as users;
+use crate::users::service::credentials;
 
 /// Sets `new` as the password of `user` when `current` is theirs, and signs
-/// them out everywhere. A wrong `current` is counted as a failed attempt.
+/// them out everywhere. A wrong `current` is counted as a failed attempt of the
+/// client at `address` (`auth::client_addr`).
 pub async fn change(
     state: &AppState,
-    req: &HttpRequest,
+    address: &str,
     (org, user): (Uuid, Uuid),
     current: String,
     new: String,
 ) -> AppResult<()> {
-    let throttle = state.throttle_for(req, &format!("password:{user}"), false);
+    let throttle = throttle(state, address, &format!("password:{user}"), false);
     let (throttle, stored) = crate::db::run(&state.pool, async move |c| {
         throttle.begin(c, Utc::now()).await?;
-        let stored = users::password_hash(c, org, user)
+        let stored = credentials::password_hash(c, org, user)
             .await?
             .unwrap_or_default();
         Ok((throttle.clone(), stored))
     })
     .await?;
     let checked = stored.clone();
-    let new_hash = state
-        .check_password(&throttle, move || {
-            super::passwords::verify(&current, &checked).then(|| super::passwords::hash(&new))
-        })
-        .await?;
+    let new_hash = check_password(state, &throttle, move || {
+        passwords::verify(&current, &checked).then(|| passwords::hash(&new))
+    })
+    .await?;
     // A failure was counted when the attempt began.
     let Some(new_hash) = new_hash else {
         return Err(incorrect());
     };
     crate::db::tx(&state.pool, async move |c| {
         // Unless it changed meanwhile, the password checked is still the current one.
-        users::lock(c, org, user).await?;
-        if users::password_hash(c, org, user)
+        if credentials::lock_password_hash(c, org, user)
             .await?
             .unwrap_or_default()
             != stored
         {
             return Err(incorrect());
         }
-        users::set_password_hash(c, org, user, &new_hash).await?;
+        credentials::set_password_hash(c, org, user, &new_hash).await?;
         store::revoke_user(c, org, user, Utc::now()).await?;
         throttle.succeeded(c, Utc::now()).await
     })
