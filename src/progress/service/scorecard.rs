@@ -16,8 +16,8 @@ use crate::progress::dto::{
 };
 use crate::progress::rules;
 use crate::progress::store;
-use crate::results::store as results;
-use crate::targets::store::TargetRow;
+use crate::results::service::achieved as results;
+use crate::targets::service::TargetRow;
 
 /// The scorecard asked for by `q`, for a caller who may see the team.
 pub async fn scorecard(pool: &PgPool, p: Principal, q: ScorecardQuery) -> AppResult<Scorecard> {
@@ -87,7 +87,7 @@ async fn build_scorecard(
         let actual = if as_of < t.starts_on {
             Decimal::ZERO
         } else {
-            results::achieved_by_team(
+            results::by_team(
                 c,
                 p.org_id,
                 &tree,

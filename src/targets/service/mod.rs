@@ -22,6 +22,8 @@ pub use steps::{agree, cancel, propose, revise, Stepped};
 pub use visibility::{can_set, check_visible, get_visible, seen_by_everyone_or_self, visible};
 
 /// Reads of stored targets for other resources' services.
-pub use crate::targets::store::{by_ids, get, get_with_own_actual, get_with_own_actual_shared};
+pub use crate::targets::store::{
+    by_ids, get, get_with_own_actual, get_with_own_actual_shared, TargetRow,
+};
 pub mod for_bonus;
 pub mod for_reviews;
