@@ -29,20 +29,8 @@ const KNOWN: &[&str] = &[
     "demo/plan.rs: targets::store::TargetChanges",
     "demo/results.rs: accounts::store",
     "org/service/bootstrap.rs: users::store::NewUser",
-    "progress/milestones.rs: targets::store",
-    "progress/milestones.rs: targets::store::TargetRow",
-    "progress/service/measure.rs: results::store",
-    "progress/service/measure.rs: targets::store::TargetRow",
-    "progress/service/mod.rs: targets::store::TargetRow",
-    "progress/service/scorecard.rs: targets::store::TargetRow",
-    "progress/service/series.rs: results::store",
-    "results/service/activities.rs: org::store::get",
-    "results/service/sales.rs: org::store::get",
-    "reviews/api.rs: reviews::store::ItemRow",
-    "reviews/api.rs: reviews::store::ReviewRow",
     "reviews/service/demo.rs: accounts::store::ListFilter",
     "reviews/service/demo.rs: accounts::store::list",
-    "targets/service/checks.rs: accounts::store::get",
 ];
 
 /// Files still over 600 lines.

@@ -138,7 +138,7 @@ pub async fn build(c: &mut AsyncPgConnection) -> Result<String, AppError> {
     let south = teams::store::insert(c, org, "Hunters South", Some(sam), Some(company))
         .await?
         .id;
-    let today = org::rules::today_in("Europe/Amsterdam");
+    let today = org::rules::today_in("Europe/Amsterdam").expect("a known time zone");
     let start = quarter_start(today) - chrono::Duration::days(92);
     for f in farmers {
         teams::store::insert_membership(c, org, north, f, start).await?;

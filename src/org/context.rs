@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::rules::OrgRow;
 use crate::auth::Principal;
 use crate::calendar::{Calendar, WorkWeek};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::org::rules::{timezone, UnknownTimezone};
 
 /// The organisation's calendar settings for a request.
 pub struct OrgContext {
@@ -16,37 +17,43 @@ pub struct OrgContext {
     pub cal: Calendar,
     /// Its working days and holidays.
     pub week: WorkWeek,
+    /// Its time zone, read from its settings (one that does not read is an
+    /// error, never UTC).
+    pub tz: chrono_tz::Tz,
     pub today: NaiveDate,
 }
 
 impl OrgContext {
     pub async fn load(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<Self> {
-        Ok(Self::of(crate::org::store::get(c, org).await?))
+        Ok(Self::of(crate::org::store::get(c, org).await?)?)
     }
 
     /// For reads: the organisation as read with the caller at the start of the
     /// request, without a query of its own.
     pub async fn for_read(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Self> {
         match Self::with_caller(p) {
-            Some(ctx) => Ok(ctx),
+            Some(ctx) => ctx,
             None => Self::load(c, p.org_id).await,
         }
     }
 
     /// The organisation as read with the caller, if it was.
-    pub fn with_caller(p: &Principal) -> Option<Self> {
-        p.org_row().map(|org| Self::of(org.clone()))
+    pub fn with_caller(p: &Principal) -> Option<AppResult<Self>> {
+        p.org_row()
+            .map(|org| Self::of(org.clone()).map_err(AppError::from))
     }
 
-    fn of(org: OrgRow) -> Self {
+    fn of(org: OrgRow) -> Result<Self, UnknownTimezone> {
         let (cal, week) = calendar_of(&org);
-        let today = crate::org::rules::today_in(&org.timezone);
-        OrgContext {
+        let tz = timezone(&org.timezone)?;
+        let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+        Ok(OrgContext {
             org,
             cal,
             week,
+            tz,
             today,
-        }
+        })
     }
 }
 

@@ -243,13 +243,22 @@ pub fn check_pace(v: &mut Validator, ahead: Decimal, on_track: Decimal, behind: 
     );
 }
 
-/// Today in the organisation's time zone (UTC when the zone is unknown).
-pub fn today_in(timezone: &str) -> chrono::NaiveDate {
-    let now = chrono::Utc::now();
-    match timezone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => now.with_timezone(&tz).date_naive(),
-        Err(_) => now.date_naive(),
-    }
+/// A stored time zone the service does not know. Settings are checked when
+/// set, so this is damaged data, not the caller's mistake.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the organisation's stored time zone {0:?} is not a known time zone")]
+pub struct UnknownTimezone(pub String);
+
+/// The organisation's stored time zone, read; never a default.
+pub fn timezone(name: &str) -> Result<chrono_tz::Tz, UnknownTimezone> {
+    name.parse().map_err(|_| UnknownTimezone(name.to_string()))
+}
+
+/// Today in the organisation's time zone; a zone that does not read is an
+/// error, never UTC.
+pub fn today_in(timezone: &str) -> Result<chrono::NaiveDate, UnknownTimezone> {
+    let tz = self::timezone(timezone)?;
+    Ok(chrono::Utc::now().with_timezone(&tz).date_naive())
 }
 
 /// The organisation as stored: its name, currency, calendar settings,
@@ -293,6 +302,20 @@ impl OrgRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_time_zone_reads_or_is_an_error_never_utc() {
+        assert_eq!(
+            timezone("Europe/Amsterdam"),
+            Ok(chrono_tz::Europe::Amsterdam)
+        );
+        assert_eq!(timezone("UTC"), Ok(chrono_tz::UTC));
+        assert_eq!(
+            timezone("Mars/Olympus_Mons"),
+            Err(UnknownTimezone("Mars/Olympus_Mons".into()))
+        );
+        assert!(timezone("").is_err());
+    }
 
     #[test]
     fn pace_thresholds_ascend() {

@@ -11,7 +11,7 @@ use crate::error::AppResult;
 use crate::events::Event;
 use crate::org::context::OrgContext;
 use crate::results::rules::Deltas;
-use crate::targets::store::{self as targets, TargetRow};
+use crate::targets::service::{self as targets, TargetRow};
 
 /// Records the milestones that `event` brings about.
 pub async fn consume(c: &mut AsyncPgConnection, event: &Event) -> AppResult<()> {

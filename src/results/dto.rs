@@ -92,7 +92,7 @@ impl From<SaleRow> for Sale {
             account_id: r.account_id,
             salesperson_id: r.salesperson_id,
             occurred_on: r.occurred_on,
-            kind: SaleKind::parse(&r.kind),
+            kind: r.kind,
             currency: r.currency,
             fx_rate: r.fx_rate.normalize(),
             revenue: r.amount_revenue,

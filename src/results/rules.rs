@@ -27,12 +27,9 @@ impl SaleKind {
             SaleKind::CreditNote => "credit_note",
         }
     }
-    pub fn parse(s: &str) -> Self {
-        if s == "credit_note" {
-            SaleKind::CreditNote
-        } else {
-            SaleKind::Invoice
-        }
+    /// The kind named `s`; `None` for any other text (never a default).
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -247,6 +244,15 @@ impl Deltas {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn a_sale_kind_reads_back_or_not_at_all() {
+        for k in SaleKind::ALL {
+            assert_eq!(SaleKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(SaleKind::parse("refund"), None);
+        assert_eq!(SaleKind::parse(""), None);
+    }
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()

@@ -11,8 +11,7 @@ use super::dto::{
     Agenda, CreateItem, CreateReview, Item, PatchItem, PatchReview, Review, ReviewQuery, Success,
     SuccessQuery,
 };
-use super::service::{agenda as agendas, feed, items, schedule};
-use super::store::{ItemRow, ReviewRow};
+use super::service::{agenda as agendas, feed, items, schedule, ItemRow, ReviewRow};
 use crate::auth::Principal;
 use crate::error::AppResult;
 use crate::extract::Json;

@@ -12,7 +12,7 @@ mod update;
 pub use access::{get_visible, require_reader, require_sync, require_writer};
 pub use conversion::{convert, reject_conversion};
 pub use create::create;
-pub use reads::{get, list, owner_history};
+pub use reads::{by_id, get, list, owner_history};
 pub use sync::{batch, put_external, ItemError, MAX_BATCH};
 pub use transfer::{request_transfer, transfer};
 pub use update::{patch, update};

@@ -1,5 +1,6 @@
 //! Reading accounts and their owners.
 
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::access::{get_visible, require_reader, visible_owners};
@@ -55,6 +56,12 @@ pub async fn list(
 pub async fn get(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<AccountRow> {
     require_reader(p)?;
     db::run(pool, async |c| get_visible(c, p, id, false).await).await
+}
+
+/// An account by id, for other resources' services (no visibility check:
+/// theirs decide who may); 404 when there is none.
+pub async fn by_id(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<AccountRow> {
+    store::get(c, org, id).await
 }
 
 /// An account's dated owners, oldest first.

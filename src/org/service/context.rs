@@ -9,7 +9,7 @@ use crate::error::AppResult;
 /// with the caller when it was (no connection taken then).
 pub async fn for_caller(pool: &PgPool, p: &Principal) -> AppResult<OrgContext> {
     match OrgContext::with_caller(p) {
-        Some(ctx) => Ok(ctx),
+        Some(ctx) => ctx,
         None => db::run(pool, async |c| OrgContext::load(c, p.org_id).await).await,
     }
 }

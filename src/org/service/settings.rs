@@ -1,5 +1,8 @@
 //! The organisation's settings: read them, change them (admins).
 
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
 use super::super::dto::OrgPatch;
 use super::super::rules;
 use super::super::rules::OrgRow;
@@ -12,6 +15,12 @@ use crate::http::check_if_match;
 /// The caller's organisation.
 pub async fn get(pool: &PgPool, p: &Principal) -> AppResult<OrgRow> {
     db::run(pool, async |c| store::get(c, p.org_id).await).await
+}
+
+/// Organisation `org`'s settings, for other resources' services (in their
+/// transaction).
+pub async fn row(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<OrgRow> {
+    store::get(c, org).await
 }
 
 fn validate(b: &OrgPatch) -> AppResult<()> {

@@ -14,5 +14,5 @@ pub async fn today_for(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Na
         Some(org) => org.timezone.clone(),
         None => store::get(c, p.org_id).await?.timezone,
     };
-    Ok(rules::today_in(&timezone))
+    Ok(rules::today_in(&timezone)?)
 }

@@ -14,9 +14,8 @@ use crate::error::AppResult;
 use crate::org::context::OrgContext;
 use crate::progress::dto::Progress;
 use crate::progress::rules;
-use crate::results::store as results;
-use crate::targets::service as targets;
-use crate::targets::store::TargetRow;
+use crate::results::service::achieved as results;
+use crate::targets::service::{self as targets, TargetRow};
 
 /// A target's progress on `as_of`: what counts from its first day up to and
 /// including `as_of`, against its pace.
@@ -73,7 +72,7 @@ async fn sums(
         .enumerate()
         .map(|(i, s)| (key(i), s.who, s.metric.clone(), s.from, s.to))
         .collect();
-    let by_key = results::achieved_many(c, org, &wanted).await?;
+    let by_key = results::by_targets(c, org, &wanted).await?;
     Ok(unique
         .into_iter()
         .enumerate()
@@ -180,7 +179,7 @@ pub async fn target_progress(
     // The target and its salesperson's actual, on the worker's shared
     // connection; one's own target, or the organisation's, needs nothing else.
     let mut read = None;
-    if let Some(ctx) = OrgContext::with_caller(&p) {
+    if let Some(ctx) = OrgContext::with_caller(&p).transpose()? {
         let as_of = as_of.unwrap_or(ctx.today);
         let (t, own) = targets::get_with_own_actual_shared(reader, p.org_id, id, as_of).await?;
         if let (Some(actual), true) = (own, targets::seen_by_everyone_or_self(&p, &t)) {

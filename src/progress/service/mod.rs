@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::error::{AppError, AppResult};
 use crate::results::rules::activity_metric;
-use crate::targets::store::TargetRow;
+use crate::targets::service::TargetRow;
 
 /// The rollup metric a target counts: its metric, or `activity:<kind>`.
 fn rollup_metric(t: &TargetRow) -> String {

@@ -16,7 +16,7 @@ use crate::progress::dto::{
 };
 use crate::progress::rules;
 use crate::progress::store::{self, Membership};
-use crate::targets::store::TargetRow;
+use crate::targets::service::TargetRow;
 
 /// The scorecard asked for by `q`, for a caller who may see the team.
 pub async fn scorecard(pool: &PgPool, p: Principal, q: ScorecardQuery) -> AppResult<Scorecard> {

@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::org::context::OrgContext;
 use crate::progress::dto::{Series, SeriesPoint};
 use crate::progress::rules::{self, SeriesGranularity};
-use crate::results::store as results;
+use crate::results::service::achieved as results;
 use crate::targets::service as targets;
 
 /// The most points a series answers: ten years by day.

@@ -1,5 +1,8 @@
 //! What subjects achieved, for other resources' services (targets' SMART
-//! assessment, progress): in total over ranges of days, many at once, or day by day.
+//! assessment, progress): in total over ranges of days, many at once, or day by
+//! day; for people, teams and single accounts.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
@@ -44,4 +47,40 @@ pub async fn daily_by_team(
     to: NaiveDate,
 ) -> AppResult<Vec<(NaiveDate, Decimal)>> {
     store::daily_by_team(c, org, teams, metric, from, to).await
+}
+
+/// What each of these people's spans achieved, in one statement: for every
+/// `(key, salesperson, rollup metric, from, to)` the rollup's sum, by key.
+pub async fn by_targets(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    wanted: &[(Uuid, Uuid, String, NaiveDate, NaiveDate)],
+) -> AppResult<HashMap<Uuid, Decimal>> {
+    store::achieved_many(c, org, wanted).await
+}
+
+/// Per day, what one account brought in a rollup metric over `[from, to]`,
+/// from the ledger (account targets), in day order.
+pub async fn account_daily(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    account: Uuid,
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(NaiveDate, Decimal)>> {
+    store::account_daily(c, org, account, metric, from, to).await
+}
+
+/// What one account brought in a rollup metric over `[from, to]` (see
+/// [`account_daily`]).
+pub async fn account_total(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    account: Uuid,
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Decimal> {
+    store::account_total(c, org, account, metric, from, to).await
 }

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult, FieldError, Validator};
 use crate::events::dispatch::publish;
 use crate::events::Outbox;
 use crate::http::{ItemResult, ItemStatus};
+use crate::org::context::OrgContext;
 use crate::results::dto::ActivityItem;
 use crate::results::rules::{activity_metric, Deltas};
 use crate::results::store::{self, ActivityValues};
@@ -25,8 +26,7 @@ pub async fn push_activities(
     items: &[ActivityItem],
 ) -> AppResult<Vec<ItemResult>> {
     require_scope(p, Scope::ActivitiesWrite)?;
-    let org = crate::org::store::get(c, p.org_id).await?;
-    let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let tz = OrgContext::load(c, p.org_id).await?.tz;
     let default = default_source(c, p).await?;
     let account_ids: Vec<Uuid> = items.iter().filter_map(|i| i.account_id).collect();
     let index = store::account_index(c, p.org_id, &account_ids, &[]).await?;

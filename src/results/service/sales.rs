@@ -107,7 +107,7 @@ pub async fn push_sales(
     items: &[SaleItem],
 ) -> AppResult<Vec<ItemResult>> {
     require_scope(p, Scope::SalesWrite)?;
-    let org = crate::org::store::get(c, p.org_id).await?;
+    let org = crate::org::service::settings::row(c, p.org_id).await?;
     let default = default_source(c, p).await?;
     let mut results: Vec<Option<ItemResult>> = (0..items.len()).map(|_| None).collect();
     let reject = |results: &mut Vec<Option<ItemResult>>, index: usize, errors: Vec<FieldError>| {
@@ -219,7 +219,7 @@ pub async fn push_sales(
             salesperson_id: salesperson,
             salesperson_given: given,
             occurred_on: ch.occurred_on,
-            kind: ch.kind.as_str().into(),
+            kind: ch.kind,
             currency: ch.amounts.currency.clone(),
             fx_rate: ch.amounts.fx_rate,
             amount_revenue: ch.amounts.amount_revenue,

@@ -7,7 +7,7 @@ mod rollup;
 pub use achieved::{achieved_each, Wanted, Whose};
 pub use rollup::*;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -17,10 +17,12 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::rules::{activity_metric, Deltas};
+use super::rules::{activity_metric, Deltas, SaleKind};
 use crate::accounts::rules::Ownership;
 use crate::db::schema::{account_owners, accounts, activities, daily_rollup, sales, users};
 use crate::error::{AppError, AppResult};
+
+crate::db::text_enum!(SaleKind);
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = sales)]
@@ -33,7 +35,7 @@ pub struct SaleRow {
     pub salesperson_id: Uuid,
     pub salesperson_given: bool,
     pub occurred_on: NaiveDate,
-    pub kind: String,
+    pub kind: SaleKind,
     pub currency: String,
     pub fx_rate: Decimal,
     pub amount_revenue: Decimal,
@@ -55,7 +57,7 @@ pub struct SaleValues {
     pub salesperson_id: Uuid,
     pub salesperson_given: bool,
     pub occurred_on: NaiveDate,
-    pub kind: String,
+    pub kind: SaleKind,
     pub currency: String,
     pub fx_rate: Decimal,
     pub amount_revenue: Decimal,
@@ -106,14 +108,42 @@ pub async fn sales_by_keys(
         .collect())
 }
 
+/// A new ledger row to insert: `(id, source, external_id, values)`.
+pub type NewEntry<V> = (Uuid, String, String, V);
+
+/// Rows inserted in one statement, at most.
+const INSERT_CHUNK: usize = 2000;
+
+/// Inserts `rows` a chunk at a time with `insert` (one statement per chunk,
+/// which skips conflicting keys and answers the ids it inserted); returns the
+/// keys that were taken meanwhile (not inserted).
+async fn insert_new<V>(
+    c: &mut AsyncPgConnection,
+    rows: &[NewEntry<V>],
+    insert: impl AsyncFn(&mut AsyncPgConnection, &[NewEntry<V>]) -> AppResult<Vec<Uuid>>,
+) -> AppResult<Vec<(String, String)>> {
+    let mut taken = Vec::new();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let inserted: HashSet<Uuid> = insert(c, chunk).await?.into_iter().collect();
+        if inserted.len() < chunk.len() {
+            taken.extend(
+                chunk
+                    .iter()
+                    .filter(|(id, ..)| !inserted.contains(id))
+                    .map(|(_, source, ext, _)| (source.clone(), ext.clone())),
+            );
+        }
+    }
+    Ok(taken)
+}
+
 /// Inserts new sales; returns the keys that were taken meanwhile (not inserted).
 pub async fn insert_sales(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    rows: &[(Uuid, String, String, SaleValues)],
+    rows: &[NewEntry<SaleValues>],
 ) -> AppResult<Vec<(String, String)>> {
-    let mut taken = Vec::new();
-    for chunk in rows.chunks(2000) {
+    insert_new(c, rows, async |c, chunk| {
         let values: Vec<_> = chunk
             .iter()
             .map(|(id, source, ext, v)| {
@@ -126,21 +156,14 @@ pub async fn insert_sales(
                 )
             })
             .collect();
-        let inserted: Vec<Uuid> = diesel::insert_into(sales::table)
+        Ok(diesel::insert_into(sales::table)
             .values(&values)
             .on_conflict_do_nothing()
             .returning(sales::id)
             .get_results(c)
-            .await?;
-        if inserted.len() < chunk.len() {
-            for (id, source, ext, _) in chunk {
-                if !inserted.contains(id) {
-                    taken.push((source.clone(), ext.clone()));
-                }
-            }
-        }
-    }
-    Ok(taken)
+            .await?)
+    })
+    .await
 }
 
 pub async fn update_sale(
@@ -473,10 +496,9 @@ pub async fn activities_by_keys(
 pub async fn insert_activities(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    rows: &[(Uuid, String, String, ActivityValues)],
+    rows: &[NewEntry<ActivityValues>],
 ) -> AppResult<Vec<(String, String)>> {
-    let mut taken = Vec::new();
-    for chunk in rows.chunks(2000) {
+    insert_new(c, rows, async |c, chunk| {
         let values: Vec<_> = chunk
             .iter()
             .map(|(id, source, ext, v)| {
@@ -489,21 +511,14 @@ pub async fn insert_activities(
                 )
             })
             .collect();
-        let inserted: Vec<Uuid> = diesel::insert_into(activities::table)
+        Ok(diesel::insert_into(activities::table)
             .values(&values)
             .on_conflict_do_nothing()
             .returning(activities::id)
             .get_results(c)
-            .await?;
-        if inserted.len() < chunk.len() {
-            for (id, source, ext, _) in chunk {
-                if !inserted.contains(id) {
-                    taken.push((source.clone(), ext.clone()));
-                }
-            }
-        }
-    }
-    Ok(taken)
+            .await?)
+    })
+    .await
 }
 
 pub async fn update_activity(

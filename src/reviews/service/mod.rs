@@ -9,12 +9,15 @@ pub mod feed;
 pub mod items;
 pub mod schedule;
 
+/// The rows the use cases answer, for the handlers to map to their DTOs.
+pub use crate::reviews::store::{ItemRow, ReviewRow};
+
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::rules::{self, Capacity, ItemStatus, Seen, SubjectType};
-use super::store::{self, ItemChanges, ReviewRow};
+use super::store::{self, ItemChanges};
 use crate::auth::{Principal, Role};
 use crate::calendar::Period;
 use crate::error::{AppError, AppResult};

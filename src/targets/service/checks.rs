@@ -80,7 +80,7 @@ pub async fn check_account(
     subject: (SubjectType, Option<Uuid>),
     account: Uuid,
 ) -> AppResult<()> {
-    match crate::accounts::store::get(c, org, account).await {
+    match crate::accounts::service::by_id(c, org, account).await {
         Ok(a) => {
             let owns = subject.0 == SubjectType::User && Some(a.owner_id) == subject.1;
             v.check(

@@ -24,6 +24,8 @@ pub use visibility::{can_set, check_visible, get_visible, seen_by_everyone_or_se
 /// The agreed targets a team's scorecard shows.
 pub use crate::targets::store::agreed_within;
 /// Reads of stored targets for other resources' services.
-pub use crate::targets::store::{by_ids, get, get_with_own_actual, get_with_own_actual_shared};
+pub use crate::targets::store::{
+    by_ids, get, get_with_own_actual, get_with_own_actual_shared, TargetRow,
+};
 pub mod for_bonus;
 pub mod for_reviews;

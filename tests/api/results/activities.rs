@@ -198,3 +198,28 @@ async fn a_batch_of_activities_costs_the_same_statements_whatever_its_size() {
         "10 unchanged activities cost {ten} statements, 1 costs {one}"
     );
 }
+
+/// An organisation's stored time zone that does not read (settings refuse one,
+/// so only damaged data holds it) is the service's error, never UTC: the push is
+/// answered 500 and stores nothing.
+#[actix_web::test]
+async fn a_stored_time_zone_that_does_not_read_is_an_error_not_utc() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let org = w.org.id;
+    let (_, acts) = api_client(&app, &w.org, "outreach", &["activities:write"]).await;
+    diesel::sql_query("UPDATE orgs SET timezone = 'Mars/Olympus_Mons' WHERE id = $1")
+        .bind::<SqlUuid, _>(org)
+        .execute(&mut app.conn().await)
+        .await
+        .unwrap();
+    push_activities(
+        &app,
+        &acts,
+        json!([{"external_id": "TZ-1", "kind": "call", "salesperson_id": w.sp1.id,
+                "occurred_at": "2026-08-01T12:00:00Z"}]),
+    )
+    .await
+    .problem(500, "internal_error");
+    assert_eq!(activities_count(&app, org).await, 0);
+}

@@ -49,7 +49,7 @@ pub fn demo(url: &str) {
 
 /// Today in a timezone, as the organisation's day is worked out.
 pub fn today_in(tz: &str) -> NaiveDate {
-    onpace::org::rules::today_in(tz)
+    onpace::org::rules::today_in(tz).unwrap()
 }
 
 #[derive(QueryableByName)]
