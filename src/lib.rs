@@ -18,6 +18,7 @@ pub mod http;
 pub mod idempotency;
 #[cfg(test)]
 mod layers;
+pub mod memory;
 pub mod openapi;
 pub mod org;
 pub mod progress;

@@ -40,6 +40,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    onpace::memory::keep_large_blocks_apart();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Openapi = command {

@@ -133,7 +133,7 @@ pub struct PatchAccount {
     pub external_id: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AccountQuery {
     pub owner_id: Option<Uuid>,

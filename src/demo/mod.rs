@@ -1,30 +1,85 @@
 //! The demo organisation, "Northwind Trading (demo)": people, teams, accounts,
 //! an agreed plan with a bonus, two quarters of results pushed as a CRM pushes
 //! them, one-to-ones and an integration client.
+//!
+//! It is built through the services' use cases, each step taken by someone the
+//! rules let take it: the demo admin adds the people, teams and accounts and
+//! the client, the managers set their people's targets, and the one who answers
+//! for a target agrees it.
 
 mod accounts;
 mod plan;
 mod results;
+mod reviews;
 
 use chrono::{Datelike, NaiveDate};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::auth::{passwords, rules as auth_rules, Role};
+use crate::auth::{passwords, Actor, Principal, Role, Scope};
 use crate::error::AppError;
+use crate::org::dto::OrgPatch;
+use crate::teams::dto::CreateTeam;
+use crate::users::dto::CreateUser;
 use crate::users::rules::SellingStyle;
-use crate::users::store::NewUser;
 use crate::{clients, org, teams, users};
 
 pub const DEMO_ADMIN: &str = "admin@demo.onpace.example.com";
 pub const DEMO_PASSWORD: &str = "onpace-demo-2026";
+
+/// The demo's people besides its admin, in the order they are added: the part
+/// of their address before `@demo.onpace.example.com`, name, role, selling style.
+const PEOPLE: [(&str, &str, Role, Option<SellingStyle>); 9] = [
+    ("maria", "Maria Manager", Role::Manager, None),
+    ("sam", "Sam Manager", Role::Manager, None),
+    (
+        "fiona",
+        "Fiona Farmer",
+        Role::Salesperson,
+        Some(SellingStyle::Farmer),
+    ),
+    (
+        "frank",
+        "Frank Farmer",
+        Role::Salesperson,
+        Some(SellingStyle::Farmer),
+    ),
+    (
+        "faye",
+        "Faye Farmer",
+        Role::Salesperson,
+        Some(SellingStyle::Farmer),
+    ),
+    (
+        "hugo",
+        "Hugo Hunter",
+        Role::Salesperson,
+        Some(SellingStyle::Hunter),
+    ),
+    (
+        "hana",
+        "Hana Hunter",
+        Role::Salesperson,
+        Some(SellingStyle::Hunter),
+    ),
+    (
+        "harper",
+        "Harper Hybrid",
+        Role::Salesperson,
+        Some(SellingStyle::Hybrid),
+    ),
+    ("dana", "Dana Dashboard", Role::Viewer, None),
+];
 
 fn quarter_start(today: NaiveDate) -> NaiveDate {
     let month = (today.month0() / 3) * 3 + 1;
     NaiveDate::from_ymd_opt(today.year(), month, 1).expect("valid quarter start")
 }
 
+/// Who is who in the demo: Maria runs Farmers North (the farmers), Sam runs
+/// Hunters South (the hunters and, since this quarter, Harper).
 pub(crate) struct DemoPeople {
+    pub org: Uuid,
     pub admin: Uuid,
     pub maria: Uuid,
     pub sam: Uuid,
@@ -33,14 +88,40 @@ pub(crate) struct DemoPeople {
     pub harper: Uuid,
 }
 
+/// `id` of `org` acting in person with `role`, as a signed-in caller does.
+fn acting(org: Uuid, id: Uuid, role: Role) -> Principal {
+    Principal {
+        org_id: org,
+        actor: Actor::User { id, role },
+        org: None,
+    }
+}
+
+impl DemoPeople {
+    /// The demo admin, acting.
+    pub fn as_admin(&self) -> Principal {
+        acting(self.org, self.admin, Role::Admin)
+    }
+
+    /// A manager (Maria or Sam), acting.
+    pub fn as_manager(&self, id: Uuid) -> Principal {
+        acting(self.org, id, Role::Manager)
+    }
+
+    /// A salesperson, acting.
+    pub fn as_salesperson(&self, id: Uuid) -> Principal {
+        acting(self.org, id, Role::Salesperson)
+    }
+}
+
 /// Whether the demo organisation exists (its admin's address is taken).
 pub async fn exists(c: &mut AsyncPgConnection) -> Result<bool, AppError> {
-    users::store::email_taken(c, DEMO_ADMIN, None).await
+    users::service::read::email_in_use(c, DEMO_ADMIN).await
 }
 
 /// The demo organisation, in one transaction; answers the integration client's secret.
 pub async fn build(c: &mut AsyncPgConnection) -> Result<String, AppError> {
-    let (org, admin) = crate::org::service::bootstrap::create_org_with_admin(
+    let (org, admin) = org::service::bootstrap::create_org_with_admin(
         c,
         "Northwind Trading (demo)",
         "EUR",
@@ -49,143 +130,80 @@ pub async fn build(c: &mut AsyncPgConnection) -> Result<String, AppError> {
         DEMO_PASSWORD,
     )
     .await?;
-    org::store::update(
-        c,
-        org,
-        &org::store::OrgChanges {
-            timezone: Some("Europe/Amsterdam".into()),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let hash = passwords::hash(DEMO_PASSWORD);
-    let mut person = async |email: &str,
-                            name: &str,
-                            role: Role,
-                            style: Option<SellingStyle>|
-           -> Result<Uuid, AppError> {
-        Ok(users::store::insert(
-            c,
-            &NewUser {
-                org_id: org,
-                id: Uuid::now_v7(),
-                email: format!("{email}@demo.onpace.example.com"),
-                name: name.into(),
-                role,
-                selling_style: style,
-                password_hash: Some(hash.clone()),
-            },
-        )
-        .await?
-        .id)
+    let as_admin = acting(org, admin, Role::Admin);
+    let timezone = OrgPatch {
+        timezone: Some("Europe/Amsterdam".into()),
+        ..Default::default()
     };
-    let maria = person("maria", "Maria Manager", Role::Manager, None).await?;
-    let sam = person("sam", "Sam Manager", Role::Manager, None).await?;
-    let farmers = [
-        person(
-            "fiona",
-            "Fiona Farmer",
-            Role::Salesperson,
-            Some(SellingStyle::Farmer),
-        )
-        .await?,
-        person(
-            "frank",
-            "Frank Farmer",
-            Role::Salesperson,
-            Some(SellingStyle::Farmer),
-        )
-        .await?,
-        person(
-            "faye",
-            "Faye Farmer",
-            Role::Salesperson,
-            Some(SellingStyle::Farmer),
-        )
-        .await?,
-    ];
-    let hunters = [
-        person(
-            "hugo",
-            "Hugo Hunter",
-            Role::Salesperson,
-            Some(SellingStyle::Hunter),
-        )
-        .await?,
-        person(
-            "hana",
-            "Hana Hunter",
-            Role::Salesperson,
-            Some(SellingStyle::Hunter),
-        )
-        .await?,
-    ];
-    let harper = person(
-        "harper",
-        "Harper Hybrid",
-        Role::Salesperson,
-        Some(SellingStyle::Hybrid),
-    )
-    .await?;
-    person("dana", "Dana Dashboard", Role::Viewer, None).await?;
+    org::service::settings::patch_on(c, &as_admin, timezone, None).await?;
 
-    let company = teams::store::insert(c, org, "Northwind Sales", None, None)
-        .await?
-        .id;
-    let north = teams::store::insert(c, org, "Farmers North", Some(maria), Some(company))
-        .await?
-        .id;
-    let south = teams::store::insert(c, org, "Hunters South", Some(sam), Some(company))
-        .await?
-        .id;
-    let today = org::rules::today_in("Europe/Amsterdam").expect("a known time zone");
-    let start = quarter_start(today) - chrono::Duration::days(92);
-    for f in farmers {
-        teams::store::insert_membership(c, org, north, f, start).await?;
+    // One hash for everyone: they all share the demo's password.
+    let hash = passwords::hash(DEMO_PASSWORD);
+    let mut ids = Vec::with_capacity(PEOPLE.len());
+    for (local, name, role, style) in PEOPLE {
+        let b = CreateUser {
+            email: format!("{local}@demo.onpace.example.com"),
+            name: name.into(),
+            role,
+            selling_style: style,
+            password: Some(DEMO_PASSWORD.into()),
+        };
+        let row = users::service::write::create_on(c, &as_admin, &b, Some(hash.clone())).await?;
+        ids.push(row.id);
     }
-    for h in hunters {
-        teams::store::insert_membership(c, org, south, h, start).await?;
-    }
-    // Harper moved from North to South at the start of this quarter.
-    let moved = quarter_start(today);
-    teams::store::insert_membership(c, org, north, harper, start).await?;
-    teams::store::end_membership(
-        c,
-        org,
-        north,
-        harper,
-        start,
-        moved.pred_opt().expect("date"),
-    )
-    .await?;
-    teams::store::insert_membership(c, org, south, harper, moved).await?;
-
-    accounts::seed(c, org, admin, &farmers, &hunters, start, moved, today).await?;
+    let [maria, sam, fiona, frank, faye, hugo, hana, harper, _dana] = ids[..] else {
+        return Err(AppError::internal("the demo's people were not all added"));
+    };
     let people = DemoPeople {
+        org,
         admin,
         maria,
         sam,
-        farmers,
-        hunters,
+        farmers: [fiona, frank, faye],
+        hunters: [hugo, hana],
         harper,
     };
-    plan::seed(c, org, &people, north, south, today).await?;
-    results::seed(c, org, admin, start, today).await?;
-    crate::reviews::service::demo::demo(c, org, maria, farmers[0], today).await?;
 
-    let secret = auth_rules::new_secret();
-    clients::store::insert(
+    let mut team = async |name: &str, manager: Option<Uuid>, parent: Option<Uuid>| {
+        let b = CreateTeam {
+            name: name.into(),
+            manager_id: manager,
+            parent_team_id: parent,
+        };
+        teams::service::write::create_on(c, &as_admin, &b)
+            .await
+            .map(|t| t.id)
+    };
+    let company = team("Northwind Sales", None, None).await?;
+    let north = team("Farmers North", Some(maria), Some(company)).await?;
+    let south = team("Hunters South", Some(sam), Some(company)).await?;
+    let today = org::rules::today_in("Europe/Amsterdam").expect("a known time zone");
+    let start = quarter_start(today) - chrono::Duration::days(92);
+    let moved = quarter_start(today);
+    // Harper moved from North to South at the start of this quarter: joining
+    // South ends her membership of North the day before.
+    let joins = (people.farmers.iter().map(|f| (north, *f, start)))
+        .chain(people.hunters.iter().map(|h| (south, *h, start)))
+        .chain([(north, harper, start), (south, harper, moved)]);
+    for (team, person, from) in joins {
+        teams::service::membership::join_on(c, &as_admin, team, person, from).await?;
+    }
+
+    accounts::seed(c, &people, start, moved, today).await?;
+    plan::seed(c, &people, &plan::Teams { north, south }, today).await?;
+    results::seed(c, &people, start, today).await?;
+    reviews::seed(c, &people, today).await?;
+
+    let (_, secret) = clients::service::manage::create_on(
         c,
-        org,
+        &as_admin,
         "CRM sync (demo)",
         &[
-            auth_rules::Scope::SalesWrite,
-            auth_rules::Scope::ActivitiesWrite,
-            auth_rules::Scope::AccountsWrite,
-            auth_rules::Scope::Read,
+            Scope::SalesWrite,
+            Scope::ActivitiesWrite,
+            Scope::AccountsWrite,
+            Scope::Read,
         ],
-        &auth_rules::secret_digest(&secret),
-        admin,
     )
     .await?;
     Ok(secret)

@@ -2,48 +2,35 @@
 
 use chrono::{Datelike, NaiveDate};
 use diesel_async::AsyncPgConnection;
-use uuid::Uuid;
 
-use crate::auth::Role;
+use super::DemoPeople;
+use crate::accounts::dto::AccountQuery;
+use crate::accounts::rules::Kind;
+use crate::accounts::service as accounts;
 use crate::error::AppError;
+use crate::http::MAX_LIMIT;
 
 /// Two quarters of sales on the customers and activities by everyone, pushed the
-/// way a CRM pushes them (so credit, rollup and history are all real).
+/// way a CRM pushes them (so credit, rollup and history are all real), by the
+/// demo admin.
 pub(super) async fn seed(
     c: &mut AsyncPgConnection,
-    org: Uuid,
-    admin: Uuid,
+    people: &DemoPeople,
     start: NaiveDate,
     today: NaiveDate,
 ) -> Result<(), AppError> {
-    use crate::accounts::store as accounts;
-    use crate::auth::{Actor, Principal};
     use crate::results::dto::{ActivityItem, SaleItem};
     use crate::results::service::{push_activities, push_sales};
     use chrono::{Duration, TimeZone, Weekday};
     use rust_decimal::Decimal;
-    let p = Principal {
-        org_id: org,
-        actor: Actor::User {
-            id: admin,
-            role: Role::Admin,
-        },
-        org: None,
-    };
-    let page = crate::db::Page {
-        limit: 1000,
-        after: None,
-    };
-    use crate::accounts::rules::Kind;
-    let filter = |kind: Kind| accounts::ListFilter {
-        owner_id: None,
+    let p = people.as_admin();
+    let of_kind = |kind: Kind| AccountQuery {
         kind: Some(kind),
-        status: None,
-        q: None,
-        external_source: None,
+        limit: Some(MAX_LIMIT),
+        ..Default::default()
     };
-    let customers = accounts::list(c, org, None, &filter(Kind::Customer), &page).await?;
-    let prospects = accounts::list(c, org, None, &filter(Kind::Prospect), &page).await?;
+    let (customers, _) = accounts::list_on(c, &p, of_kind(Kind::Customer)).await?;
+    let (prospects, _) = accounts::list_on(c, &p, of_kind(Kind::Prospect)).await?;
     // A small deterministic generator, so every demo looks alike.
     let mut seed: u64 = 0x5eed_2026;
     let mut next = move |n: u64| {

@@ -97,7 +97,7 @@ impl From<OrgRow> for Org {
 }
 
 /// Changes to the organisation; absent fields stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgPatch {
     #[schema(min_length = 1, max_length = 200)]

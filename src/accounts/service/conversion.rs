@@ -96,6 +96,18 @@ pub async fn convert(
     on_account(pool, p, id, b, convert_in).await
 }
 
+/// [`convert`] in the caller's transaction.
+pub async fn convert_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    id: Uuid,
+    b: ConvertRequest,
+) -> AppResult<AccountRow> {
+    require_writer(p)?;
+    let current = get_visible(c, p, id, true).await?;
+    convert_in(c, p, current, b).await
+}
+
 async fn convert_in(
     c: &mut AsyncPgConnection,
     p: &Principal,

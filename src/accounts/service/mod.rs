@@ -10,9 +10,9 @@ mod transfer;
 mod update;
 
 pub use access::{get_visible, require_reader, require_sync, require_writer};
-pub use conversion::{convert, reject_conversion};
-pub use create::create;
-pub use reads::{by_id, get, list, owner_history};
+pub use conversion::{convert, convert_on, reject_conversion};
+pub use create::{create, create_on};
+pub use reads::{by_id, get, list, list_on, owner_history};
 pub use sync::{batch, put_external, ItemError, MAX_BATCH};
-pub use transfer::{request_transfer, transfer};
-pub use update::{patch, update};
+pub use transfer::{request_transfer, request_transfer_on, transfer};
+pub use update::{patch, patch_on, update};

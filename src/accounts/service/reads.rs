@@ -5,9 +5,10 @@ use uuid::Uuid;
 
 use super::access::{get_visible, require_reader, visible_owners};
 use crate::accounts::dto::AccountQuery;
+use crate::accounts::rules::ConversionStatus;
 use crate::accounts::store::{self, AccountRow, ListFilter, OwnerPeriodRow};
 use crate::auth::Principal;
-use crate::db::{self, PgPool};
+use crate::db::{self, Page, PgPool};
 use crate::error::{AppError, AppResult};
 use crate::http::PageParams;
 
@@ -18,6 +19,27 @@ pub async fn list(
     p: &Principal,
     q: AccountQuery,
 ) -> AppResult<(Vec<AccountRow>, i64)> {
+    let (filter, conversion, page) = query(p, q)?;
+    let rows = db::run(pool, async |c| rows(c, p, &filter, conversion, &page).await).await?;
+    Ok((rows, page.limit))
+}
+
+/// [`list`] on the caller's connection.
+pub async fn list_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    q: AccountQuery,
+) -> AppResult<(Vec<AccountRow>, i64)> {
+    let (filter, conversion, page) = query(p, q)?;
+    let rows = rows(c, p, &filter, conversion, &page).await?;
+    Ok((rows, page.limit))
+}
+
+/// Who may list, and the query checked: its filter, conversion status and page.
+fn query(
+    p: &Principal,
+    q: AccountQuery,
+) -> AppResult<(ListFilter, Option<ConversionStatus>, Page<Uuid>)> {
     require_reader(p)?;
     if q.q.as_deref().is_some_and(|s| s.contains('\0'))
         || q.external_source
@@ -35,7 +57,6 @@ pub async fn list(
         cursor: q.cursor.clone(),
     }
     .by_id()?;
-    let limit = page.limit;
     let filter = ListFilter {
         owner_id: q.owner_id,
         kind: q.kind,
@@ -43,13 +64,18 @@ pub async fn list(
         q: q.q,
         external_source: q.external_source,
     };
-    let conversion = q.conversion_status;
-    let rows = db::run(pool, async |c| {
-        let visible = visible_owners(c, p).await?;
-        store::list_by_conversion(c, p.org_id, visible, &filter, conversion, &page).await
-    })
-    .await?;
-    Ok((rows, limit))
+    Ok((filter, q.conversion_status, page))
+}
+
+async fn rows(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    filter: &ListFilter,
+    conversion: Option<ConversionStatus>,
+    page: &Page<Uuid>,
+) -> AppResult<Vec<AccountRow>> {
+    let visible = visible_owners(c, p).await?;
+    store::list_by_conversion(c, p.org_id, visible, filter, conversion, page).await
 }
 
 /// One account the caller may see.

@@ -59,30 +59,38 @@ pub async fn request_transfer(
     b: TransferRequest,
 ) -> AppResult<AccountRow> {
     require_writer(p)?;
-    db::tx(pool, async move |c| {
-        let current = get_visible(c, p, id, true).await?;
-        require_transfer(c, p, current.owner_id, b.new_owner_id).await?;
-        let today = today(c, p).await?;
-        let mut v = Validator::new();
-        v.text("reason", &b.reason, 500);
-        check_past_day(&mut v, "effective_on", b.effective_on.0, today);
-        if let Some(e) = check_owner(c, p.org_id, "new_owner_id", b.new_owner_id).await? {
-            v.push(e);
-        }
-        v.finish()?;
-        let history = store::history(c, p.org_id, id).await?;
-        let from = rules::plan_transfer(&history, b.new_owner_id, b.effective_on.0, today)?;
-        transfer(
-            c,
-            p.org_id,
-            id,
-            from,
-            b.new_owner_id,
-            b.effective_on.0,
-            b.reason.trim(),
-            actor_id(p),
-        )
-        .await
-    })
+    db::tx(pool, async move |c| request_transfer_on(c, p, id, b).await).await
+}
+
+/// [`request_transfer`] in the caller's transaction.
+pub async fn request_transfer_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    id: Uuid,
+    b: TransferRequest,
+) -> AppResult<AccountRow> {
+    require_writer(p)?;
+    let current = get_visible(c, p, id, true).await?;
+    require_transfer(c, p, current.owner_id, b.new_owner_id).await?;
+    let today = today(c, p).await?;
+    let mut v = Validator::new();
+    v.text("reason", &b.reason, 500);
+    check_past_day(&mut v, "effective_on", b.effective_on.0, today);
+    if let Some(e) = check_owner(c, p.org_id, "new_owner_id", b.new_owner_id).await? {
+        v.push(e);
+    }
+    v.finish()?;
+    let history = store::history(c, p.org_id, id).await?;
+    let from = rules::plan_transfer(&history, b.new_owner_id, b.effective_on.0, today)?;
+    transfer(
+        c,
+        p.org_id,
+        id,
+        from,
+        b.new_owner_id,
+        b.effective_on.0,
+        b.reason.trim(),
+        actor_id(p),
+    )
     .await
 }

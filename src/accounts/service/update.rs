@@ -55,47 +55,56 @@ pub async fn patch(
     b: PatchAccount,
 ) -> AppResult<AccountRow> {
     require_writer(p)?;
-    db::tx(pool, async move |c| {
-        let current = get_visible(c, p, id, true).await?;
-        check_if_match(expected.as_deref(), current.version)?;
-        let mut v = Validator::new();
-        if let Some(n) = &b.name {
-            v.text("name", n, 200);
+    db::tx(pool, async move |c| patch_on(c, p, id, expected, b).await).await
+}
+
+/// [`patch`] in the caller's transaction.
+pub async fn patch_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    id: Uuid,
+    expected: Option<String>,
+    b: PatchAccount,
+) -> AppResult<AccountRow> {
+    require_writer(p)?;
+    let current = get_visible(c, p, id, true).await?;
+    check_if_match(expected.as_deref(), current.version)?;
+    let mut v = Validator::new();
+    if let Some(n) = &b.name {
+        v.text("name", n, 200);
+    }
+    if let Some(s) = b.status {
+        rules::check_status(&mut v, current.kind, s);
+    }
+    check_segment(&mut v, b.segment.as_ref().and_then(|s| s.as_deref()));
+    let source = b
+        .external_source
+        .clone()
+        .unwrap_or(current.external_source.clone());
+    let ext = b.external_id.clone().unwrap_or(current.external_id.clone());
+    rules::may_set_external_ids(
+        p.role(),
+        source.as_deref().map(str::trim) != current.external_source.as_deref()
+            || ext.as_deref().map(str::trim) != current.external_id.as_deref(),
+    )?;
+    rules::check_external(&mut v, source.as_deref(), ext.as_deref());
+    v.finish()?;
+    if let (Some(s), Some(e)) = (&source, &ext) {
+        if store::external_taken(c, p.org_id, s.trim(), e.trim(), id).await? {
+            return Err(rules::AccountRefusal::ExternalIdTaken.into());
         }
-        if let Some(s) = b.status {
-            rules::check_status(&mut v, current.kind, s);
-        }
-        check_segment(&mut v, b.segment.as_ref().and_then(|s| s.as_deref()));
-        let source = b
-            .external_source
-            .clone()
-            .unwrap_or(current.external_source.clone());
-        let ext = b.external_id.clone().unwrap_or(current.external_id.clone());
-        rules::may_set_external_ids(
-            p.role(),
-            source.as_deref().map(str::trim) != current.external_source.as_deref()
-                || ext.as_deref().map(str::trim) != current.external_id.as_deref(),
-        )?;
-        rules::check_external(&mut v, source.as_deref(), ext.as_deref());
-        v.finish()?;
-        if let (Some(s), Some(e)) = (&source, &ext) {
-            if store::external_taken(c, p.org_id, s.trim(), e.trim(), id).await? {
-                return Err(rules::AccountRefusal::ExternalIdTaken.into());
-            }
-        }
-        let trim = |o: Option<Option<String>>| o.map(|x| x.map(|s| s.trim().to_string()));
-        let changes = AccountChanges {
-            name: b.name.map(|n| n.trim().to_string()),
-            status: b.status,
-            segment: trim(b.segment),
-            external_source: trim(b.external_source),
-            external_id: trim(b.external_id),
-            ..Default::default()
-        };
-        if changes.is_empty() {
-            return Ok(current);
-        }
-        update(c, p.org_id, id, &changes).await
-    })
-    .await
+    }
+    let trim = |o: Option<Option<String>>| o.map(|x| x.map(|s| s.trim().to_string()));
+    let changes = AccountChanges {
+        name: b.name.map(|n| n.trim().to_string()),
+        status: b.status,
+        segment: trim(b.segment),
+        external_source: trim(b.external_source),
+        external_id: trim(b.external_id),
+        ..Default::default()
+    };
+    if changes.is_empty() {
+        return Ok(current);
+    }
+    update(c, p.org_id, id, &changes).await
 }

@@ -117,30 +117,38 @@ pub async fn list(
 /// A new plan (admins who do not answer for its target or gate).
 pub async fn create(pool: &PgPool, p: &Principal, b: CreateBonusPlan) -> AppResult<PlanRow> {
     rules::check_admin(p.is_admin())?;
+    p.require_user()?;
+    db::tx(pool, async move |c| create_on(c, p, b).await).await
+}
+
+/// [`create`] in the caller's transaction.
+pub async fn create_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    b: CreateBonusPlan,
+) -> AppResult<PlanRow> {
+    rules::check_admin(p.is_admin())?;
     let (me, _) = p.require_user()?;
     let tiers: Vec<Tier> = b.tiers.into_iter().map(Tier::from).collect();
-    db::tx(pool, async move |c| {
-        let mut v = Validator::new();
-        v.text("name", &b.name, 200);
-        rules::check_tiers(&mut v, &tiers);
-        let mut linked = vec![financial_target(c, p, &mut v, "target_id", b.target_id).await?];
-        if let Some(g) = &b.gate {
-            linked.push(gate_target(c, p, &mut v, g).await?);
-        }
-        finish(v)?;
-        not_accountable(c, p, linked.iter().flatten()).await?;
-        let gate = b.gate.map(|g| (g.target_id, g.attainment_pct));
-        store::insert(
-            c,
-            p.org_id,
-            b.name.trim(),
-            b.target_id,
-            tiers_json(&tiers)?,
-            gate,
-            me,
-        )
-        .await
-    })
+    let mut v = Validator::new();
+    v.text("name", &b.name, 200);
+    rules::check_tiers(&mut v, &tiers);
+    let mut linked = vec![financial_target(c, p, &mut v, "target_id", b.target_id).await?];
+    if let Some(g) = &b.gate {
+        linked.push(gate_target(c, p, &mut v, g).await?);
+    }
+    finish(v)?;
+    not_accountable(c, p, linked.iter().flatten()).await?;
+    let gate = b.gate.map(|g| (g.target_id, g.attainment_pct));
+    store::insert(
+        c,
+        p.org_id,
+        b.name.trim(),
+        b.target_id,
+        tiers_json(&tiers)?,
+        gate,
+        me,
+    )
     .await
 }
 

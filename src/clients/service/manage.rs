@@ -31,12 +31,7 @@ pub async fn create(
     name: &str,
     scopes: &[Scope],
 ) -> AppResult<(ClientRow, String)> {
-    p.require_admin()?;
-    let (me, _) = p.require_user()?;
-    let mut v = Validator::new();
-    v.text("name", name, 200);
-    let scopes = rules::normalise_scopes(&mut v, scopes);
-    v.finish()?;
+    let (me, scopes) = check_new(p, name, scopes)?;
     let secret = new_secret();
     let hash = secret_digest(&secret);
     let row = db::tx(pool, async move |c| {
@@ -44,6 +39,38 @@ pub async fn create(
     })
     .await?;
     Ok((row, secret))
+}
+
+/// [`create`] in the caller's transaction.
+pub async fn create_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    name: &str,
+    scopes: &[Scope],
+) -> AppResult<(ClientRow, String)> {
+    let (me, scopes) = check_new(p, name, scopes)?;
+    let secret = new_secret();
+    let row = store::insert(
+        c,
+        p.org_id,
+        name.trim(),
+        &scopes,
+        &secret_digest(&secret),
+        me,
+    )
+    .await?;
+    Ok((row, secret))
+}
+
+/// Who may add a client (admins, as themselves), and its scopes normalised.
+fn check_new(p: &Principal, name: &str, scopes: &[Scope]) -> AppResult<(Uuid, Vec<Scope>)> {
+    p.require_admin()?;
+    let (me, _) = p.require_user()?;
+    let mut v = Validator::new();
+    v.text("name", name, 200);
+    let scopes = rules::normalise_scopes(&mut v, scopes);
+    v.finish()?;
+    Ok((me, scopes))
 }
 
 /// One active client.

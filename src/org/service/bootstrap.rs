@@ -4,9 +4,8 @@
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::auth::{passwords, Role};
+use crate::auth::passwords;
 use crate::error::{AppError, Validator};
-use crate::users::store::NewUser;
 use crate::{org, users};
 
 /// Creates an organisation and its first admin; returns the organisation's id.
@@ -29,19 +28,9 @@ pub async fn create_org_with_admin(
     v.finish()?;
     crate::db::transaction_on(c, async |c| {
         let o = org::store::create(c, name.trim(), currency).await?;
-        let admin = users::store::insert(
-            c,
-            &NewUser {
-                org_id: o.id,
-                id: Uuid::now_v7(),
-                email: admin_email.trim().to_string(),
-                name: admin_name.trim().to_string(),
-                role: Role::Admin,
-                selling_style: None,
-                password_hash: Some(passwords::hash(password)),
-            },
-        )
-        .await?;
+        let hash = passwords::hash(password);
+        let admin =
+            users::service::write::first_admin_on(c, o.id, admin_email, admin_name, hash).await?;
         Ok((o.id, admin.id))
     })
     .await

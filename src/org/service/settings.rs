@@ -67,12 +67,32 @@ pub async fn patch(
 ) -> AppResult<OrgRow> {
     p.require_admin()?;
     validate(&b)?;
-    let mut holidays = b.holidays.clone();
+    let changes = changes(b);
+    db::tx(pool, async move |c| {
+        change(c, p, &changes, expected.as_deref()).await
+    })
+    .await
+}
+
+/// [`patch`] in the caller's transaction.
+pub async fn patch_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    b: OrgPatch,
+    expected: Option<String>,
+) -> AppResult<OrgRow> {
+    p.require_admin()?;
+    validate(&b)?;
+    change(c, p, &changes(b), expected.as_deref()).await
+}
+
+fn changes(b: OrgPatch) -> OrgChanges {
+    let mut holidays = b.holidays;
     if let Some(h) = holidays.as_mut() {
         h.sort();
         h.dedup();
     }
-    let changes = OrgChanges {
+    OrgChanges {
         name: b.name.map(|n| n.trim().to_string()),
         currency: b.currency,
         fiscal_year_start_month: b.fiscal_year_start_month,
@@ -85,16 +105,21 @@ pub async fn patch(
         pace_ahead_pct: b.pace.as_ref().map(|t| t.ahead_pct),
         pace_on_track_pct: b.pace.as_ref().map(|t| t.on_track_pct),
         pace_behind_pct: b.pace.as_ref().map(|t| t.behind_pct),
-    };
-    db::tx(pool, async move |c| {
-        let current = store::lock(c, p.org_id).await?;
-        check_if_match(expected.as_deref(), current.version)?;
-        let new_currency = changes.currency.as_deref();
-        if new_currency.is_some_and(|n| n != current.currency) {
-            let has_money = store::has_money(c, p.org_id).await?;
-            rules::check_currency_change(&current.currency, new_currency, has_money)?;
-        }
-        store::update(c, p.org_id, &changes).await
-    })
-    .await
+    }
+}
+
+async fn change(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    changes: &OrgChanges,
+    expected: Option<&str>,
+) -> AppResult<OrgRow> {
+    let current = store::lock(c, p.org_id).await?;
+    check_if_match(expected, current.version)?;
+    let new_currency = changes.currency.as_deref();
+    if new_currency.is_some_and(|n| n != current.currency) {
+        let has_money = store::has_money(c, p.org_id).await?;
+        rules::check_currency_change(&current.currency, new_currency, has_money)?;
+    }
+    store::update(c, p.org_id, changes).await
 }

@@ -1,10 +1,8 @@
 //! Reviews use cases: who may do it, the rules, one transaction. Scheduling and
 //! a review's steps in `schedule`, its agenda in `agenda`, its items in
-//! `items`, the successes feed in `feed`, the demo's reviews in `demo`; what
-//! they share is here.
+//! `items`, the successes feed in `feed`; what they share is here.
 
 pub mod agenda;
-pub mod demo;
 pub mod feed;
 pub mod items;
 pub mod schedule;

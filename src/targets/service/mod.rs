@@ -15,10 +15,10 @@ mod visibility;
 pub use achieved::{achieved, achieved_daily};
 pub use assess::{rollup_metric, Assessed};
 pub use change::change;
-pub use create::create;
+pub use create::{create, create_on};
 pub use duties::{may_set, not_accountable, require_setter};
 pub use reads::{allocation, get_one, history, list, Allocated, AllocatedChild, HistoryItem};
-pub use steps::{agree, cancel, propose, revise, Stepped};
+pub use steps::{agree, agree_on, cancel, propose, propose_on, revise, Stepped};
 pub use visibility::{can_set, check_visible, get_visible, seen_by_everyone_or_self, visible};
 
 /// The agreed targets a team's scorecard shows.

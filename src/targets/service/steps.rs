@@ -31,43 +31,48 @@ async fn workflow(
     run: impl AsyncFnOnce(&mut AsyncPgConnection, &Principal, TargetRow) -> AppResult<(TargetRow, bool)>,
 ) -> AppResult<Stepped> {
     p.require_user()?;
-    db::tx(pool, async move |c| {
-        let ctx = OrgContext::load(c, p.org_id).await?;
-        let current = get_visible(c, &p, id, true).await?;
-        let (row, created) = run(c, &p, current).await?;
-        Ok(Stepped {
-            target: assess(c, &ctx, row).await?,
-            created,
-        })
+    db::tx(pool, async move |c| workflow_on(c, &p, id, run).await).await
+}
+
+/// [`workflow`] in the caller's transaction.
+async fn workflow_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    id: Uuid,
+    run: impl AsyncFnOnce(&mut AsyncPgConnection, &Principal, TargetRow) -> AppResult<(TargetRow, bool)>,
+) -> AppResult<Stepped> {
+    p.require_user()?;
+    let ctx = OrgContext::load(c, p.org_id).await?;
+    let current = get_visible(c, p, id, true).await?;
+    let (row, created) = run(c, p, current).await?;
+    Ok(Stepped {
+        target: assess(c, &ctx, row).await?,
+        created,
     })
-    .await
 }
 
 /// A step taken by whoever sets the target (propose, cancel): check the note and
 /// the caller, move the status, and record it.
 async fn setter_step(
-    pool: &PgPool,
-    p: Principal,
-    id: Uuid,
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    t: TargetRow,
     note: Option<String>,
     action: Action,
     event: &'static str,
-) -> AppResult<Stepped> {
-    workflow(pool, p, id, async move |c, p, t| {
-        let mut v = Validator::new();
-        check_note(&mut v, note.as_deref());
-        v.finish()?;
-        require_setter(c, p, &t).await?;
-        let status = step(&t, action)?;
-        let changes = TargetChanges {
-            status: Some(status),
-            ..Default::default()
-        };
-        let row = store::update(c, p.org_id, t.id, &changes).await?;
-        store::record(c, &row, event, p.user_id(), note.as_deref()).await?;
-        Ok((row, false))
-    })
-    .await
+) -> AppResult<(TargetRow, bool)> {
+    let mut v = Validator::new();
+    check_note(&mut v, note.as_deref());
+    v.finish()?;
+    require_setter(c, p, &t).await?;
+    let status = step(&t, action)?;
+    let changes = TargetChanges {
+        status: Some(status),
+        ..Default::default()
+    };
+    let row = store::update(c, p.org_id, t.id, &changes).await?;
+    store::record(c, &row, event, p.user_id(), note.as_deref()).await?;
+    Ok((row, false))
 }
 
 /// Proposes a draft for agreement: its setter, never the one who answers for it.
@@ -77,7 +82,23 @@ pub async fn propose(
     id: Uuid,
     note: Option<String>,
 ) -> AppResult<Stepped> {
-    setter_step(pool, p, id, note, Action::Propose, "proposed").await
+    workflow(pool, p, id, async move |c, p, t| {
+        setter_step(c, p, t, note, Action::Propose, "proposed").await
+    })
+    .await
+}
+
+/// [`propose`] in the caller's transaction.
+pub async fn propose_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    id: Uuid,
+    note: Option<String>,
+) -> AppResult<Stepped> {
+    workflow_on(c, p, id, async move |c, p, t| {
+        setter_step(c, p, t, note, Action::Propose, "proposed").await
+    })
+    .await
 }
 
 /// Cancels a target that is not superseded or cancelled already: its setter
@@ -88,7 +109,10 @@ pub async fn cancel(
     id: Uuid,
     note: Option<String>,
 ) -> AppResult<Stepped> {
-    setter_step(pool, p, id, note, Action::Cancel, "cancelled").await
+    workflow(pool, p, id, async move |c, p, t| {
+        setter_step(c, p, t, note, Action::Cancel, "cancelled").await
+    })
+    .await
 }
 
 /// Agrees a proposed target: the one accountable, never whoever set, changed or
@@ -101,34 +125,56 @@ pub async fn agree(
     note: Option<String>,
 ) -> AppResult<Stepped> {
     workflow(pool, p, id, async move |c, p, t| {
-        let mut v = Validator::new();
-        check_note(&mut v, note.as_deref());
-        v.finish()?;
-        require_agreer(c, p, &t).await?;
-        let status = step(&t, Action::Agree)?;
-        let row = store::update(
-            c,
-            p.org_id,
-            t.id,
-            &TargetChanges {
-                status: Some(status),
-                agreed_at: Some(Some(Utc::now())),
-                agreed_by: Some(p.user_id()),
-                ..Default::default()
-            },
-        )
-        .await?;
-        store::record(c, &row, "agreed", p.user_id(), note.as_deref()).await?;
-        // Agreed when already reached: that is a milestone too.
-        let mut events = Outbox::default();
-        events.push(Event::TargetAgreed {
-            org: p.org_id,
-            target: row.id,
-        });
-        dispatch::publish(c, &mut events).await?;
-        Ok((row, false))
+        agree_step(c, p, t, note).await
     })
     .await
+}
+
+/// [`agree`] in the caller's transaction.
+pub async fn agree_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    id: Uuid,
+    note: Option<String>,
+) -> AppResult<Stepped> {
+    workflow_on(c, p, id, async move |c, p, t| {
+        agree_step(c, p, t, note).await
+    })
+    .await
+}
+
+async fn agree_step(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    t: TargetRow,
+    note: Option<String>,
+) -> AppResult<(TargetRow, bool)> {
+    let mut v = Validator::new();
+    check_note(&mut v, note.as_deref());
+    v.finish()?;
+    require_agreer(c, p, &t).await?;
+    let status = step(&t, Action::Agree)?;
+    let row = store::update(
+        c,
+        p.org_id,
+        t.id,
+        &TargetChanges {
+            status: Some(status),
+            agreed_at: Some(Some(Utc::now())),
+            agreed_by: Some(p.user_id()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    store::record(c, &row, "agreed", p.user_id(), note.as_deref()).await?;
+    // Agreed when already reached: that is a milestone too.
+    let mut events = Outbox::default();
+    events.push(Event::TargetAgreed {
+        org: p.org_id,
+        target: row.id,
+    });
+    dispatch::publish(c, &mut events).await?;
+    Ok((row, false))
 }
 
 /// Revises a proposed or agreed target: a new version with a new value, which

@@ -43,37 +43,46 @@ pub async fn join(
     from: NaiveDate,
 ) -> AppResult<MemberRow> {
     rules::check_day("from", from)?;
-    db::tx(pool, async move |c| {
-        check_manages(c, p, team).await?;
-        if p.user_id() == Some(user) && managed_team_ids(c, p.org_id, user).await?.contains(&team) {
-            return Err(AppError::from(TeamError::OwnTeam));
-        }
-        store::share(c, p.org_id, team).await?;
-        match store::person(c, p.org_id, user).await? {
-            None => return Err(TeamError::NoSuchUser.into()),
-            Some((_, false)) => return Err(TeamError::UserInactive.into()),
-            Some(_) => {}
-        }
-        let spans = store::spans(c, p.org_id, user).await?;
-        match rules::plan_join(&spans, team, from) {
-            Join::Unchanged => {}
-            Join::Overlap(_) => return Err(TeamError::Overlap.into()),
-            Join::Insert { close, replace } => {
-                if let Some((old_team, old_from, last_day)) = close {
-                    if !can_manage(c, p, old_team).await? {
-                        return Err(TeamError::MoveFromUnmanaged.into());
-                    }
-                    store::end_membership(c, p.org_id, old_team, user, old_from, last_day).await?;
+    db::tx(pool, async move |c| join_on(c, p, team, user, from).await).await
+}
+
+/// [`join`] in the caller's transaction.
+pub async fn join_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    team: Uuid,
+    user: Uuid,
+    from: NaiveDate,
+) -> AppResult<MemberRow> {
+    rules::check_day("from", from)?;
+    check_manages(c, p, team).await?;
+    if p.user_id() == Some(user) && managed_team_ids(c, p.org_id, user).await?.contains(&team) {
+        return Err(AppError::from(TeamError::OwnTeam));
+    }
+    store::share(c, p.org_id, team).await?;
+    match store::person(c, p.org_id, user).await? {
+        None => return Err(TeamError::NoSuchUser.into()),
+        Some((_, false)) => return Err(TeamError::UserInactive.into()),
+        Some(_) => {}
+    }
+    let spans = store::spans(c, p.org_id, user).await?;
+    match rules::plan_join(&spans, team, from) {
+        Join::Unchanged => {}
+        Join::Overlap(_) => return Err(TeamError::Overlap.into()),
+        Join::Insert { close, replace } => {
+            if let Some((old_team, old_from, last_day)) = close {
+                if !can_manage(c, p, old_team).await? {
+                    return Err(TeamError::MoveFromUnmanaged.into());
                 }
-                if let Some(old_from) = replace {
-                    store::delete_membership(c, p.org_id, team, user, old_from).await?;
-                }
-                store::insert_membership(c, p.org_id, team, user, from).await?;
+                store::end_membership(c, p.org_id, old_team, user, old_from, last_day).await?;
             }
+            if let Some(old_from) = replace {
+                store::delete_membership(c, p.org_id, team, user, old_from).await?;
+            }
+            store::insert_membership(c, p.org_id, team, user, from).await?;
         }
-        membership_of(c, p.org_id, team, user, from).await
-    })
-    .await
+    }
+    membership_of(c, p.org_id, team, user, from).await
 }
 
 /// Ends `user`'s open membership of `team` on `to` (default: today in the

@@ -46,18 +46,37 @@ async fn check_links(
 
 /// A new team.
 pub async fn create(pool: &PgPool, p: &Principal, b: CreateTeam) -> AppResult<TeamRow> {
+    check_new(p, &b)?;
+    db::tx(pool, async move |c| insert_checked(c, p, &b).await).await
+}
+
+/// [`create`] in the caller's transaction.
+pub async fn create_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    b: &CreateTeam,
+) -> AppResult<TeamRow> {
+    check_new(p, b)?;
+    insert_checked(c, p, b).await
+}
+
+fn check_new(p: &Principal, b: &CreateTeam) -> AppResult<()> {
     p.require_admin()?;
     let mut v = Validator::new();
     v.text("name", &b.name, 200);
-    v.finish()?;
-    db::tx(pool, async move |c| {
-        if b.parent_team_id.is_some() {
-            store::lock_tree(c, p.org_id).await?;
-        }
-        check_links(c, p.org_id, None, b.manager_id, b.parent_team_id).await?;
-        store::insert(c, p.org_id, b.name.trim(), b.manager_id, b.parent_team_id).await
-    })
-    .await
+    Ok(v.finish()?)
+}
+
+async fn insert_checked(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    b: &CreateTeam,
+) -> AppResult<TeamRow> {
+    if b.parent_team_id.is_some() {
+        store::lock_tree(c, p.org_id).await?;
+    }
+    check_links(c, p.org_id, None, b.manager_id, b.parent_team_id).await?;
+    store::insert(c, p.org_id, b.name.trim(), b.manager_id, b.parent_team_id).await
 }
 
 /// Changes to a team, if it is still at the version `expected` (an If-Match).

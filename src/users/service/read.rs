@@ -1,5 +1,6 @@
 //! Reading people.
 
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::super::rules;
@@ -45,4 +46,9 @@ pub async fn get(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<UserRow> {
         Ok(row)
     })
     .await
+}
+
+/// Whether someone, in any organisation, signs in with this address.
+pub async fn email_in_use(c: &mut AsyncPgConnection, email: &str) -> AppResult<bool> {
+    store::email_taken(c, email, None).await
 }

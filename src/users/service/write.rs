@@ -1,20 +1,52 @@
 //! Adding, changing, deactivating and reactivating people.
 
 use chrono::Utc;
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::super::dto::{CreateUser, PatchUser};
 use super::super::rules::{self, Current, Requested, UserError};
 use super::super::store::{self, NewUser, UserChanges, UserRow};
 use super::visibility::get_visible;
-use crate::auth::{passwords, Principal};
+use crate::auth::{passwords, Principal, Role};
 use crate::db::{self, PgPool};
-use crate::error::{AppResult, FieldError, Validator};
+use crate::error::{AppError, AppResult, FieldError, Validator};
 use crate::http::check_if_match;
 use crate::state::AppState;
 
 /// A new person (admin), with an initial password if given.
 pub async fn create(state: &AppState, p: &Principal, b: CreateUser) -> AppResult<UserRow> {
+    check_new(p, &b)?;
+    let password_hash = match b.password.clone() {
+        Some(pw) => Some(state.hashing.run(move || passwords::hash(&pw)).await?),
+        None => None,
+    };
+    db::run(&state.pool, async |c| {
+        insert_checked(c, p, &b, password_hash.clone()).await
+    })
+    .await
+}
+
+/// [`create`] in the caller's transaction, the password hashed already:
+/// `password_hash` is the hash of `b.password` (none without one), made off
+/// the connection, or once for many people.
+pub async fn create_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    b: &CreateUser,
+    password_hash: Option<String>,
+) -> AppResult<UserRow> {
+    check_new(p, b)?;
+    if b.password.is_some() != password_hash.is_some() {
+        return Err(AppError::internal(
+            "a new person's password and its hash go together",
+        ));
+    }
+    insert_checked(c, p, b, password_hash).await
+}
+
+/// Who may add a person (admins), and the new person's fields.
+fn check_new(p: &Principal, b: &CreateUser) -> AppResult<()> {
     p.require_admin()?;
     let mut v = Validator::new();
     rules::check_email(&mut v, "email", b.email.trim());
@@ -23,11 +55,15 @@ pub async fn create(state: &AppState, p: &Principal, b: CreateUser) -> AppResult
     if let Some((code, msg)) = b.password.as_deref().and_then(passwords::check_policy) {
         v.push(FieldError::new("password", code, msg));
     }
-    v.finish()?;
-    let password_hash = match b.password {
-        Some(pw) => Some(state.hashing.run(move || passwords::hash(&pw)).await?),
-        None => None,
-    };
+    Ok(v.finish()?)
+}
+
+async fn insert_checked(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    b: &CreateUser,
+    password_hash: Option<String>,
+) -> AppResult<UserRow> {
     let new = NewUser {
         org_id: p.org_id,
         id: Uuid::now_v7(),
@@ -37,7 +73,29 @@ pub async fn create(state: &AppState, p: &Principal, b: CreateUser) -> AppResult
         selling_style: b.selling_style,
         password_hash,
     };
-    db::run(&state.pool, async |c| store::insert(c, &new).await).await
+    store::insert(c, &new).await
+}
+
+/// A new organisation's first admin, in the transaction that sets the
+/// organisation up (nobody is there yet to ask): the fields checked by the
+/// caller, the password hashed.
+pub async fn first_admin_on(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    email: &str,
+    name: &str,
+    password_hash: String,
+) -> AppResult<UserRow> {
+    let new = NewUser {
+        org_id: org,
+        id: Uuid::now_v7(),
+        email: email.trim().to_string(),
+        name: name.trim().to_string(),
+        role: Role::Admin,
+        selling_style: None,
+        password_hash: Some(password_hash),
+    };
+    store::insert(c, &new).await
 }
 
 /// Changes a person, if still at the version `expected` (an If-Match). Admins

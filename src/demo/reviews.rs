@@ -1,53 +1,39 @@
-//! The demo's reviews, built through the reviews' own use cases.
+//! The demo's reviews, built through the reviews' own use cases by Maria.
 
 use chrono::{Duration, NaiveDate};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::super::dto::{CreateItem, CreateReview};
-use super::super::rules::{ItemType, Kind, Size};
-use super::{items, schedule};
-use crate::auth::{Actor, Principal, Role};
+use super::DemoPeople;
+use crate::accounts::dto::AccountQuery;
+use crate::accounts::service as accounts;
 use crate::calendar::Granularity;
 use crate::error::AppResult;
 use crate::org::context::OrgContext;
+use crate::reviews::dto::{CreateItem, CreateReview};
+use crate::reviews::rules::{ItemType, Kind, Size};
+use crate::reviews::service::{items, schedule};
 use crate::values::IsoDate;
 
-/// Last week's one-to-one of `manager` with `salesperson`, completed (a big
-/// success, a hurdle resolved, a strategy, an action still open), and next
-/// week's, scheduled (a success and a hurdle recorded ahead, and the open
-/// action carried over). Items are about the salesperson's first account.
-pub async fn demo(
+/// Last week's one-to-one of Maria with Fiona, completed (a big success, a
+/// hurdle resolved, a strategy, an action still open), and next week's,
+/// scheduled (a success and a hurdle recorded ahead, and the open action
+/// carried over). Items are about Fiona's first account.
+pub(super) async fn seed(
     c: &mut AsyncPgConnection,
-    org: Uuid,
-    manager: Uuid,
-    salesperson: Uuid,
+    people: &DemoPeople,
     today: NaiveDate,
 ) -> AppResult<()> {
-    let p = Principal {
-        org_id: org,
-        actor: Actor::User {
-            id: manager,
-            role: Role::Manager,
-        },
-        org: None,
-    };
-    let ctx = OrgContext::load(c, org).await?;
-    let filter = crate::accounts::store::ListFilter {
+    let (manager, salesperson) = (people.maria, people.farmers[0]);
+    let p = people.as_manager(manager);
+    let ctx = OrgContext::load(c, people.org).await?;
+    let first = AccountQuery {
         owner_id: Some(salesperson),
-        kind: None,
-        status: None,
-        q: None,
-        external_source: None,
+        limit: Some(1),
+        ..Default::default()
     };
-    let page = crate::db::Page {
-        limit: 1,
-        after: None,
-    };
-    let account = crate::accounts::store::list(c, org, None, &filter, &page)
-        .await?
-        .first()
-        .map(|a| a.id);
+    let (owned, _) = accounts::list_on(c, &p, first).await?;
+    let account = owned.first().map(|a| a.id);
     let quarter = ctx.cal.containing(Granularity::Quarter, today);
     let review = async |c: &mut AsyncPgConnection, day: NaiveDate| {
         let b = CreateReview {
