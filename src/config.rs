@@ -40,6 +40,9 @@ pub struct Config {
     /// `ONPACE_TRUSTED_PROXIES`: comma-separated IPs and CIDRs of the reverse proxies
     /// whose `X-Forwarded-For` names the client's address. Empty: the peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `ONPACE_METRICS_LISTEN`: address and port of the metrics listener
+    /// (`GET /metrics`, apart from the API). Unset: no metrics listener.
+    pub metrics_listen: Option<String>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/onpace";
@@ -62,6 +65,7 @@ impl Default for Config {
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
             trusted_proxies: Vec::new(),
+            metrics_listen: None,
         }
     }
 }
@@ -116,6 +120,7 @@ impl Config {
             login_max_failures: parse(&get, "ONPACE_LOGIN_MAX_FAILURES", d.login_max_failures)?,
             login_window: Duration::from_secs(parse(&get, "ONPACE_LOGIN_WINDOW_SECS", 900u64)?),
             trusted_proxies: proxies(get("ONPACE_TRUSTED_PROXIES").as_deref())?,
+            metrics_listen: get("ONPACE_METRICS_LISTEN").map(|v| v.trim().to_string()),
         };
         check::check(&config)?;
         Ok(config)
@@ -273,6 +278,25 @@ mod tests {
             let line = refusal("ONPACE_LISTEN", bad);
             assert!(line.contains("host:port"), "{line}");
         }
+    }
+
+    #[test]
+    fn the_metrics_listener_is_off_unless_given_a_host_and_port_of_its_own() {
+        assert_eq!(Config::from_lookup(|_| None).unwrap().metrics_listen, None);
+        let c =
+            Config::from_lookup(|k| (k == "ONPACE_METRICS_LISTEN").then(|| "0.0.0.0:9100".into()))
+                .unwrap();
+        assert_eq!(c.metrics_listen.as_deref(), Some("0.0.0.0:9100"));
+        for bad in ["9100", "localhost", "127.0.0.1:0", "http://localhost:9100"] {
+            let line = refusal("ONPACE_METRICS_LISTEN", bad);
+            assert!(line.contains("host:port"), "{line}");
+        }
+        let e = Config::from_lookup(|k| {
+            matches!(k, "ONPACE_LISTEN" | "ONPACE_METRICS_LISTEN").then(|| "127.0.0.1:8080".into())
+        })
+        .unwrap_err();
+        assert_eq!(e.name, "ONPACE_METRICS_LISTEN");
+        assert!(e.to_string().contains("ONPACE_LISTEN"), "{e}");
     }
 
     #[test]

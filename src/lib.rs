@@ -19,6 +19,7 @@ pub mod idempotency;
 #[cfg(test)]
 mod layers;
 pub mod memory;
+pub mod metrics;
 pub mod openapi;
 pub mod org;
 pub mod progress;

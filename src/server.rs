@@ -144,6 +144,7 @@ pub fn build_app(
     let known = Arc::new(known_routes(&doc));
     let cors = cors(&state.config.cors_origins);
     app.app_data(web::Data::new(state.clone()))
+        .app_data(web::Data::from(state.metrics.clone()))
         // Built here, so once per worker: each has its own connection.
         .app_data(web::Data::new(crate::db::Reader::new(
             &state.connector,
@@ -163,6 +164,7 @@ pub fn build_app(
         .wrap(cors)
         .wrap(from_fn(conventions))
         .wrap(TracingLogger::<RequestSpan>::new())
+        .wrap(from_fn(crate::metrics::measure))
 }
 
 /// The span every request's log lines carry: method, path and query, request id,
@@ -418,14 +420,30 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
     }))
 }
 
-/// Serves until stopped.
+/// Serves until stopped: the API, and `GET /metrics` on a listener of its own
+/// when `ONPACE_METRICS_LISTEN` is set.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let listen = state.config.listen.clone();
+    let metrics_listen = state.config.metrics_listen.clone();
+    let registry = state.metrics.clone();
+    let api = HttpServer::new(move || build_app(state.clone())).bind(&listen)?;
+    let metrics = match metrics_listen {
+        Some(address) => {
+            let server = HttpServer::new(move || crate::metrics::app(registry.clone()))
+                .workers(1)
+                .bind(&address)?;
+            tracing::info!(%address, "metrics listening");
+            Some(server.run())
+        }
+        None => None,
+    };
     tracing::info!(%listen, "onpace listening");
-    HttpServer::new(move || build_app(state.clone()))
-        .bind(&listen)?
-        .run()
-        .await
+    match metrics {
+        Some(metrics) => futures_util::future::try_join(api.run(), metrics)
+            .await
+            .map(|_| ()),
+        None => api.run().await,
+    }
 }
 
 #[cfg(test)]

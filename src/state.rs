@@ -6,6 +6,7 @@ use crate::auth::keys::Keys;
 use crate::auth::passwords::Hashing;
 use crate::config::Config;
 use crate::db::{Connector, PgPool};
+use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,6 +17,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// Where passwords are hashed and checked, a few at a time.
     pub hashing: Arc<Hashing>,
+    /// What `GET /metrics` answers on the metrics listener.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -25,7 +28,9 @@ impl AppState {
         let connector = Connector::new(&config.database_url)
             .unwrap_or_else(|why| panic!("DATABASE_URL was checked at start: {why}"));
         let pool = crate::db::pool(&connector, config.db_pool_size, config.db_timeout);
+        let metrics = Arc::new(Metrics::new(pool.clone(), config.metrics_listen.is_some()));
         AppState {
+            metrics,
             pool,
             connector,
             config: Arc::new(config),

@@ -179,7 +179,7 @@ pub async fn batch(
     body: BatchJson<BatchRequest>,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let results = service::batch(&state.pool, &p, body.0.items).await?;
+    let results = service::batch(&state, &p, body.0.items).await?;
     Ok(HttpResponse::Ok().json(BatchResult::of(results)))
 }
 

@@ -57,6 +57,22 @@ pub(super) fn check(c: &Config) -> Result<(), ConfigError> {
             "host:port, e.g. 127.0.0.1:8080, 0.0.0.0:8080 or [::]:8080",
         ));
     }
+    if let Some(metrics) = &c.metrics_listen {
+        if !is_listen_address(metrics) {
+            return Err(refuse(
+                "ONPACE_METRICS_LISTEN",
+                metrics,
+                "host:port, e.g. 127.0.0.1:9100 or 0.0.0.0:9100, or unset for no metrics listener",
+            ));
+        }
+        if *metrics == c.listen {
+            return Err(refuse(
+                "ONPACE_METRICS_LISTEN",
+                metrics,
+                format!("an address other than ONPACE_LISTEN ({})", c.listen),
+            ));
+        }
+    }
     check_origins(&c.cors_origins)?;
     if !is_connection_string(&c.database_url) {
         return Err(refuse(

@@ -12,7 +12,9 @@ use crate::error::{AppError, AppResult};
 use crate::extract::parse_json_lenient;
 use crate::http::{BatchResult, ItemResult, ItemStatus};
 use crate::idempotency;
+use crate::metrics::{self, Ingested};
 use crate::state::AppState;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 fn read_batch<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> AppResult<T> {
     if !crate::extract::is_json(&crate::extract::content_type(req)) {
@@ -40,29 +42,49 @@ pub async fn sales_batch(
 ) -> AppResult<HttpResponse> {
     service::require_scope(&p, Scope::SalesWrite)?;
     let batch: SaleBatch = read_batch(&req, &body)?;
-    push_batch(state, p, req, body, batch.items, service::push_sales).await
+    let items = batch.items;
+    push_batch(
+        state,
+        p,
+        req,
+        body,
+        Ingested::Sales,
+        items,
+        service::push_sales,
+    )
+    .await
 }
 
 /// Stores a batch of results item by item, in one transaction, under the
-/// request's `Idempotency-Key`, and answers every item by its index.
+/// request's `Idempotency-Key`, and answers every item by its index. The rows
+/// stored are counted once committed (a replayed answer stored none).
 async fn push_batch<I: Send + 'static>(
     state: web::Data<AppState>,
     p: Principal,
     req: HttpRequest,
     body: web::Bytes,
+    kind: Ingested,
     items: Vec<I>,
     push: impl AsyncFn(&mut AsyncPgConnection, &Principal, &[I]) -> AppResult<Vec<ItemResult>>,
 ) -> AppResult<HttpResponse> {
     service::check_batch(items.len())?;
     let who = p.clone();
-    idempotency::once(&state, &p, &req, &body, async move |c| {
+    let rows = AtomicU64::new(0);
+    let stored = &rows;
+    let answer = idempotency::once(&state, &p, &req, &body, async move |c| {
         let results = push(c, &who, &items).await?;
+        // The last attempt's: a transaction run again counts once.
+        stored.store(metrics::stored(&results), Ordering::Relaxed);
         Ok((
             StatusCode::OK,
             serde_json::to_value(BatchResult::of(results)).map_err(AppError::internal)?,
         ))
     })
-    .await
+    .await?;
+    state
+        .metrics
+        .rows_ingested(kind, rows.load(Ordering::Relaxed));
+    Ok(answer)
 }
 
 /// Push one sale: 201 when created, 200 when updated or unchanged, 422 when rejected.
@@ -152,5 +174,15 @@ pub async fn activities_batch(
 ) -> AppResult<HttpResponse> {
     service::require_scope(&p, Scope::ActivitiesWrite)?;
     let batch: ActivityBatch = read_batch(&req, &body)?;
-    push_batch(state, p, req, body, batch.items, service::push_activities).await
+    let items = batch.items;
+    push_batch(
+        state,
+        p,
+        req,
+        body,
+        Ingested::Activities,
+        items,
+        service::push_activities,
+    )
+    .await
 }

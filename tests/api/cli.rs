@@ -54,6 +54,7 @@ fn a_bad_setting_is_one_line_naming_it_and_what_is_allowed() {
     for (name, value, allowed) in [
         ("ONPACE_DB_TIMEOUT_MS", "0", "from 1 to 600000"),
         ("ONPACE_LISTEN", "8080", "host:port"),
+        ("ONPACE_METRICS_LISTEN", "9100", "host:port"),
         (
             "ONPACE_CORS_ORIGINS",
             "https://dash.example.com/",

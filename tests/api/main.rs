@@ -9,6 +9,7 @@ mod bonus_plans;
 mod cli;
 mod clients;
 mod harness;
+mod metrics;
 mod openapi;
 mod operations;
 mod org;

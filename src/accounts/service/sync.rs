@@ -18,6 +18,8 @@ use crate::auth::Principal;
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
 use crate::http::{ItemResult, ItemStatus};
+use crate::metrics::{self, Ingested};
+use crate::state::AppState;
 use crate::validation::{FieldError, Validator};
 
 /// Most items in one batch.
@@ -52,7 +54,7 @@ pub async fn put_external(
 /// `POST /v1/accounts/batch`: up to [`MAX_BATCH`] upserts, each answered by
 /// its index; valid items are stored even when others are rejected.
 pub async fn batch(
-    pool: &PgPool,
+    state: &AppState,
     p: &Principal,
     items: Vec<BatchAccount>,
 ) -> AppResult<Vec<ItemResult>> {
@@ -67,7 +69,7 @@ pub async fn batch(
             ),
         ));
     }
-    db::tx(pool, async move |c| {
+    let results = db::tx(&state.pool, async move |c| {
         let today = today(c, p).await?;
         let parsed: Vec<(String, String, SyncAccount)> =
             items.into_iter().map(BatchAccount::split).collect();
@@ -116,7 +118,11 @@ pub async fn batch(
         results.sort_by_key(|r: &ItemResult| r.index);
         Ok(results)
     })
-    .await
+    .await?;
+    state
+        .metrics
+        .rows_ingested(Ingested::Accounts, metrics::stored(&results));
+    Ok(results)
 }
 
 /// Why a batch item's savepoint was rolled back: the item's own errors, or a
