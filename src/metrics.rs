@@ -110,7 +110,7 @@ impl Metrics {
         let ingested = Family::<KindLabels, Counter>::default();
         registry.register(
             "rows_ingested",
-            "Rows created or updated by batches pushed by integrations",
+            "Rows created or updated by the batches and single sales pushed by integrations",
             ingested.clone(),
         );
         for kind in [Ingested::Sales, Ingested::Activities, Ingested::Accounts] {

@@ -108,20 +108,29 @@ pub async fn sale(
     }
     let item: SaleItem = crate::extract::parse_json(&body)?;
     let who = p.clone();
-    idempotency::once(&state, &p, &req, &body, async move |c| {
+    let rows = AtomicU64::new(0);
+    let stored = &rows;
+    let answer = idempotency::once(&state, &p, &req, &body, async move |c| {
         let (status, row) = service::push_sale(c, &who, &item).await?;
         let code = if status == ItemStatus::Created {
             StatusCode::CREATED
         } else {
             StatusCode::OK
         };
+        // The last attempt's: a transaction run again counts once.
+        let changed = matches!(status, ItemStatus::Created | ItemStatus::Updated);
+        stored.store(u64::from(changed), Ordering::Relaxed);
         let out = SaleResult {
             status,
             sale: Sale::from(row),
         };
         Ok((code, serde_json::to_value(out).map_err(AppError::internal)?))
     })
-    .await
+    .await?;
+    state
+        .metrics
+        .rows_ingested(Ingested::Sales, rows.load(Ordering::Relaxed));
+    Ok(answer)
 }
 
 /// Void a sale that should never have counted; it stays in the ledger.

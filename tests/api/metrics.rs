@@ -167,6 +167,24 @@ async fn rows_stored_by_batches_are_counted_by_kind() {
     assert_eq!(v["updated"], 1);
     assert_eq!(value(&scrape(&app).await, sales), Some(4.0));
 
+    // One sale pushed on its own is a row too; the same again is none.
+    let one = json!({"source": "crm", "external_id": "M-9", "account_id": acme,
+                     "occurred_on": "2026-07-11", "revenue": "80", "gross_profit": "10"});
+    let token = w.token("admin");
+    app.post("/v1/sales")
+        .token(token)
+        .json(&one)
+        .send()
+        .await
+        .expect(201);
+    app.post("/v1/sales")
+        .token(token)
+        .json(&one)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(value(&scrape(&app).await, sales), Some(5.0));
+
     // Accounts pushed by a CRM.
     let (_, crm) = app.client_token(&w.org, &["accounts:write"]).await;
     let v = app
