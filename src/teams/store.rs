@@ -8,7 +8,6 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::rules::{Span, TeamError};
-use crate::auth::rules::Role;
 use crate::db::schema::{team_members, teams, users};
 use crate::db::KeepPrepared;
 use crate::db::Page;
@@ -263,20 +262,6 @@ pub async fn delete(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult
     Ok(())
 }
 
-/// The role and activity of a person, if they exist in the organisation.
-pub async fn person(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    user: Uuid,
-) -> AppResult<Option<(Role, bool)>> {
-    Ok(users::table
-        .find((org, user))
-        .select((users::role, users::active))
-        .first(c)
-        .await
-        .optional()?)
-}
-
 /// The people who belong or belonged to any of these teams.
 pub async fn member_ids(
     c: &mut AsyncPgConnection,
@@ -290,20 +275,6 @@ pub async fn member_ids(
         .distinct()
         .load(c)
         .await?)
-}
-
-/// The role (as stored) and activity of a person, if they exist in the organisation.
-pub async fn user_role(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    user: Uuid,
-) -> AppResult<Option<(String, bool)>> {
-    Ok(users::table
-        .find((org, user))
-        .select((users::role, users::active))
-        .first(c)
-        .await
-        .optional()?)
 }
 
 #[derive(Debug, Clone, Queryable)]

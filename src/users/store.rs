@@ -104,6 +104,20 @@ pub async fn get(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<Us
         .ok_or_else(|| AppError::not_found("user"))
 }
 
+/// A person's role and whether they are active, if they exist in the organisation.
+pub async fn role_and_active(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    id: Uuid,
+) -> AppResult<Option<(Role, bool)>> {
+    Ok(users::table
+        .find((org, id))
+        .select((users::role, users::active))
+        .first(c)
+        .await
+        .optional()?)
+}
+
 pub async fn lock(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<UserRow> {
     users::table
         .find((org, id))

@@ -161,7 +161,7 @@ async fn check_facilitator(
     org: Uuid,
     id: Uuid,
 ) -> AppResult<()> {
-    match teams::person(c, org, id).await? {
+    match crate::users::service::read::person(c, org, id).await? {
         Some((role, true)) if role != Role::Viewer => {}
         Some((_, true)) => v.push(FieldError::new(
             "facilitator_id",

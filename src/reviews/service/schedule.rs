@@ -69,7 +69,7 @@ pub async fn schedule_on(
     rules::check_day(&mut v, "scheduled_for", b.scheduled_for.0);
     let period = period_of(&mut v, &ctx, &b.period);
     if let (Kind::OneToOne, Some(s)) = (b.kind, b.salesperson_id) {
-        match teams::person(c, p.org_id, s).await? {
+        match crate::users::service::read::person(c, p.org_id, s).await? {
             None => v.push(FieldError::new(
                 "salesperson_id",
                 "subject_not_found",

@@ -72,19 +72,21 @@ pub async fn create_on(
             "required",
             "name the person or team",
         )),
-        (SubjectType::User, Some(id)) => match teams::user_role(c, p.org_id, id).await? {
-            None => v.push(FieldError::new(
-                "subject_id",
-                "subject_not_found",
-                "no such person in this organisation",
-            )),
-            Some((_, false)) => v.push(FieldError::new(
-                "subject_id",
-                "subject_inactive",
-                "this person is deactivated",
-            )),
-            Some(_) => {}
-        },
+        (SubjectType::User, Some(id)) => {
+            match crate::users::service::read::person(c, p.org_id, id).await? {
+                None => v.push(FieldError::new(
+                    "subject_id",
+                    "subject_not_found",
+                    "no such person in this organisation",
+                )),
+                Some((_, false)) => v.push(FieldError::new(
+                    "subject_id",
+                    "subject_inactive",
+                    "this person is deactivated",
+                )),
+                Some(_) => {}
+            }
+        }
         (SubjectType::Team, Some(id)) => {
             if teams::team(c, p.org_id, id).await.is_err() {
                 v.push(FieldError::new(

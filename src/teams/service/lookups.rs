@@ -47,12 +47,3 @@ pub async fn managers_at_or_above(
 ) -> AppResult<Vec<Uuid>> {
     store::managers_at_or_above(c, org, ids).await
 }
-
-/// A person's role and whether they are active (`None`: no such person).
-pub async fn user_role(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    user: Uuid,
-) -> AppResult<Option<(String, bool)>> {
-    store::user_role(c, org, user).await
-}

@@ -60,7 +60,7 @@ pub async fn join_on(
         return Err(AppError::from(TeamError::OwnTeam));
     }
     store::share(c, p.org_id, team).await?;
-    match store::person(c, p.org_id, user).await? {
+    match crate::users::service::read::person(c, p.org_id, user).await? {
         None => return Err(TeamError::NoSuchUser.into()),
         Some((_, false)) => return Err(TeamError::UserInactive.into()),
         Some(_) => {}

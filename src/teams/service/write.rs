@@ -20,7 +20,7 @@ async fn check_links(
     parent: Option<Uuid>,
 ) -> AppResult<()> {
     let manager = match manager {
-        Some(m) => Some(store::person(c, org, m).await?),
+        Some(m) => Some(crate::users::service::read::person(c, org, m).await?),
         None => None,
     };
     let mut subtree = None;

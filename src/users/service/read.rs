@@ -48,6 +48,16 @@ pub async fn get(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<UserRow> {
     .await
 }
 
+/// A person's role and whether they are active; `None` when there is no such
+/// person in the organisation (for other resources' rules, no visibility check).
+pub async fn person(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    id: Uuid,
+) -> AppResult<Option<(crate::auth::rules::Role, bool)>> {
+    store::role_and_active(c, org, id).await
+}
+
 /// Whether someone, in any organisation, signs in with this address.
 pub async fn email_in_use(c: &mut AsyncPgConnection, email: &str) -> AppResult<bool> {
     store::email_taken(c, email, None).await
