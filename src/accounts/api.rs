@@ -38,6 +38,13 @@ pub async fn list(
 }
 
 /// Create an account.
+///
+/// Rules across fields that the schema cannot express: a customer's `status` is
+/// `active` or `dormant` and a prospect's `open` or `lost` (`won` is never set
+/// directly: a prospect is won through `POST /v1/accounts/{id}/convert`);
+/// `external_source` and `external_id` go together; the owner is an active
+/// salesperson (a salesperson's own accounts are theirs; a manager's, one of the
+/// people of their teams); a salesperson may not date `owned_since` before today.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), request_body = CreateAccount,
     responses(
         (status = 201, description = "Created", body = Account, headers(("ETag" = String), ("Location" = String))),
@@ -72,6 +79,9 @@ pub async fn get_one(
 }
 
 /// Change an account (not its owner: see transfer).
+///
+/// A customer's `status` is `active` or `dormant`, a prospect's `open` or `lost`
+/// (`won` only through convert); `external_source` and `external_id` go together.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), request_body = PatchAccount,
     params(
         ("id" = Uuid, Path, description = "The account's id"),

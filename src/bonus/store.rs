@@ -167,3 +167,33 @@ pub async fn delete(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult
         .await?;
     Ok(())
 }
+
+/// Plans paying on or gated by `old` move to its new version `new`.
+pub async fn follow_revision(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    old: Uuid,
+    new: Uuid,
+) -> AppResult<()> {
+    diesel::update(
+        bonus_plans::table.filter(
+            bonus_plans::org_id
+                .eq(org)
+                .and(bonus_plans::target_id.eq(old)),
+        ),
+    )
+    .set(bonus_plans::target_id.eq(new))
+    .execute(c)
+    .await?;
+    diesel::update(
+        bonus_plans::table.filter(
+            bonus_plans::org_id
+                .eq(org)
+                .and(bonus_plans::gate_target_id.eq(old)),
+        ),
+    )
+    .set(bonus_plans::gate_target_id.eq(Some(new)))
+    .execute(c)
+    .await?;
+    Ok(())
+}

@@ -4,6 +4,7 @@
 use diesel_async::AsyncPgConnection;
 
 use super::Outbox;
+use crate::bonus;
 use crate::error::AppResult;
 use crate::progress::milestones;
 
@@ -12,6 +13,7 @@ use crate::progress::milestones;
 pub async fn publish(c: &mut AsyncPgConnection, outbox: &mut Outbox) -> AppResult<()> {
     for event in outbox.take() {
         milestones::consume(c, &event).await?;
+        bonus::service::consume(c, &event).await?;
     }
     Ok(())
 }

@@ -17,6 +17,8 @@ pub enum Event {
     ResultsRecorded { org: Uuid, deltas: Deltas },
     /// `target.agreed`: the target was agreed.
     TargetAgreed { org: Uuid, target: Uuid },
+    /// `target.revised`: `old` was superseded by the new version `new`.
+    TargetRevised { org: Uuid, old: Uuid, new: Uuid },
     /// `prospect.won`: a prospect was converted, won by `won_by` on `on`.
     ProspectWon {
         org: Uuid,

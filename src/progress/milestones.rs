@@ -29,6 +29,7 @@ pub async fn consume(c: &mut AsyncPgConnection, event: &Event) -> AppResult<()> 
             won_by,
             on,
         } => prospect_won(c, *org, *account, name, *won_by, *on).await,
+        Event::TargetRevised { .. } => Ok(()),
     }
 }
 

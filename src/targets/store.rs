@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::rules::{Metric, Status, SubjectType, Visible};
-use crate::db::schema::{bonus_plans, target_events, targets};
+use crate::db::schema::{target_events, targets};
 use crate::db::KeepPrepared;
 use crate::db::Page;
 use crate::error::{AppError, AppResult};
@@ -449,7 +449,8 @@ pub async fn ancestors(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppRes
     Ok(out)
 }
 
-/// After a revision, children and bonus plans follow the new version.
+/// After a revision, the live children follow the new version (bonus plans
+/// follow it too, on the `target.revised` event).
 pub async fn repoint(c: &mut AsyncPgConnection, org: Uuid, old: Uuid, new: Uuid) -> AppResult<()> {
     // Live children only: superseded and cancelled ones keep the parent they had.
     diesel::update(
@@ -458,26 +459,6 @@ pub async fn repoint(c: &mut AsyncPgConnection, org: Uuid, old: Uuid, new: Uuid)
             .filter(targets::status.ne_all(["superseded", "cancelled"])),
     )
     .set(targets::parent_id.eq(new))
-    .execute(c)
-    .await?;
-    diesel::update(
-        bonus_plans::table.filter(
-            bonus_plans::org_id
-                .eq(org)
-                .and(bonus_plans::target_id.eq(old)),
-        ),
-    )
-    .set(bonus_plans::target_id.eq(new))
-    .execute(c)
-    .await?;
-    diesel::update(
-        bonus_plans::table.filter(
-            bonus_plans::org_id
-                .eq(org)
-                .and(bonus_plans::gate_target_id.eq(old)),
-        ),
-    )
-    .set(bonus_plans::gate_target_id.eq(Some(new)))
     .execute(c)
     .await?;
     Ok(())

@@ -114,6 +114,10 @@ pub async fn list(
 }
 
 /// Add a person (admin).
+///
+/// Rules across fields that the schema cannot express: `selling_style` (farmer,
+/// hunter or hybrid) belongs to salespeople only (422 `not_applicable` for any
+/// other role); the email is unique in the organisation (409).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -158,6 +162,11 @@ pub async fn get_one(
 }
 
 /// Change a person.
+///
+/// People may change their own name; everything else is an admin's. A
+/// `selling_style` belongs to salespeople only: a person who stops being a
+/// salesperson loses theirs, and setting one on another role is 422
+/// `not_applicable`. An admin cannot demote themselves (409).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),

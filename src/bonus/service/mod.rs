@@ -2,3 +2,19 @@
 
 pub mod earnings;
 pub mod plans;
+
+use diesel_async::AsyncPgConnection;
+
+use crate::error::AppResult;
+use crate::events::Event;
+
+/// Follows what other resources did: a revised target's bonus plans (those it
+/// pays on, and those it gates) follow its new version.
+pub async fn consume(c: &mut AsyncPgConnection, event: &Event) -> AppResult<()> {
+    match event {
+        Event::TargetRevised { org, old, new } => {
+            super::store::follow_revision(c, *org, *old, *new).await
+        }
+        _ => Ok(()),
+    }
+}

@@ -235,6 +235,13 @@ pub async fn revise(pool: &PgPool, p: Principal, id: Uuid, b: ReviseTarget) -> A
         .await?;
         store::repoint(c, p.org_id, t.id, new.id).await?;
         store::record(c, &new, "revised", p.user_id(), b.note.as_deref()).await?;
+        let mut events = Outbox::default();
+        events.push(Event::TargetRevised {
+            org: p.org_id,
+            old: t.id,
+            new: new.id,
+        });
+        dispatch::publish(c, &mut events).await?;
         Ok((new, true))
     })
     .await

@@ -8,6 +8,8 @@ use utoipa::openapi::{Content, OpenApi, Ref, RefOr};
 use utoipa::{OpenApi as _, ToSchema};
 use utoipa_actix_web::AppExt;
 
+mod links;
+
 use crate::error::{FieldError, Problem};
 use crate::values::{Amount, IsoDate};
 
@@ -202,6 +204,7 @@ pub fn complete(collected: OpenApi) -> OpenApi {
         add_problems(path, item);
         name_operations(item);
     }
+    links::add(&mut doc);
     drop_unused_schemas(&mut doc);
     doc
 }
