@@ -288,18 +288,13 @@ pub async fn revoke_by_hash(
     Ok(())
 }
 
-/// Signs a person out everywhere (deactivation, password change): every refresh
-/// token is revoked and every access token issued until now is refused.
+/// Revokes every refresh token of a person.
 pub async fn revoke_user(
     c: &mut AsyncPgConnection,
     org: Uuid,
     user: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    diesel::update(users::table.find((org, user)))
-        .set(users::sessions_valid_from.eq(now))
-        .execute(c)
-        .await?;
     diesel::update(
         refresh_tokens::table.filter(
             refresh_tokens::org_id

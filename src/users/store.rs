@@ -222,3 +222,17 @@ pub async fn set_password_hash(
         .await?;
     Ok(())
 }
+
+/// Access tokens issued before `at` are refused from now on.
+pub async fn end_sessions(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    user: Uuid,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    diesel::update(users::table.find((org, user)))
+        .set(users::sessions_valid_from.eq(at))
+        .execute(c)
+        .await?;
+    Ok(())
+}

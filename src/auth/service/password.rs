@@ -4,7 +4,7 @@
 use chrono::Utc;
 use uuid::Uuid;
 
-use super::super::{passwords, store};
+use super::super::passwords;
 use super::attempts::{check_password, throttle};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -48,7 +48,7 @@ pub async fn change(
             return Err(incorrect());
         }
         credentials::set_password_hash(c, org, user, &new_hash).await?;
-        store::revoke_user(c, org, user, Utc::now()).await?;
+        super::sessions::revoke_user(c, org, user, Utc::now()).await?;
         throttle.succeeded(c, Utc::now()).await
     })
     .await

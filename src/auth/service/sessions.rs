@@ -15,6 +15,7 @@ pub async fn revoke_user(
     user: Uuid,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
+    crate::users::service::credentials::end_sessions(c, org, user, at).await?;
     store::revoke_user(c, org, user, at).await
 }
 

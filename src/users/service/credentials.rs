@@ -48,3 +48,13 @@ pub async fn set_password_hash(
 ) -> AppResult<()> {
     store::set_password_hash(c, org, user, hash).await
 }
+
+/// Access tokens issued before `at` are refused from now on.
+pub async fn end_sessions(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    user: Uuid,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    store::end_sessions(c, org, user, at).await
+}
