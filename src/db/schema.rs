@@ -303,7 +303,6 @@ diesel::table! {
         salesperson_id -> Nullable<Uuid>,
         team_id -> Nullable<Uuid>,
         facilitator_id -> Uuid,
-        scheduled_for -> Date,
         period -> Text,
         starts_on -> Date,
         ends_on -> Date,
@@ -317,6 +316,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        scheduled_for -> Timestamptz,
     }
 }
 

@@ -11,7 +11,7 @@ use crate::calendar::Granularity;
 use crate::error::AppResult;
 use crate::org::context::OrgContext;
 use crate::reviews::dto::{CreateItem, CreateReview};
-use crate::reviews::rules::{ItemType, Kind, Size};
+use crate::reviews::rules::{ItemType, Kind, Size, When};
 use crate::reviews::service::{items, schedule};
 use crate::values::IsoDate;
 
@@ -41,7 +41,7 @@ pub(super) async fn seed(
             salesperson_id: Some(salesperson),
             team_id: None,
             facilitator_id: Some(manager),
-            scheduled_for: IsoDate(day),
+            scheduled_for: When::Day(day),
             period: quarter.key.clone(),
         };
         schedule::schedule_on(c, &p, b).await

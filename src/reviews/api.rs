@@ -4,7 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use uuid::Uuid;
 
 use super::dto::{
@@ -28,6 +28,17 @@ fn day_key(day: NaiveDate, id: Uuid) -> String {
     format!("{day}_{id}")
 }
 
+/// A list cursor: an instant (RFC 3339, UTC) and an id.
+fn instant_cursor(s: &str) -> Option<(DateTime<Utc>, Uuid)> {
+    let (t, u) = s.split_once('_')?;
+    let t = DateTime::parse_from_rfc3339(t).ok()?.with_timezone(&Utc);
+    Some((t, u.parse().ok()?))
+}
+
+fn instant_key(t: DateTime<Utc>, id: Uuid) -> String {
+    format!("{}_{id}", t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
 fn review_response(r: ReviewRow) -> HttpResponse {
     with_etag(StatusCode::OK, r.version, &Review::from(r))
 }
@@ -37,7 +48,8 @@ fn item_response(status: StatusCode, i: ItemRow) -> HttpResponse {
     with_location(with_etag(status, i.version, &Item::from(i)), &path)
 }
 
-/// Reviews the caller sees, by day scheduled.
+/// Reviews the caller sees, by when they are held. `from` and `to` take a day
+/// (the organisation's day of the meeting) or an instant.
 #[utoipa::path(tag = "reviews", security(("bearer" = [])), params(ReviewQuery),
     responses((status = 200, description = "A page of reviews", body = List<Review>)))]
 #[get("")]
@@ -52,12 +64,12 @@ pub async fn list(
         limit: q.limit,
         cursor: q.cursor.clone(),
     }
-    .page(day_cursor)?;
+    .page(instant_cursor)?;
     let limit = page.limit;
     let rows = schedule::list(&state.pool, p, q, page).await?;
     let data: Vec<Review> = rows.into_iter().map(Review::from).collect();
     Ok(HttpResponse::Ok().json(finish(data, limit, |r: &Review| {
-        day_key(r.scheduled_for, r.id)
+        instant_key(r.scheduled_for, r.id)
     })))
 }
 
@@ -280,5 +292,12 @@ mod tests {
         assert_eq!(day_cursor(&day_key(day, id)), Some((day, id)));
         assert_eq!(day_cursor("2026-11-26"), None);
         assert_eq!(day_cursor("x_y"), None);
+        let at: DateTime<Utc> = "2026-12-03T13:30:00.25Z".parse().unwrap();
+        assert_eq!(
+            instant_key(at, id),
+            format!("2026-12-03T13:30:00.250Z_{id}")
+        );
+        assert_eq!(instant_cursor(&instant_key(at, id)), Some((at, id)));
+        assert_eq!(instant_cursor(&day_key(day, id)), None);
     }
 }

@@ -1,17 +1,23 @@
 //! Request and response types of `/v1/reviews` and `/v1/successes`, and the
 //! schemas of the reviews' rules enums.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{
+    KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::rules::{ItemStatus, ItemType, Kind, Size, Source, Status, SubjectType};
+use super::rules::{ItemStatus, ItemType, Kind, Size, Source, Status, SubjectType, When};
 use super::store::{FeedRow, ItemRow, ReviewRow};
 use crate::progress::dto::Progress;
 use crate::targets::rules::Metric;
-use crate::values::IsoDate;
+use crate::values::{IsoDate, DATE_PATTERN};
 
 crate::openapi::string_enum!(
     Kind,
@@ -43,7 +49,9 @@ pub struct Review {
     /// The team of a team review.
     pub team_id: Option<Uuid>,
     pub facilitator_id: Uuid,
-    pub scheduled_for: NaiveDate,
+    /// When it is held, in UTC.
+    #[schema(example = "2026-12-03T13:30:00Z")]
+    pub scheduled_for: DateTime<Utc>,
     /// The period under review, a key of the organisation's calendar.
     #[schema(example = "2026-Q4")]
     pub period: String,
@@ -69,17 +77,17 @@ pub struct CreateReview {
     pub team_id: Option<Uuid>,
     /// Who runs it (default: the caller).
     pub facilitator_id: Option<Uuid>,
-    pub scheduled_for: IsoDate,
+    pub scheduled_for: When,
     /// The period under review: `2026`, `FY2027`, `2026-Q4`, `2026-11`, `2026-W48`.
     #[schema(example = "2026-Q4", max_length = 20)]
     pub period: String,
 }
 
-/// Changes to a scheduled review: its day, facilitator or period.
+/// Changes to a scheduled review: when it is held, its facilitator or period.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchReview {
-    pub scheduled_for: Option<IsoDate>,
+    pub scheduled_for: Option<When>,
     pub facilitator_id: Option<Uuid>,
     #[schema(example = "2026-Q4", max_length = 20)]
     pub period: Option<String>,
@@ -92,10 +100,12 @@ pub struct ReviewQuery {
     pub salesperson_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
     pub status: Option<Status>,
-    /// Scheduled on or after this day.
-    pub from: Option<IsoDate>,
-    /// Scheduled on or before this day.
-    pub to: Option<IsoDate>,
+    /// Held on or after this day (the organisation's day of the meeting), or
+    /// at or after this instant.
+    pub from: Option<When>,
+    /// Held on or before this day (the organisation's day of the meeting), or
+    /// at or before this instant.
+    pub to: Option<When>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -320,5 +330,40 @@ impl From<FeedRow> for Success {
             value: f.value,
             actual: f.actual,
         }
+    }
+}
+
+impl utoipa::PartialSchema for When {
+    fn schema() -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+                    .description(Some("An instant, RFC 3339 with an offset.")),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+                    .pattern(Some(DATE_PATTERN))
+                    .description(Some(
+                        "A day as YYYY-MM-DD: the start of that day in the organisation's timezone.",
+                    )),
+            )
+            .description(Some(
+                "When a review is held: an instant as RFC 3339 with an offset \
+                 (\"2026-12-03T14:30:00+01:00\"; answered in UTC, \"2026-12-03T13:30:00Z\"), \
+                 or a day as YYYY-MM-DD, meaning the start of that day in the organisation's \
+                 timezone. Years 1900 to 2999.",
+            ))
+            .examples(["2026-12-03T14:30:00+01:00", "2026-12-03"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for When {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("DateTimeOrDate")
     }
 }

@@ -4,8 +4,9 @@
 //! in, are in `access`.
 
 mod access;
+mod when;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -13,6 +14,7 @@ pub use access::{
     capacity, closed_status, may_add, may_change, may_change_items, may_edit_fields, may_schedule,
     may_step, require_scheduled, Capacity, ItemConflict, Refused, ReviewClosed,
 };
+pub use when::{local_day, start_of_day, When, WHEN_EXPECTED};
 
 use crate::validation::{FieldError, Validator};
 
@@ -131,7 +133,7 @@ pub struct Series {
     pub kind: Kind,
     pub salesperson_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
-    pub key: (NaiveDate, Uuid),
+    pub key: (DateTime<Utc>, Uuid),
 }
 
 /// A one-to-one names a salesperson and no team; a team review a team and no salesperson.
@@ -251,8 +253,9 @@ pub fn check_item_changes(
     }
 }
 
-/// A review's place in its series: by day, then by id (ids are time-ordered).
-pub fn is_before(a: (NaiveDate, Uuid), b: (NaiveDate, Uuid)) -> bool {
+/// A review's place in its series: by the instant it is held, then by id
+/// (ids are time-ordered).
+pub fn is_before(a: (DateTime<Utc>, Uuid), b: (DateTime<Utc>, Uuid)) -> bool {
     a < b
 }
 
@@ -287,6 +290,10 @@ mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
     }
 
@@ -424,9 +431,18 @@ mod tests {
     fn series_order_and_the_day_measured() {
         let a = Uuid::now_v7();
         let b = Uuid::now_v7();
-        assert!(is_before((day("2026-11-01"), b), (day("2026-11-02"), a)));
-        assert!(is_before((day("2026-11-02"), a), (day("2026-11-02"), b)));
-        assert!(!is_before((day("2026-11-02"), b), (day("2026-11-02"), b)));
+        assert!(is_before(
+            (at("2026-11-02T09:00:00Z"), b),
+            (at("2026-11-02T10:00:00Z"), a)
+        ));
+        assert!(is_before(
+            (at("2026-11-02T09:00:00Z"), a),
+            (at("2026-11-02T09:00:00Z"), b)
+        ));
+        assert!(!is_before(
+            (at("2026-11-02T09:00:00Z"), b),
+            (at("2026-11-02T09:00:00Z"), b)
+        ));
         assert_eq!(
             as_of(day("2026-11-26"), day("2026-12-31")),
             day("2026-11-26")
@@ -468,8 +484,8 @@ mod tests {
             team_id: None,
             key,
         };
-        let earlier = one_to_one((day("2026-11-01"), a));
-        let now = one_to_one((day("2026-11-08"), b));
+        let earlier = one_to_one((at("2026-11-01T09:00:00Z"), a));
+        let now = one_to_one((at("2026-11-08T09:00:00Z"), b));
         assert!(in_earlier_completed(now, earlier, Status::Completed));
         assert!(!in_earlier_completed(now, earlier, Status::Scheduled));
         assert!(!in_earlier_completed(earlier, now, Status::Completed));

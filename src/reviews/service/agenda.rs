@@ -67,9 +67,9 @@ pub(super) async fn live_snapshot(
     r: &ReviewRow,
 ) -> AppResult<Snapshot> {
     let as_of = rules::as_of(ctx.today, r.ends_on);
-    let since = store::last_completed_day(c, r)
+    let since = store::last_completed(c, r)
         .await?
-        .map(|d| d + Duration::days(1))
+        .map(|t| rules::local_day(t, ctx.tz) + Duration::days(1))
         .unwrap_or(r.starts_on);
     let people = participants(c, ctx, r, as_of, since).await?;
     Ok(Snapshot {
@@ -87,7 +87,7 @@ async fn participants(
     as_of: NaiveDate,
     since: NaiveDate,
 ) -> AppResult<Vec<Participant>> {
-    let people = people_of(c, r).await?;
+    let people = people_of(c, ctx.tz, r).await?;
     let (kind, own) = subject(r);
     let mut subjects: Vec<(SubjectType, Uuid)> = Vec::new();
     if kind == SubjectType::Team {
@@ -145,8 +145,10 @@ async fn participants(
     for i in store::carried(c, r).await? {
         out[slot(i.owner_id)].open_items.push(Item::from(i));
     }
-    for (i, day) in store::series_successes(c, r, since).await? {
+    let from = rules::start_of_day(since, ctx.tz);
+    for (i, held) in store::series_successes(c, r, from).await? {
         let at = slot(i.owner_id);
+        let day = rules::local_day(held, ctx.tz);
         out[at].successes.push(Success::from(FeedRow {
             id: i.id,
             source: Source::Review,

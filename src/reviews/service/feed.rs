@@ -11,6 +11,7 @@ use super::seen;
 use crate::auth::Principal;
 use crate::db::{self, Page, PgPool};
 use crate::error::AppResult;
+use crate::org::context::OrgContext;
 use crate::teams::service::visibility as teams;
 use crate::validation::Validator;
 
@@ -29,6 +30,7 @@ pub async fn successes(
         v.finish()?;
     }
     db::run(pool, async move |c| {
+        let ctx = OrgContext::for_read(c, &p).await?;
         let seen = seen(c, &p).await?;
         let teams = match q.team_id {
             Some(t) => Some(teams::subtree_ids(c, p.org_id, t).await?),
@@ -37,6 +39,7 @@ pub async fn successes(
         store::feed(
             c,
             p.org_id,
+            ctx.tz.name(),
             &seen,
             teams,
             q.since.map(NaiveDate::from),

@@ -11,6 +11,7 @@ pub mod schedule;
 pub use crate::reviews::store::{ItemRow, ReviewRow};
 
 use chrono::Utc;
+use chrono_tz::Tz;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -54,11 +55,15 @@ async fn visible_review(
     }
 }
 
-/// The people a review is about: the salesperson, or the team's members on the day.
-async fn people_of(c: &mut AsyncPgConnection, r: &ReviewRow) -> AppResult<Vec<Uuid>> {
+/// The people a review is about: the salesperson, or the team's members on
+/// the organisation's day (in `tz`) it is held.
+async fn people_of(c: &mut AsyncPgConnection, tz: Tz, r: &ReviewRow) -> AppResult<Vec<Uuid>> {
     match (r.salesperson_id, r.team_id) {
         (Some(s), _) => Ok(vec![s]),
-        (None, Some(t)) => store::members_on(c, r.org_id, t, r.scheduled_for).await,
+        (None, Some(t)) => {
+            let day = rules::local_day(r.scheduled_for, tz);
+            store::members_on(c, r.org_id, t, day).await
+        }
         _ => Ok(vec![]),
     }
 }
@@ -78,7 +83,8 @@ async fn capacity(
     p: &Principal,
     r: &ReviewRow,
 ) -> AppResult<(Capacity, Vec<Uuid>)> {
-    let people = people_of(c, r).await?;
+    let tz = OrgContext::for_read(c, p).await?.tz;
+    let people = people_of(c, tz, r).await?;
     let (kind, id) = subject(r);
     let leads = p.user_id() == Some(r.facilitator_id)
         || (p.user_id().is_some() && targets::can_set(c, p, kind.as_str(), Some(id)).await?);

@@ -1,7 +1,7 @@
 //! Scheduling a review, reading it, and its steps: rescheduling, completing
 //! (its agenda frozen), cancelling.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -18,30 +18,26 @@ use crate::targets::service::for_reviews as targets;
 use crate::teams::service::for_reviews as teams;
 use crate::validation::{FieldError, Validator};
 
-/// Reviews the caller sees, by day scheduled.
+/// Reviews the caller sees, by when they are held. A day in `from` or `to`
+/// is the organisation's day: `to=2026-12-03` keeps a meeting at 23:30 that
+/// evening, local time.
 pub async fn list(
     pool: &PgPool,
     p: Principal,
     q: ReviewQuery,
-    page: Page<(NaiveDate, Uuid)>,
+    page: Page<(DateTime<Utc>, Uuid)>,
 ) -> AppResult<Vec<ReviewRow>> {
     p.require_reader()?;
-    let mut v = Validator::new();
-    for (field, day) in [("from", q.from), ("to", q.to)] {
-        if let Some(d) = day {
-            rules::check_day(&mut v, field, d.0);
-        }
-    }
-    v.finish()?;
-    let f = ListFilter {
-        kind: q.kind,
-        salesperson_id: q.salesperson_id,
-        team_id: q.team_id,
-        status: q.status,
-        from: q.from.map(NaiveDate::from),
-        to: q.to.map(NaiveDate::from),
-    };
     db::run(pool, async move |c| {
+        let ctx = OrgContext::for_read(c, &p).await?;
+        let f = ListFilter {
+            kind: q.kind,
+            salesperson_id: q.salesperson_id,
+            team_id: q.team_id,
+            status: q.status,
+            from: q.from.map(|w| w.start(ctx.tz)),
+            until: q.to.map(|w| w.end(ctx.tz)),
+        };
         let seen = seen(c, &p).await?;
         store::list(c, p.org_id, &seen, &f, &page).await
     })
@@ -66,7 +62,6 @@ pub async fn schedule_on(
     let ctx = OrgContext::load(c, p.org_id).await?;
     let mut v = Validator::new();
     rules::check_subject(&mut v, b.kind, b.salesperson_id, b.team_id);
-    rules::check_day(&mut v, "scheduled_for", b.scheduled_for.0);
     let period = period_of(&mut v, &ctx, &b.period);
     if let (Kind::OneToOne, Some(s)) = (b.kind, b.salesperson_id) {
         match crate::users::service::read::person(c, p.org_id, s).await? {
@@ -115,7 +110,7 @@ pub async fn schedule_on(
             salesperson_id: b.salesperson_id,
             team_id: b.team_id,
             facilitator_id: facilitator,
-            scheduled_for: b.scheduled_for.0,
+            scheduled_for: b.scheduled_for.start(ctx.tz),
             period: period.key,
             starts_on: period.starts_on,
             ends_on: period.ends_on,
@@ -131,7 +126,7 @@ pub async fn get(pool: &PgPool, p: Principal, id: Uuid) -> AppResult<ReviewRow> 
     db::run(pool, async move |c| visible_review(c, &p, id, false).await).await
 }
 
-/// Reschedule a scheduled review: another day, facilitator or period
+/// Reschedule a scheduled review: another time, facilitator or period
 /// (`expected`: the version the caller last read, from `If-Match`).
 pub async fn reschedule(
     pool: &PgPool,
@@ -144,16 +139,13 @@ pub async fn reschedule(
         check_if_match(expected.as_deref(), r.version)?;
         let ctx = OrgContext::load(c, p.org_id).await?;
         let mut v = Validator::new();
-        if let Some(d) = b.scheduled_for {
-            rules::check_day(&mut v, "scheduled_for", d.0);
-        }
         let period = b.period.as_deref().and_then(|k| period_of(&mut v, &ctx, k));
         if let Some(f) = b.facilitator_id {
             check_facilitator(c, &mut v, p.org_id, f).await?;
         }
         v.finish()?;
         Ok(ReviewChanges {
-            scheduled_for: b.scheduled_for.map(NaiveDate::from),
+            scheduled_for: b.scheduled_for.map(|w| w.start(ctx.tz)),
             facilitator_id: b.facilitator_id,
             starts_on: period.as_ref().map(|p| p.starts_on),
             ends_on: period.as_ref().map(|p| p.ends_on),

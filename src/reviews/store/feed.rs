@@ -132,9 +132,12 @@ pub struct FeedRow {
 /// sees (not cancelled ones), and the milestones of the people and teams whose
 /// targets the caller sees. `teams` keeps what concerns those teams: their own
 /// entries, and those of the people who belonged to one of them on the day.
+/// A success recorded in a review occurred on the organisation's day (in
+/// `tz`) of the review.
 pub async fn feed(
     c: &mut AsyncPgConnection,
     org: Uuid,
+    tz: &str,
     seen: &Seen,
     teams: Option<Vec<Uuid>>,
     since: Option<NaiveDate>,
@@ -147,7 +150,8 @@ pub async fn feed(
     Ok(diesel::sql_query(
         "SELECT s.* FROM ( \
            SELECT i.id, 'review'::text AS source, 'success'::text AS kind, \
-                  r.scheduled_for AS occurred_on, i.text AS title, i.size, \
+                  (r.scheduled_for AT TIME ZONE $11)::date AS occurred_on, \
+                  i.text AS title, i.size, \
                   i.owner_id AS user_id, r.team_id, i.target_id, i.account_id, \
                   i.review_id, NULL::numeric AS value, NULL::numeric AS actual \
              FROM review_items i JOIN reviews r ON r.org_id = i.org_id AND r.id = i.review_id \
@@ -183,6 +187,7 @@ pub async fn feed(
     .bind::<sql_types::Nullable<sql_types::Date>, _>(after_day)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(after_id)
     .bind::<sql_types::BigInt, _>(page.limit + 1)
+    .bind::<sql_types::Text, _>(tz)
     .keep_prepared()
     .load(c)
     .await?)

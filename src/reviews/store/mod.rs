@@ -5,7 +5,7 @@ mod feed;
 mod series;
 
 pub use feed::{feed, members_on, milestones_of, team_name, user_names, FeedRow, MilestoneRow};
-pub use series::{carried, last_completed_day, series_successes};
+pub use series::{carried, last_completed, series_successes};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -37,7 +37,7 @@ pub struct ReviewRow {
     pub salesperson_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
     pub facilitator_id: Uuid,
-    pub scheduled_for: NaiveDate,
+    pub scheduled_for: DateTime<Utc>,
     pub period: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
@@ -55,7 +55,7 @@ pub struct ReviewRow {
 
 impl ReviewRow {
     /// Its place in the series of reviews of the same salesperson or team.
-    pub fn key(&self) -> (NaiveDate, Uuid) {
+    pub fn key(&self) -> (DateTime<Utc>, Uuid) {
         (self.scheduled_for, self.id)
     }
 
@@ -79,7 +79,7 @@ pub struct NewReview {
     pub salesperson_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
     pub facilitator_id: Uuid,
-    pub scheduled_for: NaiveDate,
+    pub scheduled_for: DateTime<Utc>,
     pub period: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
@@ -89,7 +89,7 @@ pub struct NewReview {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = reviews)]
 pub struct ReviewChanges {
-    pub scheduled_for: Option<NaiveDate>,
+    pub scheduled_for: Option<DateTime<Utc>>,
     pub facilitator_id: Option<Uuid>,
     pub period: Option<String>,
     pub starts_on: Option<NaiveDate>,
@@ -204,17 +204,19 @@ pub struct ListFilter {
     pub salesperson_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
     pub status: Option<Status>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
+    /// Held at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Held before this instant.
+    pub until: Option<DateTime<Utc>>,
 }
 
-/// Reviews the caller sees, by day then id.
+/// Reviews the caller sees, by the instant they are held, then id.
 pub async fn list(
     c: &mut AsyncPgConnection,
     org: Uuid,
     seen: &Seen,
     f: &ListFilter,
-    page: &Page<(NaiveDate, Uuid)>,
+    page: &Page<(DateTime<Utc>, Uuid)>,
 ) -> AppResult<Vec<ReviewRow>> {
     let mut q = reviews::table
         .filter(reviews::org_id.eq(org))
@@ -230,11 +232,11 @@ pub async fn list(
                 .or(reviews::facilitator_id.nullable().eq(seen.me)),
         );
     }
-    if let Some((day, id)) = page.after {
+    if let Some((at, id)) = page.after {
         q = q.filter(
             reviews::scheduled_for
-                .gt(day)
-                .or(reviews::scheduled_for.eq(day).and(reviews::id.gt(id))),
+                .gt(at)
+                .or(reviews::scheduled_for.eq(at).and(reviews::id.gt(id))),
         );
     }
     if let Some(k) = f.kind {
@@ -249,11 +251,11 @@ pub async fn list(
     if let Some(s) = f.status {
         q = q.filter(reviews::status.eq(s));
     }
-    if let Some(d) = f.from {
-        q = q.filter(reviews::scheduled_for.ge(d));
+    if let Some(t) = f.from {
+        q = q.filter(reviews::scheduled_for.ge(t));
     }
-    if let Some(d) = f.to {
-        q = q.filter(reviews::scheduled_for.le(d));
+    if let Some(t) = f.until {
+        q = q.filter(reviews::scheduled_for.lt(t));
     }
     Ok(q.load(c).await?)
 }

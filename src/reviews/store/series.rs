@@ -1,7 +1,7 @@
 //! A review's series: the same salesperson's one-to-ones, or the same team's
 //! reviews, and what the reviews before it left open or recorded.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
@@ -13,16 +13,16 @@ use crate::reviews::rules::{ItemStatus, ItemType, Status};
 
 /// Items of the reviews before `r` in its series (the same salesperson's
 /// one-to-ones, or the same team's reviews) that match `status` and `types`,
-/// with the day of the review they were recorded in; `since` keeps those of
-/// reviews on or after that day. Oldest first.
+/// with the instant of the review they were recorded in; `since` keeps those
+/// of reviews held at or after that instant. Oldest first.
 async fn series_items(
     c: &mut AsyncPgConnection,
     r: &ReviewRow,
     types: &[ItemType],
     review_status: &[Status],
     open_only: bool,
-    since: Option<NaiveDate>,
-) -> AppResult<Vec<(ItemRow, NaiveDate)>> {
+    since: Option<DateTime<Utc>>,
+) -> AppResult<Vec<(ItemRow, DateTime<Utc>)>> {
     let mut q = review_items::table
         .inner_join(
             reviews::table.on(reviews::org_id
@@ -73,12 +73,12 @@ pub async fn carried(c: &mut AsyncPgConnection, r: &ReviewRow) -> AppResult<Vec<
     .collect())
 }
 
-/// Successes recorded in the reviews before `r` in its series, on or after `since`.
+/// Successes recorded in the reviews before `r` in its series, held at or after `since`.
 pub async fn series_successes(
     c: &mut AsyncPgConnection,
     r: &ReviewRow,
-    since: NaiveDate,
-) -> AppResult<Vec<(ItemRow, NaiveDate)>> {
+    since: DateTime<Utc>,
+) -> AppResult<Vec<(ItemRow, DateTime<Utc>)>> {
     series_items(
         c,
         r,
@@ -90,11 +90,11 @@ pub async fn series_successes(
     .await
 }
 
-/// The day of the last completed review before `r` in its series.
-pub async fn last_completed_day(
+/// When the last completed review before `r` in its series was held.
+pub async fn last_completed(
     c: &mut AsyncPgConnection,
     r: &ReviewRow,
-) -> AppResult<Option<NaiveDate>> {
+) -> AppResult<Option<DateTime<Utc>>> {
     let mut q = reviews::table
         .filter(reviews::org_id.eq(r.org_id))
         .filter(reviews::status.eq(Status::Completed))

@@ -189,6 +189,7 @@ fn ids(items: &Value) -> Vec<Uuid> {
 
 mod agenda_cost;
 mod feed;
+mod meetings;
 mod one_to_one;
 mod refusals;
 mod team_and_lists;

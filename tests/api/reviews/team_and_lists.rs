@@ -241,7 +241,8 @@ async fn a_scheduled_review_is_rescheduled_under_if_match() {
             &v["facilitator_id"]
         ),
         (
-            &json!("2026-12-01"),
+            // A bare day is the start of that day in the organisation's timezone (UTC here).
+            &json!("2026-12-01T00:00:00Z"),
             &json!("2026-12"),
             &json!("2026-12-01"),
             &json!("2026-12-31"),
