@@ -31,6 +31,8 @@ fn day_cursor(s: &str) -> Option<LedgerKey> {
     Some((d.parse().ok()?, u.parse().ok()?))
 }
 
+/// The sales behind every progress figure, a page at a time or as a CSV export.
+///
 /// Sales credited to the people the caller sees, in `(occurred_on, id)` order:
 /// a salesperson's own; a manager's and those of the members, on the sale's day,
 /// of the teams they manage (sub-teams included); everything for admins, viewers
@@ -80,8 +82,9 @@ pub async fn list_sales(
     )
 }
 
-/// One sale with its credits (who is credited, with which share and amounts);
-/// voided sales too. 404 when there is none or the caller does not see it.
+/// One sale with its credits: who is credited, with which share and amounts.
+///
+/// Voided sales are read too. 404 when there is none or the caller does not see it.
 #[utoipa::path(tag = "results", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The sale's id")),
     responses(
@@ -98,8 +101,11 @@ pub async fn sale_by_id(
     Ok(HttpResponse::Ok().json(SaleDetail::from(row)))
 }
 
+/// The activities behind every progress figure, a page at a time or as a CSV export.
+///
 /// Activities credited to the people the caller sees (as for sales), in
-/// `(occurred_on, id)` order.
+/// `(occurred_on, id)` order. A filter naming someone the caller does not see
+/// lists nothing.
 ///
 /// With `Accept: text/csv` the answer is the whole filtered ledger as CSV,
 /// streamed: `limit` and `cursor` are ignored.
