@@ -85,6 +85,20 @@ pub fn finish<T: ToSchema>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> Str
     }
 }
 
+/// Whether the caller asked for CSV rather than JSON (`Accept: text/csv`).
+pub fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|m| {
+                m.split(';')
+                    .next()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/csv"))
+            })
+        })
+}
+
 /// What became of one item of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

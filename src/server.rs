@@ -38,6 +38,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(calendar::api::list)
         .service(progress::api::scorecard)
         .service(results::api::activities_batch)
+        .service(results::api::list_activities)
         .service(reviews::api::successes)
         .service(
             scope("/v1/users")
@@ -106,6 +107,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(
             scope("/v1/sales")
                 .service(results::api::sales_batch)
+                .service(results::api::list_sales)
+                .service(results::api::sale_by_id)
                 .service(results::api::sale)
                 .service(results::api::void),
         )

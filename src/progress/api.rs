@@ -88,7 +88,7 @@ pub async fn scorecard(
     q: web::Query<ScorecardQuery>,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let csv = wants_csv(&req);
+    let csv = crate::http::wants_csv(&req);
     let card = service::scorecard(&state.pool, p, q.into_inner()).await?;
     if csv {
         let body = scorecard_csv(&card)?;
@@ -100,20 +100,6 @@ pub async fn scorecard(
     } else {
         crate::http::conditional_json(&req, &card)
     }
-}
-
-/// Whether the caller asked for CSV rather than JSON.
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(actix_web::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',').any(|m| {
-                m.split(';')
-                    .next()
-                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/csv"))
-            })
-        })
 }
 
 /// The scorecard as CSV: the team's lines first, then the members' in the order

@@ -195,3 +195,6 @@ pub async fn activities_batch(
     )
     .await
 }
+
+mod ledger;
+pub use ledger::*;

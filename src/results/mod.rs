@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod dto;
+pub mod dto_ledger;
 pub mod order;
 pub mod rules;
 pub mod service;

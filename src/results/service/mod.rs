@@ -4,6 +4,7 @@
 
 pub mod achieved;
 mod activities;
+pub mod ledger;
 mod sales;
 
 pub use activities::push_activities;

@@ -2,9 +2,11 @@
 //! the rollup in [`rollup`].
 
 mod achieved;
+mod ledger;
 mod rollup;
 
 pub use achieved::{achieved_each, Wanted, Whose};
+pub use ledger::*;
 pub use rollup::*;
 
 use std::collections::{HashMap, HashSet};
