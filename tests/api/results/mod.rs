@@ -65,6 +65,7 @@ mod batch_limits;
 mod concurrency;
 mod faults;
 mod idempotency;
+mod lenient;
 mod random_mix;
 mod sales;
 mod team_credit;
