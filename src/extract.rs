@@ -10,8 +10,10 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::error::{AppError, FieldError};
+use crate::http::{ItemResult, ItemStatus};
 use crate::state::AppState;
 
 /// A JSON request body of type `T`; unknown fields are refused where `T` says so.
@@ -154,31 +156,25 @@ fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppErr
     classify(serde_path_to_error::deserialize::<_, T>(value))
 }
 
+type PathError = serde_path_to_error::Error<serde_json::Error>;
+
 /// Tells malformed JSON (400) from well-formed but invalid (422, with the field's path).
-fn classify<T>(
-    result: Result<T, serde_path_to_error::Error<serde_json::Error>>,
-) -> Result<T, AppError> {
-    match result {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            use serde_json::error::Category;
-            match inner.classify() {
-                Category::Data => {
-                    let msg = strip_position(&inner.to_string());
-                    let (field, code) = classify_data_error(&path, &msg);
-                    Err(AppError::validation(vec![FieldError::new(
-                        field, code, msg,
-                    )]))
-                }
-                _ => Err(AppError::bad_request(
-                    "malformed_json",
-                    format!("the body is not valid JSON: {}", inner),
-                )),
-            }
-        }
-    }
+fn classify<T>(result: Result<T, PathError>) -> Result<T, AppError> {
+    result.map_err(|e| match e.inner().classify() {
+        serde_json::error::Category::Data => AppError::validation(vec![field_error(e)]),
+        _ => AppError::bad_request(
+            "malformed_json",
+            format!("the body is not valid JSON: {}", e.into_inner()),
+        ),
+    })
+}
+
+/// A value that cannot be read into its type, named by its field's path.
+fn field_error(e: PathError) -> FieldError {
+    let path = e.path().to_string();
+    let msg = strip_position(&e.into_inner().to_string());
+    let (field, code) = classify_data_error(&path, &msg);
+    FieldError::new(field, code, msg)
 }
 
 fn strip_position(msg: &str) -> String {
@@ -221,6 +217,103 @@ fn classify_data_error(path: &str, msg: &str) -> (String, &'static str) {
         "invalid_value"
     };
     (field, code)
+}
+
+/// The body of a batch, `{"items": [...]}`, with its items not yet read: each is
+/// read on its own by [`RawBatch::read`], so that one that is not well-formed is
+/// rejected alone. Only a body that is not a batch at all is refused whole.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatch {
+    items: Vec<serde_json::Value>,
+}
+
+/// The well-formed items of a batch, in the request's order, and how to answer
+/// the whole batch.
+pub struct Batch<T> {
+    pub items: Vec<T>,
+    pub answers: Answers,
+}
+
+/// Where each well-formed item of a batch stood in the request, and the
+/// answers to those that are not well-formed.
+#[derive(Debug, Clone)]
+pub struct Answers {
+    indexes: Vec<usize>,
+    rejected: Vec<ItemResult>,
+}
+
+impl RawBatch {
+    /// Reads each item into `T`: an item that cannot be read (a missing field, a
+    /// wrong type, an unknown field, a bad date or id, not an object) is rejected
+    /// with the field's error; the others are kept. `check` is told the number
+    /// of items, all of them, first (a batch with too many is refused whole).
+    pub fn read<T: DeserializeOwned>(
+        self,
+        check: impl FnOnce(usize) -> Result<(), AppError>,
+    ) -> Result<Batch<T>, AppError> {
+        check(self.items.len())?;
+        let mut items = Vec::with_capacity(self.items.len());
+        let mut indexes = Vec::with_capacity(self.items.len());
+        let mut rejected = Vec::new();
+        for (index, value) in self.items.into_iter().enumerate() {
+            match read_item(value) {
+                Ok(item) => {
+                    items.push(item);
+                    indexes.push(index);
+                }
+                Err(error) => rejected.push(ItemResult {
+                    index,
+                    status: ItemStatus::Rejected,
+                    id: None,
+                    errors: vec![error],
+                }),
+            }
+        }
+        Ok(Batch {
+            items,
+            answers: Answers { indexes, rejected },
+        })
+    }
+}
+
+/// One item of a batch; its errors name fields within the item, as the rules'
+/// errors of an item do.
+fn read_item<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
+    // serde would also read a struct from an array.
+    if !value.is_object() {
+        return Err(FieldError::new("", "invalid_type", "must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(field_error)
+}
+
+impl Answers {
+    /// The answer to every item of the request, each once and in the order of
+    /// their indexes: `results`, which answer the well-formed items by their
+    /// position among them, under the items' indexes in the request, and the
+    /// rejections of the others.
+    pub fn merge(&self, results: Vec<ItemResult>) -> Vec<ItemResult> {
+        let mut all: Vec<ItemResult> = results
+            .into_iter()
+            .map(|mut r| {
+                r.index = self.indexes[r.index];
+                r
+            })
+            .collect();
+        all.extend(self.rejected.iter().cloned());
+        all.sort_by_key(|r| r.index);
+        all
+    }
+}
+
+/// Reads a batch from a JSON body: the body must be a batch (400 when it is not
+/// JSON, 422 when it is not `{"items": [...]}` or `check` refuses the number of
+/// items); its items are read one by one (see [`RawBatch::read`]).
+pub fn parse_batch<T: DeserializeOwned>(
+    bytes: &[u8],
+    check: impl FnOnce(usize) -> Result<(), AppError>,
+) -> Result<Batch<T>, AppError> {
+    parse_json_lenient::<RawBatch>(bytes)?.read(check)
 }
 
 /// A JSON body whose strings are checked later, item by item (batches: one bad
@@ -372,6 +465,80 @@ mod tests {
         let e =
             parse_json::<serde_json::Value>(br#"{"a":[{"b":"x"},{"c":"\u0000"}]}"#).unwrap_err();
         assert_eq!(e.errors[0].field, "a[1].c");
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct Money {
+        amount: crate::values::Amount,
+    }
+
+    #[test]
+    fn batch_items_are_read_one_by_one_and_answered_in_order() {
+        let body = br#"{"items": [{"amount": "1.50"}, {"amount": "lots"}, {},
+            {"amount": 9999999999999.99}, 7, {"amount": 1e5}, {"amount": 2, "x": 1}]}"#;
+        let batch = parse_batch::<Money>(body, |_| Ok(())).unwrap();
+        // Numbers are read as written, through the item's value too.
+        let read: Vec<String> = batch.items.iter().map(|m| m.amount.to_string()).collect();
+        assert_eq!(read, ["1.50", "9999999999999.99"]);
+        // The service answers the two well-formed items by their position (0, 1).
+        let stored = |index| ItemResult {
+            index,
+            status: ItemStatus::Created,
+            id: None,
+            errors: Vec::new(),
+        };
+        let all = batch.answers.merge(vec![stored(1), stored(0)]);
+        let got: Vec<(usize, ItemStatus, String, String)> = all
+            .iter()
+            .map(|r| {
+                let e = r.errors.first();
+                (
+                    r.index,
+                    r.status,
+                    e.map(|e| e.field.clone()).unwrap_or_default(),
+                    e.map(|e| e.code.clone()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let row = |i, s, f: &str, c: &str| (i, s, f.to_string(), c.to_string());
+        use ItemStatus::{Created, Rejected};
+        assert_eq!(
+            got,
+            vec![
+                row(0, Created, "", ""),
+                row(1, Rejected, "amount", "invalid_value"),
+                row(2, Rejected, "amount", "required"),
+                row(3, Created, "", ""),
+                row(4, Rejected, "", "invalid_type"),
+                row(5, Rejected, "amount", "invalid_value"),
+                row(6, Rejected, "x", "unknown_field"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_batch_is_refused_whole() {
+        let refused = |body: &[u8]| {
+            let e = parse_batch::<Money>(body, |n| {
+                if n > 2 {
+                    Err(AppError::invalid_field("items", "too_many", "at most 2"))
+                } else {
+                    Ok(())
+                }
+            })
+            .err()
+            .expect("refused");
+            let field = e.errors.first().map(|e| e.field.clone());
+            (e.status.as_u16(), e.code, field)
+        };
+        assert_eq!(refused(b"{\"items\": ["), (400, "malformed_json", None));
+        let invalid = |f: &str| (422, "validation_failed", Some(f.to_string()));
+        assert_eq!(refused(b"{}"), invalid("items"));
+        assert_eq!(refused(br#"{"items": {}}"#), invalid("items"));
+        assert_eq!(refused(br#"{"items": [], "more": 1}"#), invalid("more"));
+        assert_eq!(refused(b"[]"), invalid(""));
+        assert_eq!(refused(br#"{"items": [{}, {}, {}]}"#), invalid("items"));
     }
 
     #[test]

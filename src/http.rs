@@ -109,7 +109,7 @@ pub enum ItemStatus {
     Rejected,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ItemResult {
     /// The item's position in the request, from 0.
     pub index: usize,

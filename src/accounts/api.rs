@@ -6,13 +6,13 @@ use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::dto::{
-    Account, AccountQuery, BatchRequest, ConvertRequest, CreateAccount, OwnerPeriod, PatchAccount,
-    RejectConversion, SyncAccount, SyncResult, TransferRequest,
+    Account, AccountQuery, BatchAccount, BatchRequest, ConvertRequest, CreateAccount, OwnerPeriod,
+    PatchAccount, RejectConversion, SyncAccount, SyncResult, TransferRequest,
 };
 use super::service;
 use crate::auth::Principal;
 use crate::error::AppResult;
-use crate::extract::{optional_json, BatchJson, Json};
+use crate::extract::{optional_json, BatchJson, Json, RawBatch};
 use crate::http::{finish, if_match, with_etag, with_location, BatchResult, ItemStatus, List};
 use crate::state::AppState;
 
@@ -178,6 +178,9 @@ pub async fn put_external(
 /// Upsert up to 1,000 accounts by `(external_source, external_id)` (admins,
 /// clients with `accounts:write`). Each item is answered by its index; valid items
 /// are stored even when others are rejected, and a rejected item stores nothing.
+/// An item that is not well-formed (a missing field, a wrong type, an unknown
+/// field, a bad date or id) is rejected alone with its field errors, like one
+/// that breaks a rule; only a body that is not a batch is refused whole.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), request_body = BatchRequest,
     responses(
         (status = 200, description = "Each item's outcome", body = BatchResult),
@@ -186,11 +189,14 @@ pub async fn put_external(
 #[post("/batch")]
 pub async fn batch(
     p: Principal,
-    body: BatchJson<BatchRequest>,
+    body: BatchJson<RawBatch>,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let results = service::batch(&state, &p, body.0.items).await?;
-    Ok(HttpResponse::Ok().json(BatchResult::of(results)))
+    // Who may is answered before how many.
+    service::require_sync(&p)?;
+    let batch = body.0.read::<BatchAccount>(service::check_batch)?;
+    let results = service::batch(&state, &p, batch.items).await?;
+    Ok(HttpResponse::Ok().json(BatchResult::of(batch.answers.merge(results))))
 }
 
 /// Convert a won prospect into a customer, optionally handing it over. A

@@ -5,27 +5,35 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::dto::{ActivityBatch, Sale, SaleBatch, SaleItem, SaleResult, VoidRequest};
+use super::dto::{ActivityBatch, ActivityItem, Sale, SaleBatch, SaleItem, SaleResult, VoidRequest};
 use super::service;
 use crate::auth::{Principal, Scope};
 use crate::error::{AppError, AppResult};
-use crate::extract::parse_json_lenient;
+use crate::extract::{parse_batch, Batch};
 use crate::http::{BatchResult, ItemResult, ItemStatus};
 use crate::idempotency;
 use crate::metrics::{self, Ingested};
 use crate::state::AppState;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-fn read_batch<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> AppResult<T> {
+/// A batch's items, each read on its own: one that is not well-formed is
+/// rejected alone.
+fn read_batch<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    body: &[u8],
+) -> AppResult<Batch<T>> {
     if !crate::extract::is_json(&crate::extract::content_type(req)) {
         return Err(crate::extract::unsupported_media_type("application/json"));
     }
-    parse_json_lenient(body)
+    parse_batch(body, service::check_batch)
 }
 
 /// Push up to 1,000 sales (integration clients with `sales:write`, and admins).
 /// Each item is answered by its index; valid items are stored even when others
-/// are rejected, and a rejected item stores nothing. Send `Idempotency-Key` to
+/// are rejected, and a rejected item stores nothing. An item that is not
+/// well-formed (a missing field, a wrong type, an unknown field, a bad date or
+/// id) is rejected alone with its field errors, like one that breaks a rule;
+/// only a body that is not a batch is refused whole. Send `Idempotency-Key` to
 /// make a retry safe.
 #[utoipa::path(tag = "results", security(("bearer" = [])), request_body = SaleBatch,
     params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Retries with the same key and body answer the first response again (1 to 255 characters)")),
@@ -41,38 +49,38 @@ pub async fn sales_batch(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     service::require_scope(&p, Scope::SalesWrite)?;
-    let batch: SaleBatch = read_batch(&req, &body)?;
-    let items = batch.items;
+    let batch: Batch<SaleItem> = read_batch(&req, &body)?;
     push_batch(
         state,
         p,
         req,
         body,
         Ingested::Sales,
-        items,
+        batch,
         service::push_sales,
     )
     .await
 }
 
-/// Stores a batch of results item by item, in one transaction, under the
-/// request's `Idempotency-Key`, and answers every item by its index. The rows
-/// stored are counted once committed (a replayed answer stored none).
+/// Stores a batch's well-formed items one by one, in one transaction, under the
+/// request's `Idempotency-Key`, and answers every item by its index, the
+/// malformed ones rejected. The rows stored are counted once committed (a
+/// replayed answer stored none).
 async fn push_batch<I: Send + 'static>(
     state: web::Data<AppState>,
     p: Principal,
     req: HttpRequest,
     body: web::Bytes,
     kind: Ingested,
-    items: Vec<I>,
+    batch: Batch<I>,
     push: impl AsyncFn(&mut AsyncPgConnection, &Principal, &[I]) -> AppResult<Vec<ItemResult>>,
 ) -> AppResult<HttpResponse> {
-    service::check_batch(items.len())?;
+    let Batch { items, answers } = batch;
     let who = p.clone();
     let rows = AtomicU64::new(0);
     let stored = &rows;
     let answer = idempotency::once(&state, &p, &req, &body, async move |c| {
-        let results = push(c, &who, &items).await?;
+        let results = answers.merge(push(c, &who, &items).await?);
         // The last attempt's: a transaction run again counts once.
         stored.store(metrics::stored(&results), Ordering::Relaxed);
         Ok((
@@ -167,7 +175,9 @@ pub async fn void(
 }
 
 /// Push up to 1,000 activities (integration clients with `activities:write`, and
-/// admins), answered item by item like sales.
+/// admins), answered item by item like sales: an item that is not well-formed
+/// is rejected alone with its field errors, and only a body that is not a batch
+/// is refused whole.
 #[utoipa::path(tag = "results", security(("bearer" = [])), request_body = ActivityBatch,
     params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Retries with the same key and body answer the first response again (1 to 255 characters)")),
     responses(
@@ -182,15 +192,14 @@ pub async fn activities_batch(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     service::require_scope(&p, Scope::ActivitiesWrite)?;
-    let batch: ActivityBatch = read_batch(&req, &body)?;
-    let items = batch.items;
+    let batch: Batch<ActivityItem> = read_batch(&req, &body)?;
     push_batch(
         state,
         p,
         req,
         body,
         Ingested::Activities,
-        items,
+        batch,
         service::push_activities,
     )
     .await

@@ -13,6 +13,6 @@ pub use access::{get_visible, require_reader, require_sync, require_writer};
 pub use conversion::{convert, convert_on, reject_conversion};
 pub use create::{create, create_on};
 pub use reads::{by_id, get, list, list_on, owner_history};
-pub use sync::{batch, put_external, ItemError, MAX_BATCH};
+pub use sync::{batch, check_batch, put_external, ItemError, MAX_BATCH};
 pub use transfer::{request_transfer, request_transfer_on, transfer};
 pub use update::{patch, patch_on, update};

@@ -25,6 +25,18 @@ use crate::validation::{FieldError, Validator};
 /// Most items in one batch.
 pub const MAX_BATCH: usize = 1000;
 
+/// A batch holds at most [`MAX_BATCH`] items.
+pub fn check_batch(n: usize) -> AppResult<()> {
+    if n > MAX_BATCH {
+        return Err(AppError::invalid_field(
+            "items",
+            "too_many",
+            format!("at most {MAX_BATCH} items per batch; this one has {n}"),
+        ));
+    }
+    Ok(())
+}
+
 /// `PUT /v1/accounts/external/{source}/{external_id}`: creates or updates one
 /// account by the CRM's own id.
 pub async fn put_external(
@@ -59,16 +71,7 @@ pub async fn batch(
     items: Vec<BatchAccount>,
 ) -> AppResult<Vec<ItemResult>> {
     require_sync(p)?;
-    if items.len() > MAX_BATCH {
-        return Err(AppError::invalid_field(
-            "items",
-            "too_many",
-            format!(
-                "at most {MAX_BATCH} items per batch; this one has {}",
-                items.len()
-            ),
-        ));
-    }
+    check_batch(items.len())?;
     let results = db::tx(&state.pool, async move |c| {
         let today = today(c, p).await?;
         let parsed: Vec<(String, String, SyncAccount)> =

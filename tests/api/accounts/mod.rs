@@ -138,6 +138,7 @@ mod batches;
 mod convert;
 mod crm_sync;
 mod crud;
+mod lenient;
 mod list;
 mod org_day;
 mod transfers;

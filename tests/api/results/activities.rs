@@ -137,7 +137,7 @@ async fn activities_count_per_kind_on_the_organisations_day() {
         ])
     );
 
-    // Whole-batch refusals: too many items, unknown fields.
+    // A whole-batch refusal: too many items.
     let many: Vec<Value> = (0..1001)
         .map(|i| {
             json!({"external_id": format!("X-{i}"), "kind": "call", "salesperson_id": sp1,
@@ -149,14 +149,20 @@ async fn activities_count_per_kind_on_the_organisations_day() {
         .problem(422, "validation_failed");
     assert_eq!(p["errors"][0]["field"], "items");
     assert_eq!(p["errors"][0]["code"], "too_many");
-    push_activities(
+    // An unknown field rejects its item alone.
+    let v = push_activities(
         &app,
         &acts,
         json!([{"external_id": "Y", "kind": "call", "salesperson_id": sp1,
                 "occurred_at": "2026-08-01T12:00:00Z", "duration": 5}]),
     )
     .await
-    .problem(422, "validation_failed");
+    .expect(200);
+    assert_eq!(statuses(&v), strs(&["rejected"]));
+    assert_eq!(
+        field_errors(&v["items"][0]),
+        vec![pair("duration", "unknown_field")]
+    );
     assert_eq!(activities_count(&app, org).await, 3);
 }
 

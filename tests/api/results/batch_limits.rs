@@ -3,7 +3,7 @@
 use super::*;
 
 #[actix_web::test]
-async fn batches_have_limits_and_a_malformed_batch_stores_nothing() {
+async fn batches_have_limits_and_a_body_that_is_not_a_batch_stores_nothing() {
     let app = TestApp::new().await;
     let w = world(&app).await;
     let org = w.org.id;
@@ -59,14 +59,9 @@ async fn batches_have_limits_and_a_malformed_batch_stores_nothing() {
         .await
         .problem(413, "body_too_large");
 
-    // Structurally invalid: refused whole, the valid items with it.
+    // Not a batch at all: refused whole, the valid item with it.
     let good = sale("D-1", w.acme, "2026-07-10", "1", "1");
     for bad in [
-        json!({"items": [good.clone(), with(good.clone(), json!({"external_id": "D-2", "discount": 5}))]}),
-        json!({"items": [good.clone(), with(good.clone(), json!({"external_id": "D-2", "revenue": "lots"}))]}),
-        json!({"items": [good.clone(), with(good.clone(), json!({"external_id": "D-2", "occurred_on": "2026-02-30"}))]}),
-        json!({"items": [good.clone(), with(good.clone(), json!({"external_id": null}))]}),
-        json!({"items": [good.clone(), 5]}),
         json!({"items": good.clone()}),
         json!({"sales": [good.clone()]}),
         json!({"items": [good.clone()], "dry_run": true}),
@@ -79,6 +74,40 @@ async fn batches_have_limits_and_a_malformed_batch_stores_nothing() {
             .await
             .problem(422, "validation_failed");
     }
+    assert!(sale_row(&app, org, "hubspot", "D-1").await.is_none());
+    // A malformed item is rejected alone: the valid one is stored (once), the
+    // malformed one never.
+    for (bad, field) in [
+        (
+            with(good.clone(), json!({"external_id": "D-2", "discount": 5})),
+            "discount",
+        ),
+        (
+            with(
+                good.clone(),
+                json!({"external_id": "D-2", "revenue": "lots"}),
+            ),
+            "revenue",
+        ),
+        (
+            with(
+                good.clone(),
+                json!({"external_id": "D-2", "occurred_on": "2026-02-30"}),
+            ),
+            "occurred_on",
+        ),
+        (
+            with(good.clone(), json!({"external_id": null})),
+            "external_id",
+        ),
+        (json!(5), ""),
+    ] {
+        let v = pushed(&app, &w.hubspot, json!([good.clone(), bad])).await;
+        assert_eq!(statuses(&v)[1], "rejected", "{v}");
+        assert_eq!(v["items"][1]["errors"][0]["field"], field, "{v}");
+    }
+    assert!(sale_row(&app, org, "hubspot", "D-1").await.is_some());
+    assert!(sale_row(&app, org, "hubspot", "D-2").await.is_none());
     app.post("/v1/sales/batch")
         .token(&w.hubspot)
         .body("application/json", "{\"items\": [")
@@ -91,6 +120,6 @@ async fn batches_have_limits_and_a_malformed_batch_stores_nothing() {
         .send()
         .await
         .problem(415, "unsupported_media_type");
-    assert!(sale_row(&app, org, "hubspot", "D-1").await.is_none());
-    assert_eq!(sales_count(&app, org).await, 1000);
+    // 1,000 from above and D-1.
+    assert_eq!(sales_count(&app, org).await, 1001);
 }

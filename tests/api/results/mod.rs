@@ -68,6 +68,7 @@ mod idempotency;
 mod ledger;
 mod ledger_access;
 mod ledger_totals;
+mod lenient;
 mod random_mix;
 mod sales;
 mod team_credit;
