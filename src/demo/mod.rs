@@ -1,6 +1,8 @@
 //! The demo organisation, "Northwind Trading (demo)": people, teams, accounts,
-//! an agreed plan with a bonus, two quarters of results pushed as a CRM pushes
-//! them, one-to-ones and an integration client.
+//! an agreed plan with a bonus, results pushed as a CRM pushes them (from the
+//! start of the previous quarter up to the day it is built), one-to-ones and
+//! an integration client. It lives in the quarter holding the day it is built
+//! on (see [`days`]); [`drop_demo`] removes it for `onpace demo --reset`.
 //!
 //! It is built through the services' use cases, each step taken by someone the
 //! rules let take it: the demo admin adds the people, teams and accounts and
