@@ -144,7 +144,10 @@ pub fn demo_on(config: &Config, reset: bool, today: chrono::NaiveDate) -> CliRes
     println!("This quarter's plan is agreed: company, team and personal targets, monthly targets for Farmers North,");
     println!("and a revenue bonus for Fiona gated on her minimum gross profit.");
     println!("Sales and activities from the start of last quarter up to {today} were pushed as a CRM would push them:");
-    println!("Fiona is ahead of her pace, Faye on track, Frank behind; Hugo meets more prospects than planned, Hana fewer.");
+    println!("Fiona is ahead of her pace (late in the quarter, past her target), Faye on track, Frank behind;");
+    println!(
+        "Hugo meets more prospects than planned, Hana fewer; Farmers North is below its target."
+    );
     println!("Maria's one-to-one with Fiona last week is completed; next week's shows the action carried over.");
     println!(
         "An integration client \"CRM sync (demo)\" was created; its secret (shown once): {secret}"

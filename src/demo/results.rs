@@ -10,6 +10,10 @@
 //! target all quarter, and Hunters South (whose hunters bring no revenue of
 //! their own: what they win goes to a farmer) further below.
 //!
+//! Running ahead, Fiona and Hugo reach their quarter's targets before its end
+//! (about 51 of its working days in, at 130%): from then on they read
+//! achieved rather than ahead, and Frank and Hana still trail.
+//!
 //! A day's sales of a farmer are their pace times the day's share of their
 //! target, give or take 10%, so that the first working day alone already
 //! shows Fiona ahead (117% at the least) and Frank behind (66% at the most).
