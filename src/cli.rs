@@ -50,7 +50,7 @@ where
 pub fn serve(config: Config, demo: bool) -> CliResult {
     prepare(&config)?;
     if demo {
-        self::demo(&config)?;
+        self::demo(&config, false)?;
     }
     let keys = Keys::from_config(&config)?;
     if keys.ephemeral {
@@ -106,20 +106,35 @@ pub fn bootstrap(
     Ok(())
 }
 
-/// Fills a demo organisation, unless it exists; prints how to sign in.
-pub fn demo(config: &Config) -> CliResult {
-    let secret = with_connection(config, async |c| {
-        if crate::demo::exists(c).await.map_err(describe)? {
-            return Ok(None);
-        }
-        db::transaction_on(c, async |c| crate::demo::build(c).await.map(Some))
-            .await
-            .map_err(describe)
+/// Fills a demo organisation built around today (the quarter holding it),
+/// unless it exists; with `reset`, drops the existing one first (in the same
+/// transaction). Prints how to sign in.
+pub fn demo(config: &Config, reset: bool) -> CliResult {
+    demo_on(config, reset, crate::demo::today())
+}
+
+/// [`demo`], built as it stands on `today` (tests pin the day).
+pub fn demo_on(config: &Config, reset: bool, today: chrono::NaiveDate) -> CliResult {
+    let (secret, dropped) = with_connection(config, async |c| {
+        db::transaction_on(c, async |c| {
+            let dropped = reset && crate::demo::drop_demo(c).await?;
+            if crate::demo::exists(c).await? {
+                return Ok((None, dropped));
+            }
+            crate::demo::build(c, today)
+                .await
+                .map(|secret| (Some(secret), dropped))
+        })
+        .await
+        .map_err(describe)
     })?;
     let Some(secret) = secret else {
-        println!("The demo organisation exists already. Sign in as {DEMO_ADMIN} (or any demo person) with password {DEMO_PASSWORD}.");
+        println!("The demo organisation exists already (`onpace demo --reset` drops and rebuilds it). Sign in as {DEMO_ADMIN} (or any demo person) with password {DEMO_PASSWORD}.");
         return Ok(());
     };
+    if dropped {
+        println!("The demo organisation was dropped and is built again.");
+    }
     println!("Demo organisation created: Northwind Trading (demo), EUR.");
     println!("Sign in with password {DEMO_PASSWORD} as any of:");
     println!("  {DEMO_ADMIN} (admin), maria@… and sam@… (managers),");
@@ -128,7 +143,11 @@ pub fn demo(config: &Config) -> CliResult {
     println!("The farmers own 12 customers and the hunters 8 prospects (one won and handed to Fiona, one lost).");
     println!("This quarter's plan is agreed: company, team and personal targets, monthly targets for Farmers North,");
     println!("and a revenue bonus for Fiona gated on her minimum gross profit.");
-    println!("Two quarters of sales and activities were pushed as a CRM would push them.");
+    println!("Sales and activities from the start of last quarter up to {today} were pushed as a CRM would push them:");
+    println!("Fiona is ahead of her pace (late in the quarter, past her target), Faye on track, Frank behind;");
+    println!(
+        "Hugo meets more prospects than planned, Hana fewer; Farmers North is below its target."
+    );
     println!("Maria's one-to-one with Fiona last week is completed; next week's shows the action carried over.");
     println!(
         "An integration client \"CRM sync (demo)\" was created; its secret (shown once): {secret}"

@@ -244,3 +244,12 @@ async fn lock_timeout(c: &mut AsyncPgConnection, value: &str) -> AppResult<Strin
     .await?;
     Ok(row.previous)
 }
+
+/// Deletes the keys of organisation `org`, for dropping the whole organisation
+/// (in the caller's transaction).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(k::table.filter(k::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    Ok(())
+}

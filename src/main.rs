@@ -33,8 +33,13 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         admin_name: String,
     },
-    /// Fill a demo organisation with teams, farmers and hunters; prints how to sign in.
-    Demo,
+    /// Fill a demo organisation with teams, farmers and hunters, built around
+    /// today's quarter; prints how to sign in.
+    Demo {
+        /// Drop the demo organisation first (all of it) and build it again.
+        #[arg(long)]
+        reset: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -64,7 +69,7 @@ fn main() -> ExitCode {
             admin_email,
             admin_name,
         } => onpace::cli::bootstrap(&config, &org, &currency, &admin_email, &admin_name),
-        Command::Demo => onpace::cli::demo(&config),
+        Command::Demo { reset } => onpace::cli::demo(&config, reset),
         Command::Openapi => unreachable!("handled above"),
     };
     match result {

@@ -477,3 +477,15 @@ pub async fn people_by_email(
         .map(|(e, id)| (e.to_lowercase(), id))
         .collect())
 }
+
+/// Deletes every row of organisation `org` from `account_owners`, `accounts`, for dropping the
+/// whole organisation (in the caller's transaction).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(account_owners::table.filter(account_owners::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    diesel::delete(accounts::table.filter(accounts::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    Ok(())
+}

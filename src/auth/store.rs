@@ -308,3 +308,12 @@ pub async fn revoke_user(
     .await?;
     Ok(())
 }
+
+/// Deletes every row of organisation `org` from `refresh_tokens`, for dropping the
+/// whole organisation (in the caller's transaction).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    Ok(())
+}

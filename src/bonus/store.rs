@@ -197,3 +197,12 @@ pub async fn follow_revision(
     .await?;
     Ok(())
 }
+
+/// Deletes every row of organisation `org` from `bonus_plans`, for dropping the
+/// whole organisation (in the caller's transaction).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(bonus_plans::table.filter(bonus_plans::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    Ok(())
+}

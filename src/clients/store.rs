@@ -107,3 +107,12 @@ pub async fn deactivate(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppRe
         .optional()?
         .ok_or_else(|| AppError::not_found("client"))
 }
+
+/// Deletes every row of organisation `org` from `api_clients`, for dropping the
+/// whole organisation (in the caller's transaction).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(api_clients::table.filter(api_clients::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    Ok(())
+}

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
+use super::days::DemoDays;
 use super::DemoPeople;
 use crate::accounts::dto::{ConvertRequest, CreateAccount, PatchAccount, TransferRequest};
 use crate::accounts::rules::{Kind, Status};
@@ -37,15 +38,35 @@ const PROSPECTS: [&str; 8] = [
     "Relecloud",
 ];
 
+/// An account as the demo set it up: from which day it buys (customers that
+/// are not dormant, and a won prospect once won), and who owned it from which
+/// day (oldest first).
+pub(super) struct Held {
+    pub id: Uuid,
+    pub buys_from: Option<NaiveDate>,
+    pub owners: Vec<(NaiveDate, Uuid)>,
+}
+
+impl Held {
+    /// Its owner on `day`, if it had one.
+    pub fn owner_on(&self, day: NaiveDate) -> Option<Uuid> {
+        self.owners
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= day)
+            .map(|(_, who)| *who)
+    }
+}
+
 /// Customers for the farmers, prospects for the hunters, a transfer and a won
-/// prospect handed over to a farmer.
+/// prospect handed over to a farmer; answers the customers and the prospects
+/// with their owners over time.
 pub(super) async fn seed(
     c: &mut AsyncPgConnection,
     people: &DemoPeople,
-    start: NaiveDate,
-    quarter: NaiveDate,
-    today: NaiveDate,
-) -> Result<(), AppError> {
+    days: &DemoDays,
+) -> Result<(Vec<Held>, Vec<Held>), AppError> {
+    let (start, quarter) = (days.history_from, days.quarter.0);
     let admin = people.as_admin();
     let (farmers, hunters) = (&people.farmers, &people.hunters);
     let mut make =
@@ -73,12 +94,26 @@ pub(super) async fn seed(
             Ok(accounts::create_on(c, &admin, b).await?.id)
         };
     let mut customers = Vec::new();
+    let mut held_customers = Vec::new();
     for (n, name) in CUSTOMERS.iter().enumerate() {
-        customers.push(make(name, Kind::Customer, farmers[n % 3], n).await?);
+        let id = make(name, Kind::Customer, farmers[n % 3], n).await?;
+        customers.push(id);
+        held_customers.push(Held {
+            id,
+            buys_from: (n % 5 != 4).then_some(start),
+            owners: vec![(start, farmers[n % 3])],
+        });
     }
     let mut prospects = Vec::new();
+    let mut held_prospects = Vec::new();
     for (n, name) in PROSPECTS.iter().enumerate() {
-        prospects.push(make(name, Kind::Prospect, hunters[n % 2], CUSTOMERS.len() + n).await?);
+        let id = make(name, Kind::Prospect, hunters[n % 2], CUSTOMERS.len() + n).await?;
+        prospects.push(id);
+        held_prospects.push(Held {
+            id,
+            buys_from: None,
+            owners: vec![(start, hunters[n % 2])],
+        });
     }
     // Frank's first customer moved to Faye at the start of this quarter.
     let b = TransferRequest {
@@ -87,14 +122,22 @@ pub(super) async fn seed(
         reason: "Territory realignment".into(),
     };
     accounts::request_transfer_on(c, &admin, customers[1], b).await?;
+    held_customers[1].owners.push((quarter, farmers[2]));
     // Hugo won Woodgrove Bank a month ago and it was handed to Fiona.
-    let won_on = (today - chrono::Duration::days(30)).max(start + chrono::Duration::days(1));
+    let won_on = days.won_on;
     let b = ConvertRequest {
         converted_on: Some(IsoDate(won_on)),
         new_owner_id: Some(farmers[0]),
         reason: Some("Handover after conversion".into()),
     };
     accounts::convert_on(c, &admin, prospects[0], b).await?;
+    // A customer from then on, bought from Fiona.
+    let mut won = held_prospects.remove(0);
+    won.buys_from = Some(won_on);
+    won.owners.push((won_on, farmers[0]));
+    held_customers.push(won);
+    // Hana's lost prospect is neither called on nor met any more.
+    held_prospects.retain(|h| h.id != prospects[1]);
     // Hana lost one.
     let b = PatchAccount {
         name: None,
@@ -104,5 +147,5 @@ pub(super) async fn seed(
         external_id: None,
     };
     accounts::patch_on(c, &admin, prospects[1], None, b).await?;
-    Ok(())
+    Ok((held_customers, held_prospects))
 }

@@ -1,6 +1,8 @@
 //! The demo organisation, "Northwind Trading (demo)": people, teams, accounts,
-//! an agreed plan with a bonus, two quarters of results pushed as a CRM pushes
-//! them, one-to-ones and an integration client.
+//! an agreed plan with a bonus, results pushed as a CRM pushes them (from the
+//! start of the previous quarter up to the day it is built), one-to-ones and
+//! an integration client. It lives in the quarter holding the day it is built
+//! on (see [`days`]); [`drop_demo`] removes it for `onpace demo --reset`.
 //!
 //! It is built through the services' use cases, each step taken by someone the
 //! rules let take it: the demo admin adds the people, teams and accounts and
@@ -8,11 +10,12 @@
 //! for a target agrees it.
 
 mod accounts;
+pub mod days;
 mod plan;
 mod results;
 mod reviews;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -71,10 +74,8 @@ const PEOPLE: [(&str, &str, Role, Option<SellingStyle>); 9] = [
     ("dana", "Dana Dashboard", Role::Viewer, None),
 ];
 
-fn quarter_start(today: NaiveDate) -> NaiveDate {
-    let month = (today.month0() / 3) * 3 + 1;
-    NaiveDate::from_ymd_opt(today.year(), month, 1).expect("valid quarter start")
-}
+/// The demo's time zone: its today is taken there.
+pub const DEMO_TIMEZONE: &str = "Europe/Amsterdam";
 
 /// Who is who in the demo: Maria runs Farmers North (the farmers), Sam runs
 /// Hunters South (the hunters and, since this quarter, Harper).
@@ -119,8 +120,39 @@ pub async fn exists(c: &mut AsyncPgConnection) -> Result<bool, AppError> {
     users::service::read::email_in_use(c, DEMO_ADMIN).await
 }
 
-/// The demo organisation, in one transaction; answers the integration client's secret.
-pub async fn build(c: &mut AsyncPgConnection) -> Result<String, AppError> {
+/// Drops the demo organisation, every row of it, in the caller's transaction;
+/// answers whether there was one. Other organisations are not touched: each
+/// resource deletes its own rows of the demo's organisation, the rows that
+/// point to others first (no foreign key cascades).
+pub async fn drop_demo(c: &mut AsyncPgConnection) -> Result<bool, AppError> {
+    let Some(org) = users::service::read::org_of_email(c, DEMO_ADMIN).await? else {
+        return Ok(false);
+    };
+    crate::reviews::service::purge_org(c, org).await?;
+    crate::progress::service::purge_org(c, org).await?;
+    crate::bonus::service::purge_org(c, org).await?;
+    crate::results::service::purge_org(c, org).await?;
+    crate::idempotency::purge_org(c, org).await?;
+    crate::targets::service::purge_org(c, org).await?;
+    crate::accounts::service::purge_org(c, org).await?;
+    teams::service::purge_org(c, org).await?;
+    clients::service::purge_org(c, org).await?;
+    crate::auth::service::purge_org(c, org).await?;
+    users::service::purge_org(c, org).await?;
+    org::service::purge_org(c, org).await?;
+    Ok(true)
+}
+
+/// Today in the demo organisation (its time zone), the day `onpace demo` builds it on.
+pub fn today() -> NaiveDate {
+    org::rules::today_in(DEMO_TIMEZONE).expect("a known time zone")
+}
+
+/// The demo organisation as it stands on `today` (the quarter holding it,
+/// results up to it), in the caller's transaction; answers the integration
+/// client's secret.
+pub async fn build(c: &mut AsyncPgConnection, today: NaiveDate) -> Result<String, AppError> {
+    let days = days::DemoDays::around(today);
     let (org, admin) = org::service::bootstrap::create_org_with_admin(
         c,
         "Northwind Trading (demo)",
@@ -132,7 +164,7 @@ pub async fn build(c: &mut AsyncPgConnection) -> Result<String, AppError> {
     .await?;
     let as_admin = acting(org, admin, Role::Admin);
     let timezone = OrgPatch {
-        timezone: Some("Europe/Amsterdam".into()),
+        timezone: Some(DEMO_TIMEZONE.into()),
         ..Default::default()
     };
     org::service::settings::patch_on(c, &as_admin, timezone, None).await?;
@@ -177,9 +209,7 @@ pub async fn build(c: &mut AsyncPgConnection) -> Result<String, AppError> {
     let company = team("Northwind Sales", None, None).await?;
     let north = team("Farmers North", Some(maria), Some(company)).await?;
     let south = team("Hunters South", Some(sam), Some(company)).await?;
-    let today = org::rules::today_in("Europe/Amsterdam").expect("a known time zone");
-    let start = quarter_start(today) - chrono::Duration::days(92);
-    let moved = quarter_start(today);
+    let (start, moved) = (days.history_from, days.quarter.0);
     // Harper moved from North to South at the start of this quarter: joining
     // South ends her membership of North the day before.
     let joins = (people.farmers.iter().map(|f| (north, *f, start)))
@@ -189,9 +219,9 @@ pub async fn build(c: &mut AsyncPgConnection) -> Result<String, AppError> {
         teams::service::membership::join_on(c, &as_admin, team, person, from).await?;
     }
 
-    accounts::seed(c, &people, start, moved, today).await?;
+    let (customers, prospects) = accounts::seed(c, &people, &days).await?;
     plan::seed(c, &people, &plan::Teams { north, south }, today).await?;
-    results::seed(c, &people, start, today).await?;
+    results::seed(c, &people, &days, (&customers, &prospects)).await?;
     reviews::seed(c, &people, today).await?;
 
     let (_, secret) = clients::service::manage::create_on(

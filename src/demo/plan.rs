@@ -78,6 +78,11 @@ use Step::{Agreed, Proposed};
 use When::{Month, Quarter};
 use Whose::{Faye, Fiona, Frank, Hana, Harper, Hugo, North, Org, South};
 
+/// Each farmer's revenue target for the quarter.
+pub(super) const FARMER_REVENUE: i64 = 95_000;
+/// Each hunter's meetings target for the quarter.
+pub(super) const HUNTER_MEETINGS: i64 = 40;
+
 /// The plan for the current quarter and its months: the company's revenue, the
 /// teams' share of it and North's minimum gross profit; the farmers' quarter
 /// and months; the hunters' revenue, new accounts and meetings.
@@ -87,11 +92,11 @@ const PLAN: [Line; 32] = [
     ("north", North, Revenue, 300_000, Quarter, Some("company"), Agreed),
     ("south", South, Revenue, 250_000, Quarter, Some("company"), Agreed),
     ("north-gp", North, GrossProfit, 90_000, Quarter, None, Agreed),
-    ("fiona", Fiona, Revenue, 95_000, Quarter, Some("north"), Agreed),
+    ("fiona", Fiona, Revenue, FARMER_REVENUE, Quarter, Some("north"), Agreed),
     ("fiona-gp", Fiona, GrossProfit, 28_000, Quarter, Some("north-gp"), Agreed),
-    ("", Frank, Revenue, 95_000, Quarter, Some("north"), Agreed),
+    ("", Frank, Revenue, FARMER_REVENUE, Quarter, Some("north"), Agreed),
     ("", Frank, GrossProfit, 28_000, Quarter, Some("north-gp"), Agreed),
-    ("", Faye, Revenue, 95_000, Quarter, Some("north"), Agreed),
+    ("", Faye, Revenue, FARMER_REVENUE, Quarter, Some("north"), Agreed),
     ("", Faye, GrossProfit, 28_000, Quarter, Some("north-gp"), Agreed),
     ("north-1", North, Revenue, 100_000, Month(0), None, Agreed),
     ("", Fiona, Revenue, 31_000, Month(0), Some("north-1"), Agreed),
@@ -107,13 +112,13 @@ const PLAN: [Line; 32] = [
     ("", Faye, Revenue, 31_000, Month(2), Some("north-3"), Agreed),
     ("", Hugo, Revenue, 110_000, Quarter, Some("south"), Agreed),
     ("", Hugo, NewAccounts, 3, Quarter, None, Agreed),
-    ("", Hugo, Activities("meeting"), 40, Quarter, None, Agreed),
+    ("", Hugo, Activities("meeting"), HUNTER_MEETINGS, Quarter, None, Agreed),
     ("", Hana, Revenue, 100_000, Quarter, Some("south"), Agreed),
     ("", Hana, NewAccounts, 3, Quarter, None, Agreed),
-    ("", Hana, Activities("meeting"), 40, Quarter, None, Agreed),
+    ("", Hana, Activities("meeting"), HUNTER_MEETINGS, Quarter, None, Agreed),
     ("", Harper, Revenue, 40_000, Quarter, Some("south"), Agreed),
     ("", Harper, NewAccounts, 3, Quarter, None, Agreed),
-    ("", Harper, Activities("meeting"), 40, Quarter, None, Agreed),
+    ("", Harper, Activities("meeting"), HUNTER_MEETINGS, Quarter, None, Agreed),
     // Still waiting for its salesperson's agreement.
     ("", Frank, Activities("call"), 120, Quarter, None, Proposed),
 ];

@@ -17,8 +17,9 @@ use crate::values::IsoDate;
 
 /// Last week's one-to-one of Maria with Fiona, completed (a big success, a
 /// hurdle resolved, a strategy, an action still open), and next week's,
-/// scheduled (a success and a hurdle recorded ahead, and the open action
-/// carried over). Items are about Fiona's first account.
+/// scheduled (a hurdle recorded ahead, and the open action carried over). A
+/// success is dated by its review, so next week's records none: nothing has
+/// succeeded in the future. Items are about Fiona's first account.
 pub(super) async fn seed(
     c: &mut AsyncPgConnection,
     people: &DemoPeople,
@@ -103,15 +104,6 @@ pub(super) async fn seed(
     .await?;
     schedule::complete_on(c, &p, last.id).await?;
     let next = review(c, today + Duration::days(7)).await?;
-    item(
-        c,
-        next.id,
-        ItemType::Success,
-        "First order from a new department",
-        Some(Size::Small),
-        None,
-    )
-    .await?;
     item(
         c,
         next.id,

@@ -212,3 +212,11 @@ pub async fn update(
         .get_result(c)
         .await?)
 }
+
+/// Deletes organisation `org`'s own row (every row pointing to it must be gone).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(orgs::table.filter(orgs::id.eq(org)))
+        .execute(c)
+        .await?;
+    Ok(())
+}

@@ -82,6 +82,43 @@ async fn check(c: &mut AsyncPgConnection, ctx: &OrgContext, t: &TargetRow) -> Ap
     reached(c, ctx, t, p.actual).await
 }
 
+/// The day `t` reached its value: the first day on which the running total of
+/// its period's results got there (results pushed late are dated where they
+/// belong, not on the day they were pushed), never after today.
+async fn reached_on(
+    c: &mut AsyncPgConnection,
+    ctx: &OrgContext,
+    t: &TargetRow,
+) -> AppResult<chrono::NaiveDate> {
+    let metric = crate::targets::service::rollup_metric(t);
+    let daily = match t.account_id {
+        Some(account) => {
+            crate::results::service::achieved::account_daily(
+                c,
+                t.org_id,
+                account,
+                &metric,
+                t.starts_on,
+                t.ends_on,
+            )
+            .await?
+        }
+        None => {
+            targets::achieved_daily(
+                c,
+                t.org_id,
+                (t.subject_type, t.subject_id),
+                &metric,
+                t.starts_on,
+                t.ends_on,
+            )
+            .await?
+        }
+    };
+    let day = super::rules::reached_on(t.value, &daily).unwrap_or(ctx.today);
+    Ok(day.min(ctx.today))
+}
+
 /// Records the milestone of `t` if `actual` (over its whole period) reaches its value.
 async fn reached(
     c: &mut AsyncPgConnection,
@@ -92,6 +129,7 @@ async fn reached(
     if actual < t.value {
         return Ok(());
     }
+    let occurred_on = reached_on(c, ctx, t).await?;
     let (user_id, team_id) = match t.subject_type.as_str() {
         "user" => (t.subject_id, None),
         "team" => (None, t.subject_id),
@@ -107,7 +145,7 @@ async fn reached(
             account_id: t.account_id,
             user_id,
             team_id,
-            occurred_on: ctx.today,
+            occurred_on,
             title: format!("{} reached 100%", t.title),
             value: Some(t.value),
             actual: Some(actual),

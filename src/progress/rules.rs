@@ -152,6 +152,21 @@ pub fn series(
     points
 }
 
+/// The first day on which the running total of `daily` (what was achieved per
+/// day, in any order) reaches `value`; `None` when it never does.
+pub fn reached_on(value: Decimal, daily: &[(NaiveDate, Decimal)]) -> Option<NaiveDate> {
+    let mut days = daily.to_vec();
+    days.sort_by_key(|(d, _)| *d);
+    let mut total = Decimal::ZERO;
+    for (day, amount) in days {
+        total += amount;
+        if total >= value {
+            return Some(day);
+        }
+    }
+    None
+}
+
 /// The mean of some figures; `None` without any.
 pub fn mean(xs: &[Decimal]) -> Option<Decimal> {
     (!xs.is_empty()).then(|| xs.iter().sum::<Decimal>() / Decimal::from(xs.len()))
@@ -246,6 +261,23 @@ mod tests {
             ],
             holidays.iter().map(|h| d(h)),
         )
+    }
+
+    #[test]
+    fn a_target_is_reached_on_the_first_day_its_running_total_gets_there() {
+        let daily = [
+            (d("2026-11-20"), dec("30000")),
+            (d("2026-10-15"), dec("10000")),
+            (d("2026-11-25"), dec("-1000")),
+            (d("2026-12-10"), dec("5000")),
+        ];
+        // 10,000 on 15 October, 40,000 on 20 November, 39,000 on the 25th,
+        // 44,000 on 10 December.
+        assert_eq!(reached_on(dec("40000"), &daily), Some(d("2026-11-20")));
+        assert_eq!(reached_on(dec("40000.01"), &daily), Some(d("2026-12-10")));
+        assert_eq!(reached_on(dec("10000"), &daily), Some(d("2026-10-15")));
+        assert_eq!(reached_on(dec("44000.01"), &daily), None);
+        assert_eq!(reached_on(dec("1"), &[]), None);
     }
 
     #[test]

@@ -135,3 +135,12 @@ pub async fn record_milestone(c: &mut AsyncPgConnection, m: &NewMilestone) -> Ap
         .await?;
     Ok(())
 }
+
+/// Deletes every row of organisation `org` from `milestones`, for dropping the
+/// whole organisation (in the caller's transaction).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(milestones::table.filter(milestones::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    Ok(())
+}

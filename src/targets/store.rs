@@ -480,3 +480,15 @@ pub async fn shaped_by(c: &mut AsyncPgConnection, t: &TargetRow, user: Uuid) -> 
         .await?;
     Ok(n > 0)
 }
+
+/// Deletes every row of organisation `org` from `target_events`, `targets`, for dropping the
+/// whole organisation (in the caller's transaction).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(target_events::table.filter(target_events::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    diesel::delete(targets::table.filter(targets::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    Ok(())
+}

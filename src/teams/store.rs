@@ -533,3 +533,15 @@ pub async fn managed_people(
         .load(c)
         .await?)
 }
+
+/// Deletes every row of organisation `org` from `team_members`, `teams`, for dropping the
+/// whole organisation (in the caller's transaction).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(team_members::table.filter(team_members::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    diesel::delete(teams::table.filter(teams::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    Ok(())
+}

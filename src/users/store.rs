@@ -144,6 +144,16 @@ pub async fn email_taken(
     Ok(q.first::<Uuid>(c).await.optional()?.is_some())
 }
 
+/// The organisation of the person who signs in with `email`, if anyone does.
+pub async fn org_of_email(c: &mut AsyncPgConnection, email: &str) -> AppResult<Option<Uuid>> {
+    Ok(users::table
+        .filter(users::email_key.eq(super::rules::email_key(email)))
+        .select(users::org_id)
+        .first::<Uuid>(c)
+        .await
+        .optional()?)
+}
+
 pub fn email_conflict() -> AppError {
     UserError::EmailTaken.into()
 }
@@ -232,6 +242,15 @@ pub async fn end_sessions(
 ) -> AppResult<()> {
     diesel::update(users::table.find((org, user)))
         .set(users::sessions_valid_from.eq(at))
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Deletes every row of organisation `org` from `users`, for dropping the
+/// whole organisation (in the caller's transaction).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(users::table.filter(users::org_id.eq(org)))
         .execute(c)
         .await?;
     Ok(())

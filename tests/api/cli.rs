@@ -225,6 +225,18 @@ async fn demo_fills_an_organisation_once_and_its_people_can_sign_in() {
     assert!(String::from_utf8(again.stdout)
         .unwrap()
         .contains("exists already"));
+    // --reset drops it and builds it again; the checks below are on the new one.
+    let reset = onpace(&db.url, &["demo", "--reset"]);
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    let said = String::from_utf8(reset.stdout).unwrap();
+    assert!(
+        said.contains("dropped and is built again") && said.contains("created"),
+        "{said}"
+    );
 
     let state = AppState::new(config(&db.url), keys());
     let app = TestApp::on(db, state).await;

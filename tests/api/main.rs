@@ -8,6 +8,7 @@ mod auth;
 mod bonus_plans;
 mod cli;
 mod clients;
+mod demo;
 mod harness;
 mod metrics;
 mod openapi;

@@ -16,3 +16,12 @@ pub use reads::{by_id, get, list, list_on, owner_history};
 pub use sync::{batch, check_batch, put_external, ItemError, MAX_BATCH};
 pub use transfer::{request_transfer, request_transfer_on, transfer};
 pub use update::{patch, patch_on, update};
+
+/// Drops every row this resource keeps for organisation `org`, in the caller's
+/// transaction: for dropping the whole organisation (`onpace demo --reset`).
+pub async fn purge_org(
+    c: &mut diesel_async::AsyncPgConnection,
+    org: uuid::Uuid,
+) -> crate::error::AppResult<()> {
+    crate::accounts::store::purge_org(c, org).await
+}

@@ -5,3 +5,12 @@ pub mod grants;
 pub mod password;
 pub mod sessions;
 pub mod tokens;
+
+/// Drops every row this resource keeps for organisation `org`, in the caller's
+/// transaction: for dropping the whole organisation (`onpace demo --reset`).
+pub async fn purge_org(
+    c: &mut diesel_async::AsyncPgConnection,
+    org: uuid::Uuid,
+) -> crate::error::AppResult<()> {
+    crate::auth::store::purge_org(c, org).await
+}

@@ -18,3 +18,12 @@ pub async fn consume(c: &mut AsyncPgConnection, event: &Event) -> AppResult<()> 
         _ => Ok(()),
     }
 }
+
+/// Drops every row this resource keeps for organisation `org`, in the caller's
+/// transaction: for dropping the whole organisation (`onpace demo --reset`).
+pub async fn purge_org(
+    c: &mut diesel_async::AsyncPgConnection,
+    org: uuid::Uuid,
+) -> crate::error::AppResult<()> {
+    crate::bonus::store::purge_org(c, org).await
+}

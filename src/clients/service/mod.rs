@@ -1,3 +1,12 @@
 //! Clients use cases: who may do it, the rules, one transaction, the events it emits.
 
 pub mod manage;
+
+/// Drops every row this resource keeps for organisation `org`, in the caller's
+/// transaction: for dropping the whole organisation (`onpace demo --reset`).
+pub async fn purge_org(
+    c: &mut diesel_async::AsyncPgConnection,
+    org: uuid::Uuid,
+) -> crate::error::AppResult<()> {
+    crate::clients::store::purge_org(c, org).await
+}

@@ -4,3 +4,12 @@ pub mod bootstrap;
 pub mod context;
 pub mod settings;
 pub mod today;
+
+/// Drops every row this resource keeps for organisation `org`, in the caller's
+/// transaction: for dropping the whole organisation (`onpace demo --reset`).
+pub async fn purge_org(
+    c: &mut diesel_async::AsyncPgConnection,
+    org: uuid::Uuid,
+) -> crate::error::AppResult<()> {
+    crate::org::store::purge_org(c, org).await
+}

@@ -44,3 +44,12 @@ fn check_as_of(as_of: Option<NaiveDate>) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// Drops every row this resource keeps for organisation `org`, in the caller's
+/// transaction: for dropping the whole organisation (`onpace demo --reset`).
+pub async fn purge_org(
+    c: &mut diesel_async::AsyncPgConnection,
+    org: uuid::Uuid,
+) -> crate::error::AppResult<()> {
+    crate::progress::store::purge_org(c, org).await
+}

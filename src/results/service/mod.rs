@@ -122,3 +122,12 @@ fn source_of(v: &mut Validator, given: Option<&str>, default: Option<&str>) -> S
         }
     }
 }
+
+/// Drops every row this resource keeps for organisation `org`, in the caller's
+/// transaction: for dropping the whole organisation (`onpace demo --reset`).
+pub async fn purge_org(
+    c: &mut diesel_async::AsyncPgConnection,
+    org: uuid::Uuid,
+) -> crate::error::AppResult<()> {
+    crate::results::store::purge_org(c, org).await
+}

@@ -539,3 +539,18 @@ pub async fn update_activity(
         .await?;
     Ok(())
 }
+
+/// Deletes every row of organisation `org` from `sales`, `activities`, `daily_rollup`, for dropping the
+/// whole organisation (in the caller's transaction).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(sales::table.filter(sales::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    diesel::delete(activities::table.filter(activities::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    diesel::delete(daily_rollup::table.filter(daily_rollup::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    Ok(())
+}

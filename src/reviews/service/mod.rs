@@ -194,3 +194,12 @@ fn status_changes(to: ItemStatus, me: Uuid, review: Uuid) -> ItemChanges {
         ..Default::default()
     }
 }
+
+/// Drops every row this resource keeps for organisation `org`, in the caller's
+/// transaction: for dropping the whole organisation (`onpace demo --reset`).
+pub async fn purge_org(
+    c: &mut diesel_async::AsyncPgConnection,
+    org: uuid::Uuid,
+) -> crate::error::AppResult<()> {
+    crate::reviews::store::purge_org(c, org).await
+}

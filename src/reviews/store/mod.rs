@@ -310,3 +310,15 @@ pub async fn items_of(
         .load(c)
         .await?)
 }
+
+/// Deletes every row of organisation `org` from `review_items`, `reviews`, for dropping the
+/// whole organisation (in the caller's transaction).
+pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(review_items::table.filter(review_items::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    diesel::delete(reviews::table.filter(reviews::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    Ok(())
+}

@@ -29,3 +29,12 @@ pub use crate::targets::store::{
 };
 pub mod for_bonus;
 pub mod for_reviews;
+
+/// Drops every row this resource keeps for organisation `org`, in the caller's
+/// transaction: for dropping the whole organisation (`onpace demo --reset`).
+pub async fn purge_org(
+    c: &mut diesel_async::AsyncPgConnection,
+    org: uuid::Uuid,
+) -> crate::error::AppResult<()> {
+    crate::targets::store::purge_org(c, org).await
+}

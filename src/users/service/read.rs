@@ -58,6 +58,11 @@ pub async fn person(
     store::role_and_active(c, org, id).await
 }
 
+/// The organisation of whoever signs in with this address, if anyone does.
+pub async fn org_of_email(c: &mut AsyncPgConnection, email: &str) -> AppResult<Option<Uuid>> {
+    store::org_of_email(c, email).await
+}
+
 /// Whether someone, in any organisation, signs in with this address.
 pub async fn email_in_use(c: &mut AsyncPgConnection, email: &str) -> AppResult<bool> {
     store::email_taken(c, email, None).await

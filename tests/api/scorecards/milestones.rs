@@ -102,3 +102,61 @@ async fn a_won_prospect_is_a_milestone() {
         }]
     );
 }
+
+#[derive(diesel::QueryableByName)]
+struct Dated {
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    occurred_on: chrono::NaiveDate,
+}
+
+/// The day the milestone of `target` is dated.
+async fn dated(app: &TestApp, target: &str) -> chrono::NaiveDate {
+    let rows: Vec<Dated> = diesel::sql_query(format!(
+        "SELECT occurred_on FROM milestones WHERE target_id = '{target}'"
+    ))
+    .load(&mut app.conn().await)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1, "one milestone for {target}");
+    rows[0].occurred_on
+}
+
+#[actix_web::test]
+async fn a_milestone_is_dated_on_the_day_its_target_was_reached() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    // Cat's 13,000 target: her only sale, 13,000 on 2 November, reached it.
+    assert_eq!(dated(&app, &w.cat_q4).await.to_string(), "2026-11-02");
+    // Dan: 9,000 on 5 October and 1 on the 6th, pushed before his 8,000 target
+    // is agreed: it was reached on 5 October.
+    let dan_acc = account(&app, &w.org, "Wonka", w.dan.id).await;
+    push(
+        &app,
+        &w.org,
+        vec![
+            sale("d1", &dan_acc, "2026-10-05", "9000", "invoice"),
+            sale("d2", &dan_acc, "2026-10-06", "1", "invoice"),
+        ],
+    )
+    .await;
+    let dan_q4 = agreed(
+        &app,
+        &w.org,
+        &w.dan.token,
+        q4("Dan Q4", "user", w.dan.id, "8000"),
+    )
+    .await;
+    assert_eq!(dated(&app, &dan_q4).await.to_string(), "2026-10-05");
+    // Ann's 65,000: 44,000 so far (10,000 on 15 October, 30,000 on 20 November,
+    // a 1,000 credit note on the 25th, 5,000 on 10 December). 26,000 more on
+    // 1 October: running total 26,000 (1 Oct), 36,000 (15 Oct), 66,000
+    // (20 Nov): reached on 20 November, not on the day it was pushed.
+    let ann_acc = account(&app, &w.org, "Hooli", w.ann.id).await;
+    push(
+        &app,
+        &w.org,
+        vec![sale("a8", &ann_acc, "2026-10-01", "26000", "invoice")],
+    )
+    .await;
+    assert_eq!(dated(&app, &w.ann_q4).await.to_string(), "2026-11-20");
+}

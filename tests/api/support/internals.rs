@@ -44,7 +44,13 @@ pub async fn create_org_with_admin(
 
 /// Fills the database at `url` with the demo organisation, as `onpace demo` does.
 pub fn demo(url: &str) {
-    onpace::cli::demo(&super::config(url)).unwrap();
+    onpace::cli::demo(&super::config(url), false).unwrap();
+}
+
+/// Fills the database at `url` with the demo organisation as it stands on
+/// `today` (dropping the one there first with `reset`), as `onpace demo` does.
+pub fn demo_on(url: &str, reset: bool, today: NaiveDate) {
+    onpace::cli::demo_on(&super::config(url), reset, today).unwrap();
 }
 
 /// Today in a timezone, as the organisation's day is worked out.
