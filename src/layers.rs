@@ -8,11 +8,15 @@
 //! - nothing outside a resource reaches into its store: another resource's
 //!   data is asked of that resource's service;
 //! - `rules` is pure: no `actix_web`, no `diesel`, no `crate::error`;
-//! - no source file over 600 lines.
+//! - no source file over 600 lines;
+//! - a store writes only its resource's tables and reads another's only where
+//!   `tables::READS` says why (see `tables.rs`).
 //!
 //! What breaks a rule today and is still to be moved is listed in `KNOWN`
 //! (and `LONG`): a new break fails the test, and so does a listed one that is
 //! gone, so that the lists only ever shrink.
+
+mod tables;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,6 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::rules::{AccountRefusal, ConversionStatus, Kind, Ownership, Status};
-use crate::auth::rules::Role;
 use crate::db::schema::{account_owners, accounts, users};
 use crate::db::{escape_like, lower, Page};
 use crate::error::{AppError, AppResult};
@@ -444,38 +443,6 @@ pub async fn hand_over(
         .returning(AccountRow::as_returning())
         .get_result(c)
         .await?)
-}
-
-/// People who may own accounts, by id: (role, active).
-pub async fn people(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    ids: &[Uuid],
-) -> AppResult<Vec<(Uuid, Role, bool)>> {
-    Ok(users::table
-        .filter(users::org_id.eq(org).and(users::id.eq_any(ids)))
-        .select((users::id, users::role, users::active))
-        .load(c)
-        .await?)
-}
-
-/// People by email (case-insensitive), for CRMs that name owners by email.
-pub async fn people_by_email(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    emails: &[String],
-) -> AppResult<Vec<(String, Uuid)>> {
-    let lowered: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
-    let rows: Vec<(String, Uuid)> = users::table
-        .filter(users::org_id.eq(org))
-        .filter(lower(users::email).eq_any(lowered))
-        .select((users::email, users::id))
-        .load(c)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(e, id)| (e.to_lowercase(), id))
-        .collect())
 }
 
 /// Deletes every row of organisation `org` from `account_owners`, `accounts`, for dropping the

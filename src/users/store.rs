@@ -255,3 +255,35 @@ pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
         .await?;
     Ok(())
 }
+
+/// People by id: (id, role, active).
+pub async fn people(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<(Uuid, Role, bool)>> {
+    Ok(users::table
+        .filter(users::org_id.eq(org).and(users::id.eq_any(ids)))
+        .select((users::id, users::role, users::active))
+        .load(c)
+        .await?)
+}
+
+/// People by email (case-insensitive), for CRMs that name owners by email.
+pub async fn people_by_email(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    emails: &[String],
+) -> AppResult<Vec<(String, Uuid)>> {
+    let lowered: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+    let rows: Vec<(String, Uuid)> = users::table
+        .filter(users::org_id.eq(org))
+        .filter(lower(users::email).eq_any(lowered))
+        .select((users::email, users::id))
+        .load(c)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(e, id)| (e.to_lowercase(), id))
+        .collect())
+}

@@ -126,24 +126,29 @@ pub(super) async fn check_owner(
     field: &str,
     owner: Uuid,
 ) -> AppResult<Option<FieldError>> {
-    Ok(match store::people(c, org, &[owner]).await?.first() {
-        None => Some(FieldError::new(
-            field,
-            "not_found",
-            "no such person in this organisation",
-        )),
-        Some((_, _, false)) => Some(FieldError::new(
-            field,
-            "owner_inactive",
-            "this person is deactivated",
-        )),
-        Some((_, role, true)) if *role != Role::Salesperson => Some(FieldError::new(
-            field,
-            "invalid_owner",
-            "accounts are owned by salespeople",
-        )),
-        Some(_) => None,
-    })
+    Ok(
+        match crate::users::service::read::people(c, org, &[owner])
+            .await?
+            .first()
+        {
+            None => Some(FieldError::new(
+                field,
+                "not_found",
+                "no such person in this organisation",
+            )),
+            Some((_, _, false)) => Some(FieldError::new(
+                field,
+                "owner_inactive",
+                "this person is deactivated",
+            )),
+            Some((_, role, true)) if *role != Role::Salesperson => Some(FieldError::new(
+                field,
+                "invalid_owner",
+                "accounts are owned by salespeople",
+            )),
+            Some(_) => None,
+        },
+    )
 }
 
 pub(super) fn check_segment(v: &mut Validator, segment: Option<&str>) {

@@ -165,13 +165,14 @@ impl Owners {
             .filter_map(|i| i.owner_email.clone())
             .filter(|e| !e.contains('\0'))
             .collect();
-        let by_email: HashMap<String, Uuid> = store::people_by_email(c, org, &emails)
-            .await?
-            .into_iter()
-            .collect();
+        let by_email: HashMap<String, Uuid> =
+            crate::users::service::read::people_by_email(c, org, &emails)
+                .await?
+                .into_iter()
+                .collect();
         let mut ids: Vec<Uuid> = items.iter().filter_map(|i| i.owner_id).collect();
         ids.extend(by_email.values().copied());
-        let by_id = store::people(c, org, &ids)
+        let by_id = crate::users::service::read::people(c, org, &ids)
             .await?
             .into_iter()
             .map(|(id, role, active)| (id, (role, active)))

@@ -31,7 +31,7 @@ pub async fn push_activities(
     let account_ids: Vec<Uuid> = items.iter().filter_map(|i| i.account_id).collect();
     let index = store::account_index(c, p.org_id, &account_ids, &[]).await?;
     let named: Vec<Uuid> = items.iter().filter_map(|i| i.salesperson_id).collect();
-    let sellers: HashSet<Uuid> = store::salespeople(c, p.org_id, &named)
+    let sellers: HashSet<Uuid> = crate::users::service::read::salespeople(c, p.org_id, &named)
         .await?
         .into_iter()
         .collect();

@@ -152,7 +152,7 @@ pub async fn push_sales(
         .collect();
     let index = store::account_index(c, p.org_id, &ids, &ext).await?;
     let named: Vec<Uuid> = checked.iter().filter_map(|ch| ch.salesperson).collect();
-    let sellers: HashSet<Uuid> = store::salespeople(c, p.org_id, &named)
+    let sellers: HashSet<Uuid> = crate::users::service::read::salespeople(c, p.org_id, &named)
         .await?
         .into_iter()
         .collect();

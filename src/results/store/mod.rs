@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::rules::{activity_metric, Deltas, SaleKind};
 use crate::accounts::rules::Ownership;
-use crate::db::schema::{account_owners, accounts, activities, daily_rollup, sales, users};
+use crate::db::schema::{account_owners, accounts, activities, daily_rollup, sales};
 use crate::error::{AppError, AppResult};
 
 crate::db::text_enum!(SaleKind);
@@ -293,24 +293,6 @@ pub async fn account_index(
         by_external,
         owners,
     })
-}
-
-/// Salespeople of the organisation among `ids`.
-pub async fn salespeople(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    ids: &[Uuid],
-) -> AppResult<Vec<Uuid>> {
-    Ok(users::table
-        .filter(
-            users::org_id
-                .eq(org)
-                .and(users::id.eq_any(ids))
-                .and(users::role.eq("salesperson")),
-        )
-        .select(users::id)
-        .load(c)
-        .await?)
 }
 
 /// Adds the deltas to the daily rollup.

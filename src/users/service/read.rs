@@ -67,3 +67,36 @@ pub async fn org_of_email(c: &mut AsyncPgConnection, email: &str) -> AppResult<O
 pub async fn email_in_use(c: &mut AsyncPgConnection, email: &str) -> AppResult<bool> {
     store::email_taken(c, email, None).await
 }
+
+/// People by id: (id, role, active); ids of nobody are left out.
+pub async fn people(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<(Uuid, crate::auth::rules::Role, bool)>> {
+    store::people(c, org, ids).await
+}
+
+/// People by email, case-insensitive: (the email lower-cased, id).
+pub async fn people_by_email(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    emails: &[String],
+) -> AppResult<Vec<(String, Uuid)>> {
+    store::people_by_email(c, org, emails).await
+}
+
+/// The salespeople of the organisation among `ids` (of any other role, or of
+/// nobody, are left out).
+pub async fn salespeople(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<Uuid>> {
+    Ok(store::people(c, org, ids)
+        .await?
+        .into_iter()
+        .filter(|(_, role, _)| *role == crate::auth::rules::Role::Salesperson)
+        .map(|(id, _, _)| id)
+        .collect())
+}
