@@ -11,6 +11,7 @@ use super::rules::Tier;
 use crate::db::schema::{bonus_plans, targets};
 use crate::db::Page;
 use crate::error::{AppError, AppResult};
+use crate::targets::rules::Visible;
 
 /// A plan's tiers as stored (JSON); a row whose tiers do not read is an error.
 #[derive(Debug, Clone, diesel::FromSqlRow)]
@@ -26,14 +27,6 @@ impl diesel::deserialize::FromSql<diesel::sql_types::Jsonb, diesel::pg::Pg> for 
         >>::from_sql(bytes)?;
         Ok(Tiers(serde_json::from_value(v)?))
     }
-}
-
-/// Whose targets' plans a caller may see: everything, or the organisation's
-/// targets plus those of these people and teams.
-pub struct Subjects {
-    pub all: bool,
-    pub users: Vec<Uuid>,
-    pub teams: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -82,7 +75,7 @@ pub async fn get(
 pub async fn list(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    v: &Subjects,
+    v: &Visible,
     target: Option<Uuid>,
     page: &Page<Uuid>,
 ) -> AppResult<Vec<PlanRow>> {

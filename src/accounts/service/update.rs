@@ -54,7 +54,6 @@ pub async fn patch(
     expected: Option<String>,
     b: PatchAccount,
 ) -> AppResult<AccountRow> {
-    require_writer(p)?;
     db::tx(pool, async move |c| patch_on(c, p, id, expected, b).await).await
 }
 

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::super::dto::{CreateBonusPlan, Gate, PatchBonusPlan};
 use super::super::rules::{self, BonusError, Tier};
-use super::super::store::{self, PlanChanges, PlanRow, Subjects};
+use super::super::store::{self, PlanChanges, PlanRow};
 use crate::auth::Principal;
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult, FieldError, Validator};
@@ -103,12 +103,7 @@ pub async fn list(
     let page = page.by_id()?;
     let rows = db::run(pool, async |c| {
         let seen = targets::seen(c, p).await?;
-        let subjects = Subjects {
-            all: seen.all,
-            users: seen.users,
-            teams: seen.teams,
-        };
-        store::list(c, p.org_id, &subjects, target, &page).await
+        store::list(c, p.org_id, &seen, target, &page).await
     })
     .await?;
     Ok((rows, page.limit))

@@ -31,14 +31,7 @@ pub async fn create(
     name: &str,
     scopes: &[Scope],
 ) -> AppResult<(ClientRow, String)> {
-    let (me, scopes) = check_new(p, name, scopes)?;
-    let secret = new_secret();
-    let hash = secret_digest(&secret);
-    let row = db::tx(pool, async move |c| {
-        store::insert(c, p.org_id, name.trim(), &scopes, &hash, me).await
-    })
-    .await?;
-    Ok((row, secret))
+    db::tx(pool, async move |c| create_on(c, p, name, scopes).await).await
 }
 
 /// [`create`] in the caller's transaction.

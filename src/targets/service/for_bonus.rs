@@ -6,23 +6,13 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::error::AppResult;
+pub use crate::targets::rules::Visible;
 pub use crate::targets::store::TargetRow;
 
 /// Whose targets the caller sees: everything (`all`), or the organisation's
 /// targets plus those of these people and teams.
-pub struct Seen {
-    pub all: bool,
-    pub users: Vec<Uuid>,
-    pub teams: Vec<Uuid>,
-}
-
-pub async fn seen(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Seen> {
-    let v = super::visible(c, p).await?;
-    Ok(Seen {
-        all: v.all,
-        users: v.users,
-        teams: v.teams,
-    })
+pub async fn seen(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<Visible> {
+    super::visible(c, p).await
 }
 
 /// A target the caller may see, else 404.
