@@ -22,5 +22,6 @@ mod scorecards;
 mod strict_input;
 mod targets;
 mod teams;
+mod tenancy;
 mod users;
 mod walkthrough;
