@@ -85,6 +85,18 @@ pub fn finish<T: ToSchema>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> Str
     }
 }
 
+/// Text from outside (names, a CRM's ids, reasons) for a CSV cell: a cell that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return is run as a formula
+/// by spreadsheets, so it is started with an apostrophe, which they show as text.
+/// Numbers are written as they are.
+pub fn csv_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 /// Whether the caller asked for CSV rather than JSON (`Accept: text/csv`).
 pub fn wants_csv(req: &HttpRequest) -> bool {
     req.headers()
@@ -236,6 +248,22 @@ pub fn check_if_match(if_match: Option<&str>, version: i32) -> AppResult<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn csv_text_leaves_no_formula_to_run() {
+        for (given, written) in [
+            ("=SUM(A1)", "'=SUM(A1)"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@x", "'@x"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("Acme = 1", "Acme = 1"),
+            ("", ""),
+        ] {
+            assert_eq!(super::csv_text(given), written);
+        }
+    }
+
     use super::*;
 
     #[test]

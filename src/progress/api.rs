@@ -141,7 +141,7 @@ fn scorecard_csv(card: &Scorecard) -> AppResult<Vec<u8>> {
             card.as_of.to_string(),
             row.subject_type.clone(),
             row.subject_id.to_string(),
-            row.name.clone(),
+            crate::http::csv_text(&row.name),
             row.team_id.to_string(),
         ];
         if row.targets.is_empty() {
@@ -154,9 +154,9 @@ fn scorecard_csv(card: &Scorecard) -> AppResult<Vec<u8>> {
             let mut rec: Vec<String> = lead.to_vec();
             rec.extend([
                 pr.target_id.to_string(),
-                t.title.clone(),
+                crate::http::csv_text(&t.title),
                 t.metric.clone(),
-                opt(t.activity_kind.clone()),
+                opt(t.activity_kind.as_deref().map(crate::http::csv_text)),
                 opt(t.account_id.map(|a| a.to_string())),
                 pr.starts_on.to_string(),
                 pr.ends_on.to_string(),

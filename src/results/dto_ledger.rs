@@ -171,6 +171,8 @@ pub const SALE_CSV: [&str; 16] = [
     "version",
 ];
 
+use crate::http::csv_text;
+
 /// A sale as a CSV record, in the order of [`SALE_CSV`].
 pub fn sale_record(s: &Sale) -> Vec<String> {
     let opt = |x: Option<String>| x.unwrap_or_default();
@@ -178,8 +180,8 @@ pub fn sale_record(s: &Sale) -> Vec<String> {
         s.id.to_string(),
         s.occurred_on.to_string(),
         s.kind.as_str().to_string(),
-        s.source.clone(),
-        s.external_id.clone(),
+        csv_text(&s.source),
+        csv_text(&s.external_id),
         s.account_id.to_string(),
         s.salesperson_id.to_string(),
         s.currency.clone(),
@@ -189,7 +191,7 @@ pub fn sale_record(s: &Sale) -> Vec<String> {
         s.counted_revenue.to_string(),
         s.counted_gross_profit.to_string(),
         opt(s.voided_at.map(|t| t.to_rfc3339())),
-        opt(s.void_reason.clone()),
+        opt(s.void_reason.as_deref().map(csv_text)),
         s.version.to_string(),
     ]
 }
@@ -214,10 +216,10 @@ pub fn activity_record(a: &Activity) -> Vec<String> {
         a.id.to_string(),
         a.occurred_at.to_rfc3339(),
         a.occurred_on.to_string(),
-        a.kind.clone(),
+        csv_text(&a.kind),
         a.count.to_string(),
-        a.source.clone(),
-        a.external_id.clone(),
+        csv_text(&a.source),
+        csv_text(&a.external_id),
         a.account_id.map(|x| x.to_string()).unwrap_or_default(),
         a.salesperson_id.to_string(),
         a.version.to_string(),

@@ -377,3 +377,37 @@ async fn bad_input_is_a_problem() {
     assert_eq!(field_errors(&v), vec![pair("kind", "invalid_kind")]);
     app.get("/v1/sales").send().await.expect(401);
 }
+
+#[actix_web::test]
+async fn text_that_a_spreadsheet_would_run_as_a_formula_is_exported_inert() {
+    // A CRM's ids and a void reason are text from outside: a cell starting with
+    // `=`, `+`, `-`, `@`, a tab or a carriage return is run by spreadsheets as a
+    // formula, so the export starts it with an apostrophe. Amounts stay numbers.
+    let app = TestApp::new().await;
+    let s = Scenario::new("Formula Ledger")
+        .salesperson("sp", "farmer")
+        .customer("Contoso", "sp")
+        .build(&app)
+        .await;
+    let admin = s.org.admin.as_str();
+    let mut credit = crm_sale(
+        "=HYPERLINK(\"http://x\")",
+        s.id("Contoso"),
+        "2026-10-01",
+        "10",
+        "1",
+    );
+    credit["kind"] = json!("credit_note");
+    credit["source"] = json!("@crm");
+    let plain = crm_sale("+1-555", s.id("Contoso"), "2026-10-02", "20", "2");
+    let v = pushed(&app, admin, json!([credit, plain])).await;
+    void(&app, admin, id_of(&v, 1), Some(json!({"reason": "-2+3"})))
+        .await
+        .expect(200);
+    let (_, recs) = csv(&app, admin, "/v1/sales?include_voided=true").await;
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0][3..5], ["'@crm", "'=HYPERLINK(\"http://x\")"]);
+    assert_eq!(recs[0][11], "-10.00", "an amount is not text");
+    assert_eq!(recs[1][4], "'+1-555");
+    assert_eq!(recs[1][14], "'-2+3");
+}
