@@ -204,6 +204,9 @@ fn classify_data_error(path: &str, msg: &str) -> (String, &'static str) {
     if let Some(f) = named("missing field `") {
         return (f, "required");
     }
+    if let Some(f) = named("duplicate field `") {
+        return (f, "duplicate_field");
+    }
     let field = if path == "." {
         String::new()
     } else {
@@ -225,7 +228,9 @@ fn classify_data_error(path: &str, msg: &str) -> (String, &'static str) {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBatch {
-    items: Vec<serde_json::Value>,
+    /// Each item as it was sent, so that it is read with the same strictness as a
+    /// body of its own (a field named twice is refused, not the last one kept).
+    items: Vec<Box<serde_json::value::RawValue>>,
 }
 
 /// The well-formed items of a batch, in the request's order, and how to answer
@@ -279,12 +284,13 @@ impl RawBatch {
 
 /// One item of a batch; its errors name fields within the item, as the rules'
 /// errors of an item do.
-fn read_item<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
+fn read_item<T: DeserializeOwned>(raw: Box<serde_json::value::RawValue>) -> Result<T, FieldError> {
     // serde would also read a struct from an array.
-    if !value.is_object() {
+    if !raw.get().starts_with('{') {
         return Err(FieldError::new("", "invalid_type", "must be a JSON object"));
     }
-    serde_path_to_error::deserialize(value).map_err(field_error)
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    serde_path_to_error::deserialize(&mut de).map_err(field_error)
 }
 
 impl Answers {

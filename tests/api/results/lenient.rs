@@ -312,3 +312,35 @@ async fn a_body_that_is_not_a_batch_is_refused_whole() {
     assert_eq!(sales_count(&app, org).await, 0);
     assert_eq!(activities_count(&app, org).await, 0);
 }
+
+#[actix_web::test]
+async fn an_item_that_names_a_field_twice_is_rejected_alone() {
+    // Which of two revenues counts would be a guess: the item is refused, the
+    // well-formed one beside it is stored.
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let body = format!(
+        r#"{{"items": [
+            {{"external_id": "D-0", "account_id": "{a}", "occurred_on": "2026-07-10",
+              "revenue": "100", "gross_profit": "40"}},
+            {{"external_id": "D-1", "account_id": "{a}", "occurred_on": "2026-07-10",
+              "revenue": "100", "revenue": "1000000", "gross_profit": "40"}}
+        ]}}"#,
+        a = w.acme
+    );
+    let v = app
+        .post("/v1/sales/batch")
+        .token(&w.hubspot)
+        .body("application/json", body)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(statuses(&v), strs(&["created", "rejected"]));
+    let errors = field_errors(&v["items"][1]);
+    assert_eq!(
+        errors,
+        vec![("revenue".to_string(), "duplicate_field".to_string())]
+    );
+    assert!(sale_row(&app, w.org.id, "hubspot", "D-1").await.is_none());
+    assert_eq!(sales_count(&app, w.org.id).await, 1);
+}
