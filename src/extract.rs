@@ -262,7 +262,7 @@ impl RawBatch {
         let mut indexes = Vec::with_capacity(self.items.len());
         let mut rejected = Vec::new();
         for (index, value) in self.items.into_iter().enumerate() {
-            match read_item(value) {
+            match read_item(&value) {
                 Ok(item) => {
                     items.push(item);
                     indexes.push(index);
@@ -284,7 +284,7 @@ impl RawBatch {
 
 /// One item of a batch; its errors name fields within the item, as the rules'
 /// errors of an item do.
-fn read_item<T: DeserializeOwned>(raw: Box<serde_json::value::RawValue>) -> Result<T, FieldError> {
+fn read_item<T: DeserializeOwned>(raw: &serde_json::value::RawValue) -> Result<T, FieldError> {
     // serde would also read a struct from an array.
     if !raw.get().starts_with('{') {
         return Err(FieldError::new("", "invalid_type", "must be a JSON object"));
