@@ -2,7 +2,9 @@
 -- team's members on as_of, each with their agreed targets lying in the period
 -- and what each achieved up to as_of (members without targets on a row of their
 -- own), then the team's agreed targets with what the team achieved, each day
--- counting for the people who were members on that day. Run by pgbench in
+-- counting for the people who were members on that day: as the service does it,
+-- one range of the rollup per membership span that overlaps the target's days
+-- (not the rollup joined day by day to the memberships). Run by pgbench in
 -- bench/progress.sh, and by psql to check its figures against the API's.
 -- Variables: org, team, as_of, from_on and to_on (the period's first and last day).
 -- The benchmark's teams have no sub-teams, so the team alone stands for its tree.
@@ -28,10 +30,13 @@ SELECT 'user' AS subject_type, m.user_id AS subject_id, t.id AS target_id, t.val
 UNION ALL
 SELECT 'team', t.subject_id, t.id, t.value,
        (SELECT sum(r.amount)
-          FROM daily_rollup r
-          JOIN team_members tm ON tm.org_id = r.org_id AND tm.user_id = r.salesperson_id
-                              AND tm.from_on <= r.day AND (tm.to_on IS NULL OR tm.to_on >= r.day)
-         WHERE r.org_id = :org AND tm.team_id = :team AND r.metric = t.metric
-           AND r.day BETWEEN t.starts_on AND least(:as_of, t.ends_on))
+          FROM team_members tm
+          JOIN daily_rollup r
+            ON r.org_id = tm.org_id AND r.salesperson_id = tm.user_id AND r.metric = t.metric
+           AND r.day BETWEEN greatest(t.starts_on, tm.from_on)
+                         AND least(:as_of, t.ends_on, coalesce(tm.to_on, t.ends_on))
+         WHERE tm.org_id = :org AND tm.team_id = :team
+           AND tm.from_on <= least(:as_of, t.ends_on)
+           AND (tm.to_on IS NULL OR tm.to_on >= t.starts_on))
   FROM t
  WHERE t.subject_type = 'team';
