@@ -72,7 +72,8 @@ ST_CURRENCY=$(api /v1/org | pick 'd["currency"]')
 ST_YESTERDAY=$(python3 -c 'import datetime as t; print(t.datetime.now(t.timezone.utc).date() - t.timedelta(days=1))')
 # Things only a workflow makes, set up here for the operations on them that the
 # coverage and fuzzing phases would otherwise only ever send unknown ids: a
-# team review with an item; a salesperson's target in draft; another's agreed
+# team review with an item, another to complete; a prospect to convert; a
+# salesperson's target in draft; another's agreed
 # target to revise; an organisation target that a second admin set and proposed
 # (nobody agrees what they set), for the demo admin to agree; a prospect its
 # salesperson asked to convert (pending), to reject; the demo's client.
@@ -85,6 +86,8 @@ sign_in() {
 }
 next_week=$(python3 -c 'import datetime as t; print(t.date.today() + t.timedelta(days=7))')
 ST_REVIEW_ID=$(post /v1/reviews <<<"{\"kind\": \"team\", \"team_id\": \"$ST_TEAM_ID\",
+  \"scheduled_for\": \"$next_week\", \"period\": \"$ST_PERIOD\"}" | pick 'd["id"]')
+ST_REVIEW_TO_COMPLETE_ID=$(post /v1/reviews <<<"{\"kind\": \"team\", \"team_id\": \"$ST_TEAM_ID\",
   \"scheduled_for\": \"$next_week\", \"period\": \"$ST_PERIOD\"}" | pick 'd["id"]')
 ST_REVIEW_ITEM_ID=$(post "/v1/reviews/$ST_REVIEW_ID/items" <<<'{"type": "hurdle", "text": "Set up for schemathesis"}' |
   pick 'd["id"]')
@@ -101,14 +104,16 @@ ST_PROPOSED_TARGET_ID=$(post /v1/targets "$setup_token" <<<"{\"title\": \"Set up
   \"subject_type\": \"org\", \"metric\": \"revenue\", \"value\": \"1000\", \"period\": \"$ST_PERIOD\"}" |
   pick 'd["id"]')
 post "/v1/targets/$ST_PROPOSED_TARGET_ID/propose" "$setup_token" <<<'{}' >/dev/null
-prospect=$(api "/v1/accounts?kind=prospect&status=open" | pick 'json.dumps(d["data"][0])')
+prospects=$(api "/v1/accounts?kind=prospect&status=open")
+prospect=$(pick 'json.dumps(d["data"][0])' <<<"$prospects")
+ST_PROSPECT_ID=$(pick 'd["data"][1]["id"]' <<<"$prospects")
 ST_PENDING_ACCOUNT_ID=$(pick 'd["id"]' <<<"$prospect")
 hunter=$(api "/v1/users/$(pick 'd["owner_id"]' <<<"$prospect")" | pick 'd["email"]')
 post "/v1/accounts/$ST_PENDING_ACCOUNT_ID/convert" "$(sign_in "$hunter" onpace-demo-2026)" <<<'{}' >/dev/null
 ST_CLIENT_ID=$(api /v1/clients | pick 'd["data"][0]["id"]')
 IDS=target/schemathesis-ids
 mkdir -p "$IDS"
-for name in REVIEW_ID REVIEW_ITEM_ID TEAM_TARGET_ID DRAFT_TARGET_ID AGREED_TARGET_ID PROPOSED_TARGET_ID \
+for name in REVIEW_ID REVIEW_ITEM_ID REVIEW_TO_COMPLETE_ID PROSPECT_ID TEAM_TARGET_ID DRAFT_TARGET_ID AGREED_TARGET_ID PROPOSED_TARGET_ID \
   PENDING_ACCOUNT_ID CLIENT_ID; do
   var=ST_$name
   printf '"%s"\n' "${!var}" >"$IDS/$(tr 'A-Z_' 'a-z-' <<<"$name").dict"
