@@ -132,20 +132,13 @@ impl FromRequest for Principal {
             }
             let key = (org_id, kind == "client", sub, sid);
             let (actor, org, cut) = match cache::get(&key) {
-                Some(hit) => hit,
-                None => {
-                    let generation = cache::generation();
-                    let found = crate::db::run(&state.pool, async move |c| {
-                        store::load_actor(c, org_id, &kind, sub, sid).await
-                    })
-                    .await?;
-                    let Some((actor, org, cut)) = found else {
-                        return Err(no_longer_active());
-                    };
-                    let hit = (actor, std::sync::Arc::new(org), cut);
-                    cache::put(key, generation, hit.clone());
+                Some((hit, fresh)) => {
+                    if fresh == cache::Freshness::Refresh {
+                        refresh(state.clone(), key, kind);
+                    }
                     hit
                 }
+                None => load(&state, key, kind).await?,
             };
             // A token of a sign-in was checked against its family above, exactly.
             // One without (issue time in whole seconds) is void when it may have
@@ -176,6 +169,36 @@ impl FromRequest for Principal {
             })
         })
     }
+}
+
+/// Looks the caller up and remembers them.
+async fn load(state: &AppState, key: cache::Key, kind: String) -> AppResult<cache::Entry> {
+    let (org_id, _, sub, sid) = key;
+    let generation = cache::generation();
+    let found = crate::db::run(&state.pool, async move |c| {
+        store::load_actor(c, org_id, &kind, sub, sid).await
+    })
+    .await?;
+    let Some((actor, org, cut)) = found else {
+        return Err(no_longer_active());
+    };
+    let hit = (actor, std::sync::Arc::new(org), cut);
+    cache::put(key, generation, hit.clone());
+    Ok(hit)
+}
+
+/// Looks the caller up again in the background, so that a caller who keeps
+/// calling never waits for it: their requests go on with what was remembered,
+/// which is never older than [`cache::TTL`]. A caller who is no longer active
+/// is forgotten at once.
+fn refresh(state: web::Data<AppState>, key: cache::Key, kind: String) {
+    actix_web::rt::spawn(async move {
+        match load(&state, key, kind).await {
+            Ok(_) => {}
+            Err(e) if e.status == actix_web::http::StatusCode::UNAUTHORIZED => cache::forget(&key),
+            Err(_) => cache::refresh_failed(&key),
+        }
+    });
 }
 
 fn no_longer_active() -> AppError {
@@ -211,8 +234,9 @@ pub mod cache {
 
     static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-    /// When an entry was looked up, in which generation, and what was found.
-    type Map = HashMap<Key, (Instant, u64, Entry)>;
+    /// When an entry was looked up, in which generation, what was found, and
+    /// whether a lookup of it again is under way.
+    type Map = HashMap<Key, (Instant, u64, Entry, bool)>;
 
     fn entries() -> &'static Mutex<Map> {
         static MAP: OnceLock<Mutex<Map>> = OnceLock::new();
@@ -229,22 +253,126 @@ pub mod cache {
         GENERATION.fetch_add(1, Ordering::SeqCst);
     }
 
-    pub fn get(key: &Key) -> Option<Entry> {
-        let map = entries().lock().ok()?;
-        let (at, generation, entry) = map.get(key)?;
-        (*generation == self::generation() && at.elapsed() < TTL).then(|| entry.clone())
+    /// Whether a remembered entry should be looked up again now.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Freshness {
+        Fresh,
+        /// Past half its life and nobody is looking it up yet: the caller that
+        /// is told so looks it up again (in the background).
+        Refresh,
+    }
+
+    pub fn get(key: &Key) -> Option<(Entry, Freshness)> {
+        get_at(key, Instant::now())
+    }
+
+    fn get_at(key: &Key, now: Instant) -> Option<(Entry, Freshness)> {
+        let mut map = entries().lock().ok()?;
+        let (at, generation, entry, refreshing) = map.get_mut(key)?;
+        let age = now.saturating_duration_since(*at);
+        if *generation != self::generation() || age >= TTL {
+            return None;
+        }
+        let fresh = if age >= TTL / 2 && !*refreshing {
+            *refreshing = true;
+            Freshness::Refresh
+        } else {
+            Freshness::Fresh
+        };
+        Some((entry.clone(), fresh))
+    }
+
+    /// Forgets one caller (found no longer active).
+    pub fn forget(key: &Key) {
+        if let Ok(mut map) = entries().lock() {
+            map.remove(key);
+        }
+    }
+
+    /// A lookup in the background failed (the database, say): the next request
+    /// may try again; the entry still expires at its time.
+    pub fn refresh_failed(key: &Key) {
+        if let Ok(mut map) = entries().lock() {
+            if let Some(e) = map.get_mut(key) {
+                e.3 = false;
+            }
+        }
     }
 
     /// Remembers a lookup made in `generation` (unless a write came since).
     pub fn put(key: Key, generation: u64, entry: Entry) {
+        put_at(key, generation, entry, Instant::now());
+    }
+
+    fn put_at(key: Key, generation: u64, entry: Entry, now: Instant) {
+        if generation != self::generation() {
+            return;
+        }
         if let Ok(mut map) = entries().lock() {
             crate::auth::rules::insert_bounded(
                 &mut map,
                 MAX_ENTRIES,
                 key,
-                (Instant::now(), generation, entry),
-                |_, (at, g, _)| *g == self::generation() && at.elapsed() < TTL,
+                (now, generation, entry, false),
+                |_, (at, g, _, _)| *g == self::generation() && at.elapsed() < TTL,
             );
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::org::rules::{Day, WeekStart};
+        use rust_decimal::Decimal;
+
+        fn entry() -> Entry {
+            let org = OrgRow {
+                id: Uuid::nil(),
+                name: "Acme".into(),
+                currency: "EUR".into(),
+                fiscal_year_start_month: 1,
+                week_start: WeekStart::Monday,
+                timezone: "UTC".into(),
+                working_days: vec![Day::Mon],
+                holidays: vec![],
+                realistic_max_ratio: Decimal::ONE,
+                stretch_max_ratio: Decimal::ONE,
+                version: 1,
+                created_at: chrono::Utc::now(),
+                updated_at: chrono::Utc::now(),
+                pace_ahead_pct: Decimal::ONE,
+                pace_on_track_pct: Decimal::ONE,
+                pace_behind_pct: Decimal::ONE,
+            };
+            let client = Actor::Client {
+                id: Uuid::nil(),
+                scopes: vec![],
+            };
+            (client, Arc::new(org), None)
+        }
+
+        #[test]
+        fn an_entry_is_looked_up_again_once_past_half_its_life_and_never_served_past_it() {
+            let key = (Uuid::now_v7(), true, Uuid::now_v7(), None);
+            let t0 = Instant::now();
+            put_at(key, generation(), entry(), t0);
+            let at = |ms: u64| get_at(&key, t0 + Duration::from_millis(ms)).map(|(_, f)| f);
+            assert_eq!(at(100), Some(Freshness::Fresh));
+            // Past half of the second: one caller is told to look it up again,
+            // the others go on with it meanwhile.
+            assert_eq!(at(600), Some(Freshness::Refresh));
+            assert_eq!(at(700), Some(Freshness::Fresh));
+            // The lookup failed: the next one may try again.
+            refresh_failed(&key);
+            assert_eq!(at(800), Some(Freshness::Refresh));
+            // Never past its life, whether or not a lookup is under way.
+            assert_eq!(at(1000), None);
+            // Looked up again: fresh from then on.
+            put_at(key, generation(), entry(), t0 + Duration::from_millis(900));
+            assert_eq!(at(1000), Some(Freshness::Fresh));
+            assert_eq!(at(1900), None);
+            forget(&key);
+            assert_eq!(at(950), None);
         }
     }
 }
