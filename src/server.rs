@@ -19,7 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::state::AppState;
 use crate::{
-    accounts, auth, bonus, calendar, clients, db, extract, org, progress, results, reviews,
+    accounts, auth, bonus, calendar, clients, db, events, extract, org, progress, results, reviews,
     targets, teams, users,
 };
 
@@ -40,6 +40,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(results::api::activities_batch)
         .service(results::api::list_activities)
         .service(reviews::api::successes)
+        .service(events::api::list)
         .service(
             scope("/v1/users")
                 .service(users::api::list)
