@@ -13,10 +13,6 @@ use crate::error::{AppError, AppResult};
 use crate::http::PageParams;
 use crate::results::service::ledger::credited_seen;
 
-/// How long events are kept when `ONPACE_EVENTS_RETENTION_DAYS` does not say:
-/// the contract keeps them at least 30 days.
-pub const DEFAULT_RETENTION_DAYS: i64 = 35;
-
 /// What a caller asked of the feed, as received.
 #[derive(Debug, Clone, Default)]
 pub struct FeedRequest {
@@ -85,35 +81,35 @@ pub async fn feed(pool: &PgPool, p: &Principal, r: FeedRequest) -> AppResult<Fee
     .await
 }
 
-/// The retention in days from `ONPACE_EVENTS_RETENTION_DAYS` (at least 30, the
-/// contract's minimum), else [`DEFAULT_RETENTION_DAYS`].
-pub fn retention_days(setting: Option<&str>) -> i64 {
-    setting
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .map_or(DEFAULT_RETENTION_DAYS, |d| d.max(30))
+/// The least retention the contract allows: events are kept at least 30 days.
+pub const MIN_RETENTION_DAYS: u32 = 30;
+
+/// Deletes the events of every organisation that occurred more than `days`
+/// (never less than [`MIN_RETENTION_DAYS`]) ago; how many.
+pub async fn purge_expired(pool: &PgPool, days: u32) -> AppResult<usize> {
+    let before = Utc::now() - Duration::days(i64::from(days.max(MIN_RETENTION_DAYS)));
+    db::tx(pool, async move |c| store::purge_before(c, before).await).await
 }
 
-/// Deletes the events of every organisation older than `days`; how many.
-pub async fn purge_expired(pool: &PgPool, days: i64) -> AppResult<usize> {
-    let before = Utc::now() - Duration::days(days.max(30));
-    db::tx(pool, async move |c| store::purge_before(c, before).await).await
+/// Purges expired events now and then every hour, for as long as the server
+/// runs. Each instance may run it: a purge deletes what is expired, and two at
+/// once delete it once.
+pub async fn purge_every_hour(pool: PgPool, days: u32) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match purge_expired(&pool, days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, days, "expired events purged"),
+            Err(e) => {
+                tracing::warn!(error = %e, "purging expired events failed; retrying in an hour")
+            }
+        }
+    }
 }
 
 /// Drops every event of organisation `org`, in the caller's transaction: for
 /// dropping the whole organisation (`onpace demo --reset`).
 pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
     store::purge_org(c, org).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retention_is_35_days_unless_set_and_never_below_30() {
-        assert_eq!(retention_days(None), 35);
-        assert_eq!(retention_days(Some("90")), 90);
-        assert_eq!(retention_days(Some("7")), 30);
-        assert_eq!(retention_days(Some("lots")), 35);
-    }
 }

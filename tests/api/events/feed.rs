@@ -140,3 +140,41 @@ async fn a_use_case_that_rolls_back_leaves_no_event() {
     assert_ne!(last["data"]["name"], "Ghost");
     assert!(after.iter().all(|e| e["data"]["name"] != "Ghost"));
 }
+
+#[actix_web::test]
+async fn events_past_their_retention_are_purged() {
+    let app = TestApp::new().await;
+    let org = app.org("Acme").await;
+    app.person(&org, "viewer", None).await;
+    let all = events(&app, &org.admin, "").await;
+    assert_eq!(all.len(), 2, "{all:#?}");
+    let (old, young) = (uuid(&all[0]["id"]), uuid(&all[1]["id"]));
+    // The first happened 36 days ago, the second 29: with 35 days kept, only
+    // the first goes.
+    let mut c = app.conn().await;
+    for (id, days) in [(old, 36), (young, 29)] {
+        diesel::sql_query(format!(
+            "UPDATE events SET occurred_at = now() - interval '{days} days' WHERE id = '{id}'"
+        ))
+        .execute(&mut c)
+        .await
+        .expect("aged");
+    }
+    assert_eq!(
+        internals::purge_expired_events(&app.state.pool, 35).await,
+        1
+    );
+    assert_eq!(ids(&events(&app, &org.admin, "").await), [young]);
+    // A client whose last event was purged is told so.
+    let r = app
+        .get(&format!("/v1/events?after={old}"))
+        .token(&org.admin)
+        .send()
+        .await;
+    assert_eq!(
+        field_error(&r.problem(422, "validation_failed")),
+        pair("after", "unknown_event")
+    );
+    // Never under 30 days, whatever is asked: 29 days old stays.
+    assert_eq!(internals::purge_expired_events(&app.state.pool, 1).await, 0);
+}

@@ -295,3 +295,10 @@ impl HeldOpen {
             .expect("commit");
     }
 }
+
+/// Purges the events older than `days` (the periodic purge's work, once).
+pub async fn purge_expired_events(pool: &onpace::db::PgPool, days: u32) -> usize {
+    onpace::events::service::purge_expired(pool, days)
+        .await
+        .expect("purged")
+}
