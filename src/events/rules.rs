@@ -1,4 +1,12 @@
-//! The event types the log holds, by their names in the contract.
+//! The event types the log holds, by their names in the contract, and what a
+//! reader who does not see everything reads of a write of results.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use uuid::Uuid;
 
 /// The type of an event, `target.agreed` and so on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -86,9 +94,84 @@ pub fn parse_types(list: &str) -> Result<Vec<EventType>, UnknownTypes> {
     }
 }
 
+/// Narrows the data of a `results.recorded` to the changes `keep` lets
+/// through (by salesperson and day): its `changes`, and the `people`, `days`
+/// and `totals` worked out again from those. The counts of the write stay.
+pub fn narrow_results(data: &mut Value, keep: impl Fn(Uuid, NaiveDate) -> bool) {
+    let Some(changes) = data.get("changes").and_then(Value::as_array) else {
+        return;
+    };
+    let kept: Vec<Value> = changes
+        .iter()
+        .filter(|ch| {
+            let who = ch["salesperson_id"].as_str().and_then(|s| s.parse().ok());
+            let day = ch["day"].as_str().and_then(|s| s.parse().ok());
+            matches!((who, day), (Some(w), Some(d)) if keep(w, d))
+        })
+        .cloned()
+        .collect();
+    let mut people: Vec<String> = Vec::new();
+    let mut days: Vec<String> = Vec::new();
+    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
+    for ch in &kept {
+        let who = ch["salesperson_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let day = ch["day"].as_str().unwrap_or_default().to_string();
+        if !people.contains(&who) {
+            people.push(who);
+        }
+        if !days.contains(&day) {
+            days.push(day);
+        }
+        let amount = ch["amount"]
+            .as_str()
+            .and_then(|a| a.parse::<Decimal>().ok())
+            .unwrap_or_default();
+        *totals
+            .entry(ch["metric"].as_str().unwrap_or_default().to_string())
+            .or_default() += amount;
+    }
+    people.sort();
+    days.sort();
+    data["changes"] = Value::Array(kept);
+    data["people"] = serde_json::json!(people);
+    data["days"] = serde_json::json!(days);
+    data["totals"] = serde_json::json!(totals);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_narrowed_write_of_results_keeps_only_the_changes_let_through() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut data = serde_json::json!({
+            "sales": 3, "activities": 0,
+            "people": [a, b], "days": ["2026-11-02", "2026-11-03"],
+            "totals": {"revenue": "1750.50"},
+            "changes": [
+                {"salesperson_id": a, "metric": "revenue", "day": "2026-11-02", "amount": "1000"},
+                {"salesperson_id": a, "metric": "revenue", "day": "2026-11-03", "amount": "500"},
+                {"salesperson_id": b, "metric": "revenue", "day": "2026-11-03", "amount": "250.50"},
+            ]
+        });
+        narrow_results(&mut data, |who, _| who == a);
+        // a's changes only: 1000 + 500 = 1500
+        assert_eq!(data["totals"], serde_json::json!({"revenue": "1500"}));
+        assert_eq!(data["people"], serde_json::json!([a]));
+        assert_eq!(
+            data["days"],
+            serde_json::json!(["2026-11-02", "2026-11-03"])
+        );
+        assert_eq!(data["changes"].as_array().unwrap().len(), 2);
+        assert_eq!(data["sales"], 3, "the write's counts stay");
+        let day = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
+        narrow_results(&mut data, |_, d| d != day);
+        assert_eq!(data["totals"], serde_json::json!({"revenue": "1000"}));
+    }
 
     #[test]
     fn every_type_reads_back_from_its_name() {

@@ -5,13 +5,18 @@ use chrono::{Duration, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::rules::parse_types;
+use std::collections::hash_map::{Entry, HashMap};
+
+use chrono::NaiveDate;
+
+use super::rules::{narrow_results, parse_types, EventType};
 use super::store::{self, EventRow, FeedQuery, Seen};
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
 use crate::http::PageParams;
 use crate::results::service::ledger::credited_seen;
+use crate::teams::service::lookups as teams;
 
 /// What a caller asked of the feed, as received.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +68,7 @@ pub async fn feed(pool: &PgPool, p: &Principal, r: FeedRequest) -> AppResult<Fee
             people: s.people,
             teams: s.teams,
         });
+        let narrowed = seen.is_some();
         let mut events = store::feed(
             c,
             &FeedQuery {
@@ -76,6 +82,9 @@ pub async fn feed(pool: &PgPool, p: &Principal, r: FeedRequest) -> AppResult<Fee
         .await?;
         let more = events.len() as i64 > page.limit;
         events.truncate(page.limit as usize);
+        if narrowed {
+            narrow(c, p, &mut events).await?;
+        }
         Ok(FeedPage { events, more })
     })
     .await
@@ -83,6 +92,42 @@ pub async fn feed(pool: &PgPool, p: &Principal, r: FeedRequest) -> AppResult<Fee
 
 /// The least retention the contract allows: events are kept at least 30 days.
 pub const MIN_RETENTION_DAYS: u32 = 30;
+
+/// A write of results may touch people the caller does not see: of each
+/// `results.recorded`, a caller who does not see everything reads the changes
+/// of themselves and, for a manager, of the members of their teams (sub-teams
+/// included) on each change's day, as the ledger shows them.
+async fn narrow(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    events: &mut [EventRow],
+) -> AppResult<()> {
+    let me = p.user_id();
+    let manager = p.role() == Some(Role::Manager);
+    let mut managed: HashMap<NaiveDate, Vec<Uuid>> = HashMap::new();
+    for e in events.iter_mut() {
+        if e.kind != EventType::ResultsRecorded.as_str() {
+            continue;
+        }
+        if let (true, Some(me)) = (manager, me) {
+            for day in e.data["days"].as_array().into_iter().flatten() {
+                let Some(day) = day.as_str().and_then(|d| d.parse::<NaiveDate>().ok()) else {
+                    continue;
+                };
+                if let Entry::Vacant(slot) = managed.entry(day) {
+                    slot.insert(teams::managed_people(c, p.org_id, me, day).await?);
+                }
+            }
+        }
+        narrow_results(&mut e.data, |who, day| {
+            Some(who) == me
+                || managed
+                    .get(&day)
+                    .is_some_and(|people| people.contains(&who))
+        });
+    }
+    Ok(())
+}
 
 /// Deletes the events of every organisation that occurred more than `days`
 /// (never less than [`MIN_RETENTION_DAYS`]) ago; how many.

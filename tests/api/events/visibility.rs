@@ -124,3 +124,57 @@ async fn a_client_without_read_is_refused() {
         .await
         .problem(403, "forbidden");
 }
+
+#[actix_web::test]
+async fn a_write_for_several_people_shows_each_caller_only_the_figures_they_see() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    app.push_sales(
+        w.token("crm"),
+        &json!([
+            sale("A-1", w.id("Contoso"), "2026-11-02", "1000", "300"),
+            sale("A-2", w.id("Contoso"), "2026-11-03", "500", "100"),
+            sale("B-1", w.id("Fabrikam"), "2026-11-03", "250.50", "50.25"),
+        ]),
+    )
+    .await;
+    let read = |who: &'static str| {
+        let app = &app;
+        let token = w.token(who).to_string();
+        async move {
+            only(
+                &events(app, &token, "type=results.recorded").await,
+                "results.recorded",
+            )
+        }
+    };
+    let whole = read("admin").await;
+    // revenue 1000 + 500 + 250.50 = 1750.50
+    assert_eq!(amount(&whole["data"]["totals"]["revenue"]), dec("1750.50"));
+    assert_eq!(read("viewer").await, whole);
+    assert_eq!(read("client").await, whole);
+    // sp and North's manager: sp's two sales, 1000 + 500 = 1500 revenue, 300 + 100 = 400 gross profit.
+    for who in ["sp", "mgr"] {
+        let e = read(who).await;
+        assert_eq!(e["id"], whole["id"], "the same event");
+        let d = &e["data"];
+        assert_eq!(amount(&d["totals"]["revenue"]), dec("1500"), "{who}");
+        assert_eq!(amount(&d["totals"]["gross_profit"]), dec("400"), "{who}");
+        assert_eq!(d["people"], json!([w.id("sp")]), "{who}");
+        assert_eq!(d["days"], json!(["2026-11-02", "2026-11-03"]), "{who}");
+        assert_eq!(d["changes"].as_array().unwrap().len(), 4, "{who}");
+        assert_eq!(d["sales"], 3, "the write's count");
+    }
+    // South's manager and other: other's one sale.
+    for who in ["mgr2", "other"] {
+        let d = &read(who).await["data"];
+        assert_eq!(amount(&d["totals"]["revenue"]), dec("250.50"), "{who}");
+        assert_eq!(amount(&d["totals"]["gross_profit"]), dec("50.25"), "{who}");
+        assert_eq!(d["people"], json!([w.id("other")]), "{who}");
+        assert_eq!(d["days"], json!(["2026-11-03"]), "{who}");
+    }
+    // mate: nothing of theirs in it, so not the event at all.
+    assert!(events(&app, w.token("mate"), "type=results.recorded")
+        .await
+        .is_empty());
+}
