@@ -59,11 +59,9 @@ async fn rows(c: &mut AsyncPgConnection, events: &[Event]) -> AppResult<Vec<NewE
                     (day, day)
                 }
             };
-            for person in &who.people {
-                for team in teams::member_team_ids_during(c, org, *person, days).await? {
-                    if !team_ids.contains(&team) {
-                        team_ids.push(team);
-                    }
+            for team in teams::teams_of_people_during(c, org, &who.people, days).await? {
+                if !team_ids.contains(&team) {
+                    team_ids.push(team);
                 }
             }
         }
