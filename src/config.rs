@@ -43,6 +43,9 @@ pub struct Config {
     /// `ONPACE_METRICS_LISTEN`: address and port of the metrics listener
     /// (`GET /metrics`, apart from the API). Unset: no metrics listener.
     pub metrics_listen: Option<String>,
+    /// `ONPACE_EVENTS_RETENTION_DAYS`: how long the event log keeps events, 30
+    /// (the contract's least) to 3650 days; older ones are purged every hour.
+    pub events_retention_days: u32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/onpace";
@@ -66,6 +69,7 @@ impl Default for Config {
             login_window: Duration::from_secs(15 * 60),
             trusted_proxies: Vec::new(),
             metrics_listen: None,
+            events_retention_days: 35,
         }
     }
 }
@@ -121,6 +125,11 @@ impl Config {
             login_window: Duration::from_secs(parse(&get, "ONPACE_LOGIN_WINDOW_SECS", 900u64)?),
             trusted_proxies: proxies(get("ONPACE_TRUSTED_PROXIES").as_deref())?,
             metrics_listen: get("ONPACE_METRICS_LISTEN").map(|v| v.trim().to_string()),
+            events_retention_days: parse(
+                &get,
+                "ONPACE_EVENTS_RETENTION_DAYS",
+                d.events_retention_days,
+            )?,
         };
         check::check(&config)?;
         Ok(config)
@@ -185,6 +194,25 @@ mod tests {
         assert_eq!(c.db_pool_size, 3);
         let e = Config::from_lookup(|k| (k == "ONPACE_DB_POOL_SIZE").then(|| "many".into()));
         assert_eq!(e.unwrap_err().name, "ONPACE_DB_POOL_SIZE");
+    }
+
+    #[test]
+    fn events_are_kept_35_days_unless_set_and_never_under_30() {
+        assert_eq!(
+            Config::from_lookup(|_| None).unwrap().events_retention_days,
+            35
+        );
+        let days = |v: &'static str| {
+            Config::from_lookup(move |k| (k == "ONPACE_EVENTS_RETENTION_DAYS").then(|| v.into()))
+        };
+        assert_eq!(days("90").unwrap().events_retention_days, 90);
+        for refused in ["7", "29", "lots", "-1"] {
+            assert_eq!(
+                days(refused).unwrap_err().name,
+                "ONPACE_EVENTS_RETENTION_DAYS",
+                "{refused}"
+            );
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::state::AppState;
 use crate::{
-    accounts, auth, bonus, calendar, clients, db, extract, org, progress, results, reviews,
+    accounts, auth, bonus, calendar, clients, db, events, extract, org, progress, results, reviews,
     targets, teams, users,
 };
 
@@ -40,6 +40,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(results::api::activities_batch)
         .service(results::api::list_activities)
         .service(reviews::api::successes)
+        .service(events::api::list)
         .service(
             scope("/v1/users")
                 .service(users::api::list)
@@ -424,8 +425,13 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
 }
 
 /// Serves until stopped: the API, and `GET /metrics` on a listener of its own
-/// when `ONPACE_METRICS_LISTEN` is set.
+/// when `ONPACE_METRICS_LISTEN` is set; meanwhile purges expired events every
+/// hour (`ONPACE_EVENTS_RETENTION_DAYS`).
 pub async fn serve(state: AppState) -> std::io::Result<()> {
+    actix_web::rt::spawn(events::service::purge_every_hour(
+        state.pool.clone(),
+        state.config.events_retention_days,
+    ));
     let listen = state.config.listen.clone();
     let metrics_listen = state.config.metrics_listen.clone();
     let registry = state.metrics.clone();

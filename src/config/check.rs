@@ -15,6 +15,7 @@ const LIMITS: &[(&str, u64, u64, &str)] = &[
     ("ONPACE_MAX_BODY_BYTES", 1024, 268_435_456, "bytes"),
     ("ONPACE_LOGIN_MAX_FAILURES", 1, 1000, "failures"),
     ("ONPACE_LOGIN_WINDOW_SECS", 1, 86_400, "seconds"),
+    ("ONPACE_EVENTS_RETENTION_DAYS", 30, 3650, "days"),
 ];
 
 fn refuse(name: &'static str, value: &str, allowed: impl std::fmt::Display) -> ConfigError {

@@ -355,3 +355,19 @@ diesel::table! {
         expires_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    /// `txid xid8` (the commit-order position) is not listed: diesel has no
+    /// type for it, and it is only ever compared in SQL (see events/store.rs).
+    events (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        #[sql_name = "type"]
+        kind -> Text,
+        occurred_at -> Timestamptz,
+        data -> Jsonb,
+        people -> Array<Uuid>,
+        teams -> Array<Uuid>,
+        seq -> Int8,
+    }
+}

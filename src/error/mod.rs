@@ -11,6 +11,7 @@ pub use crate::validation::{FieldError, Invalid, Validator};
 
 mod bonus;
 mod clients;
+mod events;
 mod org;
 mod targets;
 mod teams;

@@ -23,6 +23,7 @@ const OWNERS: &[(&str, &[&str])] = &[
     ("progress", &["milestones"]),
     ("reviews", &["reviews", "review_items"]),
     ("idempotency", &["idempotency_keys"]),
+    ("events", &["events"]),
 ];
 
 /// The foreign tables a store reads, `store file: table`, each with its reason.

@@ -8,34 +8,48 @@ use uuid::Uuid;
 
 use super::store::{self, NewMilestone};
 use crate::error::AppResult;
-use crate::events::Event;
+use crate::events::{Event, Outbox};
 use crate::org::context::OrgContext;
 use crate::results::rules::Deltas;
 use crate::targets::service::{self as targets, TargetRow};
 
 /// Records the milestones that `event` brings about.
-pub async fn consume(c: &mut AsyncPgConnection, event: &Event) -> AppResult<()> {
+/// A target that reaches its value appends `target.achieved` to `follow`.
+pub async fn consume(
+    c: &mut AsyncPgConnection,
+    event: &Event,
+    follow: &mut Outbox,
+) -> AppResult<()> {
     match event {
-        Event::ResultsRecorded { org, deltas } => notice(c, *org, deltas).await,
-        Event::TargetAgreed { org, target } => {
-            let t = targets::get(c, *org, *target, false).await?;
+        Event::ResultsRecorded { org, deltas, .. } => notice(c, *org, deltas, follow).await,
+        Event::TargetAgreed { org, data } => {
+            let t = targets::get(c, *org, data.target.id, false).await?;
             let ctx = OrgContext::load(c, *org).await?;
-            check(c, &ctx, &t).await
+            check(c, &ctx, &t, follow).await
         }
-        Event::ProspectWon {
-            org,
-            account,
-            name,
-            won_by,
-            on,
-        } => prospect_won(c, *org, *account, name, *won_by, *on).await,
-        Event::TargetRevised { .. } => Ok(()),
+        Event::ProspectWon { org, data } => {
+            prospect_won(
+                c,
+                *org,
+                data.account_id,
+                &data.name,
+                data.won_by,
+                data.converted_on,
+            )
+            .await
+        }
+        _ => Ok(()),
     }
 }
 
 /// After results were added to the rollup: records a milestone for every agreed
 /// target that these results took to its value.
-async fn notice(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
+async fn notice(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    deltas: &Deltas,
+    follow: &mut Outbox,
+) -> AppResult<()> {
     let mut people = Vec::new();
     let mut metrics: Vec<String> = Vec::new();
     let mut days: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
@@ -66,7 +80,7 @@ async fn notice(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppRes
     let measured = super::service::measure_many(c, &ctx, &candidates, None).await?;
     for t in &candidates {
         if let Some(p) = measured.get(&t.id) {
-            reached(c, &ctx, t, p.actual).await?;
+            reached(c, &ctx, t, p.actual, follow).await?;
         }
     }
     Ok(())
@@ -74,12 +88,17 @@ async fn notice(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppRes
 
 /// Records that `t` reached its value, if it is agreed and did (counting every
 /// result of its period).
-async fn check(c: &mut AsyncPgConnection, ctx: &OrgContext, t: &TargetRow) -> AppResult<()> {
+async fn check(
+    c: &mut AsyncPgConnection,
+    ctx: &OrgContext,
+    t: &TargetRow,
+    follow: &mut Outbox,
+) -> AppResult<()> {
     if t.status != crate::targets::rules::Status::Agreed {
         return Ok(());
     }
     let p = super::service::measure(c, ctx, t, t.ends_on).await?;
-    reached(c, ctx, t, p.actual).await
+    reached(c, ctx, t, p.actual, follow).await
 }
 
 /// The day `t` reached its value: the first day on which the running total of
@@ -125,6 +144,7 @@ async fn reached(
     ctx: &OrgContext,
     t: &TargetRow,
     actual: rust_decimal::Decimal,
+    follow: &mut Outbox,
 ) -> AppResult<()> {
     if actual < t.value {
         return Ok(());
@@ -135,7 +155,7 @@ async fn reached(
         "team" => (None, t.subject_id),
         _ => (None, None),
     };
-    store::record_milestone(
+    let new = store::record_milestone(
         c,
         &NewMilestone {
             org_id: t.org_id,
@@ -151,7 +171,17 @@ async fn reached(
             actual: Some(actual),
         },
     )
-    .await
+    .await?;
+    if new {
+        let mut data = targets::announce::step_data(t, None);
+        data.actual = Some(actual);
+        data.reached_on = Some(occurred_on);
+        follow.push(Event::TargetAchieved {
+            org: t.org_id,
+            data,
+        });
+    }
+    Ok(())
 }
 
 /// Records that a prospect was won, by whom and on which day.
@@ -179,5 +209,6 @@ async fn prospect_won(
             actual: None,
         },
     )
-    .await
+    .await?;
+    Ok(())
 }

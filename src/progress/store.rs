@@ -127,13 +127,13 @@ pub struct NewMilestone {
 
 /// Records a milestone unless the same one (a target reaching its value, a
 /// prospect won) is already recorded.
-pub async fn record_milestone(c: &mut AsyncPgConnection, m: &NewMilestone) -> AppResult<()> {
-    diesel::insert_into(milestones::table)
+pub async fn record_milestone(c: &mut AsyncPgConnection, m: &NewMilestone) -> AppResult<bool> {
+    let n = diesel::insert_into(milestones::table)
         .values(m)
         .on_conflict_do_nothing()
         .execute(c)
         .await?;
-    Ok(())
+    Ok(n > 0)
 }
 
 /// Deletes every row of organisation `org` from `milestones`, for dropping the

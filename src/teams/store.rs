@@ -76,6 +76,31 @@ pub async fn subtree_ids(c: &mut AsyncPgConnection, org: Uuid, team: Uuid) -> Ap
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// Teams any of `users` belongs to on any day from `from` to `to`.
+pub async fn teams_of_people_during(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    users: &[Uuid],
+    (from, to): (NaiveDate, NaiveDate),
+) -> AppResult<Vec<Uuid>> {
+    Ok(team_members::table
+        .filter(
+            team_members::org_id
+                .eq(org)
+                .and(team_members::user_id.eq_any(users)),
+        )
+        .filter(team_members::from_on.le(to))
+        .filter(
+            team_members::to_on
+                .is_null()
+                .or(team_members::to_on.ge(from)),
+        )
+        .select(team_members::team_id)
+        .distinct()
+        .load(c)
+        .await?)
+}
+
 /// Teams `user` belongs to on any day from `from` to `to`.
 pub async fn member_team_ids_during(
     c: &mut AsyncPgConnection,

@@ -9,6 +9,7 @@ mod bonus_plans;
 mod cli;
 mod clients;
 mod demo;
+mod events;
 mod harness;
 mod metrics;
 mod openapi;

@@ -14,6 +14,9 @@ use crate::auth::rules::Role;
 use crate::auth::Principal;
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
+use crate::events::data::AccountCreatedData;
+use crate::events::dispatch::publish;
+use crate::events::{Event, Outbox};
 use crate::validation::Validator;
 
 /// `POST /v1/accounts`. Salespeople create accounts for themselves; managers
@@ -85,7 +88,36 @@ pub async fn create_on(
         external_id: b.external_id.map(|s| s.trim().to_string()),
         segment: b.segment.map(|s| s.trim().to_string()),
     };
-    store::insert(c, &new, since, "created", actor_id(p))
+    insert(c, &new, since, "created", actor_id(p))
         .await?
         .ok_or_else(store::external_conflict)
+}
+
+/// Inserts an account with its first owner and publishes `account.created`;
+/// `None` when an account with the same external id was inserted meanwhile.
+pub(super) async fn insert(
+    c: &mut AsyncPgConnection,
+    new: &NewAccount,
+    owned_since: NaiveDate,
+    reason: &str,
+    recorded_by: Option<Uuid>,
+) -> AppResult<Option<AccountRow>> {
+    let row = store::insert(c, new, owned_since, reason, recorded_by).await?;
+    if let Some(row) = &row {
+        let mut outbox = Outbox::default();
+        outbox.push(Event::AccountCreated {
+            org: row.org_id,
+            data: AccountCreatedData {
+                account_id: row.id,
+                name: row.name.clone(),
+                kind: row.kind.as_str().to_string(),
+                status: row.status.as_str().to_string(),
+                owner_id: row.owner_id,
+                external_source: row.external_source.clone(),
+                external_id: row.external_id.clone(),
+            },
+        });
+        publish(c, &mut outbox).await?;
+    }
+    Ok(row)
 }

@@ -294,7 +294,7 @@ async fn upsert(
             segment: item.segment.clone().flatten().map(|s| s.trim().to_string()),
         };
         let reason = format!("created by sync from {source}");
-        match store::insert(
+        match super::create::insert(
             c,
             &new,
             item.owned_since.map_or(today, NaiveDate::from),

@@ -13,8 +13,9 @@ use crate::accounts::store::{self, AccountRow};
 use crate::auth::Principal;
 use crate::db::{self, PgPool};
 use crate::error::AppResult;
+use crate::events::data::AccountTransferredData;
 use crate::events::dispatch::publish;
-use crate::events::Outbox;
+use crate::events::{Event, Outbox};
 use crate::results::service as results;
 use crate::validation::Validator;
 
@@ -32,6 +33,7 @@ pub async fn transfer(
     reason: &str,
     recorded_by: Option<Uuid>,
 ) -> AppResult<AccountRow> {
+    let previous_owner = store::get(c, org, account).await?.owner_id;
     store::transfer_periods(
         c,
         org,
@@ -46,6 +48,16 @@ pub async fn transfer(
     let mut outbox = Outbox::default();
     results::recredit(c, org, account, effective_on, new_owner, &mut outbox).await?;
     let row = store::hand_over(c, org, account, new_owner, recorded_by).await?;
+    outbox.push(Event::AccountTransferred {
+        org,
+        data: AccountTransferredData {
+            account_id: account,
+            previous_owner_id: previous_owner,
+            new_owner_id: new_owner,
+            effective_on,
+            reason: Some(reason.to_string()).filter(|r| !r.is_empty()),
+        },
+    });
     publish(c, &mut outbox).await?;
     Ok(row)
 }

@@ -11,6 +11,7 @@ use crate::accounts::store::{self, AccountChanges, AccountRow};
 use crate::auth::Principal;
 use crate::db::{self, PgPool};
 use crate::error::AppResult;
+use crate::events::data::AccountConvertedData;
 use crate::events::dispatch::publish;
 use crate::events::{Event, Outbox};
 use crate::http::check_if_match;
@@ -32,13 +33,15 @@ pub async fn update(
         let mut outbox = Outbox::default();
         let mut deltas = Deltas::default();
         deltas.add(won_by, NEW_ACCOUNTS, day, Decimal::ONE);
-        results::record(c, org, deltas, &mut outbox).await?;
+        results::record(c, org, deltas, results::Written::default(), &mut outbox).await?;
         outbox.push(Event::ProspectWon {
             org,
-            account: id,
-            name: row.name.clone(),
-            won_by,
-            on: day,
+            data: AccountConvertedData {
+                account_id: id,
+                name: row.name.clone(),
+                won_by,
+                converted_on: day,
+            },
         });
         publish(c, &mut outbox).await?;
     }

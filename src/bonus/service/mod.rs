@@ -12,7 +12,7 @@ use crate::events::Event;
 /// pays on, and those it gates) follow its new version.
 pub async fn consume(c: &mut AsyncPgConnection, event: &Event) -> AppResult<()> {
     match event {
-        Event::TargetRevised { org, old, new } => {
+        Event::TargetRevised { org, old, new, .. } => {
             super::store::follow_revision(c, *org, *old, *new).await
         }
         _ => Ok(()),

@@ -6,7 +6,7 @@ use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{check_day, default_source, record, require_scope, source_of};
+use super::{check_day, default_source, record, require_scope, source_of, stored, Written};
 use crate::accounts::rules::owner_on;
 use crate::auth::{Principal, Scope};
 use crate::error::{AppError, AppResult, FieldError, Validator};
@@ -212,8 +212,12 @@ pub async fn push_activities(
     if !pending.is_empty() {
         return Err(AppError::internal("an activity vanished during an upsert"));
     }
+    let written = Written {
+        sales: 0,
+        activities: stored(results.iter().map(|r| r.status)),
+    };
     let mut outbox = Outbox::default();
-    record(c, p.org_id, deltas, &mut outbox).await?;
+    record(c, p.org_id, deltas, written, &mut outbox).await?;
     publish(c, &mut outbox).await?;
     results.sort_by_key(|r| r.index);
     Ok(results)

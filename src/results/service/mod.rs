@@ -19,6 +19,7 @@ use super::store;
 use crate::auth::{Actor, Principal, Scope};
 use crate::error::{AppError, AppResult, FieldError, Validator};
 use crate::events::{Event, Outbox};
+use crate::http::ItemStatus;
 
 /// Most items in one batch.
 pub const MAX_BATCH: usize = 1000;
@@ -51,23 +52,44 @@ fn too_many(n: usize) -> AppError {
     )
 }
 
+/// How many results a write stored: sales created, changed or voided, and
+/// activities created or changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    pub sales: u32,
+    pub activities: u32,
+}
+
 /// Adds `deltas` to the rollup and appends `results.recorded`.
 pub async fn record(
     c: &mut AsyncPgConnection,
     org: Uuid,
     deltas: Deltas,
+    written: Written,
     outbox: &mut Outbox,
 ) -> AppResult<()> {
     store::apply(c, org, &deltas).await?;
-    recorded(outbox, org, deltas);
+    recorded(outbox, org, deltas, written);
     Ok(())
 }
 
 /// Appends `results.recorded` for `deltas`, unless they change nothing.
-fn recorded(outbox: &mut Outbox, org: Uuid, deltas: Deltas) {
+fn recorded(outbox: &mut Outbox, org: Uuid, deltas: Deltas, written: Written) {
     if deltas.changes().next().is_some() {
-        outbox.push(Event::ResultsRecorded { org, deltas });
+        outbox.push(Event::ResultsRecorded {
+            org,
+            deltas,
+            sales: written.sales,
+            activities: written.activities,
+        });
     }
+}
+
+/// How many of `statuses` stored something (created or updated).
+pub fn stored(statuses: impl Iterator<Item = ItemStatus>) -> u32 {
+    statuses
+        .filter(|s| matches!(s, ItemStatus::Created | ItemStatus::Updated))
+        .count() as u32
 }
 
 /// Re-credits an account's results from `from` on to `owner` (those whose
@@ -81,7 +103,7 @@ pub async fn recredit(
     outbox: &mut Outbox,
 ) -> AppResult<()> {
     let deltas = store::recredit(c, org, account, from, owner).await?;
-    recorded(outbox, org, deltas);
+    recorded(outbox, org, deltas, Written::default());
     Ok(())
 }
 

@@ -7,12 +7,13 @@ use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{check_day, default_source, record, require_scope, source_of};
+use super::{check_day, default_source, record, require_scope, source_of, stored, Written};
 use crate::accounts::rules::owner_on;
 use crate::auth::{Principal, Scope};
 use crate::error::{AppError, AppResult, FieldError, Validator};
+use crate::events::data::SaleVoidedData;
 use crate::events::dispatch::publish;
-use crate::events::Outbox;
+use crate::events::{Event, Outbox};
 use crate::http::{ItemResult, ItemStatus};
 use crate::results::dto::SaleItem;
 use crate::results::rules::{self, Deltas, SaleKind};
@@ -328,8 +329,12 @@ pub async fn push_sales(
             format!("item {index} was changed by another request at the same time; retry"),
         ));
     }
+    let written = Written {
+        sales: stored(results.iter().flatten().map(|r| r.status)),
+        activities: 0,
+    };
     let mut outbox = Outbox::default();
-    record(c, p.org_id, deltas, &mut outbox).await?;
+    record(c, p.org_id, deltas, written, &mut outbox).await?;
     publish(c, &mut outbox).await?;
     Ok(results.into_iter().flatten().collect())
 }
@@ -387,9 +392,27 @@ pub async fn void(
         current.gross_profit,
         Decimal::NEGATIVE_ONE,
     );
+    let written = Written {
+        sales: 1,
+        activities: 0,
+    };
     let mut outbox = Outbox::default();
-    record(c, org, deltas, &mut outbox).await?;
+    record(c, org, deltas, written, &mut outbox).await?;
     let row = store::void_sale(c, org, id, reason.map(str::trim)).await?;
+    outbox.push(Event::SaleVoided {
+        org,
+        data: SaleVoidedData {
+            sale_id: row.id,
+            source: row.source.clone(),
+            external_id: row.external_id.clone(),
+            account_id: row.account_id,
+            salesperson_id: row.salesperson_id,
+            occurred_on: row.occurred_on,
+            revenue: row.revenue,
+            gross_profit: row.gross_profit,
+            reason: row.void_reason.clone(),
+        },
+    });
     publish(c, &mut outbox).await?;
     Ok(row)
 }

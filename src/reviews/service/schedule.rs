@@ -12,6 +12,9 @@ use super::{capacity, check_facilitator, period_of, seen, visible_review};
 use crate::auth::{Principal, Role};
 use crate::db::{self, Page, PgPool};
 use crate::error::{AppError, AppResult};
+use crate::events::data::ReviewData;
+use crate::events::dispatch::publish;
+use crate::events::{Event, Outbox};
 use crate::http::check_if_match;
 use crate::org::context::OrgContext;
 use crate::targets::service::for_reviews as targets;
@@ -101,7 +104,7 @@ pub async fn schedule_on(
     };
     rules::may_schedule(targets::can_set(c, p, kind.as_str(), id).await?)?;
     let period = period.expect("checked above");
-    store::insert_review(
+    let row = store::insert_review(
         c,
         &NewReview {
             org_id: p.org_id,
@@ -117,7 +120,38 @@ pub async fn schedule_on(
             created_by: Some(me),
         },
     )
-    .await
+    .await?;
+    announce(
+        c,
+        Event::ReviewScheduled {
+            org: row.org_id,
+            data: review_data(&row),
+        },
+    )
+    .await?;
+    Ok(row)
+}
+
+/// A review as its events tell of it.
+fn review_data(r: &ReviewRow) -> ReviewData {
+    ReviewData {
+        review_id: r.id,
+        kind: r.kind.as_str().to_string(),
+        salesperson_id: r.salesperson_id,
+        team_id: r.team_id,
+        facilitator_id: r.facilitator_id,
+        period: r.period.clone(),
+        scheduled_for: r.scheduled_for,
+        completed_at: r.completed_at,
+        completed_by: r.completed_by,
+    }
+}
+
+/// Publishes `event` in the caller's transaction.
+async fn announce(c: &mut AsyncPgConnection, event: Event) -> AppResult<()> {
+    let mut outbox = Outbox::default();
+    outbox.push(event);
+    publish(c, &mut outbox).await
 }
 
 /// One review the caller sees.
@@ -169,10 +203,19 @@ pub async fn complete_on(
     p: &Principal,
     id: Uuid,
 ) -> AppResult<ReviewRow> {
-    step_on(c, p, id, async |c, p, me, r| {
+    let row = step_on(c, p, id, async |c, p, me, r| {
         completion(c, p.org_id, me, r).await
     })
-    .await
+    .await?;
+    announce(
+        c,
+        Event::ReviewCompleted {
+            org: row.org_id,
+            data: review_data(&row),
+        },
+    )
+    .await?;
+    Ok(row)
 }
 
 /// Cancel a scheduled review.

@@ -27,6 +27,7 @@ pub use crate::targets::store::agreed_within;
 pub use crate::targets::store::{
     by_ids, get, get_with_own_actual, get_with_own_actual_shared, TargetRow,
 };
+pub mod announce;
 pub mod for_bonus;
 pub mod for_reviews;
 

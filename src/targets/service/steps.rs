@@ -5,6 +5,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::agreement::require_agreer;
+use super::announce::step_data;
 use super::assess::{assess, Assessed};
 use super::checks::{check_note, finish_rules, require_setter, step};
 use super::visibility::get_visible;
@@ -72,6 +73,19 @@ async fn setter_step(
     };
     let row = store::update(c, p.org_id, t.id, &changes).await?;
     store::record(c, &row, event, p.user_id(), note.as_deref()).await?;
+    let data = step_data(&row, p.user_id());
+    let mut events = Outbox::default();
+    events.push(match action {
+        Action::Propose => Event::TargetProposed {
+            org: p.org_id,
+            data,
+        },
+        _ => Event::TargetCancelled {
+            org: p.org_id,
+            data,
+        },
+    });
+    dispatch::publish(c, &mut events).await?;
     Ok((row, false))
 }
 
@@ -171,7 +185,7 @@ async fn agree_step(
     let mut events = Outbox::default();
     events.push(Event::TargetAgreed {
         org: p.org_id,
-        target: row.id,
+        data: step_data(&row, p.user_id()),
     });
     dispatch::publish(c, &mut events).await?;
     Ok((row, false))
@@ -236,10 +250,14 @@ pub async fn revise(pool: &PgPool, p: Principal, id: Uuid, b: ReviseTarget) -> A
         store::repoint(c, p.org_id, t.id, new.id).await?;
         store::record(c, &new, "revised", p.user_id(), b.note.as_deref()).await?;
         let mut events = Outbox::default();
+        let mut data = step_data(&new, p.user_id());
+        data.previous_id = Some(t.id);
+        data.previous_value = Some(t.value);
         events.push(Event::TargetRevised {
             org: p.org_id,
             old: t.id,
             new: new.id,
+            data,
         });
         dispatch::publish(c, &mut events).await?;
         Ok((new, true))

@@ -39,6 +39,16 @@ pub async fn member_team_ids_during(
     store::member_team_ids_during(c, org, user, days).await
 }
 
+/// The teams any of `users` belongs to on a day of `days`, in one query.
+pub async fn teams_of_people_during(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    users: &[Uuid],
+    days: (NaiveDate, NaiveDate),
+) -> AppResult<Vec<Uuid>> {
+    store::teams_of_people_during(c, org, users, days).await
+}
+
 /// The managers of these teams and of every team above them.
 pub async fn managers_at_or_above(
     c: &mut AsyncPgConnection,

@@ -11,6 +11,9 @@ use super::visibility::get_visible;
 use crate::auth::{passwords, Principal, Role};
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult, FieldError, Validator};
+use crate::events::data::UserData;
+use crate::events::dispatch::publish;
+use crate::events::{Event, Outbox};
 use crate::http::check_if_match;
 use crate::state::AppState;
 
@@ -21,7 +24,7 @@ pub async fn create(state: &AppState, p: &Principal, b: CreateUser) -> AppResult
         Some(pw) => Some(state.hashing.run(move || passwords::hash(&pw)).await?),
         None => None,
     };
-    db::run(&state.pool, async |c| {
+    db::tx(&state.pool, async |c| {
         insert_checked(c, p, &b, password_hash.clone()).await
     })
     .await
@@ -73,7 +76,9 @@ async fn insert_checked(
         selling_style: b.selling_style,
         password_hash,
     };
-    store::insert(c, &new).await
+    let row = store::insert(c, &new).await?;
+    announce(c, &row, true).await?;
+    Ok(row)
 }
 
 /// A new organisation's first admin, in the transaction that sets the
@@ -95,7 +100,28 @@ pub async fn first_admin_on(
         selling_style: None,
         password_hash: Some(password_hash),
     };
-    store::insert(c, &new).await
+    let row = store::insert(c, &new).await?;
+    announce(c, &row, true).await?;
+    Ok(row)
+}
+
+/// Publishes `user.created` (or `user.deactivated`) for `row`, in the caller's
+/// transaction.
+async fn announce(c: &mut AsyncPgConnection, row: &UserRow, created: bool) -> AppResult<()> {
+    let data = UserData {
+        user_id: row.id,
+        name: row.name.clone(),
+        role: row.role.as_str().to_string(),
+        active: row.active,
+    };
+    let org = row.org_id;
+    let mut outbox = Outbox::default();
+    outbox.push(if created {
+        Event::UserCreated { org, data }
+    } else {
+        Event::UserDeactivated { org, data }
+    });
+    publish(c, &mut outbox).await
 }
 
 /// Changes a person, if still at the version `expected` (an If-Match). Admins
@@ -158,6 +184,7 @@ pub async fn deactivate(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<Use
         };
         let updated = store::update(c, p.org_id, id, &changes).await?;
         crate::auth::service::sessions::revoke_user(c, p.org_id, id, Utc::now()).await?;
+        announce(c, &updated, false).await?;
         Ok(updated)
     })
     .await

@@ -252,3 +252,53 @@ pub async fn scorecard_statements(
         serde_json::to_value(card).unwrap(),
     )
 }
+
+/// A new person created by the organisation's admin `admin` through the
+/// library (`body` as in `POST /v1/users`, without a password), in a
+/// transaction on a connection of its own that is then rolled back.
+pub async fn create_user_rolled_back(url: &str, org: Uuid, admin: Uuid, body: serde_json::Value) {
+    let b: onpace::users::dto::CreateUser = serde_json::from_value(body).expect("a new person");
+    let p = admin_caller(org, admin);
+    let mut c = connect(url).await;
+    let r: Result<(), onpace::error::AppError> = onpace::db::transaction_on(&mut c, async |c| {
+        onpace::users::service::write::create_on(c, &p, &b, None).await?;
+        Err(onpace::error::AppError::internal("rolled back on purpose"))
+    })
+    .await;
+    assert!(r.is_err());
+}
+
+/// A use case held open: a transaction on a connection of its own in which
+/// the organisation's admin `admin` has created a person (`body` as in
+/// `POST /v1/users`), its events published but not yet committed.
+pub struct HeldOpen(AsyncPgConnection);
+
+impl HeldOpen {
+    pub async fn create_user(url: &str, org: Uuid, admin: Uuid, body: serde_json::Value) -> Self {
+        let b: onpace::users::dto::CreateUser = serde_json::from_value(body).expect("a new person");
+        let p = admin_caller(org, admin);
+        let mut c = connect(url).await;
+        diesel::sql_query("BEGIN")
+            .execute(&mut c)
+            .await
+            .expect("begin");
+        onpace::users::service::write::create_on(&mut c, &p, &b, None)
+            .await
+            .expect("the person is created");
+        HeldOpen(c)
+    }
+
+    pub async fn commit(mut self) {
+        diesel::sql_query("COMMIT")
+            .execute(&mut self.0)
+            .await
+            .expect("commit");
+    }
+}
+
+/// Purges the events older than `days` (the periodic purge's work, once).
+pub async fn purge_expired_events(pool: &onpace::db::PgPool, days: u32) -> usize {
+    onpace::events::service::purge_expired(pool, days)
+        .await
+        .expect("purged")
+}
