@@ -124,55 +124,11 @@ async fn an_accounts_body_that_is_not_a_batch_is_refused_whole() {
     let writer = client_token(&app, &org, &["accounts:write"]).await;
     let good = json!({"external_source": "crm", "external_id": "w-1", "name": "W",
                       "kind": "customer", "owner_id": farmer.id});
-    let send = |body: String| {
-        let app = &app;
-        let token = writer.clone();
-        async move {
-            app.post("/v1/accounts/batch")
-                .token(&token)
-                .body("application/json", body)
-                .send()
-                .await
-        }
-    };
-    send("{\"items\": [".into())
-        .await
-        .problem(400, "malformed_json");
-    send("items=1".into()).await.problem(400, "malformed_json");
-    // 1,001 items, one of them malformed: too many all the same.
-    let mut many = vec![good.clone(); 1001];
-    many[3] = with(good.clone(), json!({"external_id": null}));
-    for (what, body, field, code) in [
-        ("no items", json!({}), "items", "required"),
-        (
-            "items by another name",
-            json!({"accounts": [good]}),
-            "accounts",
-            "unknown_field",
-        ),
-        (
-            "items not a list",
-            json!({"items": good}),
-            "items",
-            "invalid_type",
-        ),
-        (
-            "another field",
-            json!({"items": [good], "dry_run": true}),
-            "dry_run",
-            "unknown_field",
-        ),
-        ("not an object", json!([good]), "", "invalid_type"),
-        ("too many", json!({ "items": many }), "items", "too_many"),
-    ] {
-        let v = send(body.to_string())
-            .await
-            .problem(422, "validation_failed");
-        assert_eq!(field_error(&v), pair(field, code), "{what}");
-    }
+    let many =
+        refuses_what_is_not_a_batch(&app, "/v1/accounts/batch", &writer, &good, "accounts").await;
     // Who may not sync is told so first, whatever the body holds.
     let viewer = app.person(&org, "viewer", None).await;
-    for body in [json!({ "items": many }), json!({"items": [good, 5]})] {
+    for body in [many, json!({"items": [good, 5]})] {
         for (token, code) in [
             (&farmer.token, "integration_only"),
             (&viewer.token, "forbidden"),

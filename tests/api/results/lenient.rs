@@ -246,52 +246,7 @@ async fn a_body_that_is_not_a_batch_is_refused_whole() {
         ("/v1/sales/batch", good_sale),
         ("/v1/activities/batch", good_activity),
     ] {
-        let send = |body: String| {
-            let app = &app;
-            let token = w.org.admin.clone();
-            async move {
-                app.post(path)
-                    .token(&token)
-                    .body("application/json", body)
-                    .send()
-                    .await
-            }
-        };
-        send("{\"items\": [".into())
-            .await
-            .problem(400, "malformed_json");
-        send("items=1".into()).await.problem(400, "malformed_json");
-        // 1,001 items, one of them malformed: too many all the same.
-        let mut many = vec![good.clone(); 1001];
-        many[3] = with(good.clone(), json!({"external_id": null}));
-        for (what, body, field, code) in [
-            ("no items", json!({}), "items", "required"),
-            (
-                "items by another name",
-                json!({"sales": [good]}),
-                "sales",
-                "unknown_field",
-            ),
-            (
-                "items not a list",
-                json!({"items": good}),
-                "items",
-                "invalid_type",
-            ),
-            (
-                "another field",
-                json!({"items": [good], "dry_run": true}),
-                "dry_run",
-                "unknown_field",
-            ),
-            ("not an object", json!([good]), "", "invalid_type"),
-            ("too many", json!({ "items": many }), "items", "too_many"),
-        ] {
-            let v = send(body.to_string())
-                .await
-                .problem(422, "validation_failed");
-            assert_eq!(field_error(&v), pair(field, code), "{path}: {what}");
-        }
+        refuses_what_is_not_a_batch(&app, path, &w.org.admin, &good, "sales").await;
     }
     // Who may not push is told so first, whatever the body holds.
     let bad = json!([with(

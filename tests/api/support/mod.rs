@@ -3,6 +3,7 @@
 //! and the few calls into the library's insides (`internals`).
 
 mod app;
+mod batches;
 mod cases;
 mod db;
 mod http;
@@ -12,6 +13,7 @@ mod scenario;
 mod values;
 
 pub use app::*;
+pub use batches::*;
 pub use cases::*;
 pub use db::*;
 pub use http::*;
