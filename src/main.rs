@@ -49,7 +49,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Openapi = command {
-        print!("{}", onpace::openapi::pretty());
+        print!("{}", onpace::server::openapi_pretty());
         return ExitCode::SUCCESS;
     }
     onpace::init_logging();

@@ -455,6 +455,24 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     }
 }
 
+/// The whole OpenAPI document, gathered from the routes.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, collected) = actix_web::App::new()
+        .into_utoipa_app()
+        .configure(routes)
+        .split_for_parts();
+    crate::openapi::complete(collected)
+}
+
+/// The OpenAPI document as committed in `openapi/openapi.json`.
+pub fn openapi_pretty() -> String {
+    let mut s = openapi_document()
+        .to_pretty_json()
+        .expect("the document serialises");
+    s.push('\n');
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -209,7 +209,7 @@ mod tests {
     use serde_json::Value;
 
     fn doc() -> Value {
-        serde_json::to_value(crate::openapi::document()).unwrap()
+        serde_json::to_value(crate::server::openapi_document()).unwrap()
     }
 
     /// Every operation of the document: (operationId, path, operation).

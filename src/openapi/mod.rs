@@ -6,7 +6,6 @@ use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr};
 use utoipa::{OpenApi as _, ToSchema};
-use utoipa_actix_web::AppExt;
 
 mod links;
 
@@ -176,15 +175,6 @@ fn name_operations(item: &mut PathItem) {
     }
 }
 
-/// The whole document.
-pub fn document() -> OpenApi {
-    let (_, collected) = actix_web::App::new()
-        .into_utoipa_app()
-        .configure(crate::server::routes)
-        .split_for_parts();
-    complete(collected)
-}
-
 /// Completes the paths collected from the routes into the published document.
 pub fn complete(collected: OpenApi) -> OpenApi {
     let mut doc = Base::openapi();
@@ -231,15 +221,6 @@ fn drop_unused_schemas(doc: &mut OpenApi) {
             components.schemas.remove(&name);
         }
     }
-}
-
-/// The document as committed in `openapi/openapi.json`.
-pub fn pretty() -> String {
-    let mut s = document()
-        .to_pretty_json()
-        .expect("the document serialises");
-    s.push('\n');
-    s
 }
 
 /// Describes a rules enum to OpenAPI as a string enum (`rules.rs` knows nothing

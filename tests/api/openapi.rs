@@ -3,7 +3,7 @@
 #[test]
 fn committed_document_matches_the_code() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
-    let generated = onpace::openapi::pretty();
+    let generated = onpace::server::openapi_pretty();
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
         std::fs::write(&path, &generated).unwrap();
     }
@@ -16,7 +16,7 @@ fn committed_document_matches_the_code() {
 
 #[test]
 fn every_operation_is_documented_with_its_errors() {
-    let doc: serde_json::Value = serde_json::from_str(&onpace::openapi::pretty()).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&onpace::server::openapi_pretty()).unwrap();
     let mut count = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
