@@ -70,7 +70,6 @@ pub async fn patch_on(
 ) -> AppResult<AccountRow> {
     require_writer(p)?;
     let current = get_visible(c, p, id, true).await?;
-    check_if_match(expected.as_deref(), current.version)?;
     let mut v = Validator::new();
     if let Some(n) = &b.name {
         v.text("name", n, 200);
@@ -91,6 +90,8 @@ pub async fn patch_on(
     )?;
     rules::check_external(&mut v, source.as_deref(), ext.as_deref());
     v.finish()?;
+    // A change that is invalid is refused as such, whatever version it names.
+    check_if_match(expected.as_deref(), current.version)?;
     if let (Some(s), Some(e)) = (&source, &ext) {
         if store::external_taken(c, p.org_id, s.trim(), e.trim(), id).await? {
             return Err(rules::AccountRefusal::ExternalIdTaken.into());

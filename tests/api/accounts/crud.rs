@@ -111,6 +111,14 @@ async fn accounts_are_created_read_and_updated() {
         .send()
         .await
         .problem(412, "version_mismatch");
+    // An invalid change is refused as invalid, whatever version it names.
+    app.patch(&format!("/v1/accounts/{id}"))
+        .token(&farmer.token)
+        .header("if-match", "\"1\"")
+        .json(&json!({"segment": ""}))
+        .send()
+        .await
+        .problem(422, "validation_failed");
     let v = app
         .patch(&format!("/v1/accounts/{id}"))
         .token(&farmer.token)
