@@ -74,6 +74,11 @@ pub async fn list(
 }
 
 /// Schedule a review: managers for the people and teams they manage, admins for anyone.
+///
+/// Rules across fields that the schema cannot express: a one-to-one names its
+/// `salesperson_id` and no `team_id`; a team review names its `team_id` and no
+/// `salesperson_id`; the facilitator is an active person and a period key one of
+/// the organisation's calendar.
 #[utoipa::path(tag = "reviews", security(("bearer" = [])), request_body = CreateReview,
     responses((status = 201, description = "Scheduled", body = Review, headers(("ETag" = String), ("Location" = String)))))]
 #[post("")]

@@ -67,6 +67,13 @@ pub async fn list(
 /// set by the manager of their team or of a team above it, a team manager's own
 /// and a team's by the manager of the team above, any of them by an admin who
 /// does not answer for it; the organisation's by an admin.
+///
+/// Rules across fields that the schema cannot express: a `period` key or
+/// `starts_on` with `ends_on`, not both; no `subject_id` for the organisation,
+/// and for a person or a team one of the organisation (an active person);
+/// `value` above 0, money with at most 2 decimals and counts whole; an
+/// `account_id` owned by the target's person; a parent that is a live team or
+/// organisation target of the same metric whose days hold this one's.
 #[utoipa::path(tag = "targets", security(("bearer" = [])), request_body = CreateTarget,
     responses(
         (status = 201, description = "Created as a draft", body = Target, headers(("ETag" = String), ("Location" = String))),
