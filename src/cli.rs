@@ -59,6 +59,16 @@ pub fn serve(config: Config, demo: bool) -> CliResult {
             "no ONPACE_JWT_PRIVATE_KEY_FILE: signing tokens with a key generated at start, for development only; tokens will not survive a restart"
         );
     }
+    if config.secrets_key.is_none() {
+        tracing::warn!(
+            "no ONPACE_SECRETS_KEY: webhook secrets are sealed with a fixed key, for development only"
+        );
+    }
+    if config.webhook_allow_insecure {
+        tracing::warn!(
+            "ONPACE_WEBHOOK_ALLOW_INSECURE=true: webhooks may use http and loopback or private addresses, for local development and tests only"
+        );
+    }
     let state = crate::AppState::new(config, keys);
     actix_web::rt::System::new().block_on(crate::server::serve(state))?;
     Ok(())

@@ -46,6 +46,15 @@ pub struct Config {
     /// `ONPACE_EVENTS_RETENTION_DAYS`: how long the event log keeps events, 30
     /// (the contract's least) to 3650 days; older ones are purged every hour.
     pub events_retention_days: u32,
+    /// `ONPACE_SECRETS_KEY`: base64 of 32 bytes that seal webhook signing
+    /// secrets in the database. Unset: a fixed development key (logged at start).
+    pub secrets_key: Option<[u8; 32]>,
+    /// `ONPACE_WEBHOOK_ALLOW_INSECURE`: `true` lets webhooks use `http` and
+    /// loopback or private addresses: for local development and tests only.
+    pub webhook_allow_insecure: bool,
+    /// `ONPACE_WEBHOOK_WORKER`: whether `onpace serve` delivers webhooks
+    /// itself (default `true`); `false` leaves it to `onpace worker` processes.
+    pub webhook_worker: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/onpace";
@@ -70,6 +79,9 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             metrics_listen: None,
             events_retention_days: 35,
+            secrets_key: None,
+            webhook_allow_insecure: false,
+            webhook_worker: true,
         }
     }
 }
@@ -130,6 +142,9 @@ impl Config {
                 "ONPACE_EVENTS_RETENTION_DAYS",
                 d.events_retention_days,
             )?,
+            secrets_key: secrets_key(get("ONPACE_SECRETS_KEY").as_deref())?,
+            webhook_allow_insecure: flag(&get, "ONPACE_WEBHOOK_ALLOW_INSECURE", false)?,
+            webhook_worker: flag(&get, "ONPACE_WEBHOOK_WORKER", true)?,
         };
         check::check(&config)?;
         Ok(config)
@@ -147,6 +162,42 @@ fn parse<T: std::str::FromStr>(
             check::check_range(name, &v)?;
             v.trim().parse().map_err(|_| check::not_a_number(name, &v))
         }
+    }
+}
+
+/// A `true`/`false` setting.
+fn flag(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(name).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if v == "true" || v == "1" => Ok(true),
+        Some(v) if v == "false" || v == "0" => Ok(false),
+        Some(v) => Err(ConfigError {
+            name,
+            message: format!("{v}: expected true or false"),
+        }),
+    }
+}
+
+/// `ONPACE_SECRETS_KEY`: standard base64 of exactly 32 bytes.
+fn secrets_key(v: Option<&str>) -> Result<Option<[u8; 32]>, ConfigError> {
+    use base64::Engine;
+    let Some(v) = v else { return Ok(None) };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(v.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok());
+    match bytes {
+        Some(key) => Ok(Some(key)),
+        None => Err(ConfigError {
+            name: "ONPACE_SECRETS_KEY",
+            message: "(hidden): expected standard base64 of 32 random bytes \
+                      (for example `openssl rand -base64 32`)"
+                .into(),
+        }),
     }
 }
 
@@ -194,6 +245,35 @@ mod tests {
         assert_eq!(c.db_pool_size, 3);
         let e = Config::from_lookup(|k| (k == "ONPACE_DB_POOL_SIZE").then(|| "many".into()));
         assert_eq!(e.unwrap_err().name, "ONPACE_DB_POOL_SIZE");
+    }
+
+    #[test]
+    fn the_secrets_key_is_32_bytes_of_base64_and_never_echoed() {
+        let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let c = Config::from_lookup(|k| (k == "ONPACE_SECRETS_KEY").then(|| key.into())).unwrap();
+        let mut want = [0u8; 32];
+        for (i, b) in want.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        assert_eq!(c.secrets_key, Some(want));
+        let short = "AAECAwQFBgcICQoLDA0ODw==";
+        let e =
+            Config::from_lookup(|k| (k == "ONPACE_SECRETS_KEY").then(|| short.into())).unwrap_err();
+        assert_eq!(e.name, "ONPACE_SECRETS_KEY");
+        assert!(!e.to_string().contains(short));
+    }
+
+    #[test]
+    fn webhook_flags_read_true_and_false_only() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert!(!c.webhook_allow_insecure);
+        assert!(c.webhook_worker);
+        let c =
+            Config::from_lookup(|k| (k == "ONPACE_WEBHOOK_ALLOW_INSECURE").then(|| "true".into()))
+                .unwrap();
+        assert!(c.webhook_allow_insecure);
+        let e = Config::from_lookup(|k| (k == "ONPACE_WEBHOOK_WORKER").then(|| "yes".into()));
+        assert_eq!(e.unwrap_err().name, "ONPACE_WEBHOOK_WORKER");
     }
 
     #[test]

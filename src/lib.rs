@@ -32,6 +32,7 @@ pub mod teams;
 pub mod users;
 pub mod validation;
 pub mod values;
+pub mod webhooks;
 
 pub use config::Config;
 pub use server::build_app;

@@ -7,6 +7,7 @@ use crate::auth::passwords::Hashing;
 use crate::config::Config;
 use crate::db::{Connector, PgPool};
 use crate::metrics::Metrics;
+use crate::webhooks::secret::Sealer;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,6 +20,8 @@ pub struct AppState {
     pub hashing: Arc<Hashing>,
     /// What `GET /metrics` answers on the metrics listener.
     pub metrics: Arc<Metrics>,
+    /// Seals and opens webhook signing secrets (`ONPACE_SECRETS_KEY`).
+    pub sealer: Arc<Sealer>,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
             .unwrap_or_else(|why| panic!("DATABASE_URL was checked at start: {why}"));
         let pool = crate::db::pool(&connector, config.db_pool_size, config.db_timeout);
         let metrics = Arc::new(Metrics::new(pool.clone(), config.metrics_listen.is_some()));
+        let config_secrets_key = config.secrets_key;
         AppState {
             metrics,
             pool,
@@ -36,6 +40,7 @@ impl AppState {
             config: Arc::new(config),
             keys: Arc::new(keys),
             hashing: Arc::new(Hashing::for_this_machine()),
+            sealer: Arc::new(Sealer::new(config_secrets_key)),
         }
     }
 }

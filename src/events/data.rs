@@ -160,3 +160,54 @@ pub struct UserData {
     pub role: String,
     pub active: bool,
 }
+
+/// A target's figures when its pace status changed (see `progress`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PaceFigures {
+    /// The organisation day the figures are measured on.
+    pub as_of: NaiveDate,
+    #[schema(value_type = String, example = "41250.00")]
+    pub actual: Decimal,
+    #[schema(value_type = String, example = "50000.00")]
+    pub expected_to_date: Decimal,
+    #[schema(value_type = String, example = "41.25")]
+    pub attainment_pct: Decimal,
+    #[schema(value_type = Option<String>, example = "82.50")]
+    pub pace_pct: Option<Decimal>,
+    #[schema(value_type = String, example = "82500.00")]
+    pub projected: Decimal,
+    #[schema(value_type = String, example = "58750.00")]
+    pub gap: Decimal,
+    pub working_days_left: u32,
+    #[schema(value_type = String, example = "1398.81")]
+    pub required_per_working_day: Decimal,
+}
+
+/// `target.pace_changed`: an agreed target's status (`ahead`, `on_track`,
+/// `behind`, `at_risk`, `achieved`) moved, after a write that moved its actual
+/// or at the organisation's new day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PaceChangedData {
+    pub target: TargetData,
+    pub previous_status: String,
+    pub status: String,
+    pub progress: PaceFigures,
+}
+
+/// `webhook.test`: a ping asked for with `POST /v1/webhooks/{id}/test`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct WebhookTestData {
+    pub webhook_id: Uuid,
+    /// Who asked for it (a user; none for a client).
+    pub requested_by: Option<Uuid>,
+}
+
+/// `webhook.disabled`: an endpoint whose deliveries all failed for 24 hours was
+/// disabled; it sends nothing until it is enabled again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct WebhookDisabledData {
+    pub webhook_id: Uuid,
+    pub url: String,
+    /// The first failed attempt of the run of failures.
+    pub failing_since: DateTime<Utc>,
+}

@@ -13,10 +13,12 @@ use crate::bonus;
 use crate::error::AppResult;
 use crate::progress::milestones;
 use crate::teams::service::lookups as teams;
+use crate::webhooks::service::fanout as webhooks;
 
 /// Runs the consumers of every event in `outbox`, in the order appended (the
 /// events a consumer appends in turn, such as `target.achieved`, after them),
-/// then writes them all to the log in one statement. An error from a consumer
+/// then writes them all to the log in one statement, and makes their webhook
+/// deliveries in one more. An error from a consumer
 /// or the log fails the transaction, as the caller's own would.
 pub async fn publish(c: &mut AsyncPgConnection, outbox: &mut Outbox) -> AppResult<()> {
     let mut published = Vec::new();
@@ -31,7 +33,18 @@ pub async fn publish(c: &mut AsyncPgConnection, outbox: &mut Outbox) -> AppResul
         pending = follow.take();
     }
     let rows = rows(c, &published).await?;
-    store::insert(c, &rows).await
+    store::insert(c, &rows).await?;
+    let mut orgs: Vec<Uuid> = rows.iter().map(|r| r.org_id).collect();
+    orgs.dedup();
+    for org in orgs {
+        let ids: Vec<Uuid> = rows
+            .iter()
+            .filter(|r| r.org_id == org)
+            .map(|r| r.id)
+            .collect();
+        webhooks::enqueue(c, org, &ids).await?;
+    }
+    Ok(())
 }
 
 /// The log's rows for `events`, each with whom it is about: its people, its

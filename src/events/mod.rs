@@ -17,8 +17,9 @@ use uuid::Uuid;
 
 use crate::results::rules::Deltas;
 use data::{
-    AccountConvertedData, AccountCreatedData, AccountTransferredData, ResultChange, ResultsData,
-    ReviewData, SaleVoidedData, TargetEventData, UserData,
+    AccountConvertedData, AccountCreatedData, AccountTransferredData, PaceChangedData,
+    ResultChange, ResultsData, ReviewData, SaleVoidedData, TargetData, TargetEventData, UserData,
+    WebhookDisabledData, WebhookTestData,
 };
 use rules::EventType;
 
@@ -70,6 +71,15 @@ pub enum Event {
     UserCreated { org: Uuid, data: UserData },
     /// `user.deactivated`.
     UserDeactivated { org: Uuid, data: UserData },
+    /// `target.pace_changed`.
+    TargetPaceChanged { org: Uuid, data: PaceChangedData },
+    /// `webhook.test`: sent to one endpoint only, never to the feed.
+    WebhookTest { org: Uuid, data: WebhookTestData },
+    /// `webhook.disabled`.
+    WebhookDisabled {
+        org: Uuid,
+        data: WebhookDisabledData,
+    },
 }
 
 /// Whom an event is about, for deciding who may see it: the salespeople, the
@@ -90,11 +100,11 @@ impl Audience {
         }
     }
 
-    fn of_target(d: &TargetEventData) -> Self {
-        match d.target.subject_type.as_str() {
-            "user" => Audience::person(d.target.subject_id),
+    fn of_target(t: &TargetData) -> Self {
+        match t.subject_type.as_str() {
+            "user" => Audience::person(t.subject_id),
             "team" => Audience {
-                teams: d.target.subject_id.into_iter().collect(),
+                teams: t.subject_id.into_iter().collect(),
                 ..Default::default()
             },
             _ => Audience::default(),
@@ -119,7 +129,10 @@ impl Event {
             | Event::ReviewScheduled { org, .. }
             | Event::ReviewCompleted { org, .. }
             | Event::UserCreated { org, .. }
-            | Event::UserDeactivated { org, .. } => *org,
+            | Event::UserDeactivated { org, .. }
+            | Event::TargetPaceChanged { org, .. }
+            | Event::WebhookTest { org, .. }
+            | Event::WebhookDisabled { org, .. } => *org,
         }
     }
 
@@ -140,6 +153,9 @@ impl Event {
             Event::ReviewCompleted { .. } => EventType::ReviewCompleted,
             Event::UserCreated { .. } => EventType::UserCreated,
             Event::UserDeactivated { .. } => EventType::UserDeactivated,
+            Event::TargetPaceChanged { .. } => EventType::TargetPaceChanged,
+            Event::WebhookTest { .. } => EventType::WebhookTest,
+            Event::WebhookDisabled { .. } => EventType::WebhookDisabled,
         }
     }
 
@@ -167,6 +183,9 @@ impl Event {
             Event::UserCreated { data, .. } | Event::UserDeactivated { data, .. } => {
                 serde_json::to_value(data)
             }
+            Event::TargetPaceChanged { data, .. } => serde_json::to_value(data),
+            Event::WebhookTest { data, .. } => serde_json::to_value(data),
+            Event::WebhookDisabled { data, .. } => serde_json::to_value(data),
         };
         value.expect("event data serialises to JSON")
     }
@@ -186,7 +205,7 @@ impl Event {
             | Event::TargetAgreed { data, .. }
             | Event::TargetRevised { data, .. }
             | Event::TargetCancelled { data, .. }
-            | Event::TargetAchieved { data, .. } => Audience::of_target(data),
+            | Event::TargetAchieved { data, .. } => Audience::of_target(&data.target),
             Event::SaleVoided { data, .. } => Audience {
                 people: vec![data.salesperson_id],
                 teams: Vec::new(),
@@ -211,6 +230,12 @@ impl Event {
             Event::UserCreated { data, .. } | Event::UserDeactivated { data, .. } => {
                 Audience::person(Some(data.user_id))
             }
+            Event::TargetPaceChanged { data, .. } => Audience {
+                days: Some((data.progress.as_of, data.progress.as_of)),
+                ..Audience::of_target(&data.target)
+            },
+            // About the organisation's set-up: those who see everything.
+            Event::WebhookTest { .. } | Event::WebhookDisabled { .. } => Audience::default(),
         }
     }
 }

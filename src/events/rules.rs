@@ -25,11 +25,14 @@ pub enum EventType {
     ReviewCompleted,
     UserCreated,
     UserDeactivated,
+    TargetPaceChanged,
+    WebhookTest,
+    WebhookDisabled,
 }
 
 impl EventType {
     /// Every type, in the contract's order.
-    pub const ALL: [EventType; 14] = [
+    pub const ALL: [EventType; 17] = [
         Self::TargetProposed,
         Self::TargetAgreed,
         Self::TargetRevised,
@@ -44,6 +47,9 @@ impl EventType {
         Self::ReviewCompleted,
         Self::UserCreated,
         Self::UserDeactivated,
+        Self::TargetPaceChanged,
+        Self::WebhookTest,
+        Self::WebhookDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +68,9 @@ impl EventType {
             Self::ReviewCompleted => "review.completed",
             Self::UserCreated => "user.created",
             Self::UserDeactivated => "user.deactivated",
+            Self::TargetPaceChanged => "target.pace_changed",
+            Self::WebhookTest => "webhook.test",
+            Self::WebhookDisabled => "webhook.disabled",
         }
     }
 
@@ -178,7 +187,8 @@ mod tests {
         for t in EventType::ALL {
             assert_eq!(EventType::parse(t.as_str()), Some(t));
         }
-        assert_eq!(EventType::parse("target.pace_changed"), None);
+        assert_eq!(EventType::parse("target.pace_change"), None);
+        assert_eq!(EventType::parse("webhook.tested"), None);
     }
 
     #[test]

@@ -24,10 +24,17 @@ const OWNERS: &[(&str, &[&str])] = &[
     ("reviews", &["reviews", "review_items"]),
     ("idempotency", &["idempotency_keys"]),
     ("events", &["events"]),
+    ("webhooks", &["webhooks", "webhook_deliveries"]),
 ];
 
 /// The foreign tables a store reads, `store file: table`, each with its reason.
 const READS: &[(&str, &str)] = &[
+    // The fan-out reads the events its transaction just wrote, to make their
+    // deliveries in the same statement that finds the endpoints.
+    (
+        "webhooks/store/fanout.rs: events",
+        "the events just written become deliveries in one statement",
+    ),
     // The caller of every request, their organisation and their client, in the
     // one statement the token check makes (cached for a second).
     (

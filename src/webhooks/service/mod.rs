@@ -1,0 +1,3 @@
+//! The webhooks' use cases.
+
+pub mod fanout;

@@ -1,0 +1,3 @@
+//! The webhooks' tables: `webhooks` and `webhook_deliveries`.
+
+pub mod fanout;
