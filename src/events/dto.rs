@@ -5,10 +5,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::data::{
-    AccountConvertedData, AccountCreatedData, AccountTransferredData, ResultsData, ReviewData,
-    SaleVoidedData, TargetEventData, UserData,
-};
 use super::store::EventRow;
 
 /// `GET /v1/events?after=&type=&limit=`.
@@ -30,44 +26,26 @@ pub struct EventsQuery {
     pub limit: Option<i64>,
 }
 
-/// The `data` of an event, by its `type`.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-pub enum EventData {
-    /// `target.proposed`, `target.agreed`, `target.revised`,
-    /// `target.cancelled`, `target.achieved`.
-    Target(TargetEventData),
-    /// `results.recorded`.
-    Results(ResultsData),
-    /// `sale.voided`.
-    SaleVoided(SaleVoidedData),
-    /// `account.created`.
-    AccountCreated(AccountCreatedData),
-    /// `account.transferred`.
-    AccountTransferred(AccountTransferredData),
-    /// `account.converted`.
-    AccountConverted(AccountConvertedData),
-    /// `review.scheduled`, `review.completed`.
-    Review(ReviewData),
-    /// `user.created`, `user.deactivated`.
-    User(UserData),
-}
-
 /// One event, as the feed and webhooks send it.
-#[derive(Debug, Serialize, ToSchema)]
+///
+/// Its schema is one object per type (`TargetAgreedEvent`: `type` is
+/// `"target.agreed"` and `data` a `TargetEventData`, and so on), told apart by
+/// `type`: see [`super::schema`].
+#[derive(Debug, Serialize)]
 pub struct EventBody {
     /// A UUID v7; receivers deduplicate by it.
     pub id: Uuid,
-    /// `target.proposed`, `target.agreed`, `target.revised`, `target.cancelled`,
-    /// `target.achieved`, `results.recorded`, `sale.voided`, `account.created`,
-    /// `account.transferred`, `account.converted`, `review.scheduled`,
-    /// `review.completed`, `user.created` or `user.deactivated`.
+    /// One of [`super::rules::EventType::ALL`]: `target.proposed`, `target.agreed`,
+    /// `target.revised`, `target.cancelled`, `target.achieved`,
+    /// `target.pace_changed`, `results.recorded`, `sale.voided`,
+    /// `account.created`, `account.transferred`, `account.converted`,
+    /// `review.scheduled`, `review.completed`, `user.created`,
+    /// `user.deactivated`, `webhook.test` or `webhook.disabled`.
     #[serde(rename = "type")]
     pub kind: String,
     /// When it happened.
     pub timestamp: DateTime<Utc>,
-    #[schema(value_type = EventData)]
+    /// As the type says (the data structs of [`super::data`]).
     pub data: serde_json::Value,
 }
 

@@ -9,6 +9,7 @@ pub mod data;
 pub mod dispatch;
 pub mod dto;
 pub mod rules;
+pub mod schema;
 pub mod service;
 mod store;
 

@@ -8,6 +8,7 @@ use utoipa::openapi::{Content, OpenApi, Ref, RefOr};
 use utoipa::{OpenApi as _, ToSchema};
 
 mod links;
+mod webhooks;
 
 use crate::error::{FieldError, Problem};
 use crate::values::{Amount, IsoDate};
@@ -35,6 +36,7 @@ use crate::values::{Amount, IsoDate};
         (name = "results", description = "Sales and activities pushed by CRMs"),
         (name = "reviews", description = "One-to-ones and team reviews, their agendas and items, and the successes feed"),
         (name = "events", description = "The event log: every change that matters to another system, for clients that poll"),
+        (name = "webhooks", description = "Events delivered to registered endpoints, signed as Standard Webhooks"),
         (name = "operations", description = "Health and readiness"),
     ),
     components(schemas(Problem, FieldError, IsoDate, Amount))
@@ -196,6 +198,7 @@ pub fn complete(collected: OpenApi) -> OpenApi {
         name_operations(item);
     }
     links::add(&mut doc);
+    webhooks::add(&mut doc);
     drop_unused_schemas(&mut doc);
     doc
 }
