@@ -19,7 +19,7 @@ const HEADERS: [(&str, &str, &str); 3] = [
     (
         "webhook-id",
         "The event's id (the body's `id`), the same at every attempt: deduplicate by it.",
-        "01938f4e-7a1c-7cc3-9a5e-3f2b8d6c1e40",
+        "01a23d4e-7a1c-7cc3-9a5e-3f2b8d6c1e40",
     ),
     (
         "webhook-timestamp",
