@@ -13,6 +13,7 @@ mod crud;
 mod deliveries;
 mod fanout;
 mod input;
+mod purge;
 mod rotate;
 
 /// A public address written as its host: the guard resolves nothing and
