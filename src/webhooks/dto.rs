@@ -16,26 +16,42 @@ crate::openapi::string_enum!(
     "Where a delivery stands: `pending` (due, being sent, or waiting to be tried again), `delivered` (answered 2xx) or `failed` (every attempt failed)."
 );
 
-/// The name of an event type an endpoint may subscribe to, or `*` (every
-/// type, alone). `webhook.test` is not subscribed to: it is sent on request
-/// to one endpoint, whatever it subscribed to.
-pub struct SubscribedType;
+/// The event types of a subscription: known event types (`webhook.test` is not
+/// subscribed to: it is sent on request to one endpoint, whatever it
+/// subscribed to), or `*` alone for every type. Repeats count once.
+pub struct SubscribedTypes;
 
-impl utoipa::PartialSchema for SubscribedType {
+impl utoipa::PartialSchema for SubscribedTypes {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let names = |only_all: bool| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(
+                    rules::subscribable_names()
+                        .filter(move |n| (*n == rules::ALL_TYPES) == only_all),
+                ))
+        };
+        let list = |only_all: bool| {
+            ArrayBuilder::new()
+                .items(names(only_all))
+                .min_items(Some(1))
+                .max_items(Some(rules::MAX_EVENT_TYPES))
+        };
+        OneOfBuilder::new()
+            .item(list(false).description(Some("These event types.")))
+            .item(list(true).description(Some("Every event type: `[\"*\"]`.")))
             .description(Some(
-                "An event type, or `*` alone for every type (`webhook.test` is sent on request only).",
+                "Known event types, or `[\"*\"]` alone for every type (`webhook.test` is sent on request only).",
             ))
-            .enum_values(Some(rules::subscribable_names()))
+            .examples([serde_json::json!(["target.agreed", "results.recorded"]), serde_json::json!(["*"])])
             .into()
     }
 }
 
-impl ToSchema for SubscribedType {
+impl ToSchema for SubscribedTypes {
     fn name() -> std::borrow::Cow<'static, str> {
-        std::borrow::Cow::Borrowed("SubscribedType")
+        std::borrow::Cow::Borrowed("SubscribedTypes")
     }
 }
 
@@ -48,7 +64,7 @@ pub struct Webhook {
     #[schema(example = "https://crm.example.com/onpace/events")]
     pub url: String,
     /// The event types sent to it, or `["*"]` for all.
-    #[schema(value_type = Vec<SubscribedType>)]
+    #[schema(value_type = SubscribedTypes)]
     pub event_types: Vec<String>,
     pub description: Option<String>,
     /// A disabled endpoint is sent nothing.
@@ -113,7 +129,7 @@ pub struct CreateWebhook {
     pub url: String,
     /// At least one; each a known event type, or `["*"]` for all. Repeats
     /// count once.
-    #[schema(value_type = Vec<SubscribedType>, min_items = 1, max_items = 50)]
+    #[schema(value_type = SubscribedTypes)]
     pub event_types: Vec<String>,
     /// Blank means none.
     #[schema(max_length = 500, example = "CRM sync")]
@@ -127,7 +143,7 @@ pub struct CreateWebhook {
 pub struct PatchWebhook {
     #[schema(format = "uri", min_length = 1, max_length = 2000)]
     pub url: Option<String>,
-    #[schema(value_type = Option<Vec<SubscribedType>>, min_items = 1, max_items = 50)]
+    #[schema(value_type = Option<SubscribedTypes>)]
     pub event_types: Option<Vec<String>>,
     /// `null` (or blank) removes it.
     #[serde(default, deserialize_with = "double_option")]

@@ -11,7 +11,7 @@ pub const ROTATION_OVERLAP_HOURS: i64 = 24;
 pub const MAX_URL: usize = 2000;
 /// The longest description.
 pub const MAX_DESCRIPTION: usize = 500;
-/// At most this many event types in one subscription (every type once).
+/// At most this many event types in one subscription, as given (repeats too).
 pub const MAX_EVENT_TYPES: usize = 50;
 /// Every event type, as a subscription to all of them.
 pub const ALL_TYPES: &str = "*";
@@ -132,7 +132,7 @@ pub fn event_types(v: &mut Validator, given: &[String]) -> Vec<String> {
             "\"*\" (every type) stands alone",
         ));
     }
-    if out.len() > MAX_EVENT_TYPES {
+    if given.len() > MAX_EVENT_TYPES {
         v.push(FieldError::new(
             "event_types",
             "too_many",
@@ -214,6 +214,14 @@ mod tests {
                 ("event_types[3]".into(), "invalid_choice".into()),
             ]
         );
+
+        // Repeats count once, but no more than the limit may be sent.
+        let mut v = Validator::new();
+        event_types(
+            &mut v,
+            &vec!["user.created".to_string(); MAX_EVENT_TYPES + 1],
+        );
+        assert_eq!(errors(v), vec![("event_types".into(), "too_many".into())]);
 
         let mut v = Validator::new();
         event_types(&mut v, &names(&["*", "user.created"]));
