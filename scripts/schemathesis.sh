@@ -21,6 +21,9 @@ export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
 export ONPACE_LISTEN=127.0.0.1:$PORT
 export ONPACE_ACCESS_TOKEN_TTL_SECS=7200
 export ONPACE_LOG=warn
+# Webhooks registered by the run are never sent: nothing leaves for URLs that
+# schemathesis made up (the SSRF guard refuses internal addresses regardless).
+export ONPACE_WEBHOOK_WORKER=false
 log=$(mktemp)
 target/debug/onpace serve --demo >"$log" 2>&1 &
 pid=$!
@@ -111,17 +114,23 @@ ST_PENDING_ACCOUNT_ID=$(pick 'd["id"]' <<<"$prospect")
 hunter=$(api "/v1/users/$(pick 'd["owner_id"]' <<<"$prospect")" | pick 'd["email"]')
 post "/v1/accounts/$ST_PENDING_ACCOUNT_ID/convert" "$(sign_in "$hunter" onpace-demo-2026)" <<<'{}' >/dev/null
 ST_CLIENT_ID=$(api /v1/clients | pick 'd["data"][0]["id"]')
+# A webhook endpoint (at a public address written as its host: nothing to
+# resolve, and nothing is sent, see ONPACE_WEBHOOK_WORKER above) with a test
+# delivery in its log.
+ST_WEBHOOK_URL=https://93.184.215.14/onpace-schemathesis
+ST_WEBHOOK_ID=$(post /v1/webhooks <<<"{\"url\": \"$ST_WEBHOOK_URL\", \"event_types\": [\"*\"]}" | pick 'd["id"]')
+ST_WEBHOOK_DELIVERY_ID=$(post "/v1/webhooks/$ST_WEBHOOK_ID/test" <<<'{}' | pick 'd["id"]')
 IDS=target/schemathesis-ids
 mkdir -p "$IDS"
 for name in REVIEW_ID REVIEW_ITEM_ID REVIEW_TO_COMPLETE_ID PROSPECT_ID TEAM_TARGET_ID DRAFT_TARGET_ID AGREED_TARGET_ID PROPOSED_TARGET_ID \
-  PENDING_ACCOUNT_ID CLIENT_ID; do
+  PENDING_ACCOUNT_ID CLIENT_ID WEBHOOK_ID WEBHOOK_DELIVERY_ID; do
   var=ST_$name
   printf '"%s"\n' "${!var}" >"$IDS/$(tr 'A-Z_' 'a-z-' <<<"$name").dict"
 done
 
 export ST_TARGET_ID ST_GATE_TARGET_ID ST_SALESPERSON_ID ST_PERIOD ST_SALESPERSON_EMAIL \
   ST_OTHER_SALESPERSON_ID ST_ACCOUNT_ID ST_MANAGER_ID ST_TEAM_ID ST_VIEWER_ID ST_TOP_TEAM_ID ST_TEAM_TARGET_ID ST_CURRENCY \
-  ST_YESTERDAY
+  ST_YESTERDAY ST_WEBHOOK_URL
 
 "$VENV/bin/st" run "$BASE/openapi.json" \
   --header "Authorization: Bearer $token" \

@@ -20,7 +20,7 @@ use crate::error::{AppError, PROBLEM_JSON};
 use crate::state::AppState;
 use crate::{
     accounts, auth, bonus, calendar, clients, db, events, extract, org, progress, results, reviews,
-    targets, teams, users,
+    targets, teams, users, webhooks,
 };
 
 /// Every documented route. Registered through utoipa-actix-web, so a route cannot
@@ -125,6 +125,19 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(reviews::api::close_item)
                 .service(reviews::api::complete)
                 .service(reviews::api::cancel),
+        )
+        .service(
+            scope("/v1/webhooks")
+                .service(webhooks::api::list)
+                .service(webhooks::api::create)
+                .service(webhooks::api::get_one)
+                .service(webhooks::api::patch_one)
+                .service(webhooks::api::delete_one)
+                .service(webhooks::api::rotate_secret)
+                .service(webhooks::api::test)
+                .service(webhooks::api::list_deliveries)
+                .service(webhooks::api::get_delivery)
+                .service(webhooks::api::redeliver),
         );
 }
 

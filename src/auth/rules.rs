@@ -51,14 +51,17 @@ pub enum Scope {
     AccountsWrite,
     #[serde(rename = "read")]
     Read,
+    #[serde(rename = "webhooks:manage")]
+    WebhooksManage,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 5] = [
         Scope::SalesWrite,
         Scope::ActivitiesWrite,
         Scope::AccountsWrite,
         Scope::Read,
+        Scope::WebhooksManage,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,6 +69,7 @@ impl Scope {
             Scope::ActivitiesWrite => "activities:write",
             Scope::AccountsWrite => "accounts:write",
             Scope::Read => "read",
+            Scope::WebhooksManage => "webhooks:manage",
         }
     }
     pub fn parse(s: &str) -> Option<Scope> {

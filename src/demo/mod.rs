@@ -128,6 +128,7 @@ pub async fn drop_demo(c: &mut AsyncPgConnection) -> Result<bool, AppError> {
     let Some(org) = users::service::read::org_of_email(c, DEMO_ADMIN).await? else {
         return Ok(false);
     };
+    crate::webhooks::service::purge_org(c, org).await?;
     crate::events::service::purge_org(c, org).await?;
     crate::reviews::service::purge_org(c, org).await?;
     crate::progress::service::purge_org(c, org).await?;

@@ -16,6 +16,7 @@ mod org;
 mod targets;
 mod teams;
 mod users;
+mod webhooks;
 
 // Each resource's typed rule errors become a status and a problem code here,
 // one file per resource, and nowhere else.

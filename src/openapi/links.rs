@@ -90,6 +90,18 @@ const CREATED: &[Created] = &[
         id: "/id",
     },
     Created {
+        by: "webhooks_create",
+        statuses: &["201"],
+        at: "/v1/webhooks/{id}",
+        id: "/id",
+    },
+    Created {
+        by: "webhooks_test",
+        statuses: &["202"],
+        at: "/v1/webhooks/{id}/deliveries/{delivery_id}",
+        id: "/id",
+    },
+    Created {
         by: "results_sale",
         statuses: &["200", "201"],
         at: "/v1/sales/{id}",

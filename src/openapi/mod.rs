@@ -36,7 +36,7 @@ use crate::values::{Amount, IsoDate};
         (name = "results", description = "Sales and activities pushed by CRMs"),
         (name = "reviews", description = "One-to-ones and team reviews, their agendas and items, and the successes feed"),
         (name = "events", description = "The event log: every change that matters to another system, for clients that poll"),
-        (name = "webhooks", description = "Events delivered to registered endpoints, signed as Standard Webhooks"),
+        (name = "webhooks", description = "Webhook endpoints that are sent the organisation's events, signed as Standard Webhooks, and their deliveries"),
         (name = "operations", description = "Health and readiness"),
     ),
     components(schemas(Problem, FieldError, IsoDate, Amount))

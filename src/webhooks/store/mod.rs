@@ -1,3 +1,5 @@
 //! The webhooks' tables: `webhooks` and `webhook_deliveries`.
 
+pub mod endpoints;
 pub mod fanout;
+pub mod log;
