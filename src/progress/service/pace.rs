@@ -119,6 +119,8 @@ pub async fn announce(
             as_of: p.as_of,
         });
     }
+    // Always in the same order, so that two writes at once never deadlock.
+    rows.sort_by_key(|r| r.target_id);
     store::record_pace(c, &rows).await?;
     Ok(n)
 }
@@ -175,6 +177,8 @@ pub async fn forget(c: &mut AsyncPgConnection, org: Uuid, ids: &[Uuid]) -> AppRe
 /// instances never both sweep it; an organisation that fails is logged and
 /// tried again at the next run. How many organisations were swept.
 pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> AppResult<usize> {
+    // Makes the rows of organisations never swept: a retry on a fresh
+    // connection makes none twice.
     let states = db::run(pool, async |c| store::sweep_states(c).await).await?;
     let mut swept = 0;
     for (org, timezone, swept_on) in states {

@@ -2,6 +2,7 @@
 //! moves its actual (in the write's transaction), and at the organisation's new
 //! day (the daily sweep, run here with the clock it is given).
 
+mod cost;
 mod sweep;
 mod writes;
 

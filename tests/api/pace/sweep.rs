@@ -13,6 +13,8 @@
 //! When it is agreed (today, long before its period), nothing counts yet: on
 //! track.
 
+use diesel_async::RunQueryDsl;
+
 use super::*;
 
 const MON: &str = "2036-02-04T00:00:30Z";
@@ -198,4 +200,38 @@ async fn a_cancelled_target_is_no_longer_swept() {
         .expect(200);
     assert_eq!(internals::sweep_pace(pool, at(THU)).await, 1);
     assert!(pace_events(&app, &w.org.admin).await.is_empty());
+}
+
+#[actix_web::test]
+async fn an_organisation_day_another_instance_holds_is_skipped_not_waited_for() {
+    let app = TestApp::new().await;
+    let w = world(&app, "Acme").await;
+    let pool = &app.state.pool;
+    assert_eq!(internals::sweep_pace(pool, at(WED)).await, 1);
+    // Another instance sweeping it: its row locked in a transaction still open.
+    let mut other = app.conn().await;
+    diesel::sql_query("BEGIN")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    diesel::sql_query("SELECT org_id FROM pace_sweeps WHERE org_id = $1 FOR UPDATE")
+        .bind::<diesel::sql_types::Uuid, _>(w.org.id)
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let skipped = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        internals::sweep_pace(pool, at(THU)),
+    )
+    .await
+    .expect("the sweep does not wait for the lock");
+    assert_eq!(skipped, 0);
+    assert!(pace_events(&app, &w.org.admin).await.is_empty());
+    // That instance went away without sweeping: the next run sweeps the day.
+    diesel::sql_query("ROLLBACK")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    assert_eq!(internals::sweep_pace(pool, at(THU)).await, 1);
+    assert_eq!(pace_events(&app, &w.org.admin).await.len(), 1);
 }
