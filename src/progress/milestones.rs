@@ -94,11 +94,12 @@ async fn notice(
     };
     let ids: Vec<Uuid> = touched.iter().map(|t| t.id).collect();
     let candidates = crate::targets::service::by_ids(c, org, &ids).await?;
-    let unreached: HashSet<Uuid> = touched
+    let reached_before: HashSet<Uuid> =
+        touched.iter().filter(|t| t.reached).map(|t| t.id).collect();
+    let unreached: HashSet<Uuid> = candidates
         .iter()
-        .filter(|t| !t.reached)
+        .filter(|t| !reached_before.contains(&t.id) && added(t))
         .map(|t| t.id)
-        .filter(|id| candidates.iter().any(|t| t.id == *id && added(t)))
         .collect();
     let recorded: HashMap<Uuid, Option<String>> =
         touched.into_iter().map(|t| (t.id, t.pace)).collect();
