@@ -159,13 +159,17 @@ pub struct PaceRow {
 }
 
 /// Records these statuses as the last known, in one statement (none when there
-/// are none).
-pub async fn record_pace(c: &mut AsyncPgConnection, rows: &[PaceRow]) -> AppResult<()> {
+/// are none): the targets whose recorded status this changed or first wrote. A
+/// row that another transaction is changing is waited for and compared again
+/// after it commits, so that two writes at once never both record (and
+/// announce) the same move.
+pub async fn record_pace(c: &mut AsyncPgConnection, rows: &[PaceRow]) -> AppResult<Vec<Uuid>> {
+    use diesel::query_dsl::methods::FilterDsl;
     use diesel::upsert::excluded;
     if rows.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    diesel::insert_into(target_pace::table)
+    Ok(diesel::insert_into(target_pace::table)
         .values(rows)
         .on_conflict((target_pace::org_id, target_pace::target_id))
         .do_update()
@@ -173,9 +177,10 @@ pub async fn record_pace(c: &mut AsyncPgConnection, rows: &[PaceRow]) -> AppResu
             target_pace::status.eq(excluded(target_pace::status)),
             target_pace::as_of.eq(excluded(target_pace::as_of)),
         ))
-        .execute(c)
-        .await?;
-    Ok(())
+        .filter(target_pace::status.ne(excluded(target_pace::status)))
+        .returning(target_pace::target_id)
+        .get_results(c)
+        .await?)
 }
 
 /// Forgets the pace of these targets (cancelled or superseded: they no longer count).

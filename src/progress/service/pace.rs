@@ -81,8 +81,9 @@ pub async fn measure_write(
 }
 
 /// Compares each target's measured status with the one last recorded
-/// (`recorded`): appends `target.pace_changed` to `follow` for each that moved,
-/// and records every new status in one statement. How many moved.
+/// (`recorded`): records every new status in one statement, and appends
+/// `target.pace_changed` to `follow` for each that moved (unless a write at
+/// the same time recorded that move first). How many moved.
 pub async fn announce(
     c: &mut AsyncPgConnection,
     all: &[TargetRow],
@@ -91,7 +92,7 @@ pub async fn announce(
     follow: &mut Outbox,
 ) -> AppResult<usize> {
     let mut rows = Vec::new();
-    let mut n = 0;
+    let mut moves = Vec::new();
     for t in all {
         let Some(p) = measured.get(&t.id) else {
             continue;
@@ -101,16 +102,7 @@ pub async fn announce(
             continue;
         }
         if let Some(previous) = moved(before.as_deref(), p.status) {
-            n += 1;
-            follow.push(Event::TargetPaceChanged {
-                org: t.org_id,
-                data: PaceChangedData {
-                    target: targets::announce::target_data(t),
-                    previous_status: previous.as_str().to_string(),
-                    status: p.status.as_str().to_string(),
-                    progress: figures(p),
-                },
-            });
+            moves.push((t, previous, p));
         }
         rows.push(PaceRow {
             org_id: t.org_id,
@@ -121,7 +113,23 @@ pub async fn announce(
     }
     // Always in the same order, so that two writes at once never deadlock.
     rows.sort_by_key(|r| r.target_id);
-    store::record_pace(c, &rows).await?;
+    let written: HashSet<Uuid> = store::record_pace(c, &rows).await?.into_iter().collect();
+    let mut n = 0;
+    for (t, previous, p) in moves {
+        if !written.contains(&t.id) {
+            continue;
+        }
+        n += 1;
+        follow.push(Event::TargetPaceChanged {
+            org: t.org_id,
+            data: PaceChangedData {
+                target: targets::announce::target_data(t),
+                previous_status: previous.as_str().to_string(),
+                status: p.status.as_str().to_string(),
+                progress: figures(p),
+            },
+        });
+    }
     Ok(n)
 }
 
@@ -161,7 +169,8 @@ pub async fn agreed(
             as_of: p.as_of,
         }],
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 /// Forgets the status of these targets: cancelled or superseded, they no

@@ -150,3 +150,25 @@ async fn a_void_that_moves_a_status_announces_it() {
     assert_eq!(all[1]["data"]["status"], "at_risk");
     assert_eq!(figures(&all[1]), over("700.00", "70.00", "300.00"));
 }
+
+#[actix_web::test]
+async fn two_writes_at_once_that_make_the_same_move_announce_it_once() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let (crm, contoso) = (w.token("crm"), w.id("Contoso"));
+    app.push_sales(
+        crm,
+        &json!([sale("S-1", contoso, "2026-08-03", "900", "invoice")]),
+    )
+    .await;
+    // 900 + 200 = 1100 for either alone, on days of their own: whichever
+    // commits first announces the move, the other finds it recorded (here or,
+    // when both measured before either committed, in its upsert).
+    let first = json!([sale("S-2", contoso, "2026-08-10", "200", "invoice")]);
+    let second = json!([sale("S-3", contoso, "2026-08-11", "200", "invoice")]);
+    tokio::join!(app.push_sales(crm, &first), app.push_sales(crm, &second));
+    let all = pace_events(&app, &w.org.admin).await;
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0]["data"]["previous_status"], "at_risk");
+    assert_eq!(all[0]["data"]["status"], "achieved");
+}
