@@ -439,11 +439,15 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
 
 /// Serves until stopped: the API, and `GET /metrics` on a listener of its own
 /// when `ONPACE_METRICS_LISTEN` is set; meanwhile purges expired events every
-/// hour (`ONPACE_EVENTS_RETENTION_DAYS`).
+/// hour (`ONPACE_EVENTS_RETENTION_DAYS`), and sweeps pace every minute (each
+/// organisation once a day, after its midnight: `target.pace_changed`).
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     actix_web::rt::spawn(events::service::purge_every_hour(
         state.pool.clone(),
         state.config.events_retention_days,
+    ));
+    actix_web::rt::spawn(crate::progress::service::pace::sweep_every_minute(
+        state.pool.clone(),
     ));
     let listen = state.config.listen.clone();
     let metrics_listen = state.config.metrics_listen.clone();

@@ -296,6 +296,26 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(milestones, targets);
 
 diesel::table! {
+    target_pace (org_id, target_id) {
+        org_id -> Uuid,
+        target_id -> Uuid,
+        status -> Text,
+        as_of -> Date,
+    }
+}
+
+diesel::table! {
+    pace_sweeps (org_id) {
+        org_id -> Uuid,
+        swept_on -> Date,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(target_pace, targets);
+diesel::allow_tables_to_appear_in_same_query!(target_pace, milestones);
+diesel::allow_tables_to_appear_in_same_query!(pace_sweeps, orgs);
+
+diesel::table! {
     reviews (org_id, id) {
         org_id -> Uuid,
         id -> Uuid,

@@ -48,10 +48,14 @@ pub async fn publish(c: &mut AsyncPgConnection, outbox: &mut Outbox) -> AppResul
 }
 
 /// The log's rows for `events`, each with whom it is about: its people, its
-/// teams, and the teams those people belonged to on its days (or today).
+/// teams, and the teams those people belonged to on its days (or today), looked
+/// up once for events about the same people and days (a write that moves many
+/// of one person's targets costs the statements of one).
 async fn rows(c: &mut AsyncPgConnection, events: &[Event]) -> AppResult<Vec<NewEvent>> {
+    type Whom = (Uuid, Vec<Uuid>, (NaiveDate, NaiveDate));
     let now = Utc::now();
     let mut today: HashMap<Uuid, NaiveDate> = HashMap::new();
+    let mut teams_of: HashMap<Whom, Vec<Uuid>> = HashMap::new();
     let mut rows = Vec::with_capacity(events.len());
     for event in events {
         let org = event.org();
@@ -72,7 +76,16 @@ async fn rows(c: &mut AsyncPgConnection, events: &[Event]) -> AppResult<Vec<NewE
                     (day, day)
                 }
             };
-            for team in teams::teams_of_people_during(c, org, &who.people, days).await? {
+            let key = (org, who.people.clone(), days);
+            let during = match teams_of.get(&key) {
+                Some(found) => found.clone(),
+                None => {
+                    let found = teams::teams_of_people_during(c, org, &who.people, days).await?;
+                    teams_of.insert(key, found.clone());
+                    found
+                }
+            };
+            for team in during {
                 if !team_ids.contains(&team) {
                     team_ids.push(team);
                 }

@@ -20,7 +20,7 @@ const OWNERS: &[(&str, &[&str])] = &[
     ("targets", &["targets", "target_events"]),
     ("bonus", &["bonus_plans"]),
     ("results", &["sales", "activities", "daily_rollup"]),
-    ("progress", &["milestones"]),
+    ("progress", &["milestones", "target_pace", "pace_sweeps"]),
     ("reviews", &["reviews", "review_items"]),
     ("idempotency", &["idempotency_keys"]),
     ("events", &["events"]),
@@ -123,6 +123,10 @@ const READS: &[(&str, &str)] = &[
     (
         "progress/store.rs: targets",
         "agreed targets a write may have taken to their value",
+    ),
+    (
+        "progress/store.rs: orgs",
+        "the daily pace sweep finds each organisation's day from its time zone",
     ),
     (
         "bonus/store.rs: targets",

@@ -1,11 +1,15 @@
 //! Milestones the service notices itself: a target reaching its value, a prospect
-//! won. A consumer of events (`results.recorded`, `target.agreed`,
-//! `prospect.won`): they are recorded in the transaction that caused them, so
-//! none is lost and none is recorded for a change that did not commit.
+//! won, a target's pace status moving. A consumer of events (`results.recorded`,
+//! `target.agreed`, `target.revised`, `target.cancelled`, `prospect.won`): they
+//! are recorded in the transaction that caused them, so none is lost and none
+//! is recorded for a change that did not commit.
+
+use std::collections::{HashMap, HashSet};
 
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
+use super::service::pace;
 use super::store::{self, NewMilestone};
 use crate::error::AppResult;
 use crate::events::{Event, Outbox};
@@ -14,7 +18,8 @@ use crate::results::rules::Deltas;
 use crate::targets::service::{self as targets, TargetRow};
 
 /// Records the milestones that `event` brings about.
-/// A target that reaches its value appends `target.achieved` to `follow`.
+/// A target that reaches its value appends `target.achieved` to `follow`, and
+/// one whose pace status moved `target.pace_changed`.
 pub async fn consume(
     c: &mut AsyncPgConnection,
     event: &Event,
@@ -27,6 +32,8 @@ pub async fn consume(
             let ctx = OrgContext::load(c, *org).await?;
             check(c, &ctx, &t, follow).await
         }
+        Event::TargetRevised { org, old, .. } => pace::forget(c, *org, &[*old]).await,
+        Event::TargetCancelled { org, data } => pace::forget(c, *org, &[data.target.id]).await,
         Event::ProspectWon { org, data } => {
             prospect_won(
                 c,
@@ -42,8 +49,10 @@ pub async fn consume(
     }
 }
 
-/// After results were added to the rollup: records a milestone for every agreed
-/// target that these results took to its value.
+/// After results were added to the rollup: measures every agreed target these
+/// results touched, once, today and over its whole period; records a milestone
+/// for each that they took to its value and announces each whose pace status
+/// moved. A fixed number of statements, however many targets.
 async fn notice(
     c: &mut AsyncPgConnection,
     org: Uuid,
@@ -53,10 +62,7 @@ async fn notice(
     let mut people = Vec::new();
     let mut metrics: Vec<String> = Vec::new();
     let mut days: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
-    for ((who, metric, day), amount) in deltas.changes() {
-        if amount.is_sign_negative() {
-            continue;
-        }
+    for ((who, metric, day), _) in deltas.changes() {
         if !people.contains(who) {
             people.push(*who);
         }
@@ -71,23 +77,45 @@ async fn notice(
     let Some((from, to)) = days else {
         return Ok(());
     };
-    let ids = store::milestone_candidates(c, org, &people, &metrics, from, to).await?;
-    if ids.is_empty() {
+    let touched = store::touched_targets(c, org, &people, &metrics, from, to).await?;
+    if touched.is_empty() {
         return Ok(());
     }
+    // Only an addition takes a target to its value.
+    let added = |t: &TargetRow| {
+        deltas.changes().any(|((who, metric, day), amount)| {
+            amount.is_sign_positive()
+                && *metric == crate::targets::service::rollup_metric(t)
+                && t.starts_on <= *day
+                && *day <= t.ends_on
+                && (t.subject_type != crate::targets::rules::SubjectType::User
+                    || t.subject_id == Some(*who))
+        })
+    };
+    let ids: Vec<Uuid> = touched.iter().map(|t| t.id).collect();
     let candidates = crate::targets::service::by_ids(c, org, &ids).await?;
+    let reached_before: HashSet<Uuid> =
+        touched.iter().filter(|t| t.reached).map(|t| t.id).collect();
+    let unreached: HashSet<Uuid> = candidates
+        .iter()
+        .filter(|t| !reached_before.contains(&t.id) && added(t))
+        .map(|t| t.id)
+        .collect();
+    let recorded: HashMap<Uuid, Option<String>> =
+        touched.into_iter().map(|t| (t.id, t.pace)).collect();
     let ctx = OrgContext::load(c, org).await?;
-    let measured = super::service::measure_many(c, &ctx, &candidates, None).await?;
+    let measured = pace::measure_write(c, &ctx, &candidates, &unreached).await?;
     for t in &candidates {
-        if let Some(p) = measured.get(&t.id) {
-            reached(c, &ctx, t, p.actual, follow).await?;
+        if let Some(actual) = measured.whole.get(&t.id) {
+            reached(c, &ctx, t, *actual, follow).await?;
         }
     }
+    pace::announce(c, &candidates, &recorded, &measured.today, follow).await?;
     Ok(())
 }
 
 /// Records that `t` reached its value, if it is agreed and did (counting every
-/// result of its period).
+/// result of its period); records its pace status today, just agreed.
 async fn check(
     c: &mut AsyncPgConnection,
     ctx: &OrgContext,
@@ -98,7 +126,11 @@ async fn check(
         return Ok(());
     }
     let p = super::service::measure(c, ctx, t, t.ends_on).await?;
-    reached(c, ctx, t, p.actual, follow).await
+    reached(c, ctx, t, p.actual, follow).await?;
+    // Over, its whole period is what counts today.
+    let today =
+        (t.ends_on <= ctx.today).then(|| super::service::assemble(ctx, t, p.actual, ctx.today));
+    pace::agreed(c, ctx, t, today).await
 }
 
 /// The day `t` reached its value: the first day on which the running total of

@@ -34,6 +34,39 @@ impl PaceStatus {
             PaceStatus::AtRisk => "at_risk",
         }
     }
+
+    /// The status named `s`; `None` for any other text.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Achieved,
+            Self::Ahead,
+            Self::OnTrack,
+            Self::Behind,
+            Self::AtRisk,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+/// The status a target moved from, when `now` differs from the one last
+/// recorded; `None` when it did not move, or when none was recorded yet (its
+/// first status is recorded, not announced).
+pub fn moved(recorded: Option<&str>, now: PaceStatus) -> Option<PaceStatus> {
+    let before = PaceStatus::parse(recorded?)?;
+    (before != now).then_some(before)
+}
+
+/// The organisation day to sweep at `now` in time zone `tz`: its local date,
+/// once that date is later than the last one swept (the first run at or after
+/// local midnight); `None` while it is still the day last swept.
+pub fn day_to_sweep(
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+    swept_on: NaiveDate,
+) -> Option<NaiveDate> {
+    let local = now.with_timezone(&tz).date_naive();
+    (local > swept_on).then_some(local)
 }
 
 /// The pace thresholds, in percent of the expected-to-date.
@@ -243,6 +276,54 @@ mod tests {
     use super::*;
     use chrono::Weekday;
     use std::str::FromStr;
+
+    #[test]
+    fn a_status_moves_only_from_a_recorded_one_that_differs() {
+        assert_eq!(
+            moved(Some("on_track"), PaceStatus::Behind),
+            Some(PaceStatus::OnTrack)
+        );
+        assert_eq!(moved(Some("behind"), PaceStatus::Behind), None);
+        assert_eq!(moved(None, PaceStatus::AtRisk), None);
+        assert_eq!(moved(Some("lost"), PaceStatus::AtRisk), None);
+        for p in ["achieved", "ahead", "on_track", "behind", "at_risk"] {
+            assert_eq!(PaceStatus::parse(p).map(PaceStatus::as_str), Some(p));
+        }
+    }
+
+    #[test]
+    fn an_organisation_is_swept_from_its_own_midnight_once_a_day() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let la = chrono_tz::America::Los_Angeles;
+        // 2032-03-02 03:00 UTC is 19:00 on 1 March in Los Angeles (PST, UTC-8).
+        assert_eq!(
+            day_to_sweep(at("2032-03-02T03:00:00Z"), la, d("2032-03-01")),
+            None
+        );
+        assert_eq!(
+            day_to_sweep(at("2032-03-02T03:00:00Z"), la, d("2032-02-29")),
+            Some(d("2032-03-01"))
+        );
+        // 08:00 UTC is midnight there: the new day.
+        assert_eq!(
+            day_to_sweep(at("2032-03-02T08:00:00Z"), la, d("2032-03-01")),
+            Some(d("2032-03-02"))
+        );
+        assert_eq!(
+            day_to_sweep(at("2032-03-02T07:59:59Z"), la, d("2032-03-01")),
+            None
+        );
+        // In UTC the day began at 00:00; several days missed are swept as one.
+        let utc = chrono_tz::UTC;
+        assert_eq!(
+            day_to_sweep(at("2032-03-02T00:00:30Z"), utc, d("2032-02-20")),
+            Some(d("2032-03-02"))
+        );
+        assert_eq!(
+            day_to_sweep(at("2032-03-02T23:59:00Z"), utc, d("2032-03-02")),
+            None
+        );
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

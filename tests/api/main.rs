@@ -15,6 +15,7 @@ mod metrics;
 mod openapi;
 mod operations;
 mod org;
+mod pace;
 mod periods;
 mod progress;
 mod results;

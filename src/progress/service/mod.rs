@@ -2,6 +2,7 @@
 //! milestones, reviews, scorecards and payouts), series for charts, scorecards.
 
 mod measure;
+pub mod pace;
 mod scorecard;
 mod series;
 

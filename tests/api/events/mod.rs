@@ -45,7 +45,7 @@ async fn page(app: &TestApp, token: &str, query: &str) -> Value {
 
 /// Every event `token` may see (with `query`'s filter), once the log has
 /// settled, following `after` page by page.
-async fn events(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+pub(crate) async fn events(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     settled(app).await;
     let mut all = Vec::new();
     let mut after: Option<String> = None;
@@ -92,7 +92,7 @@ fn ids(all: &[Value]) -> Vec<Uuid> {
 
 /// A decimal of an event's data.
 #[track_caller]
-fn amount(v: &Value) -> rust_decimal::Decimal {
+pub(crate) fn amount(v: &Value) -> rust_decimal::Decimal {
     dec(v
         .as_str()
         .unwrap_or_else(|| panic!("{v} is a decimal string")))

@@ -53,6 +53,14 @@ pub fn demo_on(url: &str, reset: bool, today: NaiveDate) {
     onpace::cli::demo_on(&super::config(url), reset, today).unwrap();
 }
 
+/// The daily pace sweep, run at `now` as the server's minute loop runs it: how
+/// many organisations it swept.
+pub async fn sweep_pace(pool: &onpace::db::PgPool, now: chrono::DateTime<chrono::Utc>) -> usize {
+    onpace::progress::service::pace::sweep(pool, now)
+        .await
+        .expect("the sweep runs")
+}
+
 /// Today in a timezone, as the organisation's day is worked out.
 pub fn today_in(tz: &str) -> NaiveDate {
     onpace::org::rules::today_in(tz).unwrap()

@@ -1,0 +1,2 @@
+DROP TABLE pace_sweeps;
+DROP TABLE target_pace;
