@@ -3,6 +3,8 @@
 //! worker from rows (see `store`), never from memory.
 
 pub mod guard;
+pub mod rules;
 pub mod secret;
 pub mod service;
 mod store;
+pub mod worker;

@@ -26,3 +26,4 @@ mod teams;
 mod tenancy;
 mod users;
 mod walkthrough;
+mod webhooks_delivery;

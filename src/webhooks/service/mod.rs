@@ -1,3 +1,4 @@
 //! The webhooks' use cases.
 
+pub mod deliver;
 pub mod fanout;

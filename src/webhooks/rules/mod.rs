@@ -1,0 +1,3 @@
+//! The webhooks' pure rules.
+
+pub mod backoff;
