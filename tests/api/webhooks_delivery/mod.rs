@@ -4,6 +4,7 @@
 //! tried again on failure, never sent twice at once, never to an internal
 //! address unless allowed, and an endpoint failing for a day disabled.
 
+mod bench;
 mod disabling;
 mod receiver;
 mod retries;
