@@ -109,7 +109,12 @@ async fn measure_delivery_throughput_and_latency() {
         "BENCH throughput: {deliveries_n} deliveries in {took:.2} s = {:.0} deliveries/s (one worker, 16 in flight)",
         deliveries_n as f64 / took
     );
-    exec(&app, "UPDATE webhooks SET enabled = false WHERE id = $1", hook).await;
+    exec(
+        &app,
+        "UPDATE webhooks SET enabled = false WHERE id = $1",
+        hook,
+    )
+    .await;
 
     // (b) Latency: each sale through the API, then its results.recorded delivery.
     let (hook, _) = webhook(&app, org, &rx.url, &["results.recorded"]).await;

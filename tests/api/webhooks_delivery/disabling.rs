@@ -44,7 +44,7 @@ async fn an_endpoint_failing_for_a_day_is_disabled_and_says_so() {
     let e = endpoint(&app, hook).await;
     assert!(!e.enabled);
     assert_eq!(e.disabled_reason.as_deref(), Some("failing"));
-    let events = feed(&app, &org.admin, "webhook.disabled").await;
+    let events = feed(&app, &org.admin, "webhook.disabled", 1).await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["data"]["webhook_id"], hook.to_string());
     assert_eq!(events[0]["data"]["url"], rx.url);

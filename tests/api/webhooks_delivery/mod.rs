@@ -150,9 +150,10 @@ pub fn clock(secs: i64) -> DateTime<Utc> {
     (Utc::now() + chrono::TimeDelta::seconds(secs)).trunc_subsecs(6)
 }
 
-/// The events of `types` that `token` reads in the feed, once there are any
-/// (the feed waits for transactions still in flight anywhere on the server).
-pub async fn feed(app: &TestApp, token: &str, types: &str) -> Vec<serde_json::Value> {
+/// The events of `types` that `token` reads in the feed, once there are at
+/// least `want` (the feed waits for transactions still in flight anywhere on
+/// the server).
+pub async fn feed(app: &TestApp, token: &str, types: &str, want: usize) -> Vec<serde_json::Value> {
     for _ in 0..200 {
         let v = app
             .get(&format!("/v1/events?type={types}&limit=200"))
@@ -161,10 +162,10 @@ pub async fn feed(app: &TestApp, token: &str, types: &str) -> Vec<serde_json::Va
             .await
             .expect(200);
         let data = v["data"].as_array().unwrap().clone();
-        if !data.is_empty() {
+        if data.len() >= want {
             return data;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    Vec::new()
+    panic!("fewer than {want} {types} events in the feed after 10 s");
 }

@@ -144,3 +144,23 @@ async fn a_long_answer_is_read_no_further_than_needed_and_its_first_kb_kept() {
     assert_eq!((d.status.as_str(), d.http_status), ("delivered", Some(200)));
     assert_eq!(d.response.as_deref(), Some("x".repeat(1024).as_str()));
 }
+
+#[actix_web::test]
+async fn a_redirect_is_not_followed_and_fails_the_attempt() {
+    let app = app().await;
+    let org = app.org("Redirect").await;
+    let rx = Receiver::start(&[Answer::Status(307)]).await;
+    let (hook, _) = webhook(&app, org.id, &rx.url, &["user.created"]).await;
+    user_created(&app, &org).await;
+    assert_eq!(worker(&app, |s| s).tick().await.unwrap(), 1);
+    let d = &deliveries(&app, hook).await[0];
+    assert_eq!(
+        (d.status.as_str(), d.attempts, d.http_status),
+        ("pending", 1, Some(307))
+    );
+    assert_eq!(
+        d.error.as_deref(),
+        Some("answered 307 Temporary Redirect (redirects are not followed)")
+    );
+    assert_eq!(rx.seen().len(), 1);
+}

@@ -131,3 +131,47 @@ async fn a_delivery_whose_worker_died_mid_send_is_sent_again_after_the_lease() {
         seen[1].at - killed_at.min(seen[1].at)
     );
 }
+
+#[actix_web::test]
+async fn a_worker_is_woken_at_once_and_carries_on_when_its_connections_are_cut() {
+    let app = app().await;
+    let org = app.org("Woken").await;
+    let rx = Receiver::start(&[Answer::Status(200)]).await;
+    let (hook, _) = webhook(&app, org.id, &rx.url, &["user.created"]).await;
+    // Polling once a minute: only a notification wakes it sooner.
+    let w = worker(&app, |s| Settings {
+        poll: Duration::from_secs(60),
+        pause: Duration::from_millis(200),
+        ..s
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let run = tokio::spawn(w.run(async {
+        let _ = stopped.await;
+    }));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    user_created(&app, &org).await;
+    assert_eq!(
+        rx.wait_for(1, 5).await.len(),
+        1,
+        "woken by the notification"
+    );
+
+    // Every connection to the database but this one ends, as at a restart.
+    let mut c = app.conn().await;
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+          WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut c)
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    user_created(&app, &org).await;
+    assert_eq!(rx.wait_for(2, 15).await.len(), 2, "delivered after the cut");
+    assert!(!run.is_finished());
+    let _ = stop.send(());
+    run.await.unwrap();
+    let d = deliveries(&app, hook).await;
+    assert!(d.iter().all(|d| d.status == "delivered"), "{d:?}");
+}
