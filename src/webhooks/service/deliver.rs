@@ -21,10 +21,9 @@ pub async fn claim(
     lease_secs: f64,
     limit: usize,
 ) -> AppResult<Vec<Claimed>> {
-    db::tx(pool, async |c| {
-        deliveries::claim(c, at, lease_secs, limit as i64).await
-    })
-    .await
+    // One statement: a transaction of its own.
+    let mut c = db::conn(pool).await?;
+    deliveries::claim(&mut c, at, lease_secs, limit as i64).await
 }
 
 /// How an attempt ended, before it is recorded.
@@ -65,15 +64,23 @@ pub async fn record(
         error: outcome.error.clone(),
         next_in_secs: next.map(|n| n.as_secs_f64()),
     };
+    if outcome.delivered {
+        let mut c = db::conn(pool).await?;
+        return deliveries::record_delivered(
+            &mut c,
+            d.org_id,
+            d.id,
+            d.attempts,
+            d.claimed_at,
+            &attempt,
+        )
+        .await;
+    }
     db::tx(pool, async |c| {
         let recorded =
             deliveries::record(c, d.org_id, d.id, d.attempts, d.claimed_at, at, &attempt).await?;
         if !recorded {
             return Ok(false);
-        }
-        if outcome.delivered {
-            deliveries::succeeded(c, d.org_id, d.webhook_id).await?;
-            return Ok(true);
         }
         let Some(failing) = deliveries::failed(c, d.org_id, d.webhook_id, d.claimed_at, at).await?
         else {

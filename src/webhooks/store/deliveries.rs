@@ -135,18 +135,50 @@ pub async fn record(
     Ok(n == 1)
 }
 
-/// An endpoint delivered: its run of failures, if any, ends.
-pub async fn succeeded(c: &mut AsyncPgConnection, org: Uuid, webhook: Uuid) -> AppResult<()> {
-    diesel::sql_query(
-        "UPDATE webhooks SET failing_since = NULL \
-          WHERE org_id = $1 AND id = $2 AND failing_since IS NOT NULL",
+/// Records a delivered attempt as [`record`] does and ends its endpoint's run
+/// of failures, if any, in one statement (the common case, kept to one round
+/// trip); returns whether it was recorded.
+pub async fn record_delivered(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    id: Uuid,
+    attempts: i32,
+    started: DateTime<Utc>,
+    attempt: &Attempt,
+) -> AppResult<bool> {
+    let rows: Vec<Count> = diesel::sql_query(
+        "WITH done AS ( \
+           UPDATE webhook_deliveries \
+              SET status = 'delivered', last_attempt_at = $4, http_status = $5, \
+                  duration_ms = $6, response = $7, error = NULL, next_attempt_at = NULL \
+            WHERE org_id = $1 AND id = $2 AND attempts = $3 AND status = 'pending' \
+           RETURNING org_id, webhook_id \
+         ), cleared AS ( \
+           UPDATE webhooks w SET failing_since = NULL \
+             FROM done \
+            WHERE w.org_id = done.org_id AND w.id = done.webhook_id \
+              AND w.failing_since IS NOT NULL \
+           RETURNING 1 \
+         ) \
+         SELECT count(*) AS n FROM done",
     )
     .bind::<SqlUuid, _>(org)
-    .bind::<SqlUuid, _>(webhook)
+    .bind::<SqlUuid, _>(id)
+    .bind::<Int4, _>(attempts)
+    .bind::<Timestamptz, _>(started)
+    .bind::<Nullable<Int4>, _>(attempt.http_status)
+    .bind::<Int4, _>(attempt.duration_ms)
+    .bind::<Nullable<Text>, _>(attempt.response.as_deref())
     .keep_prepared()
-    .execute(c)
+    .load(c)
     .await?;
-    Ok(())
+    Ok(rows.iter().any(|r| r.n == 1))
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
 
 /// An endpoint after a failed attempt.
