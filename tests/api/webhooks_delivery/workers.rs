@@ -175,3 +175,40 @@ async fn a_worker_is_woken_at_once_and_carries_on_when_its_connections_are_cut()
     let d = deliveries(&app, hook).await;
     assert!(d.iter().all(|d| d.status == "delivered"), "{d:?}");
 }
+
+#[actix_web::test]
+async fn an_attempt_whose_claim_was_taken_over_is_not_recorded() {
+    use onpace::webhooks::service::deliver::{claim, record, Outcome};
+    let app = app().await;
+    let org = app.org("Taken over").await;
+    let rx = Receiver::start(&[Answer::Status(200)]).await;
+    let (hook, _) = webhook(&app, org.id, &rx.url, &["user.created"]).await;
+    user_created(&app, &org).await;
+    // A worker claims it, then stalls past its lease.
+    let stale = claim(&app.state.pool, None, 60.0, 10).await.unwrap();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(worker(&app, |s| s).tick().await.unwrap(), 0, "held");
+    exec(
+        &app,
+        "UPDATE webhook_deliveries SET next_attempt_at = now() WHERE webhook_id = $1",
+        hook,
+    )
+    .await;
+    // Another takes it over and delivers it.
+    assert_eq!(worker(&app, |s| s).tick().await.unwrap(), 1);
+    let late = Outcome {
+        delivered: false,
+        http_status: Some(500),
+        duration_ms: 70_000,
+        response: None,
+        error: Some("answered 500".into()),
+    };
+    assert!(!record(&app.state.pool, &stale[0], &late, None, 0.0)
+        .await
+        .unwrap());
+    let d = &deliveries(&app, hook).await[0];
+    assert_eq!(
+        (d.status.as_str(), d.attempts, d.http_status),
+        ("delivered", 2, Some(200))
+    );
+}
