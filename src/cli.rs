@@ -1,4 +1,4 @@
-//! The command line's actions: serve, migrate, bootstrap, demo.
+//! The command line's actions: serve, worker, migrate, bootstrap, demo.
 
 use diesel_async::AsyncPgConnection;
 
@@ -59,6 +59,14 @@ pub fn serve(config: Config, demo: bool) -> CliResult {
             "no ONPACE_JWT_PRIVATE_KEY_FILE: signing tokens with a key generated at start, for development only; tokens will not survive a restart"
         );
     }
+    warn_webhook_settings(&config);
+    let state = crate::AppState::new(config, keys);
+    actix_web::rt::System::new().block_on(crate::server::serve(state))?;
+    Ok(())
+}
+
+/// What is said at start about the webhook settings meant for development.
+fn warn_webhook_settings(config: &Config) {
     if config.secrets_key.is_none() {
         tracing::warn!(
             "no ONPACE_SECRETS_KEY: webhook secrets are sealed with a fixed key, for development only"
@@ -69,9 +77,50 @@ pub fn serve(config: Config, demo: bool) -> CliResult {
             "ONPACE_WEBHOOK_ALLOW_INSECURE=true: webhooks may use http and loopback or private addresses, for local development and tests only"
         );
     }
-    let state = crate::AppState::new(config, keys);
-    actix_web::rt::System::new().block_on(crate::server::serve(state))?;
+}
+
+/// Prepares the database, then delivers webhooks (and nothing else) until
+/// SIGTERM or ctrl-c; the attempts under way are let finish.
+pub fn worker(config: Config) -> CliResult {
+    prepare(&config)?;
+    warn_webhook_settings(&config);
+    let connector = db::Connector::new(&config.database_url)?.named("onpace-worker");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let pool = db::pool(&connector, config.db_pool_size, config.db_timeout);
+        let sealer = std::sync::Arc::new(crate::webhooks::secret::Sealer::new(config.secrets_key));
+        let settings = crate::webhooks::worker::Settings::from_config(&config);
+        crate::webhooks::worker::Worker::new(pool, connector, sealer, settings)
+            .run(stopped())
+            .await;
+    });
     Ok(())
+}
+
+/// Completes at SIGTERM or ctrl-c.
+async fn stopped() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("ctrl-c: stopping"),
+        _ = term => tracing::info!("SIGTERM: stopping"),
+    }
 }
 
 pub fn migrate(config: &Config) -> CliResult {

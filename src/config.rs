@@ -55,6 +55,10 @@ pub struct Config {
     /// `ONPACE_WEBHOOK_WORKER`: whether `onpace serve` delivers webhooks
     /// itself (default `true`); `false` leaves it to `onpace worker` processes.
     pub webhook_worker: bool,
+    /// `ONPACE_WEBHOOK_LEASE_SECS`: how long a claimed delivery is held by its
+    /// worker before another may send it again (the worker died mid-send):
+    /// 60 s, 15 s (more than an attempt's 10 s) to an hour.
+    pub webhook_lease: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/onpace";
@@ -82,6 +86,7 @@ impl Default for Config {
             secrets_key: None,
             webhook_allow_insecure: false,
             webhook_worker: true,
+            webhook_lease: Duration::from_secs(60),
         }
     }
 }
@@ -145,6 +150,11 @@ impl Config {
             secrets_key: secrets_key(get("ONPACE_SECRETS_KEY").as_deref())?,
             webhook_allow_insecure: flag(&get, "ONPACE_WEBHOOK_ALLOW_INSECURE", false)?,
             webhook_worker: flag(&get, "ONPACE_WEBHOOK_WORKER", true)?,
+            webhook_lease: Duration::from_secs(parse(
+                &get,
+                "ONPACE_WEBHOOK_LEASE_SECS",
+                d.webhook_lease.as_secs(),
+            )?),
         };
         check::check(&config)?;
         Ok(config)
@@ -274,6 +284,14 @@ mod tests {
         assert!(c.webhook_allow_insecure);
         let e = Config::from_lookup(|k| (k == "ONPACE_WEBHOOK_WORKER").then(|| "yes".into()));
         assert_eq!(e.unwrap_err().name, "ONPACE_WEBHOOK_WORKER");
+        assert_eq!(c.webhook_lease, Duration::from_secs(60));
+        let lease = |v: &str| {
+            let v = v.to_string();
+            Config::from_lookup(move |k| (k == "ONPACE_WEBHOOK_LEASE_SECS").then(|| v.clone()))
+        };
+        assert_eq!(lease("15").unwrap().webhook_lease, Duration::from_secs(15));
+        // An attempt may take 10 s: a shorter lease could let two workers send at once.
+        assert_eq!(lease("10").unwrap_err().name, "ONPACE_WEBHOOK_LEASE_SECS");
     }
 
     #[test]

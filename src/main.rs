@@ -18,6 +18,10 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Deliver webhooks only (no HTTP service), until SIGTERM or ctrl-c. Any
+    /// number may run beside `serve` (set ONPACE_WEBHOOK_WORKER=false there to
+    /// leave deliveries to them).
+    Worker,
     /// Create the database if needed and apply pending migrations.
     Migrate,
     /// Create an organisation and its first admin; prints the organisation's id.
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
     };
     let result = match command {
         Command::Serve { demo } => onpace::cli::serve(config, demo),
+        Command::Worker => onpace::cli::worker(config),
         Command::Migrate => onpace::cli::migrate(&config),
         Command::Bootstrap {
             org,

@@ -439,8 +439,9 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
 
 /// Serves until stopped: the API, and `GET /metrics` on a listener of its own
 /// when `ONPACE_METRICS_LISTEN` is set; meanwhile purges expired events every
-/// hour (`ONPACE_EVENTS_RETENTION_DAYS`), and sweeps pace every minute (each
-/// organisation once a day, after its midnight: `target.pace_changed`).
+/// hour (`ONPACE_EVENTS_RETENTION_DAYS`), sweeps pace every minute (each
+/// organisation once a day, after its midnight: `target.pace_changed`), and
+/// delivers webhooks unless `ONPACE_WEBHOOK_WORKER=false`.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     actix_web::rt::spawn(events::service::purge_every_hour(
         state.pool.clone(),
@@ -449,6 +450,12 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     actix_web::rt::spawn(crate::progress::service::pace::sweep_every_minute(
         state.pool.clone(),
     ));
+    if state.config.webhook_worker {
+        let worker = crate::webhooks::worker::Worker::for_app(&state);
+        actix_web::rt::spawn(worker.run(std::future::pending()));
+    } else {
+        tracing::info!("ONPACE_WEBHOOK_WORKER=false: webhooks are left to `onpace worker`");
+    }
     let listen = state.config.listen.clone();
     let metrics_listen = state.config.metrics_listen.clone();
     let registry = state.metrics.clone();

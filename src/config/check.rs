@@ -16,6 +16,7 @@ const LIMITS: &[(&str, u64, u64, &str)] = &[
     ("ONPACE_LOGIN_MAX_FAILURES", 1, 1000, "failures"),
     ("ONPACE_LOGIN_WINDOW_SECS", 1, 86_400, "seconds"),
     ("ONPACE_EVENTS_RETENTION_DAYS", 30, 3650, "days"),
+    ("ONPACE_WEBHOOK_LEASE_SECS", 15, 3600, "seconds"),
 ];
 
 fn refuse(name: &'static str, value: &str, allowed: impl std::fmt::Display) -> ConfigError {

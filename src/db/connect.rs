@@ -132,6 +132,24 @@ impl Connector {
     }
 }
 
+/// A plain connection, its messages read by whoever holds it.
+pub type Plain = (
+    tokio_postgres::Client,
+    tokio_postgres::Connection<
+        tokio_postgres::Socket,
+        postgres_native_tls::TlsStream<tokio_postgres::Socket>,
+    >,
+);
+
+impl Connector {
+    /// Opens one plain tokio-postgres connection whose messages the caller
+    /// reads itself (for `LISTEN`: the notifications come with them).
+    pub async fn connect_plain(&self) -> Result<Plain, tokio_postgres::Error> {
+        let (config, tls) = &*self.inner;
+        config.connect(tls.clone()).await
+    }
+}
+
 /// `url` without `sslmode` and `sslrootcert`, and their values.
 type TlsSettings = (String, Option<String>, Option<String>);
 

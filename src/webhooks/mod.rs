@@ -10,3 +10,4 @@ pub mod rules;
 pub mod secret;
 pub mod service;
 mod store;
+pub mod worker;

@@ -28,3 +28,4 @@ mod tenancy;
 mod users;
 mod walkthrough;
 mod webhooks;
+mod webhooks_delivery;

@@ -79,7 +79,9 @@ pub async fn get_delivery(
 /// Send a delivered or failed delivery again.
 ///
 /// It becomes pending and due now, with the same event and body (the same
-/// `webhook-id`, so that receivers deduplicate); its attempts keep counting. A
+/// `webhook-id`, so that receivers deduplicate), tried on the whole retry
+/// schedule again (`attempts` counts from 0; the log keeps the last answer
+/// until the next attempt). A
 /// pending delivery is already on its way (409 `delivery_pending`); a disabled
 /// endpoint is sent nothing (409 `webhook_disabled`).
 #[utoipa::path(tag = "webhooks", security(("bearer" = [])),

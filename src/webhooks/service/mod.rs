@@ -1,6 +1,7 @@
 //! The webhooks' use cases.
 
 pub mod access;
+pub mod deliver;
 pub mod deliveries_log;
 pub mod fanout;
 pub mod manage;

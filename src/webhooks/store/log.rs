@@ -120,7 +120,8 @@ pub async fn get(
 }
 
 /// Makes a delivery pending again and due now, with its event and body as
-/// they were; its attempts keep counting.
+/// they were, and its attempts counted from none: a redelivery is tried on the
+/// whole retry schedule again.
 pub async fn redeliver(
     c: &mut AsyncPgConnection,
     org: Uuid,
@@ -130,6 +131,7 @@ pub async fn redeliver(
     let row = diesel::update(d::table.find((org, id)).filter(d::webhook_id.eq(webhook)))
         .set((
             d::status.eq(DeliveryStatus::Pending.as_str()),
+            d::attempts.eq(0),
             d::next_attempt_at.eq(diesel::dsl::sql::<Nullable<Timestamptz>>("now()")),
         ))
         .returning(DeliveryRow::as_returning())

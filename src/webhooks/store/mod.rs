@@ -1,5 +1,6 @@
 //! The webhooks' tables: `webhooks` and `webhook_deliveries`.
 
+pub mod deliveries;
 pub mod endpoints;
 pub mod fanout;
 pub mod log;
