@@ -83,6 +83,8 @@ pub async fn exec(app: &TestApp, sql: &str, id: Uuid) {
 #[derive(Debug, QueryableByName)]
 pub struct Delivery {
     #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
     pub event_id: Uuid,
     #[diesel(sql_type = Text)]
     pub event_type: String,
@@ -109,7 +111,7 @@ pub struct Delivery {
 /// The deliveries of endpoint `webhook`, oldest first.
 pub async fn deliveries(app: &TestApp, webhook: Uuid) -> Vec<Delivery> {
     diesel::sql_query(
-        "SELECT event_id, event_type, body, status, attempts, next_attempt_at, last_attempt_at, \
+        "SELECT id, event_id, event_type, body, status, attempts, next_attempt_at, last_attempt_at, \
                 http_status, duration_ms, response, error \
            FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id",
     )

@@ -107,3 +107,44 @@ async fn during_a_rotation_both_secrets_sign_until_the_previous_one_expires() {
         .iter()
         .all(|d| d.status == "delivered"));
 }
+
+#[actix_web::test]
+async fn a_redelivery_sends_the_same_event_again_signed_afresh() {
+    let app = app().await;
+    let org = app.org("Redelivery").await;
+    let rx = Receiver::start(&[Answer::Status(200)]).await;
+    let (hook, secret) = webhook(&app, org.id, &rx.url, &["user.created"]).await;
+    user_created(&app, &org).await;
+    let w = worker(&app, |s| s);
+    assert_eq!(w.tick().await.unwrap(), 1);
+    let first = deliveries(&app, hook).await;
+    assert_eq!((first.len(), first[0].status.as_str()), (1, "delivered"));
+
+    app.post(&format!(
+        "/v1/webhooks/{hook}/deliveries/{}/redeliver",
+        first[0].id
+    ))
+    .token(&org.admin)
+    .send()
+    .await
+    .expect(202);
+    assert_eq!(w.tick().await.unwrap(), 1);
+
+    let seen = rx.seen();
+    assert_eq!(seen.len(), 2);
+    // The same event under the same webhook-id, so the receiver can tell it
+    // has it already; each time signed with the endpoint's secret.
+    assert_eq!(seen[0].header("webhook-id"), seen[1].header("webhook-id"));
+    assert_eq!(seen[0].body, seen[1].body);
+    for r in &seen {
+        let sigs = signatures(r);
+        let (id, ts) = (r.header("webhook-id"), r.header("webhook-timestamp"));
+        assert!(signs(&secret, id, ts, &r.body, &sigs[0]));
+    }
+    let again = deliveries(&app, hook).await;
+    assert_eq!(again.len(), 1, "the same delivery, not a new one");
+    assert_eq!(
+        (again[0].status.as_str(), again[0].attempts),
+        ("delivered", 1)
+    );
+}
