@@ -12,43 +12,27 @@ VENV=${SWH_VENV:-target/webhooks-venv}
 PORT=${WH_PORT:-18775}
 RPORT=${WH_RECEIVER_PORT:-18776}
 DB=onpace_webhooks_$$
-BASE=http://127.0.0.1:$PORT
 
 if ! "$VENV/bin/python" -c "import standardwebhooks" 2>/dev/null; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "standardwebhooks==$SWH_VERSION"
 fi
 
-cargo build --quiet --bin onpace
-export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
-export ONPACE_LISTEN=127.0.0.1:$PORT
-export ONPACE_LOG=warn
 # The receiver is plain http on loopback: local development and tests only.
 export ONPACE_WEBHOOK_ALLOW_INSECURE=true
 export ONPACE_SECRETS_KEY
 ONPACE_SECRETS_KEY=$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')
-log=$(mktemp)
 out=$(mktemp)
-target/debug/onpace serve --demo >"$log" 2>&1 &
-pid=$!
 receiver=
+# shellcheck source=scripts/demo-service.sh
+. scripts/demo-service.sh
 cleanup() {
   [ -n "$receiver" ] && kill "$receiver" 2>/dev/null || true
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -f "$log" "$out"
+  demo_service_stop
+  rm -f "$out"
 }
 trap cleanup EXIT
-
-for _ in $(seq 1 60); do
-  curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
-  sleep 1
-done
-token=$(curl -fsS -X POST "$BASE/v1/auth/token" \
-  -d grant_type=password -d username=admin@demo.onpace.example.com -d password=onpace-demo-2026 |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+demo_service_start
 api() { curl -sS --fail-with-body -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"; }
 pick() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
