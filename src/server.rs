@@ -347,11 +347,16 @@ async fn conventions(
             | actix_web::http::Method::HEAD
             | actix_web::http::Method::OPTIONS
     );
+    let callers = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map(|state| state.callers.clone());
     let answered = next.call(req).await;
     if writes {
         // Whatever it changed (a role, a deactivation, the settings) is seen by
-        // the next request, not a remembered caller.
-        crate::auth::principal::cache::forget_all();
+        // the next request this instance answers, not a remembered caller.
+        if let Some(callers) = callers {
+            callers.forget_all();
+        }
     }
     let mut res = match answered {
         Ok(res) => res.map_into_boxed_body(),

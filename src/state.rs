@@ -22,6 +22,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Seals and opens webhook signing secrets (`ONPACE_SECRETS_KEY`).
     pub sealer: Arc<Sealer>,
+    /// Who is behind the tokens this instance was shown lately (each
+    /// instance remembers its own; see [`crate::auth::principal::cache`]).
+    pub callers: Arc<crate::auth::principal::cache::Callers>,
 }
 
 impl AppState {
@@ -41,6 +44,7 @@ impl AppState {
             keys: Arc::new(keys),
             hashing: Arc::new(Hashing::for_this_machine()),
             sealer: Arc::new(Sealer::new(config_secrets_key)),
+            callers: Arc::default(),
         }
     }
 }

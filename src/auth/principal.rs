@@ -131,7 +131,7 @@ impl FromRequest for Principal {
                 ));
             }
             let key = (org_id, kind == "client", sub, sid);
-            let (actor, org, cut) = match cache::get(&key) {
+            let (actor, org, cut) = match state.callers.get(&key) {
                 Some((hit, fresh)) => {
                     if fresh == cache::Freshness::Refresh {
                         refresh(state.clone(), key, kind);
@@ -174,7 +174,7 @@ impl FromRequest for Principal {
 /// Looks the caller up and remembers them.
 async fn load(state: &AppState, key: cache::Key, kind: String) -> AppResult<cache::Entry> {
     let (org_id, _, sub, sid) = key;
-    let generation = cache::generation();
+    let generation = state.callers.generation();
     let found = crate::db::run(&state.pool, async move |c| {
         store::load_actor(c, org_id, &kind, sub, sid).await
     })
@@ -183,7 +183,7 @@ async fn load(state: &AppState, key: cache::Key, kind: String) -> AppResult<cach
         return Err(no_longer_active());
     };
     let hit = (actor, std::sync::Arc::new(org), cut);
-    cache::put(key, generation, hit.clone());
+    state.callers.put(key, generation, hit.clone());
     Ok(hit)
 }
 
@@ -195,8 +195,10 @@ fn refresh(state: web::Data<AppState>, key: cache::Key, kind: String) {
     actix_web::rt::spawn(async move {
         match load(&state, key, kind).await {
             Ok(_) => {}
-            Err(e) if e.status == actix_web::http::StatusCode::UNAUTHORIZED => cache::forget(&key),
-            Err(_) => cache::refresh_failed(&key),
+            Err(e) if e.status == actix_web::http::StatusCode::UNAUTHORIZED => {
+                state.callers.forget(&key)
+            }
+            Err(_) => state.callers.refresh_failed(&key),
         }
     });
 }
@@ -209,14 +211,15 @@ fn no_longer_active() -> AppError {
 }
 
 /// Who is behind a token, remembered for a moment so that a burst of reads by
-/// the same caller does not look them up every time. Any write this process
-/// answers forgets everything remembered before it (a deactivation, a new role,
-/// new settings take effect at once here); another process's writes are seen
+/// the same caller does not look them up every time. Each instance of the
+/// service remembers its own ([`AppState::callers`]): any write it answers
+/// forgets everything it remembered before (a deactivation, a new role, new
+/// settings take effect at once there); another instance's writes are seen
 /// within [`cache::TTL`].
 pub mod cache {
     use std::collections::HashMap;
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::{Arc, Mutex, OnceLock};
+    use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
     use uuid::Uuid;
@@ -232,25 +235,15 @@ pub mod cache {
     pub type Key = (Uuid, bool, Uuid, Option<Uuid>);
     pub type Entry = (Actor, Arc<OrgRow>, Option<i64>);
 
-    static GENERATION: AtomicU64 = AtomicU64::new(0);
-
     /// When an entry was looked up, in which generation, what was found, and
     /// whether a lookup of it again is under way.
     type Map = HashMap<Key, (Instant, u64, Entry, bool)>;
 
-    fn entries() -> &'static Mutex<Map> {
-        static MAP: OnceLock<Mutex<Map>> = OnceLock::new();
-        MAP.get_or_init(Default::default)
-    }
-
-    /// The current generation: read it before looking the caller up.
-    pub fn generation() -> u64 {
-        GENERATION.load(Ordering::SeqCst)
-    }
-
-    /// A write was answered: what was remembered before may be stale.
-    pub fn forget_all() {
-        GENERATION.fetch_add(1, Ordering::SeqCst);
+    /// The callers one instance remembers, and the generation of its writes.
+    #[derive(Default)]
+    pub struct Callers {
+        generation: AtomicU64,
+        entries: Mutex<Map>,
     }
 
     /// Whether a remembered entry should be looked up again now.
@@ -262,60 +255,74 @@ pub mod cache {
         Refresh,
     }
 
-    pub fn get(key: &Key) -> Option<(Entry, Freshness)> {
-        get_at(key, Instant::now())
-    }
-
-    fn get_at(key: &Key, now: Instant) -> Option<(Entry, Freshness)> {
-        let mut map = entries().lock().ok()?;
-        let (at, generation, entry, refreshing) = map.get_mut(key)?;
-        let age = now.saturating_duration_since(*at);
-        if *generation != self::generation() || age >= TTL {
-            return None;
+    impl Callers {
+        /// The current generation: read it before looking the caller up.
+        pub fn generation(&self) -> u64 {
+            self.generation.load(Ordering::SeqCst)
         }
-        let fresh = if age >= TTL / 2 && !*refreshing {
-            *refreshing = true;
-            Freshness::Refresh
-        } else {
-            Freshness::Fresh
-        };
-        Some((entry.clone(), fresh))
-    }
 
-    /// Forgets one caller (found no longer active).
-    pub fn forget(key: &Key) {
-        if let Ok(mut map) = entries().lock() {
-            map.remove(key);
+        /// A write was answered: what was remembered before may be stale.
+        pub fn forget_all(&self) {
+            self.generation.fetch_add(1, Ordering::SeqCst);
         }
-    }
 
-    /// A lookup in the background failed (the database, say): the next request
-    /// may try again; the entry still expires at its time.
-    pub fn refresh_failed(key: &Key) {
-        if let Ok(mut map) = entries().lock() {
-            if let Some(e) = map.get_mut(key) {
-                e.3 = false;
+        pub fn get(&self, key: &Key) -> Option<(Entry, Freshness)> {
+            self.get_at(key, Instant::now())
+        }
+
+        fn get_at(&self, key: &Key, now: Instant) -> Option<(Entry, Freshness)> {
+            let current = self.generation();
+            let mut map = self.entries.lock().ok()?;
+            let (at, generation, entry, refreshing) = map.get_mut(key)?;
+            let age = now.saturating_duration_since(*at);
+            if *generation != current || age >= TTL {
+                return None;
+            }
+            let fresh = if age >= TTL / 2 && !*refreshing {
+                *refreshing = true;
+                Freshness::Refresh
+            } else {
+                Freshness::Fresh
+            };
+            Some((entry.clone(), fresh))
+        }
+
+        /// Forgets one caller (found no longer active).
+        pub fn forget(&self, key: &Key) {
+            if let Ok(mut map) = self.entries.lock() {
+                map.remove(key);
             }
         }
-    }
 
-    /// Remembers a lookup made in `generation` (unless a write came since).
-    pub fn put(key: Key, generation: u64, entry: Entry) {
-        put_at(key, generation, entry, Instant::now());
-    }
-
-    fn put_at(key: Key, generation: u64, entry: Entry, now: Instant) {
-        if generation != self::generation() {
-            return;
+        /// A lookup in the background failed (the database, say): the next request
+        /// may try again; the entry still expires at its time.
+        pub fn refresh_failed(&self, key: &Key) {
+            if let Ok(mut map) = self.entries.lock() {
+                if let Some(e) = map.get_mut(key) {
+                    e.3 = false;
+                }
+            }
         }
-        if let Ok(mut map) = entries().lock() {
-            crate::auth::rules::insert_bounded(
-                &mut map,
-                MAX_ENTRIES,
-                key,
-                (now, generation, entry, false),
-                |_, (at, g, _, _)| *g == self::generation() && at.elapsed() < TTL,
-            );
+
+        /// Remembers a lookup made in `generation` (unless a write came since).
+        pub fn put(&self, key: Key, generation: u64, entry: Entry) {
+            self.put_at(key, generation, entry, Instant::now());
+        }
+
+        fn put_at(&self, key: Key, generation: u64, entry: Entry, now: Instant) {
+            let current = self.generation();
+            if generation != current {
+                return;
+            }
+            if let Ok(mut map) = self.entries.lock() {
+                crate::auth::rules::insert_bounded(
+                    &mut map,
+                    MAX_ENTRIES,
+                    key,
+                    (now, generation, entry, false),
+                    |_, (at, g, _, _)| *g == current && at.elapsed() < TTL,
+                );
+            }
         }
     }
 
@@ -353,25 +360,35 @@ pub mod cache {
 
         #[test]
         fn an_entry_is_looked_up_again_once_past_half_its_life_and_never_served_past_it() {
+            let callers = Callers::default();
             let key = (Uuid::now_v7(), true, Uuid::now_v7(), None);
             let t0 = Instant::now();
-            put_at(key, generation(), entry(), t0);
-            let at = |ms: u64| get_at(&key, t0 + Duration::from_millis(ms)).map(|(_, f)| f);
+            callers.put_at(key, callers.generation(), entry(), t0);
+            let at = |ms: u64| {
+                callers
+                    .get_at(&key, t0 + Duration::from_millis(ms))
+                    .map(|(_, f)| f)
+            };
             assert_eq!(at(100), Some(Freshness::Fresh));
             // Past half of the second: one caller is told to look it up again,
             // the others go on with it meanwhile.
             assert_eq!(at(600), Some(Freshness::Refresh));
             assert_eq!(at(700), Some(Freshness::Fresh));
             // The lookup failed: the next one may try again.
-            refresh_failed(&key);
+            callers.refresh_failed(&key);
             assert_eq!(at(800), Some(Freshness::Refresh));
             // Never past its life, whether or not a lookup is under way.
             assert_eq!(at(1000), None);
             // Looked up again: fresh from then on.
-            put_at(key, generation(), entry(), t0 + Duration::from_millis(900));
+            callers.put_at(
+                key,
+                callers.generation(),
+                entry(),
+                t0 + Duration::from_millis(900),
+            );
             assert_eq!(at(1000), Some(Freshness::Fresh));
             assert_eq!(at(1900), None);
-            forget(&key);
+            callers.forget(&key);
             assert_eq!(at(950), None);
         }
     }
