@@ -11,6 +11,7 @@ mod clients;
 mod demo;
 mod events;
 mod harness;
+mod instances;
 mod metrics;
 mod openapi;
 mod operations;

@@ -1,7 +1,7 @@
 //! The token endpoint, refresh rotation and reuse detection, revocation, and every
 //! kind of bad token.
 
-mod sign_in;
+pub(crate) mod sign_in;
 
 use crate::support::*;
 use base64::Engine;
@@ -14,7 +14,7 @@ fn b64(v: &Value) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
 }
 
-async fn refresh(app: &TestApp, token: &str) -> Res {
+pub(crate) async fn refresh(app: &TestApp, token: &str) -> Res {
     app.post("/v1/auth/token")
         .json(&json!({"grant_type": "refresh_token", "refresh_token": token}))
         .send()

@@ -11,10 +11,10 @@ use serde_json::json;
 use super::refresh;
 use crate::support::*;
 
-const ATTACKER: &str = "203.0.113.9";
-const OWNER: &str = "198.51.100.7";
+pub(crate) const ATTACKER: &str = "203.0.113.9";
+pub(crate) const OWNER: &str = "198.51.100.7";
 
-async fn login_from(app: &TestApp, peer: &str, email: &str, password: &str) -> Res {
+pub(crate) async fn login_from(app: &TestApp, peer: &str, email: &str, password: &str) -> Res {
     app.post("/v1/auth/token")
         .peer(&format!("{peer}:40000"))
         .json(&json!({"grant_type": "password", "username": email, "password": password}))
@@ -22,7 +22,7 @@ async fn login_from(app: &TestApp, peer: &str, email: &str, password: &str) -> R
         .await
 }
 
-fn retry_after(r: &Res) -> u64 {
+pub(crate) fn retry_after(r: &Res) -> u64 {
     r.header("retry-after")
         .expect("Retry-After")
         .parse()
@@ -277,16 +277,7 @@ async fn the_client_address_is_read_from_trusted_proxies_only() {
 
 /// Two instances of the service on one database, sharing a signing key.
 async fn twins() -> (TestApp, TestApp) {
-    let db = TestDb::new().await;
-    let twin = TestDb {
-        name: db.name.clone(),
-        url: db.url.clone(),
-    };
-    let one = TestApp::on(db, AppState::new(config(&twin.url), keys())).await;
-    let mut state = AppState::new(config(&twin.url), keys());
-    state.keys = one.state.keys.clone();
-    let two = TestApp::on(twin, state).await;
-    (one, two)
+    crate::instances::two(|c| c).await
 }
 
 #[actix_web::test]

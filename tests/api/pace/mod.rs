@@ -3,7 +3,7 @@
 //! day (the daily sweep, run here with the clock it is given).
 
 mod cost;
-mod sweep;
+pub(crate) mod sweep;
 mod writes;
 
 use chrono::{DateTime, Utc};
@@ -14,18 +14,18 @@ use super::events::{amount, events};
 use super::support::*;
 
 /// The `target.pace_changed` events `token` may see.
-async fn pace_events(app: &TestApp, token: &str) -> Vec<Value> {
+pub(crate) async fn pace_events(app: &TestApp, token: &str) -> Vec<Value> {
     events(app, token, "type=target.pace_changed").await
 }
 
 /// An instant written in RFC 3339.
 #[track_caller]
-fn at(s: &str) -> DateTime<Utc> {
+pub(crate) fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
 /// A sale of `account` on `on`, invoiced (or a credit note).
-fn sale(ext: &str, account: Uuid, on: &str, revenue: &str, kind: &str) -> Value {
+pub(crate) fn sale(ext: &str, account: Uuid, on: &str, revenue: &str, kind: &str) -> Value {
     json!({"external_id": ext, "source": "crm", "account_id": account, "occurred_on": on,
            "revenue": revenue, "gross_profit": "0", "kind": kind})
 }

@@ -19,12 +19,12 @@ use super::*;
 
 const MON: &str = "2036-02-04T00:00:30Z";
 const TUE: &str = "2036-02-05T00:00:30Z";
-const WED: &str = "2036-02-06T00:00:30Z";
-const THU: &str = "2036-02-07T00:00:30Z";
+pub(crate) const WED: &str = "2036-02-06T00:00:30Z";
+pub(crate) const THU: &str = "2036-02-07T00:00:30Z";
 
 /// North (mgr: sp, mate), South (mgr2: other); sp's target above, agreed, and
 /// 1200 + 1000 of sales in its first week.
-async fn world(app: &TestApp, name: &str) -> Built {
+pub(crate) async fn world(app: &TestApp, name: &str) -> Built {
     Scenario::north_and_south(name)
         .customer("Contoso", "sp")
         .agreed_target("pace", "mgr", "sp", |s| {

@@ -10,7 +10,7 @@ mod receiver;
 mod retries;
 mod safety;
 mod signing;
-mod workers;
+pub(crate) mod workers;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

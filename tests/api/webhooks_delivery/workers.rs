@@ -19,7 +19,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 /// `n` deliveries to `hook`, each of an event of its own, written directly.
-pub(super) async fn many(app: &TestApp, org: Uuid, hook: Uuid, n: i64) {
+pub(crate) async fn many(app: &TestApp, org: Uuid, hook: Uuid, n: i64) {
     diesel::sql_query(
         "INSERT INTO webhook_deliveries (org_id, id, webhook_id, event_id, event_type, body) \
          SELECT $1, onpace_uuid_v7(), $2, e, 'user.created', \
