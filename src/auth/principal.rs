@@ -212,7 +212,7 @@ fn no_longer_active() -> AppError {
 
 /// Who is behind a token, remembered for a moment so that a burst of reads by
 /// the same caller does not look them up every time. Each instance of the
-/// service remembers its own ([`AppState::callers`]): any write it answers
+/// service remembers its own ([`crate::state::AppState::callers`]): any write it answers
 /// forgets everything it remembered before (a deactivation, a new role, new
 /// settings take effect at once there); another instance's writes are seen
 /// within [`cache::TTL`].
