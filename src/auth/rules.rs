@@ -111,6 +111,35 @@ pub fn secret_digest(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
+/// A new refresh token of organisation `org`: `<org>.<secret>`, the
+/// organisation's id as the URL-safe base64 of its 16 bytes (22 characters),
+/// then a [`new_secret`]. The token names its organisation so that the refresh
+/// grant reads its row with the `org_id` (its hash is unique within its
+/// organisation only); the whole token is hashed, so a token whose
+/// organisation was altered matches nothing.
+pub fn new_refresh_token(org: uuid::Uuid) -> String {
+    format!(
+        "{}.{}",
+        super::keys::base64_url(org.as_bytes()),
+        new_secret()
+    )
+}
+
+/// The organisation a refresh token names, if it has the form of
+/// [`new_refresh_token`] (a token issued before tokens named their
+/// organisation has none).
+pub fn refresh_token_org(token: &str) -> Option<uuid::Uuid> {
+    use base64::Engine;
+    let (org, secret) = token.split_once('.')?;
+    if org.len() != 22 || secret.is_empty() {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(org)
+        .ok()?;
+    uuid::Uuid::from_slice(&bytes).ok()
+}
+
 /// A random 256-bit secret, URL-safe.
 pub fn new_secret() -> String {
     use rand::RngCore;
@@ -161,6 +190,22 @@ mod tests {
         assert_ne!(a, new_secret());
         assert_eq!(secret_digest("x"), secret_digest("x"));
         assert_ne!(secret_digest("x"), secret_digest("y"));
+    }
+
+    #[test]
+    fn a_refresh_token_names_its_organisation() {
+        // 0x00..0x0f: base64url of those 16 bytes, worked out by hand.
+        let org = uuid::Uuid::from_bytes([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+        let t = new_refresh_token(org);
+        assert!(t.starts_with("AAECAwQFBgcICQoLDA0ODw."), "{t}");
+        assert_eq!(t.len(), 22 + 1 + 43);
+        assert_eq!(refresh_token_org(&t), Some(org));
+        assert_ne!(t, new_refresh_token(org));
+        // A token of the former form (a bare secret), or a mangled one, names none.
+        assert_eq!(refresh_token_org(&new_secret()), None);
+        assert_eq!(refresh_token_org("AAECAwQFBgcICQoLDA0ODw."), None);
+        assert_eq!(refresh_token_org("AAECAwQFBgcICQoLDA0OD.x"), None);
+        assert_eq!(refresh_token_org("AAECAwQFBgcICQoLDA0OD!.x"), None);
     }
 
     #[test]

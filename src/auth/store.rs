@@ -1,4 +1,7 @@
-//! Queries behind sign-in: people by email, integration clients, refresh token families.
+//! Queries behind sign-in: people and integration clients of a known
+//! organisation, refresh token families. Every query names its `org_id`: the
+//! organisation of an email or a client id is found first by the users and
+//! clients services (their lookups), that of a refresh token is in the token.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -20,13 +23,15 @@ pub struct LoginRow {
     pub password_hash: Option<String>,
 }
 
-/// The person with this email key (`users::rules::email_key`).
-pub async fn user_by_email(
+/// The person `id` of organisation `org` signing in (found by their email's
+/// login), active or not.
+pub async fn user_for_login(
     c: &mut AsyncPgConnection,
-    email_key: &str,
+    org: Uuid,
+    id: Uuid,
 ) -> AppResult<Option<LoginRow>> {
     let row = users::table
-        .filter(users::email_key.eq(email_key))
+        .find((org, id))
         .select((
             users::org_id,
             users::id,
@@ -125,9 +130,19 @@ pub struct ClientRow {
     pub scopes: Vec<Scope>,
 }
 
-pub async fn active_client(c: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<ClientRow>> {
+/// The active client `id` of organisation `org` (found by its client id's lookup).
+pub async fn active_client(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    id: Uuid,
+) -> AppResult<Option<ClientRow>> {
     let row: Option<(Uuid, Vec<u8>, Vec<Scope>)> = api_clients::table
-        .filter(api_clients::id.eq(id).and(api_clients::active))
+        .filter(
+            api_clients::org_id
+                .eq(org)
+                .and(api_clients::id.eq(id))
+                .and(api_clients::active),
+        )
         .select((
             api_clients::org_id,
             api_clients::secret_hash,
@@ -192,14 +207,20 @@ struct RefreshRow {
     revoked_at: Option<DateTime<Utc>>,
 }
 
-/// Spends a refresh token. Call inside a transaction: the row is locked.
+/// Spends the refresh token of organisation `org` (the one the token names)
+/// with this hash. Call inside a transaction: the row is locked.
 pub async fn spend_refresh(
     c: &mut AsyncPgConnection,
+    org: Uuid,
     hash: &[u8],
     now: DateTime<Utc>,
 ) -> AppResult<Presented> {
     let row: Option<RefreshRow> = refresh_tokens::table
-        .filter(refresh_tokens::token_hash.eq(hash))
+        .filter(
+            refresh_tokens::org_id
+                .eq(org)
+                .and(refresh_tokens::token_hash.eq(hash)),
+        )
         .select(RefreshRow::as_select())
         .for_update()
         .first(c)
@@ -270,14 +291,20 @@ pub async fn revoke_family(
     Ok(())
 }
 
-/// Revokes the family of the token with this hash, if there is one.
+/// Revokes the family of the token of organisation `org` with this hash, if
+/// there is one.
 pub async fn revoke_by_hash(
     c: &mut AsyncPgConnection,
+    org: Uuid,
     hash: &[u8],
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let row: Option<(Uuid, Uuid)> = refresh_tokens::table
-        .filter(refresh_tokens::token_hash.eq(hash))
+        .filter(
+            refresh_tokens::org_id
+                .eq(org)
+                .and(refresh_tokens::token_hash.eq(hash)),
+        )
         .select((refresh_tokens::org_id, refresh_tokens::family_id))
         .first(c)
         .await

@@ -90,6 +90,25 @@ diesel::table! {
     }
 }
 
+// Sign-in by email: the organisation and person behind an email key, across
+// the installation (a lookup table, not a tenant table).
+diesel::table! {
+    logins (email_key) {
+        email_key -> Text,
+        org_id -> Uuid,
+        user_id -> Uuid,
+    }
+}
+
+// The client-credentials grant: the organisation of an active client id,
+// across the installation (a lookup table, not a tenant table).
+diesel::table! {
+    client_logins (client_id) {
+        client_id -> Uuid,
+        org_id -> Uuid,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
     users,

@@ -12,9 +12,9 @@ use super::{compare, sources, Room};
 /// Which resource owns which tables.
 const OWNERS: &[(&str, &[&str])] = &[
     ("org", &["orgs"]),
-    ("users", &["users"]),
+    ("users", &["users", "logins"]),
     ("teams", &["teams", "team_members"]),
-    ("clients", &["api_clients"]),
+    ("clients", &["api_clients", "client_logins"]),
     ("auth", &["refresh_tokens", "sign_in_throttle"]),
     ("accounts", &["accounts", "account_owners"]),
     ("targets", &["targets", "target_events"]),

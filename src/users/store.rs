@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::auth::rules::Role;
-use crate::db::schema::users;
+use crate::db::schema::{logins, users};
 use crate::db::Page;
 use crate::db::{escape_like, lower};
 use crate::error::{AppError, AppResult};
@@ -129,27 +129,34 @@ pub async fn lock(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<U
         .ok_or_else(|| AppError::not_found("user"))
 }
 
+/// Whether someone other than `except`, in any organisation, signs in with
+/// `email`. Asks the `logins` lookup by its own key: an address is unique
+/// across the installation, so the question carries no organisation.
 pub async fn email_taken(
     c: &mut AsyncPgConnection,
     email: &str,
     except: Option<Uuid>,
 ) -> AppResult<bool> {
-    let mut q = users::table
-        .filter(users::email_key.eq(super::rules::email_key(email)))
-        .select(users::id)
+    let mut q = logins::table
+        .filter(logins::email_key.eq(super::rules::email_key(email)))
+        .select(logins::user_id)
         .into_boxed();
     if let Some(id) = except {
-        q = q.filter(users::id.ne(id));
+        q = q.filter(logins::user_id.ne(id));
     }
     Ok(q.first::<Uuid>(c).await.optional()?.is_some())
 }
 
-/// The organisation of the person who signs in with `email`, if anyone does.
-pub async fn org_of_email(c: &mut AsyncPgConnection, email: &str) -> AppResult<Option<Uuid>> {
-    Ok(users::table
-        .filter(users::email_key.eq(super::rules::email_key(email)))
-        .select(users::org_id)
-        .first::<Uuid>(c)
+/// The organisation and the person who sign in with `email`, if anyone does.
+/// Sign-in starts here, before the caller's organisation is known, so this
+/// lookup cannot carry an `org_id`: it reads the `logins` lookup by its own key
+/// (one row, wherever that table lives), and whatever follows reads with the
+/// organisation found.
+pub async fn login(c: &mut AsyncPgConnection, email: &str) -> AppResult<Option<(Uuid, Uuid)>> {
+    Ok(logins::table
+        .find(super::rules::email_key(email))
+        .select((logins::org_id, logins::user_id))
+        .first::<(Uuid, Uuid)>(c)
         .await
         .optional()?)
 }
@@ -168,10 +175,23 @@ fn unique_email(e: diesel::result::Error) -> AppError {
     }
 }
 
+/// Adds a person and their row of the `logins` lookup. Call inside a
+/// transaction: the two rows stand or fall together (the lookup has no foreign
+/// key to `users`, which a distributed schema could not keep).
 pub async fn insert(c: &mut AsyncPgConnection, new: &NewUser) -> AppResult<UserRow> {
     if email_taken(c, &new.email, None).await? {
         return Err(email_conflict());
     }
+    // Its primary key refuses an address taken meanwhile, in any organisation.
+    diesel::insert_into(logins::table)
+        .values((
+            logins::email_key.eq(super::rules::email_key(&new.email)),
+            logins::org_id.eq(new.org_id),
+            logins::user_id.eq(new.id),
+        ))
+        .execute(c)
+        .await
+        .map_err(unique_email)?;
     diesel::insert_into(users::table)
         .values((
             new,
@@ -189,6 +209,15 @@ pub async fn update(
     id: Uuid,
     changes: &UserChanges,
 ) -> AppResult<UserRow> {
+    // A new address moves the person's `logins` row with it (call inside a
+    // transaction); its primary key refuses an address taken meanwhile.
+    if let Some(email) = changes.email.as_deref() {
+        diesel::update(logins::table.filter(logins::org_id.eq(org).and(logins::user_id.eq(id))))
+            .set(logins::email_key.eq(super::rules::email_key(email)))
+            .execute(c)
+            .await
+            .map_err(unique_email)?;
+    }
     diesel::update(users::table.find((org, id)))
         .set((
             changes,
@@ -250,6 +279,9 @@ pub async fn end_sessions(
 /// Deletes every row of organisation `org` from `users`, for dropping the
 /// whole organisation (in the caller's transaction).
 pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    diesel::delete(logins::table.filter(logins::org_id.eq(org)))
+        .execute(c)
+        .await?;
     diesel::delete(users::table.filter(users::org_id.eq(org)))
         .execute(c)
         .await?;

@@ -60,7 +60,7 @@ async fn demo_org(app: &TestApp) -> Uuid {
 }
 
 /// The tables an organisation has rows in.
-const TENANT_TABLES: [&str; 17] = [
+const TENANT_TABLES: [&str; 24] = [
     "users",
     "teams",
     "team_members",
@@ -78,6 +78,13 @@ const TENANT_TABLES: [&str; 17] = [
     "milestones",
     "reviews",
     "review_items",
+    "events",
+    "webhooks",
+    "webhook_deliveries",
+    "target_pace",
+    "pace_sweeps",
+    "logins",
+    "client_logins",
 ];
 
 /// Rows of `org` in each tenant table.
@@ -298,9 +305,15 @@ async fn reset_drops_and_rebuilds_the_demo_and_leaves_other_organisations_alone(
     internals::demo_on(&app.db.url, false, on);
     let first = demo_org(&app).await;
     let built = rows_of(&app, first).await;
-    assert!(built
-        .iter()
-        .all(|(t, n)| *n > 0 || ["refresh_tokens", "idempotency_keys"].contains(t)));
+    assert!(built.iter().all(|(t, n)| *n > 0
+        || [
+            "refresh_tokens",
+            "idempotency_keys",
+            "webhooks",
+            "webhook_deliveries",
+            "pace_sweeps"
+        ]
+        .contains(t)));
     // A sign-in leaves a refresh token behind, which the reset drops too.
     token(&app, "maria").await;
     for _ in 0..2 {

@@ -1,8 +1,9 @@
 //! The schema keeps every tenant's rows apart by `org_id`: every primary key,
 //! unique constraint or index and foreign key of a table that has `org_id`
 //! leads with it (so the database refuses a row pointing into another tenant,
-//! and the tables can be distributed by `org_id`). Read off the catalog of a
-//! migrated database.
+//! and the tables can be distributed by `org_id`). The only tables keyed by
+//! something else are the lookups of sign-in ([`LOOKUP_TABLES`]). Read off the
+//! catalog of a migrated database.
 
 use std::collections::BTreeSet;
 
@@ -17,15 +18,27 @@ struct Name {
     name: String,
 }
 
-/// Global lookups made before the organisation is known (a sign-in by email, a
-/// client's credentials, a refresh token): unique across organisations, so they
-/// do not lead with `org_id`. They are the keys a distributed schema must serve
-/// from reference tables.
-const GLOBAL_LOOKUPS: &[&str] = &[
-    "api_clients: api_clients_id_key",
-    "refresh_tokens: refresh_tokens_hash_key",
-    "users: users_email_key_unique",
+/// Lookup tables, keyed by their own key: they answer, before the caller's
+/// organisation is known, which organisation a sign-in belongs to. They carry
+/// `org_id` as a value, not as a key, and point into no tenant table (a
+/// distributed schema makes them reference tables, or distributes them by their
+/// own key). A refresh token names its organisation itself, so it needs none.
+const LOOKUP_TABLES: &[(&str, &str)] = &[
+    (
+        "client_logins",
+        "the client-credentials grant names a client id",
+    ),
+    ("logins", "a password sign-in names an email"),
 ];
+
+/// `AND t.relname NOT IN (the lookup tables)`.
+fn not_lookup() -> String {
+    let names: Vec<String> = LOOKUP_TABLES
+        .iter()
+        .map(|(t, _)| format!("'{t}'"))
+        .collect();
+    format!("t.relname NOT IN ({})", names.join(", "))
+}
 
 async fn names(app: &TestApp, sql: &str) -> BTreeSet<String> {
     let rows: Vec<Name> = diesel::sql_query(sql)
@@ -63,7 +76,8 @@ async fn every_key_of_a_tenant_table_leads_with_org_id() {
         &format!(
             "SELECT t.relname::text AS name FROM pg_class t \
              JOIN pg_namespace n ON n.oid = t.relnamespace \
-             WHERE n.nspname = 'public' AND t.relkind = 'r' AND {TENANT}"
+             WHERE n.nspname = 'public' AND t.relkind = 'r' AND {TENANT} AND {}",
+            not_lookup()
         ),
     )
     .await;
@@ -93,7 +107,11 @@ async fn every_key_of_a_tenant_table_leads_with_org_id() {
         .collect();
     assert_eq!(others, expected, "tables without org_id");
 
-    let constraints = names(&app, &misled_constraints("n.nspname = 'public'")).await;
+    let constraints = names(
+        &app,
+        &misled_constraints(&format!("n.nspname = 'public' AND {}", not_lookup())),
+    )
+    .await;
     // Unique indexes too, constraint or not (an expression first is not org_id).
     let indexes = names(
         &app,
@@ -102,16 +120,58 @@ async fn every_key_of_a_tenant_table_leads_with_org_id() {
              JOIN pg_class t ON t.oid = i.indrelid \
              JOIN pg_namespace n ON n.oid = t.relnamespace \
              LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
-             WHERE n.nspname = 'public' AND i.indisunique AND {TENANT} \
-               AND a.attname IS DISTINCT FROM 'org_id'"
+             WHERE n.nspname = 'public' AND i.indisunique AND {TENANT} AND {} \
+               AND a.attname IS DISTINCT FROM 'org_id'",
+            not_lookup()
         ),
     )
     .await;
     let found: BTreeSet<String> = constraints.union(&indexes).cloned().collect();
-    let allowed: BTreeSet<String> = GLOBAL_LOOKUPS.iter().map(|s| s.to_string()).collect();
     assert_eq!(
-        found, allowed,
+        found,
+        BTreeSet::new(),
         "keys of tenant tables that do not lead with org_id"
+    );
+}
+
+#[actix_web::test]
+async fn lookup_tables_are_keyed_by_their_own_key_and_point_nowhere() {
+    let app = TestApp::new().await;
+    for (table, why) in LOOKUP_TABLES {
+        // Keyed by one column of its own, not org_id.
+        let key = names(
+            &app,
+            &format!(
+                "SELECT a.attname::text AS name FROM pg_constraint c \
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) \
+                 WHERE c.conrelid = '{table}'::regclass AND c.contype = 'p'"
+            ),
+        )
+        .await;
+        assert_eq!(key.len(), 1, "{table} ({why}): {key:?}");
+        assert!(!key.contains("org_id"), "{table} ({why}): {key:?}");
+        // No foreign key, to a tenant table or any other.
+        let foreign = names(
+            &app,
+            &format!(
+                "SELECT c.conname::text AS name FROM pg_constraint c \
+                 WHERE c.conrelid = '{table}'::regclass AND c.contype = 'f'"
+            ),
+        )
+        .await;
+        assert_eq!(foreign, BTreeSet::new(), "{table} ({why})");
+    }
+    let keys = names(
+        &app,
+        "SELECT t.relname || ': ' || a.attname AS name FROM pg_constraint c \
+         JOIN pg_class t ON t.oid = c.conrelid \
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+         WHERE t.relname IN ('logins', 'client_logins') AND c.contype = 'p'",
+    )
+    .await;
+    assert_eq!(
+        keys.into_iter().collect::<Vec<_>>(),
+        vec!["client_logins: client_id", "logins: email_key"]
     );
 }
 

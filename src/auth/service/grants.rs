@@ -67,7 +67,12 @@ async fn password(state: &AppState, address: &str, body: &TokenRequest) -> AppRe
     // with no connection held.
     let (throttle, row) = crate::db::run(&state.pool, async move |c| {
         throttle.begin(c, Utc::now()).await?;
-        let row = store::user_by_email(c, &email).await?;
+        // The email's login names the organisation; the person is then read
+        // with it.
+        let row = match crate::users::service::read::login(c, &email).await? {
+            Some((org, user)) => store::user_for_login(c, org, user).await?,
+            None => None,
+        };
         Ok((throttle.clone(), row))
     })
     .await?;
@@ -106,7 +111,7 @@ async fn sign_in(
     throttle: super::super::throttle::Throttle,
 ) -> AppResult<Tokens> {
     let family = Uuid::now_v7();
-    let refresh = rules::new_secret();
+    let refresh = rules::new_refresh_token(org);
     let hash = rules::secret_digest(&refresh);
     let expires = tokens::refresh_expiry(state);
     crate::db::tx(&state.pool, async move |c| {
@@ -121,15 +126,21 @@ async fn sign_in(
 }
 
 async fn refresh(state: &AppState, body: &TokenRequest) -> AppResult<Tokens> {
-    let hash = rules::secret_digest(required(&body.refresh_token, "refresh_token")?);
-    let next = rules::new_secret();
+    let token = required(&body.refresh_token, "refresh_token")?;
+    // The token names its organisation; one that names none (issued before
+    // tokens did) is refused as an unknown token is.
+    let Some(org) = rules::refresh_token_org(token) else {
+        return Err(invalid_refresh());
+    };
+    let hash = rules::secret_digest(token);
+    let next = rules::new_refresh_token(org);
     let next_hash = rules::secret_digest(&next);
     let expires = tokens::refresh_expiry(state);
     // Spending the token and storing its successor commit together, so a failure
     // never leaves a spent token without a successor (which a retry would take
     // for reuse).
     let presented = crate::db::tx(&state.pool, async move |c| {
-        let presented = store::spend_refresh(c, &hash, Utc::now()).await?;
+        let presented = store::spend_refresh(c, org, &hash, Utc::now()).await?;
         if let store::Presented::Fresh {
             org_id,
             user_id,
@@ -157,8 +168,12 @@ async fn refresh(state: &AppState, body: &TokenRequest) -> AppResult<Tokens> {
         store::Presented::Reused => Err(invalid_grant(
             "this refresh token was already used; every token of this sign-in is now revoked",
         )),
-        store::Presented::Invalid => Err(invalid_grant("the refresh token is invalid or expired")),
+        store::Presented::Invalid => Err(invalid_refresh()),
     }
+}
+
+fn invalid_refresh() -> AppError {
+    invalid_grant("the refresh token is invalid or expired")
 }
 
 async fn client(
@@ -183,7 +198,12 @@ async fn client(
         let Some(client_id) = client_id else {
             return Ok(None);
         };
-        let row = store::active_client(c, client_id)
+        // The client id's lookup names the organisation; the client is then
+        // read with it.
+        let Some(org) = crate::clients::service::manage::org_of_client(c, client_id).await? else {
+            return Ok(None);
+        };
+        let row = store::active_client(c, org, client_id)
             .await?
             .filter(|r| constant_time_eq(&r.secret_hash, &digest))
             .map(|r| (client_id, r));

@@ -20,11 +20,15 @@ pub async fn revoke_user(
 }
 
 /// Signs out of the sign-in a refresh token belongs to (its whole family is
-/// revoked); an unknown token changes nothing.
+/// revoked); an unknown token, or one that names no organisation, changes
+/// nothing.
 pub async fn revoke_token(pool: &crate::db::PgPool, token: &str) -> AppResult<()> {
+    let Some(org) = super::super::rules::refresh_token_org(token) else {
+        return Ok(());
+    };
     let hash = super::super::rules::secret_digest(token);
     crate::db::run(pool, async move |c| {
-        store::revoke_by_hash(c, &hash, Utc::now()).await
+        store::revoke_by_hash(c, org, &hash, Utc::now()).await
     })
     .await
 }

@@ -91,3 +91,10 @@ pub async fn deactivate(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<Cli
 pub async fn by_id(c: &mut AsyncPgConnection, org: Uuid, id: Uuid) -> AppResult<ClientRow> {
     store::get(c, org, id).await
 }
+
+/// The organisation of the active client `id`, if there is one: the one read
+/// of the client-credentials grant that cannot name an organisation (it is
+/// what finds it).
+pub async fn org_of_client(c: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Uuid>> {
+    store::org_of_client(c, id).await
+}

@@ -60,7 +60,14 @@ pub async fn person(
 
 /// The organisation of whoever signs in with this address, if anyone does.
 pub async fn org_of_email(c: &mut AsyncPgConnection, email: &str) -> AppResult<Option<Uuid>> {
-    store::org_of_email(c, email).await
+    Ok(store::login(c, email).await?.map(|(org, _)| org))
+}
+
+/// The organisation and the person who sign in with this address, if anyone
+/// does: the one read of sign-in that cannot name an organisation (it is what
+/// finds it).
+pub async fn login(c: &mut AsyncPgConnection, email: &str) -> AppResult<Option<(Uuid, Uuid)>> {
+    store::login(c, email).await
 }
 
 /// Whether someone, in any organisation, signs in with this address.

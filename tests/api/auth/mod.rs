@@ -1,6 +1,7 @@
 //! The token endpoint, refresh rotation and reuse detection, revocation, and every
 //! kind of bad token.
 
+mod refresh_org;
 pub(crate) mod sign_in;
 
 use crate::support::*;

@@ -36,4 +36,5 @@ async fn grant_json(app: &TestApp, id: impl ToString, secret: &str, scope: Optio
 }
 
 mod grant;
+mod lookups;
 mod manage;

@@ -97,5 +97,6 @@ mod changing;
 mod creating;
 mod deactivation;
 mod filters;
+mod logins;
 mod own_view;
 mod who_sees;
