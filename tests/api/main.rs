@@ -18,6 +18,7 @@ mod org;
 mod pace;
 mod periods;
 mod progress;
+mod replica;
 mod results;
 mod reviews;
 mod scorecards;
