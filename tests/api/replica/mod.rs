@@ -176,6 +176,18 @@ impl Replicated {
         .await;
     }
 
+    /// How many events the admin reads in the feed.
+    async fn events(&self) -> usize {
+        let v = self
+            .app
+            .get("/v1/events?limit=100")
+            .token(&self.admin)
+            .send()
+            .await
+            .expect(200);
+        v["data"].as_array().unwrap().len()
+    }
+
     /// Runs `sql` on the replica.
     async fn on_replica(&self, sql: &str) {
         let mut c = connect(&self.replica_url).await;
@@ -210,6 +222,7 @@ async fn dashboard_reads_go_to_the_replica_and_writes_to_the_primary() {
     // With the replica's replay paused (its lag limit is a minute), a sale is
     // written, and read back in the same request, on the primary; the
     // dashboard still reads the replica, which has not seen it yet.
+    let events = r.events().await;
     r.on_replica("SELECT pg_wal_replay_pause()").await;
     let sale = r.sell("s2", "500").await;
     assert_eq!(sale["sale"]["revenue"], "500.00", "{sale}");
@@ -232,6 +245,11 @@ async fn dashboard_reads_go_to_the_replica_and_writes_to_the_primary() {
         .await
         .expect(200);
     assert_eq!(sales["data"].as_array().unwrap().len(), 1, "{sales}");
+    assert_eq!(
+        r.events().await,
+        events,
+        "the sale's events are not replayed yet"
+    );
     r.on_replica("SELECT pg_wal_replay_resume()").await;
     until(
         Duration::from_secs(5),
@@ -247,6 +265,7 @@ async fn dashboard_reads_go_to_the_replica_and_writes_to_the_primary() {
         .await
         .expect(200);
     assert_eq!(sales["data"].as_array().unwrap().len(), 2, "{sales}");
+    assert!(r.events().await > events);
 }
 
 #[actix_web::test]
