@@ -293,14 +293,14 @@ async fn a_stopped_replica_is_skipped_and_reads_answer_from_the_primary() {
     // Reads answer from the primary, and see new writes.
     r.sell("s2", "250").await;
     assert_eq!(r.actual().await, "1250.00");
-    let card = r
+    let sales = r
         .app
         .get("/v1/sales?limit=10")
         .token(&r.admin)
         .send()
         .await
         .expect(200);
-    assert_eq!(card["data"].as_array().unwrap().len(), 2);
+    assert_eq!(sales["data"].as_array().unwrap().len(), 2);
     r.app
         .get("/v1/events")
         .token(&r.admin)
