@@ -59,6 +59,12 @@ pub struct Config {
     /// worker before another may send it again (the worker died mid-send):
     /// 60 s, 15 s (more than an attempt's 10 s) to an hour.
     pub webhook_lease: Duration,
+    /// `ONPACE_READ_DATABASE_URL`: a PostgreSQL streaming replica for dashboard
+    /// reads. Unset: every read goes to `DATABASE_URL`.
+    pub read_database_url: Option<String>,
+    /// `ONPACE_READ_MAX_LAG_MS`: how far behind the primary the replica may be
+    /// and still serve reads: 5000 ms, 100 ms to an hour.
+    pub read_max_lag: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/onpace";
@@ -87,6 +93,8 @@ impl Default for Config {
             webhook_allow_insecure: false,
             webhook_worker: true,
             webhook_lease: Duration::from_secs(60),
+            read_database_url: None,
+            read_max_lag: Duration::from_millis(5000),
         }
     }
 }
@@ -155,6 +163,8 @@ impl Config {
                 "ONPACE_WEBHOOK_LEASE_SECS",
                 d.webhook_lease.as_secs(),
             )?),
+            read_database_url: get("ONPACE_READ_DATABASE_URL").map(|v| v.trim().to_string()),
+            read_max_lag: Duration::from_millis(parse(&get, "ONPACE_READ_MAX_LAG_MS", 5000u64)?),
         };
         check::check(&config)?;
         Ok(config)
@@ -468,6 +478,52 @@ mod tests {
             let line = refusal("DATABASE_URL", bad);
             assert!(!line.contains("secret"), "{line}");
             assert!(line.contains("postgres://"), "{line}");
+        }
+    }
+
+    #[test]
+    fn the_read_replica_is_off_unless_set_and_its_lag_limit_is_checked() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(c.read_database_url, None);
+        assert_eq!(c.read_max_lag, Duration::from_millis(5000));
+        let with = |pairs: &'static [(&'static str, &'static str)]| {
+            Config::from_lookup(move |k| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        let c = with(&[
+            (
+                "ONPACE_READ_DATABASE_URL",
+                "postgres://u:pw@replica:5432/onpace",
+            ),
+            ("ONPACE_READ_MAX_LAG_MS", "300"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.read_database_url.as_deref(),
+            Some("postgres://u:pw@replica:5432/onpace")
+        );
+        assert_eq!(c.read_max_lag, Duration::from_millis(300));
+        for lag in ["99", "3600001", "soon", "-1"] {
+            let e = Config::from_lookup(move |k| {
+                (k == "ONPACE_READ_MAX_LAG_MS").then(|| lag.to_string())
+            })
+            .unwrap_err();
+            assert_eq!(e.name, "ONPACE_READ_MAX_LAG_MS", "{lag}");
+        }
+        for bad in [
+            "mysql://replica/onpace",
+            "postgres://u:pw@db/x?sslmode=sometimes",
+        ] {
+            let e = Config::from_lookup(move |k| {
+                (k == "ONPACE_READ_DATABASE_URL").then(|| bad.to_string())
+            })
+            .unwrap_err();
+            assert_eq!(e.name, "ONPACE_READ_DATABASE_URL", "{bad}");
+            assert!(!e.to_string().contains("pw"), "{e}");
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod health;
 pub mod http;
 pub mod idempotency;
 #[cfg(test)]

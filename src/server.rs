@@ -7,10 +7,8 @@ use std::sync::Arc;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{get, web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer, ResponseError};
-use serde::Serialize;
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer, ResponseError};
 use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder, TracingLogger};
-use utoipa::ToSchema;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
@@ -19,15 +17,15 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::state::AppState;
 use crate::{
-    accounts, auth, bonus, calendar, clients, db, events, extract, org, progress, results, reviews,
-    targets, teams, users, webhooks,
+    accounts, auth, bonus, calendar, clients, events, extract, health, org, progress, results,
+    reviews, targets, teams, users, webhooks,
 };
 
 /// Every documented route. Registered through utoipa-actix-web, so a route cannot
 /// exist without its OpenAPI entry.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(healthz)
-        .service(readyz)
+    cfg.service(health::healthz)
+        .service(health::readyz)
         .service(auth::api::token)
         .service(auth::api::revoke)
         .service(auth::api::jwks)
@@ -165,6 +163,10 @@ pub fn build_app(
         // Built here, so once per worker: each has its own connection.
         .app_data(web::Data::new(crate::db::Reader::new(
             &state.connector,
+            state.config.db_timeout,
+        )))
+        .app_data(web::Data::new(crate::db::replica::ReplicaReader::new(
+            &state.reads,
             state.config.db_timeout,
         )))
         .app_data(web::QueryConfig::default().error_handler(extract::query_error))
@@ -407,39 +409,6 @@ async fn conventions(
         );
     }
     Ok(res)
-}
-
-/// Health answer.
-#[derive(Serialize, ToSchema)]
-pub struct Health {
-    #[schema(example = "ok")]
-    pub status: String,
-}
-
-/// The process is up.
-#[utoipa::path(tag = "operations", security(()), responses((status = 200, description = "Up", body = Health)))]
-#[get("/healthz")]
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health {
-        status: "ok".into(),
-    })
-}
-
-/// The database answers.
-#[utoipa::path(
-    tag = "operations",
-    security(()),
-    responses(
-        (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "Database unavailable", body = crate::error::Problem, content_type = "application/problem+json")
-    )
-)]
-#[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    db::run(&state.pool, db::ping).await?;
-    Ok(HttpResponse::Ok().json(Health {
-        status: "ready".into(),
-    }))
 }
 
 /// Serves until stopped: the API, and `GET /metrics` on a listener of its own

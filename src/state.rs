@@ -5,13 +5,16 @@ use std::sync::Arc;
 use crate::auth::keys::Keys;
 use crate::auth::passwords::Hashing;
 use crate::config::Config;
-use crate::db::{Connector, PgPool};
+use crate::db::{Connector, PgPool, Reads};
 use crate::metrics::Metrics;
 use crate::webhooks::secret::Sealer;
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    /// Where dashboard reads go: the read replica while it is well
+    /// (`ONPACE_READ_DATABASE_URL`), else `pool`.
+    pub reads: Reads,
     /// How connections are opened (the pool's, and each worker's shared one).
     pub connector: Connector,
     pub config: Arc<Config>,
@@ -35,10 +38,27 @@ impl AppState {
             .unwrap_or_else(|why| panic!("DATABASE_URL was checked at start: {why}"));
         let pool = crate::db::pool(&connector, config.db_pool_size, config.db_timeout);
         let metrics = Arc::new(Metrics::new(pool.clone(), config.metrics_listen.is_some()));
+        let reads = match &config.read_database_url {
+            None => Reads::primary_only(pool.clone()),
+            Some(url) => {
+                let replica = Connector::new(url).unwrap_or_else(|why| {
+                    panic!("ONPACE_READ_DATABASE_URL was checked at start: {why}")
+                });
+                Reads::with_replica(
+                    pool.clone(),
+                    &connector,
+                    &replica,
+                    config.db_pool_size,
+                    config.db_timeout,
+                    config.read_max_lag,
+                )
+            }
+        };
         let config_secrets_key = config.secrets_key;
         AppState {
             metrics,
             pool,
+            reads,
             connector,
             config: Arc::new(config),
             keys: Arc::new(keys),

@@ -17,6 +17,7 @@ const LIMITS: &[(&str, u64, u64, &str)] = &[
     ("ONPACE_LOGIN_WINDOW_SECS", 1, 86_400, "seconds"),
     ("ONPACE_EVENTS_RETENTION_DAYS", 30, 3650, "days"),
     ("ONPACE_WEBHOOK_LEASE_SECS", 15, 3600, "seconds"),
+    ("ONPACE_READ_MAX_LAG_MS", 100, 3_600_000, "milliseconds"),
 ];
 
 fn refuse(name: &'static str, value: &str, allowed: impl std::fmt::Display) -> ConfigError {
@@ -90,6 +91,20 @@ pub(super) fn check(c: &Config) -> Result<(), ConfigError> {
             &crate::db::redact(&c.database_url),
             format!("settings PostgreSQL's client can use: {why}"),
         ));
+    }
+    if let Some(read) = &c.read_database_url {
+        let why = if is_connection_string(read) {
+            crate::db::Connector::new(read).err()
+        } else {
+            Some("not a PostgreSQL URL or keyword string".into())
+        };
+        if let Some(why) = why {
+            return Err(refuse(
+                "ONPACE_READ_DATABASE_URL",
+                &crate::db::redact(read),
+                format!("a PostgreSQL connection string for the read replica: {why}"),
+            ));
+        }
     }
     if c.refresh_token_ttl <= c.access_token_ttl {
         return Err(refuse(

@@ -4,6 +4,7 @@ pub mod connect;
 mod like;
 mod page;
 pub mod pool;
+pub mod replica;
 pub mod retry;
 pub mod schema;
 pub mod shared;
@@ -13,6 +14,7 @@ pub use connect::Connector;
 pub use like::escape_like;
 pub use page::Page;
 pub use pool::{pool, Conn, PgPool};
+pub use replica::{Reads, Side};
 pub use retry::tx_retrying;
 pub use shared::Reader;
 pub(crate) use text_enum::text_enum;
@@ -279,7 +281,7 @@ where
     }
 }
 
-const UNAVAILABLE: &str = "database_unavailable";
+pub(crate) const UNAVAILABLE: &str = "database_unavailable";
 
 /// Runs `f` inside one transaction on a connection from the pool: committed
 /// when it answers `Ok`, rolled back otherwise. A transaction whose `BEGIN` met

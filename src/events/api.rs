@@ -29,16 +29,15 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let page = service::feed(
-        &state.pool,
-        &p,
-        FeedRequest {
-            after: q.after,
-            types: q.types,
-            limit: q.limit,
-        },
-    )
-    .await?;
+    let request = FeedRequest {
+        after: q.after,
+        types: q.types,
+        limit: q.limit,
+    };
+    let page = state
+        .reads
+        .read(async |pool, _| service::feed(pool, &p, request.clone()).await)
+        .await?;
     Ok(HttpResponse::Ok().json(EventPage {
         data: page.events.into_iter().map(EventBody::from).collect(),
         has_more: page.more,

@@ -32,9 +32,17 @@ pub async fn progress(
     q: web::Query<ProgressQuery>,
     state: web::Data<AppState>,
     reader: web::Data<db::Reader>,
+    replica_reader: web::Data<db::replica::ReplicaReader>,
 ) -> AppResult<HttpResponse> {
     let as_of = q.into_inner().as_of.map(NaiveDate::from);
-    let out = service::target_progress(&state.pool, &reader, p, id.into_inner(), as_of).await?;
+    let id = id.into_inner();
+    let out = state
+        .reads
+        .read(async |pool, side| {
+            let reader = replica_reader.on(side).unwrap_or(&reader);
+            service::target_progress(pool, reader, p.clone(), id, as_of).await
+        })
+        .await?;
     crate::http::conditional_json(&req, &out)
 }
 
@@ -61,7 +69,11 @@ pub async fn series(
 ) -> AppResult<HttpResponse> {
     let SeriesQuery { granularity, as_of } = q.into_inner();
     let as_of = as_of.map(NaiveDate::from);
-    let out = service::series(&state.pool, p, id.into_inner(), granularity, as_of).await?;
+    let id = id.into_inner();
+    let out = state
+        .reads
+        .read(async |pool, _| service::series(pool, p.clone(), id, granularity, as_of).await)
+        .await?;
     crate::http::conditional_json(&req, &out)
 }
 
@@ -89,7 +101,11 @@ pub async fn scorecard(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let csv = crate::http::wants_csv(&req);
-    let card = service::scorecard(&state.pool, p, q.into_inner()).await?;
+    let q = q.into_inner();
+    let card = state
+        .reads
+        .read(async |pool, _| service::scorecard(pool, p.clone(), q.clone()).await)
+        .await?;
     if csv {
         let body = scorecard_csv(&card)?;
         Ok(crate::http::conditional(

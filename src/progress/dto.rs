@@ -105,7 +105,7 @@ pub enum ScorecardSort {
     PaceDesc,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ScorecardQuery {
     /// The period key (`2026-Q4`, `2026-11`, `FY2027`...): the agreed targets lying

@@ -279,7 +279,10 @@ pub async fn successes(
     }
     .page(day_cursor)?;
     let limit = page.limit;
-    let rows = feed::successes(&state.pool, p, q, page).await?;
+    let rows = state
+        .reads
+        .read(async |pool, _| feed::successes(pool, p.clone(), q.clone(), page.clone()).await)
+        .await?;
     let data: Vec<Success> = rows.into_iter().map(Success::from).collect();
     Ok(HttpResponse::Ok().json(finish(data, limit, |s: &Success| {
         day_key(s.occurred_on, s.id)

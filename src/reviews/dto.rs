@@ -252,7 +252,7 @@ pub struct Agenda {
     pub items: Vec<Item>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SuccessQuery {
     /// Successes of this team, its sub-teams, and the people who belonged to them on the day.

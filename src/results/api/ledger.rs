@@ -63,23 +63,23 @@ pub async fn list_sales(
     }
     .page(day_cursor)?;
     let page = (!crate::http::wants_csv(&req)).then_some(page);
-    let f = service::sales_filter(&state.pool, &p, &q).await?;
-    let Some(page) = page else {
-        return Ok(export(
-            state.pool.clone(),
-            p.org_id,
-            f,
-            &SALE_CSV,
-            sales_chunk,
-        ));
-    };
-    let rows = service::sales_page(&state.pool, p.org_id, &f, &page).await?;
-    let data: Vec<Sale> = rows.into_iter().map(Sale::from).collect();
-    Ok(
-        HttpResponse::Ok().json(finish(data, page.limit, |s: &Sale| {
-            day_key(s.occurred_on, s.id)
-        })),
-    )
+    state
+        .reads
+        .read(async |pool, _| {
+            let f = service::sales_filter(pool, &p, &q).await?;
+            let Some(page) = &page else {
+                // Streamed from the server chosen now, to the end.
+                return Ok(export(pool.clone(), p.org_id, f, &SALE_CSV, sales_chunk));
+            };
+            let rows = service::sales_page(pool, p.org_id, &f, page).await?;
+            let data: Vec<Sale> = rows.into_iter().map(Sale::from).collect();
+            Ok(
+                HttpResponse::Ok().json(finish(data, page.limit, |s: &Sale| {
+                    day_key(s.occurred_on, s.id)
+                })),
+            )
+        })
+        .await
 }
 
 /// One sale with its credits: who is credited, with which share and amounts.
@@ -97,7 +97,11 @@ pub async fn sale_by_id(
     id: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let row = service::sale(&state.pool, &p, id.into_inner()).await?;
+    let id = id.into_inner();
+    let row = state
+        .reads
+        .read(async |pool, _| service::sale(pool, &p, id).await)
+        .await?;
     Ok(HttpResponse::Ok().json(SaleDetail::from(row)))
 }
 
@@ -131,23 +135,29 @@ pub async fn list_activities(
     }
     .page(day_cursor)?;
     let page = (!crate::http::wants_csv(&req)).then_some(page);
-    let f = service::activities_filter(&state.pool, &p, &q).await?;
-    let Some(page) = page else {
-        return Ok(export(
-            state.pool.clone(),
-            p.org_id,
-            f,
-            &ACTIVITY_CSV,
-            activities_chunk,
-        ));
-    };
-    let rows = service::activities_page(&state.pool, p.org_id, &f, &page).await?;
-    let data: Vec<Activity> = rows.into_iter().map(Activity::from).collect();
-    Ok(
-        HttpResponse::Ok().json(finish(data, page.limit, |a: &Activity| {
-            day_key(a.occurred_on, a.id)
-        })),
-    )
+    state
+        .reads
+        .read(async |pool, _| {
+            let f = service::activities_filter(pool, &p, &q).await?;
+            let Some(page) = &page else {
+                // Streamed from the server chosen now, to the end.
+                return Ok(export(
+                    pool.clone(),
+                    p.org_id,
+                    f,
+                    &ACTIVITY_CSV,
+                    activities_chunk,
+                ));
+            };
+            let rows = service::activities_page(pool, p.org_id, &f, page).await?;
+            let data: Vec<Activity> = rows.into_iter().map(Activity::from).collect();
+            Ok(
+                HttpResponse::Ok().json(finish(data, page.limit, |a: &Activity| {
+                    day_key(a.occurred_on, a.id)
+                })),
+            )
+        })
+        .await
 }
 
 /// A chunk of an export: the CSV records of up to [`EXPORT_PAGE`] rows after
