@@ -26,8 +26,8 @@ pub struct AppState {
     /// Seals and opens webhook signing secrets (`ONPACE_SECRETS_KEY`).
     pub sealer: Arc<Sealer>,
     /// Who is behind the tokens this instance was shown lately (each
-    /// instance remembers its own; see [`crate::auth::principal::cache`]).
-    pub callers: Arc<crate::auth::principal::cache::Callers>,
+    /// instance remembers its own; see [`crate::auth::callers`]).
+    pub callers: Arc<crate::auth::callers::Callers>,
 }
 
 impl AppState {

@@ -1,6 +1,7 @@
 //! Authentication: signed tokens, passwords, the caller extractor, the token endpoint.
 
 pub mod api;
+pub mod callers;
 pub mod client_addr;
 pub mod dto;
 pub mod keys;

@@ -6,6 +6,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// What a person may do.
+/// Who acts: a person with a role, or an integration client with its scopes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Actor {
+    User { id: uuid::Uuid, role: Role },
+    Client { id: uuid::Uuid, scopes: Vec<Scope> },
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -9,8 +9,7 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::principal::Actor;
-use super::rules::{Role, Scope};
+use super::rules::{Actor, Role, Scope};
 use crate::db::schema::{api_clients, refresh_tokens, users};
 use crate::error::AppResult;
 use crate::org::rules::OrgRow;
