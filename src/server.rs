@@ -76,6 +76,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(accounts::api::patch_one)
                 .service(accounts::api::transfer)
                 .service(accounts::api::owner_history)
+                .service(accounts::api::split_rules)
+                .service(accounts::api::add_split_rule)
+                .service(accounts::api::remove_split_rule)
                 .service(accounts::api::convert)
                 .service(accounts::api::reject_conversion),
         )

@@ -2,13 +2,14 @@
 //! sync. HTTP only: the use cases are in `service`.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::dto::{
     Account, AccountQuery, BatchAccount, BatchRequest, ConvertRequest, CreateAccount, OwnerPeriod,
     PatchAccount, RejectConversion, SyncAccount, SyncResult, TransferRequest,
 };
+use super::dto_splits::{AccountSplitRule, NewSplitRule};
 use super::service;
 use crate::auth::Principal;
 use crate::error::AppResult;
@@ -261,4 +262,74 @@ pub async fn reject_conversion(
     let b: RejectConversion = optional_json(&req, payload, state.config.max_body_bytes).await?;
     let row = service::reject_conversion(&state.pool, &p, id.into_inner(), b).await?;
     Ok(with_etag(StatusCode::OK, row.version, &Account::from(row)))
+}
+
+/// The account's split rules, in day order: who shares its sales besides its
+/// owner, from when to when.
+#[utoipa::path(tag = "accounts", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The account's id")),
+    responses((status = 200, description = "Every split rule of the account", body = List<AccountSplitRule>)))]
+#[get("/{id}/splits")]
+pub async fn split_rules(
+    p: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let rows = service::split_rules(&state.pool, &p, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(List {
+        data: rows
+            .into_iter()
+            .map(AccountSplitRule::from)
+            .collect::<Vec<_>>(),
+        next_cursor: None,
+    }))
+}
+
+/// Add a split rule: people who share the account's sales besides its owner.
+///
+/// From `from` to `to` (open-ended without it), each sale of the account that
+/// follows it (no `salesperson_id` or `splits` of its own) credits the rule's
+/// shares, and the owner on the sale's day the revenue share that is left.
+/// Revenue shares total at most 100; overlay shares count for the person's own
+/// targets only. The sales already in its dates are re-credited at once. Rules
+/// of one account never overlap (409 `split_rules_overlap`). Admins, clients
+/// with `accounts:write`, and managers of the owner and of everyone named.
+#[utoipa::path(tag = "accounts", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The account's id")),
+    request_body = NewSplitRule,
+    responses(
+        (status = 201, description = "Added; the sales in its dates are re-credited", body = AccountSplitRule, headers(("Location" = String))),
+        (status = 403, description = "A salesperson or viewer, or a manager who does not manage the owner and everyone named", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`split_rules_overlap`: another rule of the account covers some of these days", body = crate::error::Problem, content_type = "application/problem+json")
+    ))]
+#[post("/{id}/splits")]
+pub async fn add_split_rule(
+    p: Principal,
+    id: web::Path<Uuid>,
+    body: Json<NewSplitRule>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let rule = service::add_split_rule(&state.pool, &p, id, body.0).await?;
+    let at = format!("/v1/accounts/{id}/splits/{}", rule.rule.id);
+    Ok(with_location(
+        HttpResponse::Created().json(AccountSplitRule::from(rule)),
+        &at,
+    ))
+}
+
+/// Remove a split rule; the sales in its dates go back to the owner of their day.
+#[utoipa::path(tag = "accounts", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The account's id"), ("rule_id" = Uuid, Path, description = "The rule's id")),
+    responses(
+        (status = 204, description = "Removed; the sales in its dates are re-credited"),
+        (status = 403, description = "A salesperson or viewer, or a manager who does not manage the owner and everyone named", body = crate::error::Problem, content_type = "application/problem+json")
+    ))]
+#[delete("/{id}/splits/{rule_id}")]
+pub async fn remove_split_rule(
+    p: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let (id, rule) = path.into_inner();
+    service::remove_split_rule(&state.pool, &p, id, rule).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -272,6 +272,10 @@ pub struct ConvertRequest {
     /// Why it is handed over (default "handover after conversion").
     #[schema(min_length = 1, max_length = 500)]
     pub reason: Option<String>,
+    /// With `new_owner_id`: the revenue share the salesperson who won the
+    /// account keeps of its sales from `converted_on` until a day, shown as one
+    /// of the account's split rules (`hunter_share: true`).
+    pub hunter_share: Option<super::dto_splits::HunterShare>,
 }
 
 /// Refusing a salesperson's pending conversion.

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod dto;
+pub mod dto_splits;
 pub mod rules;
 pub mod service;
 pub mod store;

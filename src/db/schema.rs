@@ -243,6 +243,42 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        splits_given -> Bool,
+    }
+}
+
+diesel::table! {
+    sale_credits (org_id, sale_id, credit_type, salesperson_id) {
+        org_id -> Uuid,
+        sale_id -> Uuid,
+        salesperson_id -> Uuid,
+        credit_type -> Text,
+        share_pct -> Numeric,
+        revenue -> Numeric,
+        gross_profit -> Numeric,
+    }
+}
+
+diesel::table! {
+    account_split_rules (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        account_id -> Uuid,
+        from_on -> Date,
+        to_on -> Nullable<Date>,
+        hunter_share -> Bool,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    account_split_shares (org_id, rule_id, credit_type, salesperson_id) {
+        org_id -> Uuid,
+        rule_id -> Uuid,
+        salesperson_id -> Uuid,
+        credit_type -> Text,
+        share_pct -> Numeric,
     }
 }
 
@@ -289,10 +325,13 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     sales,
+    sale_credits,
     activities,
     daily_rollup,
     team_members,
-    accounts
+    accounts,
+    account_split_rules,
+    account_split_shares
 );
 
 diesel::table! {

@@ -129,6 +129,7 @@ pub(super) async fn seed(
         converted_on: Some(IsoDate(won_on)),
         new_owner_id: Some(farmers[0]),
         reason: Some("Handover after conversion".into()),
+        hunter_share: None,
     };
     accounts::convert_on(c, &admin, prospects[0], b).await?;
     // A customer from then on, bought from Fiona.

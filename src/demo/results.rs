@@ -82,6 +82,7 @@ impl Pushed {
             account_external_id: None,
             account_source: None,
             salesperson_id: None,
+            splits: None,
             occurred_on: IsoDate(day),
             revenue: Amount(Decimal::from(revenue)),
             gross_profit: Some(Amount(Decimal::from(revenue * margin) / Decimal::from(100))),

@@ -62,7 +62,9 @@ pub struct TargetEventData {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ResultChange {
     pub salesperson_id: Uuid,
-    /// `revenue`, `gross_profit`, `new_accounts` or `activities:<kind>`.
+    /// `revenue`, `gross_profit` (revenue credits: the person's and their
+    /// teams'), `overlay:revenue`, `overlay:gross_profit` (overlay credits: the
+    /// person's own targets only), `new_accounts` or `activity:<kind>`.
     pub metric: String,
     pub day: NaiveDate,
     #[schema(value_type = String, example = "1200.00")]
@@ -102,6 +104,25 @@ pub struct SaleVoidedData {
     #[schema(value_type = String)]
     pub gross_profit: Decimal,
     pub reason: Option<String>,
+    /// Who it had been credited to, with which shares and amounts.
+    pub credits: Vec<CreditData>,
+}
+
+/// One share of a sale's credit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CreditData {
+    pub salesperson_id: Uuid,
+    /// `revenue` (the person and their teams) or `overlay` (the person's own
+    /// targets only).
+    #[serde(rename = "type")]
+    #[schema(example = "revenue")]
+    pub credit_type: String,
+    #[schema(value_type = String, example = "60")]
+    pub share_pct: Decimal,
+    #[schema(value_type = String)]
+    pub revenue: Decimal,
+    #[schema(value_type = String)]
+    pub gross_profit: Decimal,
 }
 
 /// `account.created`.

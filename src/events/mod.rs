@@ -208,7 +208,7 @@ impl Event {
             | Event::TargetCancelled { data, .. }
             | Event::TargetAchieved { data, .. } => Audience::of_target(&data.target),
             Event::SaleVoided { data, .. } => Audience {
-                people: vec![data.salesperson_id],
+                people: data.credits.iter().map(|c| c.salesperson_id).collect(),
                 teams: Vec::new(),
                 days: Some((data.occurred_on, data.occurred_on)),
             },

@@ -19,7 +19,17 @@ const OWNERS: &[(&str, &[&str])] = &[
     ("accounts", &["accounts", "account_owners"]),
     ("targets", &["targets", "target_events"]),
     ("bonus", &["bonus_plans"]),
-    ("results", &["sales", "activities", "daily_rollup"]),
+    (
+        "results",
+        &[
+            "sales",
+            "activities",
+            "daily_rollup",
+            "sale_credits",
+            "account_split_rules",
+            "account_split_shares",
+        ],
+    ),
     ("progress", &["milestones", "target_pace", "pace_sweeps"]),
     ("reviews", &["reviews", "review_items"]),
     ("idempotency", &["idempotency_keys"]),

@@ -60,6 +60,12 @@ const CREATED: &[Created] = &[
         id: "/account/id",
     },
     Created {
+        by: "accounts_add_split_rule",
+        statuses: &["201"],
+        at: "/v1/accounts/{id}/splits/{rule_id}",
+        id: "/id",
+    },
+    Created {
         by: "targets_create",
         statuses: &["201"],
         at: "/v1/targets/{id}",

@@ -14,7 +14,7 @@ use super::store::{self, NewMilestone};
 use crate::error::AppResult;
 use crate::events::{Event, Outbox};
 use crate::org::context::OrgContext;
-use crate::results::rules::Deltas;
+use crate::results::rules::{counted_as, Deltas};
 use crate::targets::service::{self as targets, TargetRow};
 
 /// Records the milestones that `event` brings about.
@@ -66,8 +66,10 @@ async fn notice(
         if !people.contains(who) {
             people.push(*who);
         }
-        if !metrics.contains(metric) {
-            metrics.push(metric.clone());
+        // An overlay credit moves the person's own targets of its metric.
+        let metric = counted_as(metric).0.to_string();
+        if !metrics.contains(&metric) {
+            metrics.push(metric);
         }
         days = Some(match days {
             None => (*day, *day),
@@ -84,12 +86,17 @@ async fn notice(
     // Only an addition takes a target to its value.
     let added = |t: &TargetRow| {
         deltas.changes().any(|((who, metric, day), amount)| {
+            let (metric, overlay) = counted_as(metric);
+            let person = t.subject_type == crate::targets::rules::SubjectType::User;
             amount.is_sign_positive()
-                && *metric == crate::targets::service::rollup_metric(t)
+                && metric == crate::targets::service::rollup_metric(t)
                 && t.starts_on <= *day
                 && *day <= t.ends_on
-                && (t.subject_type != crate::targets::rules::SubjectType::User
-                    || t.subject_id == Some(*who))
+                && (if person {
+                    t.subject_id == Some(*who)
+                } else {
+                    !overlay
+                })
         })
     };
     let ids: Vec<Uuid> = touched.iter().map(|t| t.id).collect();

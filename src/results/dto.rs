@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::rules::credit::CreditType;
 use super::rules::SaleKind;
 use super::store::SaleRow;
 use crate::http::ItemStatus;
@@ -16,6 +17,25 @@ crate::openapi::string_enum!(
     "SaleKind",
     "An invoice counts positive; a credit note negative."
 );
+
+crate::openapi::string_enum!(
+    CreditType,
+    "CreditType",
+    "`revenue`: counts for the person and, through dated membership, their teams; a sale's revenue shares total 100. `overlay`: counts for the person's own targets only, never for a team or the organisation."
+);
+
+/// One person's share of a sale's credit.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SplitItem {
+    /// An active salesperson of the organisation.
+    pub salesperson_id: Uuid,
+    /// Above 0 and at most 100, with at most 2 decimals.
+    #[schema(example = "60")]
+    pub share_pct: Amount,
+    #[serde(rename = "type")]
+    pub credit_type: CreditType,
+}
 
 /// A sale as a CRM sends it. Upserted by `(source, external_id)`. Amounts,
 /// lengths and references are checked item by item: an item that breaks a rule is
@@ -33,8 +53,14 @@ pub struct SaleItem {
     pub account_external_id: Option<String>,
     /// The CRM that knows `account_external_id` (default: `source`).
     pub account_source: Option<String>,
-    /// The salesperson to credit; default: the account's owner on `occurred_on`.
+    /// The salesperson to credit whole; default: the account's owner on
+    /// `occurred_on` (with the account's split rule of that day). Not with `splits`.
     pub salesperson_id: Option<Uuid>,
+    /// How the credit is split: revenue shares that add up to exactly 100, and
+    /// any overlay shares (each up to 100). Not with `salesperson_id`. A sale
+    /// with its own splits keeps them when its account changes hands.
+    #[schema(max_items = 20)]
+    pub splits: Option<Vec<SplitItem>>,
     pub occurred_on: IsoDate,
     /// A positive amount in `currency`; a credit note counts it negative.
     #[schema(example = "12500.00")]
@@ -59,7 +85,8 @@ pub struct Sale {
     pub source: String,
     pub external_id: String,
     pub account_id: Uuid,
-    /// Who it is credited to.
+    /// Who it is credited to: the holder of its largest revenue share (the
+    /// whole sale, unless it is split; `credits` lists every share).
     pub salesperson_id: Uuid,
     pub occurred_on: NaiveDate,
     pub kind: SaleKind,

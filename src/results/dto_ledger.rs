@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::Sale;
+use super::rules::credit::{self, CreditType};
 use super::rules::SaleKind;
 use super::store::{ActivityEntry, SaleRow};
 use crate::values::IsoDate;
@@ -64,13 +65,6 @@ pub struct ActivitiesQuery {
     pub cursor: Option<String>,
 }
 
-/// How a credit counts: a revenue share counts for the person and their teams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CreditType {
-    Revenue,
-}
-
 /// Who a sale is credited to, with which share and which amounts (in the
 /// organisation's currency, negative for a credit note).
 #[derive(Debug, Serialize, ToSchema)]
@@ -94,20 +88,20 @@ pub struct SaleDetail {
     pub credits: Vec<Credit>,
 }
 
-impl From<SaleRow> for SaleDetail {
-    /// A sale is credited whole (100%, a revenue share) to the salesperson stored
-    /// on it.
-    fn from(r: SaleRow) -> Self {
-        let credits = vec![Credit {
-            salesperson_id: r.salesperson_id,
-            share_pct: Decimal::ONE_HUNDRED,
-            credit_type: CreditType::Revenue,
-            revenue: r.revenue,
-            gross_profit: r.gross_profit,
-        }];
+impl SaleDetail {
+    pub fn new(r: SaleRow, credits: Vec<credit::Credit>) -> Self {
         SaleDetail {
             sale: Sale::from(r),
-            credits,
+            credits: credits
+                .into_iter()
+                .map(|c| Credit {
+                    salesperson_id: c.salesperson_id,
+                    share_pct: c.share_pct.normalize(),
+                    credit_type: c.credit_type,
+                    revenue: c.revenue,
+                    gross_profit: c.gross_profit,
+                })
+                .collect(),
         }
     }
 }
@@ -152,7 +146,7 @@ impl From<ActivityEntry> for Activity {
 }
 
 /// The CSV columns of a sale.
-pub const SALE_CSV: [&str; 16] = [
+pub const SALE_CSV: [&str; 17] = [
     "id",
     "occurred_on",
     "kind",
@@ -169,13 +163,31 @@ pub const SALE_CSV: [&str; 16] = [
     "voided_at",
     "void_reason",
     "version",
+    "credits",
 ];
 
 use crate::http::csv_text;
 
-/// A sale as a CSV record, in the order of [`SALE_CSV`].
-pub fn sale_record(s: &Sale) -> Vec<String> {
+/// A sale as a CSV record, in the order of [`SALE_CSV`]. Its credits are one
+/// field: `salesperson_id:type:share_pct:revenue:gross_profit` for each share,
+/// separated by `;`.
+pub fn sale_record(d: &SaleDetail) -> Vec<String> {
+    let s = &d.sale;
     let opt = |x: Option<String>| x.unwrap_or_default();
+    let credits: Vec<String> = d
+        .credits
+        .iter()
+        .map(|c| {
+            format!(
+                "{}:{}:{}:{}:{}",
+                c.salesperson_id,
+                c.credit_type.as_str(),
+                c.share_pct,
+                c.revenue,
+                c.gross_profit
+            )
+        })
+        .collect();
     vec![
         s.id.to_string(),
         s.occurred_on.to_string(),
@@ -193,6 +205,7 @@ pub fn sale_record(s: &Sale) -> Vec<String> {
         opt(s.voided_at.map(|t| t.to_rfc3339())),
         opt(s.void_reason.as_deref().map(csv_text)),
         s.version.to_string(),
+        credits.join(";"),
     ]
 }
 

@@ -187,8 +187,9 @@ fn with_own_actual(
                 CASE WHEN t.subject_type = 'user' AND t.account_id IS NULL THEN \
            coalesce((SELECT sum(r.amount) FROM daily_rollup r \
               WHERE r.org_id = t.org_id AND r.salesperson_id = t.subject_id \
-                AND r.metric = CASE WHEN t.metric = 'activities' \
-                                    THEN 'activity:' || t.activity_kind ELSE t.metric END \
+                AND r.metric IN (CASE WHEN t.metric = 'activities' \
+                                    THEN 'activity:' || t.activity_kind ELSE t.metric END, \
+                                 'overlay:' || t.metric) \
                 AND r.day BETWEEN t.starts_on AND least($3, t.ends_on) \
                 AND r.amount <> 0), 0) END AS own_actual \
          FROM targets t WHERE t.org_id = $1 AND t.id = $2",

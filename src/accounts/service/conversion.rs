@@ -13,7 +13,7 @@ use super::access::{
     actor_id, check_owner, check_past_day, get_visible, require_transfer, require_writer, today,
     visible_owners,
 };
-use super::{transfer, update};
+use super::{splits, transfer, update};
 use crate::accounts::dto::{ConvertRequest, RejectConversion};
 use crate::accounts::rules::{
     self, AccountRefusal, ConversionStatus, ConvertOutcome, Decider, Kind, Status,
@@ -23,7 +23,9 @@ use crate::auth::rules::Role;
 use crate::auth::Principal;
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
+use crate::results::rules::credit::{CreditType, Share, SplitRule};
 use crate::validation::Validator;
+use rust_decimal::Decimal;
 
 /// The changes that make a conversion count, decided by the caller now.
 pub(super) fn confirmed_by(p: &Principal, changes: &mut AccountChanges) {
@@ -130,7 +132,7 @@ async fn convert_in(
         .or(recorded)
         .unwrap_or(today);
     if outcome == ConvertOutcome::Record {
-        if b.new_owner_id.is_some_and(|o| o != current.owner_id) {
+        if b.new_owner_id.is_some_and(|o| o != current.owner_id) || b.hunter_share.is_some() {
             return Err(AccountRefusal::RecordedConversionHandsOver.into());
         }
         rules::may_date(p.role(), "converted_on", on, today)?;
@@ -144,6 +146,29 @@ async fn convert_in(
         if let Some(e) = check_owner(c, p.org_id, "new_owner_id", new_owner).await? {
             v.push(e);
         }
+    }
+    if let Some(h) = &b.hunter_share {
+        let pct = h.share_pct.0;
+        v.check(
+            pct > Decimal::ZERO && pct <= Decimal::ONE_HUNDRED && pct.normalize().scale() <= 2,
+            "hunter_share.share_pct",
+            "invalid_share",
+            "a percentage above 0 and at most 100, with at most 2 decimals",
+        );
+        v.check(
+            h.until.0 >= on,
+            "hunter_share.until",
+            "before_converted_on",
+            format!(
+                "the hunter's share runs from the conversion ({on}); `until` must not be before it"
+            ),
+        );
+        v.check(
+            b.new_owner_id.is_some_and(|o| o != current.owner_id),
+            "hunter_share",
+            "needs_handover",
+            "a hunter's share goes with a hand-over: name new_owner_id, another salesperson",
+        );
     }
     v.finish()?;
     if outcome == ConvertOutcome::Record {
@@ -194,6 +219,20 @@ async fn convert_in(
             .map(str::trim)
             .unwrap_or("handover after conversion");
         row = transfer(c, p.org_id, id, from, new_owner, on, reason, actor_id(p)).await?;
+        if let Some(h) = &b.hunter_share {
+            let rule = SplitRule {
+                id: Uuid::now_v7(),
+                from: on,
+                to: Some(h.until.0),
+                hunter_share: true,
+                shares: vec![Share {
+                    salesperson_id: won_by,
+                    credit_type: CreditType::Revenue,
+                    share_pct: h.share_pct.0,
+                }],
+            };
+            splits::add_on(c, p, id, rule).await?;
+        }
     }
     Ok(row)
 }

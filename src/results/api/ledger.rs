@@ -11,7 +11,6 @@ use crate::auth::Principal;
 use crate::db::PgPool;
 use crate::error::{AppError, AppResult};
 use crate::http::{finish, List, PageParams};
-use crate::results::dto::Sale;
 use crate::results::dto_ledger::{
     activity_record, sale_record, ActivitiesQuery, Activity, SaleDetail, SalesQuery, ACTIVITY_CSV,
     SALE_CSV,
@@ -44,7 +43,7 @@ fn day_cursor(s: &str) -> Option<LedgerKey> {
 #[utoipa::path(tag = "results", security(("bearer" = [])), params(SalesQuery),
     responses(
         (status = 200, description = "A page of sales, or every sale as CSV",
-            content((List<Sale> = "application/json"), (String = "text/csv"))),
+            content((List<SaleDetail> = "application/json"), (String = "text/csv"))),
         (status = 400, description = "A malformed filter or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`from` after `to`, or a bad `limit`", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
@@ -72,10 +71,13 @@ pub async fn list_sales(
                 return Ok(export(pool.clone(), p.org_id, f, &SALE_CSV, sales_chunk));
             };
             let rows = service::sales_page(pool, p.org_id, &f, page).await?;
-            let data: Vec<Sale> = rows.into_iter().map(Sale::from).collect();
+            let data: Vec<SaleDetail> = rows
+                .into_iter()
+                .map(|(row, credits)| SaleDetail::new(row, credits))
+                .collect();
             Ok(
-                HttpResponse::Ok().json(finish(data, page.limit, |s: &Sale| {
-                    day_key(s.occurred_on, s.id)
+                HttpResponse::Ok().json(finish(data, page.limit, |s: &SaleDetail| {
+                    day_key(s.sale.occurred_on, s.sale.id)
                 })),
             )
         })
@@ -98,11 +100,11 @@ pub async fn sale_by_id(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let row = state
+    let (row, credits) = state
         .reads
         .read(async |pool, _| service::sale(pool, &p, id).await)
         .await?;
-    Ok(HttpResponse::Ok().json(SaleDetail::from(row)))
+    Ok(HttpResponse::Ok().json(SaleDetail::new(row, credits)))
 }
 
 /// The activities behind every progress figure, a page at a time or as a CSV export.
@@ -176,10 +178,13 @@ async fn sales_chunk(
     };
     let rows = service::sales_page(&pool, org, &f, &page).await?;
     let full = rows.len() as i64 == EXPORT_PAGE;
-    let next = rows.last().filter(|_| full).map(|r| (r.occurred_on, r.id));
+    let next = rows
+        .last()
+        .filter(|_| full)
+        .map(|(r, _)| (r.occurred_on, r.id));
     let records = rows
         .into_iter()
-        .map(|r| sale_record(&Sale::from(r)))
+        .map(|(r, credits)| sale_record(&SaleDetail::new(r, credits)))
         .collect();
     Ok((records, next))
 }

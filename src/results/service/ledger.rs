@@ -9,7 +9,8 @@ use crate::auth::{Principal, Role};
 use crate::db::{self, Page, PgPool};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::results::dto_ledger::{ActivitiesQuery, SalesQuery};
-use crate::results::store::{self, ActivityEntry, Credited, SaleRow};
+use crate::results::rules::credit::Credit;
+use crate::results::store::{self, ActivityEntry, SaleRow};
 use crate::teams::service::lookups as teams;
 
 pub use crate::results::store::{LedgerFilter, LedgerKey};
@@ -24,20 +25,20 @@ pub const EXPORT_PAGE: i64 = 500;
 pub async fn credited_seen(
     c: &mut AsyncPgConnection,
     p: &Principal,
-) -> AppResult<Option<Credited>> {
+) -> AppResult<Option<store::Credited>> {
     p.require_reader()?;
     if p.reads_org_wide() {
         return Ok(None);
     }
     let Some(me) = p.user_id() else {
-        return Ok(Some(Credited::default()));
+        return Ok(Some(store::Credited::default()));
     };
     let teams = if p.role() == Some(Role::Manager) {
         teams::managed_team_ids(c, p.org_id, me).await?
     } else {
         Vec::new()
     };
-    Ok(Some(Credited {
+    Ok(Some(store::Credited {
         people: vec![me],
         teams,
     }))
@@ -154,15 +155,37 @@ pub async fn activities_filter(
     Ok(f)
 }
 
-/// A page of sales (one more row than the limit when more follow).
+/// A sale with its credits.
+pub type Credited = (SaleRow, Vec<Credit>);
+
+/// The credits of each of `rows`, in one statement.
+async fn with_credits(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    rows: Vec<SaleRow>,
+) -> AppResult<Vec<Credited>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut credits = store::credits_of(c, org, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let cr = credits.remove(&r.id).unwrap_or_default();
+            (r, cr)
+        })
+        .collect())
+}
+
+/// A page of sales with their credits (one more row than the limit when more
+/// follow).
 pub async fn sales_page(
     pool: &PgPool,
     org: Uuid,
     f: &LedgerFilter,
     page: &Page<LedgerKey>,
-) -> AppResult<Vec<SaleRow>> {
+) -> AppResult<Vec<Credited>> {
     db::run(pool, async |c| {
-        store::sales_page(c, org, f, page.after, page.limit + 1).await
+        let rows = store::sales_page(c, org, f, page.after, page.limit + 1).await?;
+        with_credits(c, org, rows).await
     })
     .await
 }
@@ -182,7 +205,7 @@ pub async fn activities_page(
 
 /// One sale the caller sees, voided or not, else 404: read through the same
 /// query as the list, so that the list and the single read never disagree.
-pub async fn sale(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<SaleRow> {
+pub async fn sale(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<Credited> {
     p.require_reader()?;
     db::run(pool, async |c| {
         let f = LedgerFilter {
@@ -191,10 +214,11 @@ pub async fn sale(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<SaleRow> 
             include_voided: true,
             ..Default::default()
         };
-        store::sales_page(c, p.org_id, &f, None, 1)
+        let row = store::sales_page(c, p.org_id, &f, None, 1)
             .await?
             .pop()
-            .ok_or_else(|| AppError::not_found("sale"))
+            .ok_or_else(|| AppError::not_found("sale"))?;
+        Ok(with_credits(c, p.org_id, vec![row]).await?.remove(0))
     })
     .await
 }

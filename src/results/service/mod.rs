@@ -6,6 +6,7 @@ pub mod achieved;
 mod activities;
 pub mod ledger;
 mod sales;
+pub mod splits;
 
 pub use activities::push_activities;
 pub use sales::{check_void_reason, push_sale, push_sales, void};
@@ -92,8 +93,10 @@ pub fn stored(statuses: impl Iterator<Item = ItemStatus>) -> u32 {
         .count() as u32
 }
 
-/// Re-credits an account's results from `from` on to `owner` (those whose
-/// salesperson was named keep theirs), and appends `results.recorded`.
+/// Re-credits an account's results after a transfer to `owner` from `from`
+/// on: sales that follow the account go to the owner and split rule of their
+/// day, activities to the owner (those whose salesperson or splits were named
+/// keep theirs); appends `results.recorded`.
 pub async fn recredit(
     c: &mut AsyncPgConnection,
     org: Uuid,
@@ -102,7 +105,11 @@ pub async fn recredit(
     owner: Uuid,
     outbox: &mut Outbox,
 ) -> AppResult<()> {
-    let deltas = store::recredit(c, org, account, from, owner).await?;
+    let mut deltas = store::recredit_sales(c, org, account, from, None).await?;
+    let acts = store::recredit_activities(c, org, account, from, owner).await?;
+    for ((who, metric, day), amount) in acts.changes() {
+        deltas.add(*who, metric, *day, *amount);
+    }
     recorded(outbox, org, deltas, Written::default());
     Ok(())
 }

@@ -11,11 +11,12 @@ use super::{check_day, default_source, record, require_scope, source_of, stored,
 use crate::accounts::rules::owner_on;
 use crate::auth::{Principal, Scope};
 use crate::error::{AppError, AppResult, FieldError, Validator};
-use crate::events::data::SaleVoidedData;
+use crate::events::data::{CreditData, SaleVoidedData};
 use crate::events::dispatch::publish;
 use crate::events::{Event, Outbox};
 use crate::http::{ItemResult, ItemStatus};
 use crate::results::dto::SaleItem;
+use crate::results::rules::credit::{self, Credit, RevenueTotal, Share};
 use crate::results::rules::{self, Deltas, SaleKind};
 use crate::results::store::{self, SaleRow, SaleValues};
 
@@ -25,6 +26,7 @@ struct Checked {
     key: (String, String),
     account: AccountRef,
     salesperson: Option<Uuid>,
+    splits: Option<Vec<Share>>,
     occurred_on: NaiveDate,
     kind: SaleKind,
     amounts: rules::Amounts,
@@ -74,6 +76,26 @@ fn check_sale(
             None
         }
     };
+    let splits: Option<Vec<Share>> = item.splits.as_ref().map(|given| {
+        given
+            .iter()
+            .map(|s| Share {
+                salesperson_id: s.salesperson_id,
+                credit_type: s.credit_type,
+                share_pct: s.share_pct.0,
+            })
+            .collect()
+    });
+    if let Some(shares) = &splits {
+        if item.salesperson_id.is_some() {
+            v.push(FieldError::new(
+                "splits",
+                "conflict",
+                "give splits or salesperson_id, not both",
+            ));
+        }
+        credit::check_shares(&mut v, "splits", shares, RevenueTotal::Exactly100);
+    }
     let kind = item.kind.unwrap_or_default();
     let amounts = rules::amounts(
         &mut v,
@@ -91,6 +113,7 @@ fn check_sale(
             key: (source, item.external_id.trim().to_string()),
             account,
             salesperson: item.salesperson_id,
+            splits,
             occurred_on: item.occurred_on.0,
             kind,
             amounts,
@@ -152,10 +175,26 @@ pub async fn push_sales(
         })
         .collect();
     let index = store::account_index(c, p.org_id, &ids, &ext).await?;
-    let named: Vec<Uuid> = checked.iter().filter_map(|ch| ch.salesperson).collect();
-    let sellers: HashSet<Uuid> = crate::users::service::read::salespeople(c, p.org_id, &named)
-        .await?
-        .into_iter()
+    let mut named: Vec<Uuid> = checked.iter().filter_map(|ch| ch.salesperson).collect();
+    named.extend(
+        checked
+            .iter()
+            .flat_map(|ch| ch.splits.iter().flatten().map(|s| s.salesperson_id)),
+    );
+    named.sort();
+    named.dedup();
+    let people = crate::users::service::read::people(c, p.org_id, &named).await?;
+    let is_seller =
+        |role: &crate::auth::rules::Role| *role == crate::auth::rules::Role::Salesperson;
+    let sellers: HashSet<Uuid> = people
+        .iter()
+        .filter(|(_, role, _)| is_seller(role))
+        .map(|(id, _, _)| *id)
+        .collect();
+    let active: HashSet<Uuid> = people
+        .iter()
+        .filter(|(_, role, active)| is_seller(role) && *active)
+        .map(|(id, _, _)| *id)
         .collect();
     let mut ready = Vec::new();
     for ch in checked {
@@ -181,9 +220,28 @@ pub async fn push_sales(
             );
             continue;
         };
-        let (salesperson, given) = match ch.salesperson {
-            Some(s) if sellers.contains(&s) => (s, true),
-            Some(_) => {
+        let (shares, given, splits_given) = match (&ch.splits, ch.salesperson) {
+            (Some(shares), _) => {
+                let strangers: Vec<FieldError> = shares
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| !active.contains(&s.salesperson_id))
+                    .map(|(i, _)| {
+                        FieldError::new(
+                            format!("splits[{i}].salesperson_id"),
+                            "not_found",
+                            "no such active salesperson in this organisation",
+                        )
+                    })
+                    .collect();
+                if !strangers.is_empty() {
+                    reject(&mut results, ch.index, strangers);
+                    continue;
+                }
+                (shares.clone(), false, true)
+            }
+            (None, Some(s)) if sellers.contains(&s) => (credit::whole(s), true, false),
+            (None, Some(_)) => {
                 reject(
                     &mut results,
                     ch.index,
@@ -195,12 +253,19 @@ pub async fn push_sales(
                 );
                 continue;
             }
-            None => match index
+            (None, None) => match index
                 .owners
                 .get(&account)
                 .and_then(|h| owner_on(h, ch.occurred_on))
             {
-                Some(o) => (o, false),
+                Some(o) => {
+                    let rules = index.rules.get(&account).map(Vec::as_slice).unwrap_or(&[]);
+                    (
+                        credit::with_owner(o, credit::rule_on(rules, ch.occurred_on)),
+                        false,
+                        false,
+                    )
+                }
                 None => {
                     reject(
                         &mut results,
@@ -215,6 +280,10 @@ pub async fn push_sales(
                 }
             },
         };
+        let credits = credit::credit(&shares, ch.amounts.revenue, ch.amounts.gross_profit);
+        let Some(salesperson) = credit::primary(&credits) else {
+            return Err(AppError::internal("a sale's credits hold no revenue share"));
+        };
         let values = SaleValues {
             account_id: account,
             salesperson_id: salesperson,
@@ -227,8 +296,9 @@ pub async fn push_sales(
             amount_gross_profit: ch.amounts.amount_gross_profit,
             revenue: ch.amounts.revenue,
             gross_profit: ch.amounts.gross_profit,
+            splits_given,
         };
-        ready.push((ch.index, ch.key, values));
+        ready.push((ch.index, ch.key, values, credits));
     }
     // Upsert: update what exists, insert the rest. The keys are locked first, in
     // one order for every push, then the rollup rows in theirs (`Deltas` is
@@ -239,14 +309,18 @@ pub async fn push_sales(
     ready.sort_by(|a, b| a.1.cmp(&b.1));
     let keys: Vec<(String, String)> = ready.iter().map(|r| r.1.clone()).collect();
     crate::results::order::lock_keys(c, p.org_id, &keys).await?;
+    let mut new_credits: Vec<(Uuid, Credit)> = Vec::new();
+    let mut replaced: Vec<Uuid> = Vec::new();
     let mut deltas = Deltas::default();
     let mut pending = ready;
     for _round in 0..2 {
         let keys: Vec<(String, String)> = pending.iter().map(|r| r.1.clone()).collect();
         let existing = store::sales_by_keys(c, p.org_id, &keys).await?;
+        let ids: Vec<Uuid> = existing.values().map(|r| r.id).collect();
+        let mut before = store::credits_of(c, p.org_id, &ids).await?;
         let mut inserts = Vec::new();
         let mut fresh = Vec::new();
-        for (index, key, values) in pending {
+        for (index, key, values, credits) in pending {
             match existing.get(&key) {
                 Some(row) if row.voided_at.is_some() => reject(
                     &mut results,
@@ -257,7 +331,11 @@ pub async fn push_sales(
                         "this sale was voided and no longer changes",
                     )],
                 ),
-                Some(row) if values.same_as(row) => {
+                Some(row)
+                    if values.same_as(row)
+                        && before.get(&row.id).map(|b| credit::keyed(b))
+                            == Some(credit::keyed(&credits)) =>
+                {
                     results[index] = Some(ItemResult {
                         index,
                         status: ItemStatus::Unchanged,
@@ -267,20 +345,11 @@ pub async fn push_sales(
                 }
                 Some(row) => {
                     store::update_sale(c, p.org_id, row.id, &values).await?;
-                    deltas.sale(
-                        row.salesperson_id,
-                        row.occurred_on,
-                        row.revenue,
-                        row.gross_profit,
-                        Decimal::NEGATIVE_ONE,
-                    );
-                    deltas.sale(
-                        values.salesperson_id,
-                        values.occurred_on,
-                        values.revenue,
-                        values.gross_profit,
-                        Decimal::ONE,
-                    );
+                    let old = before.remove(&row.id).unwrap_or_default();
+                    deltas.credits(&old, row.occurred_on, Decimal::NEGATIVE_ONE);
+                    deltas.credits(&credits, values.occurred_on, Decimal::ONE);
+                    replaced.push(row.id);
+                    new_credits.extend(credits.into_iter().map(|cr| (row.id, cr)));
                     results[index] = Some(ItemResult {
                         index,
                         status: ItemStatus::Updated,
@@ -291,7 +360,7 @@ pub async fn push_sales(
                 None => {
                     let id = Uuid::now_v7();
                     inserts.push((id, key.0.clone(), key.1.clone(), values.clone()));
-                    fresh.push((index, key, values, id));
+                    fresh.push((index, key, values, credits, id));
                 }
             }
         }
@@ -300,17 +369,12 @@ pub async fn push_sales(
             .into_iter()
             .collect();
         pending = Vec::new();
-        for (index, key, values, id) in fresh {
+        for (index, key, values, credits, id) in fresh {
             if taken.contains(&key) {
-                pending.push((index, key, values));
+                pending.push((index, key, values, credits));
             } else {
-                deltas.sale(
-                    values.salesperson_id,
-                    values.occurred_on,
-                    values.revenue,
-                    values.gross_profit,
-                    Decimal::ONE,
-                );
+                deltas.credits(&credits, values.occurred_on, Decimal::ONE);
+                new_credits.extend(credits.into_iter().map(|cr| (id, cr)));
                 results[index] = Some(ItemResult {
                     index,
                     status: ItemStatus::Created,
@@ -323,12 +387,14 @@ pub async fn push_sales(
             break;
         }
     }
-    if let Some((index, _, _)) = pending.first() {
+    if let Some((index, ..)) = pending.first() {
         return Err(AppError::conflict(
             "concurrent_update",
             format!("item {index} was changed by another request at the same time; retry"),
         ));
     }
+    store::replace_credits(c, p.org_id, &replaced, &[]).await?;
+    store::insert_credits(c, p.org_id, &new_credits).await?;
     let written = Written {
         sales: stored(results.iter().flatten().map(|r| r.status)),
         activities: 0,
@@ -384,14 +450,12 @@ pub async fn void(
             "this sale was voided already",
         ));
     }
+    let credits = store::credits_of(c, org, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     let mut deltas = Deltas::default();
-    deltas.sale(
-        current.salesperson_id,
-        current.occurred_on,
-        current.revenue,
-        current.gross_profit,
-        Decimal::NEGATIVE_ONE,
-    );
+    deltas.credits(&credits, current.occurred_on, Decimal::NEGATIVE_ONE);
     let written = Written {
         sales: 1,
         activities: 0,
@@ -411,6 +475,16 @@ pub async fn void(
             revenue: row.revenue,
             gross_profit: row.gross_profit,
             reason: row.void_reason.clone(),
+            credits: credits
+                .iter()
+                .map(|c| CreditData {
+                    salesperson_id: c.salesperson_id,
+                    credit_type: c.credit_type.as_str().to_string(),
+                    share_pct: c.share_pct,
+                    revenue: c.revenue,
+                    gross_profit: c.gross_profit,
+                })
+                .collect(),
         },
     });
     publish(c, &mut outbox).await?;

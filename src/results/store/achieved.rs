@@ -33,7 +33,8 @@ pub struct Wanted {
 }
 
 /// For each of `wanted`, in order, what the rollup holds (`None`: nothing
-/// recorded; days that net to zero are nothing recorded), all in one
+/// recorded; a person's figure counts their overlay credits too, a team's and
+/// the organisation's revenue credits only; days that net to zero are nothing recorded), all in one
 /// statement. A team counts each day for the people who were members of it or
 /// of its sub-teams that day, as [`super::daily_by_team`] counts it.
 pub async fn achieved_each(
@@ -71,7 +72,8 @@ pub async fn achieved_each(
          ) \
          SELECT w.i, CASE w.kind \
            WHEN 'person' THEN (SELECT sum(r.amount) FROM daily_rollup r \
-              WHERE r.org_id = $1 AND r.salesperson_id = w.who AND r.metric = w.metric \
+              WHERE r.org_id = $1 AND r.salesperson_id = w.who \
+                AND r.metric IN (w.metric, 'overlay:' || w.metric) \
                 AND r.day BETWEEN w.from_on AND w.to_on AND r.amount <> 0) \
            WHEN 'team' THEN (SELECT sum(r.amount) FROM daily_rollup r \
               JOIN team_members m ON m.org_id = r.org_id AND m.user_id = r.salesperson_id \

@@ -9,8 +9,9 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::SaleRow;
-use crate::db::schema::{activities, sales, team_members};
+use crate::db::schema::{activities, sale_credits, sales, team_members};
 use crate::error::AppResult;
+use crate::results::rules::credit::CreditType;
 use crate::results::rules::SaleKind;
 
 /// Whose results a caller sees, as plain ids worked out by the service: those
@@ -67,36 +68,8 @@ macro_rules! ledger_query {
     ($t:ident, $q:expr, $org:expr, $f:expr, $after:expr, $n:expr) => {{
         let f: &LedgerFilter = $f;
         let mut q = $q.filter($t::org_id.eq($org));
-        // Credited, on the result's day, to a member of one of `teams`.
-        let member_of = |teams: Vec<Uuid>| {
-            diesel::dsl::exists(
-                team_members::table
-                    .filter(team_members::org_id.eq($org))
-                    .filter(team_members::user_id.eq($t::salesperson_id))
-                    .filter(team_members::team_id.eq_any(teams))
-                    .filter(team_members::from_on.le($t::occurred_on))
-                    .filter(
-                        team_members::to_on
-                            .is_null()
-                            .or(team_members::to_on.ge($t::occurred_on.nullable())),
-                    ),
-            )
-        };
-        if let Some(seen) = &f.seen {
-            q = q.filter(
-                $t::salesperson_id
-                    .eq_any(seen.people.clone())
-                    .or(member_of(seen.teams.clone())),
-            );
-        }
-        if let Some(team) = &f.team {
-            q = q.filter(member_of(team.clone()));
-        }
         if let Some(id) = f.id {
             q = q.filter($t::id.eq(id));
-        }
-        if let Some(who) = f.salesperson_id {
-            q = q.filter($t::salesperson_id.eq(who));
         }
         if let Some(account) = f.account_id {
             q = q.filter($t::account_id.eq(account));
@@ -121,6 +94,37 @@ macro_rules! ledger_query {
     }};
 }
 
+/// `$who` was, on `$day`, a member of one of `$teams`.
+macro_rules! member_on {
+    ($org:expr, $who:expr, $day:expr, $teams:expr) => {
+        diesel::dsl::exists(
+            team_members::table
+                .filter(team_members::org_id.eq($org))
+                .filter(team_members::user_id.eq($who))
+                .filter(team_members::team_id.eq_any($teams))
+                .filter(team_members::from_on.le($day))
+                .filter(
+                    team_members::to_on
+                        .is_null()
+                        .or(team_members::to_on.ge($day.nullable())),
+                ),
+        )
+    };
+}
+
+/// The sale has a credit (of `$types`) that meets `$cond`.
+macro_rules! credited {
+    ($org:expr, $types:expr, $cond:expr) => {
+        diesel::dsl::exists(
+            sale_credits::table
+                .filter(sale_credits::org_id.eq($org))
+                .filter(sale_credits::sale_id.eq(sales::id))
+                .filter(sale_credits::credit_type.eq_any($types))
+                .filter($cond),
+        )
+    };
+}
+
 /// Up to `n` sales after `after` in `(occurred_on, id)` order.
 pub async fn sales_page(
     c: &mut AsyncPgConnection,
@@ -137,6 +141,39 @@ pub async fn sales_page(
         after,
         n
     );
+    // A person sees the sales they hold any share of, a manager also those their
+    // members held a share of on the day; a team's sales are those its members
+    // held a revenue share of (overlay credit never counts for a team).
+    let any = [CreditType::Revenue, CreditType::Overlay];
+    if let Some(seen) = &f.seen {
+        q = q.filter(credited!(
+            org,
+            any,
+            sale_credits::salesperson_id
+                .eq_any(seen.people.clone())
+                .or(member_on!(
+                    org,
+                    sale_credits::salesperson_id,
+                    sales::occurred_on,
+                    seen.teams.clone()
+                ))
+        ));
+    }
+    if let Some(team) = &f.team {
+        q = q.filter(credited!(
+            org,
+            [CreditType::Revenue],
+            member_on!(
+                org,
+                sale_credits::salesperson_id,
+                sales::occurred_on,
+                team.clone()
+            )
+        ));
+    }
+    if let Some(who) = f.salesperson_id {
+        q = q.filter(credited!(org, any, sale_credits::salesperson_id.eq(who)));
+    }
     if let Some(kind) = f.sale_kind {
         q = q.filter(sales::kind.eq(kind));
     }
@@ -168,6 +205,29 @@ pub async fn activities_page(
         after,
         n
     );
+    if let Some(seen) = &f.seen {
+        q = q.filter(
+            activities::salesperson_id
+                .eq_any(seen.people.clone())
+                .or(member_on!(
+                    org,
+                    activities::salesperson_id,
+                    activities::occurred_on,
+                    seen.teams.clone()
+                )),
+        );
+    }
+    if let Some(team) = &f.team {
+        q = q.filter(member_on!(
+            org,
+            activities::salesperson_id,
+            activities::occurred_on,
+            team.clone()
+        ));
+    }
+    if let Some(who) = f.salesperson_id {
+        q = q.filter(activities::salesperson_id.eq(who));
+    }
     if let Some(kind) = &f.activity_kind {
         q = q.filter(activities::kind.eq(kind.clone()));
     }

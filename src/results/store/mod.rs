@@ -2,11 +2,15 @@
 //! the rollup in [`rollup`].
 
 mod achieved;
+mod credits;
 mod ledger;
+mod recredit;
 mod rollup;
 
 pub use achieved::{achieved_each, Wanted, Whose};
+pub use credits::*;
 pub use ledger::*;
+pub use recredit::*;
 pub use rollup::*;
 
 use std::collections::{HashMap, HashSet};
@@ -19,7 +23,8 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::rules::{activity_metric, Deltas, SaleKind};
+use super::rules::credit::SplitRule;
+use super::rules::{Deltas, SaleKind};
 use crate::accounts::rules::Ownership;
 use crate::db::schema::{account_owners, accounts, activities, daily_rollup, sales};
 use crate::error::{AppError, AppResult};
@@ -49,6 +54,7 @@ pub struct SaleRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub splits_given: bool,
 }
 
 /// The fields of a sale that a push sets.
@@ -66,6 +72,7 @@ pub struct SaleValues {
     pub amount_gross_profit: Decimal,
     pub revenue: Decimal,
     pub gross_profit: Decimal,
+    pub splits_given: bool,
 }
 
 impl SaleValues {
@@ -82,6 +89,7 @@ impl SaleValues {
             && self.amount_gross_profit == row.amount_gross_profit
             && self.revenue == row.revenue
             && self.gross_profit == row.gross_profit
+            && self.splits_given == row.splits_given
     }
 }
 
@@ -223,6 +231,8 @@ pub struct AccountIndex {
     pub ids: Vec<Uuid>,
     pub by_external: HashMap<(String, String), Uuid>,
     pub owners: HashMap<Uuid, Vec<Ownership>>,
+    /// Split rules, in day order.
+    pub rules: HashMap<Uuid, Vec<SplitRule>>,
 }
 
 pub async fn account_index(
@@ -266,11 +276,31 @@ pub async fn account_index(
             }
         }
     }
+    let owners = owners_of(c, org, &found).await?;
+    let rules = credits::split_rules(c, org, &found)
+        .await?
+        .into_iter()
+        .map(|(a, rs)| (a, rs.into_iter().map(|r| r.rule).collect()))
+        .collect();
+    Ok(AccountIndex {
+        ids: found,
+        by_external,
+        owners,
+        rules,
+    })
+}
+
+/// The dated ownership of these accounts, by account, in day order.
+pub(super) async fn owners_of(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    accounts: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<Ownership>>> {
     let rows: Vec<(Uuid, Uuid, NaiveDate, Option<NaiveDate>)> = account_owners::table
         .filter(
             account_owners::org_id
                 .eq(org)
-                .and(account_owners::account_id.eq_any(&found)),
+                .and(account_owners::account_id.eq_any(accounts)),
         )
         .select((
             account_owners::account_id,
@@ -288,11 +318,7 @@ pub async fn account_index(
             .or_default()
             .push(Ownership { owner_id, from, to });
     }
-    Ok(AccountIndex {
-        ids: found,
-        by_external,
-        owners,
-    })
+    Ok(owners)
 }
 
 /// Adds the deltas to the daily rollup.
@@ -324,85 +350,6 @@ pub async fn apply(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> App
             .await?;
     }
     Ok(())
-}
-
-/// Re-credits an account's results from `from` on to `owner` (those whose
-/// salesperson was named in the push keep theirs), and moves them in the rollup;
-/// answers the changes made to the rollup.
-pub async fn recredit(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    account: Uuid,
-    from: NaiveDate,
-    owner: Uuid,
-) -> AppResult<Deltas> {
-    let mut deltas = Deltas::default();
-    let moved: Vec<(Uuid, Uuid, NaiveDate, Decimal, Decimal)> = sales::table
-        .filter(sales::org_id.eq(org).and(sales::account_id.eq(account)))
-        .filter(sales::occurred_on.ge(from))
-        .filter(sales::salesperson_given.eq(false))
-        .filter(sales::voided_at.is_null())
-        .filter(sales::salesperson_id.ne(owner))
-        .select((
-            sales::id,
-            sales::salesperson_id,
-            sales::occurred_on,
-            sales::revenue,
-            sales::gross_profit,
-        ))
-        .for_update()
-        .load(c)
-        .await?;
-    for (_, old, day, rev, gp) in &moved {
-        deltas.sale(*old, *day, *rev, *gp, Decimal::NEGATIVE_ONE);
-        deltas.sale(owner, *day, *rev, *gp, Decimal::ONE);
-    }
-    let ids: Vec<Uuid> = moved.iter().map(|m| m.0).collect();
-    diesel::update(sales::table.filter(sales::org_id.eq(org).and(sales::id.eq_any(&ids))))
-        .set((
-            sales::salesperson_id.eq(owner),
-            sales::version.eq(sales::version + 1),
-            sales::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(c)
-        .await?;
-    let acts: Vec<(Uuid, Uuid, NaiveDate, String, i32)> = activities::table
-        .filter(
-            activities::org_id
-                .eq(org)
-                .and(activities::account_id.eq(account)),
-        )
-        .filter(activities::occurred_on.ge(from))
-        .filter(activities::salesperson_given.eq(false))
-        .filter(activities::salesperson_id.ne(owner))
-        .select((
-            activities::id,
-            activities::salesperson_id,
-            activities::occurred_on,
-            activities::kind,
-            activities::count,
-        ))
-        .for_update()
-        .load(c)
-        .await?;
-    for (_, old, day, kind, count) in &acts {
-        let m = activity_metric(kind);
-        deltas.add(*old, &m, *day, -Decimal::from(*count));
-        deltas.add(owner, &m, *day, Decimal::from(*count));
-    }
-    let ids: Vec<Uuid> = acts.iter().map(|a| a.0).collect();
-    diesel::update(
-        activities::table.filter(activities::org_id.eq(org).and(activities::id.eq_any(&ids))),
-    )
-    .set((
-        activities::salesperson_id.eq(owner),
-        activities::version.eq(activities::version + 1),
-        activities::updated_at.eq(diesel::dsl::now),
-    ))
-    .execute(c)
-    .await?;
-    apply(c, org, &deltas).await?;
-    Ok(deltas)
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -522,9 +469,20 @@ pub async fn update_activity(
     Ok(())
 }
 
-/// Deletes every row of organisation `org` from `sales`, `activities`, `daily_rollup`, for dropping the
+/// Deletes every row of organisation `org` from the ledger, its credits, the
+/// accounts' split rules and `daily_rollup`, for dropping the
 /// whole organisation (in the caller's transaction).
 pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
+    use crate::db::schema::{account_split_rules, account_split_shares, sale_credits};
+    diesel::delete(sale_credits::table.filter(sale_credits::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    diesel::delete(account_split_shares::table.filter(account_split_shares::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    diesel::delete(account_split_rules::table.filter(account_split_rules::org_id.eq(org)))
+        .execute(c)
+        .await?;
     diesel::delete(sales::table.filter(sales::org_id.eq(org)))
         .execute(c)
         .await?;

@@ -13,30 +13,6 @@ use uuid::Uuid;
 use crate::db::schema::{accounts, activities, daily_rollup, sales, team_members};
 use crate::db::KeepPrepared;
 use crate::error::AppResult;
-/// What the rollup holds for these people and metric over `[from, to]`, `None`
-/// when nothing was recorded at all. Days that net to zero (a voided sale, results
-/// re-credited to someone else) are nothing recorded.
-pub async fn achieved(
-    c: &mut AsyncPgConnection,
-    org: Uuid,
-    people: Option<&[Uuid]>,
-    metric: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Option<Decimal>> {
-    let mut q = daily_rollup::table
-        .filter(daily_rollup::org_id.eq(org))
-        .filter(daily_rollup::metric.eq(metric))
-        .filter(daily_rollup::day.between(from, to))
-        .filter(daily_rollup::amount.ne(Decimal::ZERO))
-        .select(diesel::dsl::sum(daily_rollup::amount))
-        .into_boxed();
-    if let Some(ids) = people {
-        q = q.filter(daily_rollup::salesperson_id.eq_any(ids.to_vec()));
-    }
-    Ok(q.first::<Option<Decimal>>(c).await?)
-}
-
 /// The rollup rows of `metric` over `[from, to]` of the people who were members
 /// of one of `teams` on the row's day.
 #[diesel::dsl::auto_type]
@@ -68,7 +44,9 @@ fn team_rollup<'a>(
 }
 
 /// Per day, what the rollup holds for these people (everyone: `None`) and metric
-/// over `[from, to]`, in day order; days that net to zero are left out.
+/// over `[from, to]`, in day order; days that net to zero are left out. People
+/// named count their overlay credits too; everyone's figure counts revenue
+/// credits only, each sale once.
 pub async fn daily(
     c: &mut AsyncPgConnection,
     org: Uuid,
@@ -77,9 +55,13 @@ pub async fn daily(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Vec<(NaiveDate, Decimal)>> {
+    let mut metrics = vec![metric.to_string()];
+    if people.is_some() {
+        metrics.push(format!("overlay:{metric}"));
+    }
     let mut q = daily_rollup::table
         .filter(daily_rollup::org_id.eq(org))
-        .filter(daily_rollup::metric.eq(metric))
+        .filter(daily_rollup::metric.eq_any(metrics))
         .filter(daily_rollup::day.between(from, to))
         .filter(daily_rollup::amount.ne(Decimal::ZERO))
         .group_by(daily_rollup::day)
@@ -138,7 +120,8 @@ pub async fn achieved_many(
     }
     let rows: Vec<Row> = diesel::sql_query(
         "SELECT w.id, (SELECT sum(r.amount) FROM daily_rollup r \
-           WHERE r.org_id = $1 AND r.salesperson_id = w.who AND r.metric = w.metric \
+           WHERE r.org_id = $1 AND r.salesperson_id = w.who \
+             AND r.metric IN (w.metric, 'overlay:' || w.metric) \
              AND r.day BETWEEN w.from_on AND w.to_on) AS total \
          FROM unnest($2, $3, $4, $5, $6) AS w(id, who, metric, from_on, to_on)",
     )

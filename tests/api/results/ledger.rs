@@ -258,7 +258,8 @@ async fn csv_of_the_filtered_ledger() {
             "counted_gross_profit",
             "voided_at",
             "void_reason",
-            "version"
+            "version",
+            "credits"
         ]
     );
     assert_eq!(recs.len(), 6, "the limit is ignored");
@@ -269,12 +270,15 @@ async fn csv_of_the_filtered_ledger() {
     let a2 = recs.iter().find(|r| r[0] == l.a2.to_string()).unwrap();
     assert_eq!(a2[2..5], ["credit_note", "crm", "A2"]);
     assert_eq!(a2[11], "-45.00");
+    // 50.00 USD at 0.9 is 45.00, and 10.00 of gross profit 9.00, all Contoso's
+    // owner's, negative for a credit note.
+    assert_eq!(a2[16], format!("{}:revenue:100:-45.00:-9.00", l.s.id("sp")));
     assert_eq!(recs[5][14], "duplicate");
     let (_, recs) = csv(&app, admin, "/v1/sales?source=erp").await;
     assert_eq!(recs.len(), 1);
     // Nothing to export: the header alone.
     let (header, recs) = csv(&app, admin, "/v1/sales?from=2027-01-01").await;
-    assert_eq!((header.len(), recs.len()), (16, 0));
+    assert_eq!((header.len(), recs.len()), (17, 0));
 }
 
 #[actix_web::test]

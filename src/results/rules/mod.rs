@@ -1,6 +1,8 @@
 //! Results rules: money in the reporting currency, credit notes, and the rollup
 //! deltas every ledger change produces. Pure: no HTTP, no SQL.
 
+pub mod credit;
+
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -200,6 +202,19 @@ pub fn amounts(
 pub const REVENUE: &str = "revenue";
 pub const GROSS_PROFIT: &str = "gross_profit";
 pub const NEW_ACCOUNTS: &str = "new_accounts";
+/// Overlay credits: a person's own, never a team's or the organisation's.
+pub const OVERLAY_REVENUE: &str = "overlay:revenue";
+pub const OVERLAY_GROSS_PROFIT: &str = "overlay:gross_profit";
+const OVERLAY: &str = "overlay:";
+
+/// The metric a rollup metric counts toward, and whether it is an overlay
+/// credit (which counts for a person's own targets only).
+pub fn counted_as(metric: &str) -> (&str, bool) {
+    match metric.strip_prefix(OVERLAY) {
+        Some(m) => (m, true),
+        None => (metric, false),
+    }
+}
 
 pub fn activity_metric(kind: &str) -> String {
     format!("activity:{kind}")
@@ -232,6 +247,20 @@ impl Deltas {
     ) {
         self.add(who, REVENUE, day, revenue * sign);
         self.add(who, GROSS_PROFIT, day, gross_profit * sign);
+    }
+
+    /// What a sale's credits count for, with `sign` +1 to add them and -1 to
+    /// take them away: revenue shares in `revenue` and `gross_profit`, overlay
+    /// shares in their overlay metrics.
+    pub fn credits(&mut self, credits: &[credit::Credit], day: NaiveDate, sign: Decimal) {
+        for c in credits {
+            let (r, g) = match c.credit_type {
+                credit::CreditType::Revenue => (REVENUE, GROSS_PROFIT),
+                credit::CreditType::Overlay => (OVERLAY_REVENUE, OVERLAY_GROSS_PROFIT),
+            };
+            self.add(c.salesperson_id, r, day, c.revenue * sign);
+            self.add(c.salesperson_id, g, day, c.gross_profit * sign);
+        }
     }
 
     /// The non-zero changes.

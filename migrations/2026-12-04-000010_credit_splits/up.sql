@@ -1,0 +1,61 @@
+-- Credit splits: who each sale is credited to (one row per person and type of
+-- credit), and the dated split rules of accounts, hand-overs' hunter shares
+-- among them.
+
+-- Whether the push named the sale's splits (they are kept as sent; transfers
+-- and split rules re-credit only sales that follow their account).
+ALTER TABLE sales ADD COLUMN splits_given boolean NOT NULL DEFAULT false;
+
+-- A revenue credit counts for the person and, through dated membership, their
+-- teams; an overlay credit only for the person's own targets. Amounts are in
+-- the organisation's currency, negative for a credit note; a sale's revenue
+-- credits add up exactly to its counted amounts.
+CREATE TABLE sale_credits (
+    org_id uuid NOT NULL REFERENCES orgs(id),
+    sale_id uuid NOT NULL,
+    salesperson_id uuid NOT NULL,
+    credit_type text NOT NULL CHECK (credit_type IN ('revenue', 'overlay')),
+    share_pct numeric(5, 2) NOT NULL CHECK (share_pct > 0 AND share_pct <= 100),
+    revenue numeric(18, 2) NOT NULL,
+    gross_profit numeric(18, 2) NOT NULL,
+    PRIMARY KEY (org_id, sale_id, credit_type, salesperson_id),
+    FOREIGN KEY (org_id, sale_id) REFERENCES sales (org_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (org_id, salesperson_id) REFERENCES users (org_id, id)
+);
+CREATE INDEX sale_credits_person_idx ON sale_credits (org_id, salesperson_id, sale_id);
+
+-- Every sale so far was credited whole to its salesperson.
+INSERT INTO sale_credits (org_id, sale_id, salesperson_id, credit_type, share_pct,
+                          revenue, gross_profit)
+SELECT org_id, id, salesperson_id, 'revenue', 100, revenue, gross_profit FROM sales;
+
+-- The people who share an account's sales besides its owner, from one day to
+-- another (`to_on` is the last day; NULL: open). Rules of one account never
+-- overlap; the service checks it under the account's lock.
+CREATE TABLE account_split_rules (
+    org_id uuid NOT NULL REFERENCES orgs(id),
+    id uuid NOT NULL,
+    account_id uuid NOT NULL,
+    from_on date NOT NULL,
+    to_on date,
+    -- Made by a conversion's hand-over: the hunter's share.
+    hunter_share boolean NOT NULL DEFAULT false,
+    created_by uuid,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, id),
+    FOREIGN KEY (org_id, account_id) REFERENCES accounts (org_id, id),
+    CHECK (to_on IS NULL OR to_on >= from_on)
+);
+CREATE INDEX account_split_rules_account_idx
+    ON account_split_rules (org_id, account_id, from_on);
+
+CREATE TABLE account_split_shares (
+    org_id uuid NOT NULL,
+    rule_id uuid NOT NULL,
+    salesperson_id uuid NOT NULL,
+    credit_type text NOT NULL CHECK (credit_type IN ('revenue', 'overlay')),
+    share_pct numeric(5, 2) NOT NULL CHECK (share_pct > 0 AND share_pct <= 100),
+    PRIMARY KEY (org_id, rule_id, credit_type, salesperson_id),
+    FOREIGN KEY (org_id, rule_id) REFERENCES account_split_rules (org_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (org_id, salesperson_id) REFERENCES users (org_id, id)
+);
