@@ -141,6 +141,7 @@ mod crud;
 mod lenient;
 mod list;
 mod org_day;
+mod splits;
 mod transfers;
 mod visibility;
 
