@@ -2,15 +2,23 @@
 
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::days::DemoDays;
 use super::DemoPeople;
 use crate::accounts::dto::{ConvertRequest, CreateAccount, PatchAccount, TransferRequest};
+use crate::accounts::dto_splits::{HunterShare, NewSplitRule};
 use crate::accounts::rules::{Kind, Status};
 use crate::accounts::service as accounts;
 use crate::error::AppError;
-use crate::values::IsoDate;
+use crate::results::dto::SplitItem;
+use crate::results::rules::credit::CreditType;
+use crate::values::{Amount, IsoDate};
+
+/// The revenue share Hugo keeps of Woodgrove Bank's sales after handing it to
+/// Fiona, in percent, until the end of the quarter.
+pub(super) const HUNTER_SHARE: i64 = 30;
 
 const CUSTOMERS: [&str; 12] = [
     "Contoso Ltd",
@@ -39,12 +47,14 @@ const PROSPECTS: [&str; 8] = [
 ];
 
 /// An account as the demo set it up: from which day it buys (customers that
-/// are not dormant, and a won prospect once won), and who owned it from which
-/// day (oldest first).
+/// are not dormant, and a won prospect once won), who owned it from which day
+/// (oldest first), and the revenue share (in percent) that someone besides its
+/// owner takes of its sales, from one day to another.
 pub(super) struct Held {
     pub id: Uuid,
     pub buys_from: Option<NaiveDate>,
     pub owners: Vec<(NaiveDate, Uuid)>,
+    pub shared: Option<(NaiveDate, NaiveDate, i64)>,
 }
 
 impl Held {
@@ -56,10 +66,20 @@ impl Held {
             .find(|(from, _)| *from <= day)
             .map(|(_, who)| *who)
     }
+
+    /// The revenue share, in percent, that others take of its sales on `day`
+    /// (0 when its owner has them whole).
+    pub fn taken_on(&self, day: NaiveDate) -> i64 {
+        match self.shared {
+            Some((from, to, pct)) if from <= day && day <= to => pct,
+            _ => 0,
+        }
+    }
 }
 
-/// Customers for the farmers, prospects for the hunters, a transfer and a won
-/// prospect handed over to a farmer; answers the customers and the prospects
+/// Customers for the farmers, prospects for the hunters, a transfer, a won
+/// prospect handed over to a farmer with the hunter's share kept, and Harper's
+/// overlay on one of Fiona's customers; answers the customers and the prospects
 /// with their owners over time.
 pub(super) async fn seed(
     c: &mut AsyncPgConnection,
@@ -102,6 +122,7 @@ pub(super) async fn seed(
             id,
             buys_from: (n % 5 != 4).then_some(start),
             owners: vec![(start, farmers[n % 3])],
+            shared: None,
         });
     }
     let mut prospects = Vec::new();
@@ -113,6 +134,7 @@ pub(super) async fn seed(
             id,
             buys_from: None,
             owners: vec![(start, hunters[n % 2])],
+            shared: None,
         });
     }
     // Frank's first customer moved to Faye at the start of this quarter.
@@ -123,20 +145,39 @@ pub(super) async fn seed(
     };
     accounts::request_transfer_on(c, &admin, customers[1], b).await?;
     held_customers[1].owners.push((quarter, farmers[2]));
-    // Hugo won Woodgrove Bank a month ago and it was handed to Fiona.
+    // Hugo won Woodgrove Bank a month ago and it was handed to Fiona; he keeps
+    // a hunter's share of its sales until the end of the quarter.
     let won_on = days.won_on;
     let b = ConvertRequest {
         converted_on: Some(IsoDate(won_on)),
         new_owner_id: Some(farmers[0]),
         reason: Some("Handover after conversion".into()),
-        hunter_share: None,
+        hunter_share: Some(HunterShare {
+            share_pct: Amount(Decimal::from(HUNTER_SHARE)),
+            until: IsoDate(days.quarter.1),
+        }),
     };
     accounts::convert_on(c, &admin, prospects[0], b).await?;
     // A customer from then on, bought from Fiona.
     let mut won = held_prospects.remove(0);
     won.buys_from = Some(won_on);
     won.owners.push((won_on, farmers[0]));
+    won.shared = Some((won_on, days.quarter.1, HUNTER_SHARE));
     held_customers.push(won);
+    // Harper, the demo's solutions specialist since she joined Hunters South,
+    // carries an overlay on Contoso, one of Fiona's customers: its sales count
+    // whole for her own targets this quarter, and take nothing from Fiona or
+    // from any team.
+    let b = NewSplitRule {
+        from: IsoDate(quarter),
+        to: Some(IsoDate(days.quarter.1)),
+        splits: vec![SplitItem {
+            salesperson_id: people.harper,
+            share_pct: Amount(Decimal::ONE_HUNDRED),
+            credit_type: CreditType::Overlay,
+        }],
+    };
+    accounts::add_split_rule_on(c, &admin, customers[0], b).await?;
     // Hana's lost prospect is neither called on nor met any more.
     held_prospects.retain(|h| h.id != prospects[1]);
     // Hana lost one.

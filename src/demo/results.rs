@@ -7,8 +7,16 @@
 //! first. Fiona runs at 130% of her pace (ahead), Faye at 100% (on track),
 //! Frank at 60% (at risk); Hugo meets at 130%, Hana at 60%. Farmers North then
 //! gets (1.3 + 1.0 + 0.6) x 95,000 = 275,500 at most of its 300,000: below its
-//! target all quarter, and Hunters South (whose hunters bring no revenue of
-//! their own: what they win goes to a farmer) further below.
+//! target all quarter, and Hunters South (whose hunters bring little revenue of
+//! their own: what they win goes to a farmer, and they keep only a share of it)
+//! further below.
+//!
+//! Some credit is shared. Hugo keeps a hunter's share of Woodgrove Bank's sales
+//! (see the accounts), Faye's first invoice of the quarter is a deal she
+//! shares 60/40 with Hana, and Harper carries an overlay on Contoso. A shared
+//! sale is made larger by what the others take, so that the farmer's own credit
+//! still keeps her pace; the hunters' shares count for them and for Hunters
+//! South, Harper's overlay for her own targets only.
 //!
 //! Running ahead, Fiona and Hugo reach their quarter's targets before its end
 //! (about 51 of its working days in, at 130%): from then on they read
@@ -36,7 +44,8 @@ use super::days::{is_working, DemoDays};
 use super::plan::{FARMER_REVENUE, HUNTER_MEETINGS};
 use super::DemoPeople;
 use crate::error::AppError;
-use crate::results::dto::{ActivityItem, SaleItem};
+use crate::results::dto::{ActivityItem, SaleItem, SplitItem};
+use crate::results::rules::credit::CreditType;
 use crate::results::rules::SaleKind;
 use crate::results::service::{push_activities, push_sales};
 use crate::values::{Amount, IsoDate};
@@ -45,6 +54,8 @@ use crate::values::{Amount, IsoDate};
 pub(super) const FARMER_PACE: [i64; 3] = [130, 60, 100];
 /// The hunters' paces at meeting prospects this quarter, in percent (Hugo, Hana).
 pub(super) const HUNTER_PACE: [i64; 2] = [130, 60];
+/// The shared deal: Faye's revenue share, in percent; Hana has the rest.
+pub(super) const SHARED_DEAL: i64 = 60;
 
 /// A small deterministic generator, so every demo looks alike.
 struct Dice(u64);
@@ -73,7 +84,15 @@ struct Pushed {
 }
 
 impl Pushed {
-    fn sale(&mut self, account: Uuid, day: NaiveDate, revenue: i64, margin: i64, kind: SaleKind) {
+    /// A sale; answers it, for splits to be given.
+    fn sale(
+        &mut self,
+        account: Uuid,
+        day: NaiveDate,
+        revenue: i64,
+        margin: i64,
+        kind: SaleKind,
+    ) -> &mut SaleItem {
         let n = self.sales.len();
         self.sales.push(SaleItem {
             external_id: format!("inv-{:05}", n + 1),
@@ -91,6 +110,7 @@ impl Pushed {
             fx_rate: None,
             kind: Some(kind),
         });
+        &mut self.sales[n]
     }
 
     fn activity(&mut self, account: Uuid, day: NaiveDate, hour: u32, kind: &str, count: i32) {
@@ -132,6 +152,11 @@ pub(super) async fn seed(
     let history_days = i64::from(days.working_days_in_history());
     // Working days of this quarter passed, for the hunters' running counts.
     let mut k: i64 = 0;
+    // Faye's first invoice from then on is the deal she shares with Hana (the
+    // quarter's first working day, or the last day with results when the
+    // quarter has had none yet).
+    let shared_from = days.quarter.0.min(days.last_result_day);
+    let mut shared_deal = false;
     let mut day = days.history_from;
     while day <= days.last_result_day {
         if !is_working(day) {
@@ -160,14 +185,26 @@ pub(super) async fn seed(
             for i in 0..split {
                 let part = if i + 1 == split { left } else { left / 2 };
                 left -= part;
-                let account = buying[dice.roll(buying.len() as u64) as usize].id;
-                out.sale(
-                    account,
-                    day,
-                    part,
-                    26 + dice.roll(9) as i64,
-                    SaleKind::Invoice,
-                );
+                let held = buying[dice.roll(buying.len() as u64) as usize];
+                let margin = 26 + dice.roll(9) as i64;
+                if n == 2 && !shared_deal && day >= shared_from {
+                    shared_deal = true;
+                    let [_, hana] = people.hunters;
+                    let share = |who: Uuid, pct: i64| SplitItem {
+                        salesperson_id: who,
+                        share_pct: Amount(Decimal::from(pct)),
+                        credit_type: CreditType::Revenue,
+                    };
+                    let revenue = part * 100 / SHARED_DEAL;
+                    out.sale(held.id, day, revenue, margin, SaleKind::Invoice)
+                        .splits = Some(vec![
+                        share(*farmer, SHARED_DEAL),
+                        share(hana, 100 - SHARED_DEAL),
+                    ]);
+                    continue;
+                }
+                let revenue = part * 100 / (100 - held.taken_on(day));
+                out.sale(held.id, day, revenue, margin, SaleKind::Invoice);
             }
             // Now and then, a small credit note in the quarter before.
             if !this_quarter && dice.roll(40) == 0 {

@@ -60,7 +60,7 @@ async fn demo_org(app: &TestApp) -> Uuid {
 }
 
 /// The tables an organisation has rows in.
-const TENANT_TABLES: [&str; 24] = [
+const TENANT_TABLES: [&str; 27] = [
     "users",
     "teams",
     "team_members",
@@ -72,6 +72,9 @@ const TENANT_TABLES: [&str; 24] = [
     "target_events",
     "bonus_plans",
     "sales",
+    "sale_credits",
+    "account_split_rules",
+    "account_split_shares",
     "activities",
     "daily_rollup",
     "idempotency_keys",
@@ -133,6 +136,128 @@ fn statuses(card: &Value, metric: &str) -> Vec<(String, String)> {
     out
 }
 
+#[derive(diesel::QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+}
+
+/// The ids `sql` selects (as `id`).
+async fn ids(app: &TestApp, sql: String) -> Vec<Uuid> {
+    let rows: Vec<Id> = diesel::sql_query(&sql)
+        .load(&mut app.conn().await)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter().map(|r| r.id).collect()
+}
+
+/// A demo person's id by the part of their address before `@`.
+async fn person(app: &TestApp, local: &str) -> Uuid {
+    ids(
+        app,
+        format!("SELECT id FROM users WHERE email = '{local}@demo.onpace.example.com'"),
+    )
+    .await[0]
+}
+
+/// The demo's shared credit, as its admin reads it: Hugo's hunter's share of
+/// Woodgrove Bank (won 30 days before `on`) to the quarter's end, Harper's
+/// overlay on Contoso for the quarter (every sale of Contoso in it credits
+/// her), and one deal shared 60/40 by Faye and Hana. `on` is a day of 2026-Q4.
+async fn check_shared_credit(app: &TestApp, org: Uuid, admin: &str, on: NaiveDate) {
+    let account =
+        |name: &str| format!("SELECT id FROM accounts WHERE org_id = '{org}' AND name = '{name}'");
+    let woodgrove = ids(app, account("Woodgrove Bank")).await[0];
+    let contoso = ids(app, account("Contoso Ltd")).await[0];
+    let (hugo, harper) = (person(app, "hugo").await, person(app, "harper").await);
+    let (faye, hana) = (person(app, "faye").await, person(app, "hana").await);
+    let rules = |id: Uuid| async move {
+        let v = app
+            .get(&format!("/v1/accounts/{id}/splits"))
+            .token(admin)
+            .send()
+            .await
+            .expect(200);
+        v["data"].as_array().unwrap().clone()
+    };
+    let won_on = (on - chrono::Duration::days(30)).to_string();
+    let r = rules(woodgrove).await;
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(
+        (&r[0]["from"], &r[0]["to"], &r[0]["hunter_share"]),
+        (
+            &serde_json::json!(won_on),
+            &serde_json::json!("2026-12-31"),
+            &serde_json::json!(true)
+        )
+    );
+    assert_eq!(
+        r[0]["splits"],
+        serde_json::json!([{"salesperson_id": hugo, "share_pct": "30", "type": "revenue"}])
+    );
+    let r = rules(contoso).await;
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(
+        (&r[0]["from"], &r[0]["to"], &r[0]["hunter_share"]),
+        (
+            &serde_json::json!("2026-10-01"),
+            &serde_json::json!("2026-12-31"),
+            &serde_json::json!(false)
+        )
+    );
+    assert_eq!(
+        r[0]["splits"],
+        serde_json::json!([{"salesperson_id": harper, "share_pct": "100", "type": "overlay"}])
+    );
+    let contoso_sales = count(
+        app,
+        format!(
+            "SELECT count(*) AS n FROM sales WHERE org_id = '{org}' AND account_id = '{contoso}' \
+             AND occurred_on >= '2026-10-01'"
+        ),
+    )
+    .await;
+    let overlays = count(
+        app,
+        format!(
+            "SELECT count(*) AS n FROM sale_credits c JOIN sales s \
+               ON s.org_id = c.org_id AND s.id = c.sale_id \
+             WHERE c.org_id = '{org}' AND c.salesperson_id = '{harper}' \
+               AND c.credit_type = 'overlay' AND c.share_pct = 100 \
+               AND s.account_id = '{contoso}' AND s.occurred_on >= '2026-10-01'"
+        ),
+    )
+    .await;
+    assert_eq!(overlays, contoso_sales);
+    // The shared deal: its credits are Faye's 60% and Hana's 40%, and add up
+    // to the sale's revenue to the cent.
+    let shared = ids(
+        app,
+        format!(
+            "SELECT sale_id AS id FROM sale_credits WHERE org_id = '{org}' \
+             GROUP BY sale_id HAVING count(*) = 2 \
+               AND bool_and(credit_type = 'revenue') \
+               AND bool_or(salesperson_id = '{faye}' AND share_pct = 60) \
+               AND bool_or(salesperson_id = '{hana}' AND share_pct = 40)"
+        ),
+    )
+    .await;
+    assert_eq!(shared.len(), 1, "one shared deal");
+    let v = app
+        .get(&format!("/v1/sales/{}", shared[0]))
+        .token(admin)
+        .send()
+        .await
+        .expect(200);
+    let credits = v["credits"].as_array().unwrap();
+    let sum: rust_decimal::Decimal = credits
+        .iter()
+        .map(|c| dec(c["revenue"].as_str().unwrap()))
+        .sum();
+    assert_eq!(sum, dec(v["revenue"].as_str().unwrap()), "{v}");
+    assert!(day(v["occurred_on"].as_str().unwrap()) <= on, "{v}");
+}
+
 /// Builds the demo as of `on` and checks what any day of its quarter shows.
 async fn check_demo_on(on: &str, quarter: &str) -> TestApp {
     let app = TestApp::new().await;
@@ -166,6 +291,7 @@ async fn check_demo_on(on: &str, quarter: &str) -> TestApp {
         assert!(m <= day(on), "a milestone on {m}");
     }
     let admin = token(&app, "admin").await;
+    check_shared_credit(&app, org, &admin, day(on)).await;
     let feed = app
         .get("/v1/successes?limit=200")
         .token(&admin)

@@ -109,36 +109,44 @@ pub(super) async fn add_on(
 /// `POST /v1/accounts/{id}/splits`.
 pub async fn add(pool: &PgPool, p: &Principal, id: Uuid, b: NewSplitRule) -> AppResult<RuleRecord> {
     require_writer(p)?;
-    db::tx(pool, async move |c| {
-        let account = get_visible(c, p, id, true).await?;
-        require_transfer(c, p, account.owner_id, account.owner_id).await?;
-        let shares = shares_of(&b.splits);
-        let (from, to) = (b.from.0, b.to.map(|t| t.0));
-        let mut v = Validator::new();
-        check_day(&mut v, "from", from);
-        if let Some(to) = to {
-            check_day(&mut v, "to", to);
-            v.check(
-                to >= from,
-                "to",
-                "before_from",
-                "`to` must not be before `from`",
-            );
-        }
-        credit::check_shares(&mut v, "splits", &shares, RevenueTotal::AtMost100);
-        check_people(c, p.org_id, &mut v, "splits", &shares).await?;
-        v.finish()?;
-        require_sharing(c, p, account.owner_id, &shares).await?;
-        let rule = SplitRule {
-            id: Uuid::now_v7(),
-            from,
-            to,
-            hunter_share: false,
-            shares,
-        };
-        add_on(c, p, account.id, rule).await
-    })
-    .await
+    db::tx(pool, async move |c| add_rule_on(c, p, id, b).await).await
+}
+
+/// [`add`] in the caller's transaction.
+pub async fn add_rule_on(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    id: Uuid,
+    b: NewSplitRule,
+) -> AppResult<RuleRecord> {
+    require_writer(p)?;
+    let account = get_visible(c, p, id, true).await?;
+    require_transfer(c, p, account.owner_id, account.owner_id).await?;
+    let shares = shares_of(&b.splits);
+    let (from, to) = (b.from.0, b.to.map(|t| t.0));
+    let mut v = Validator::new();
+    check_day(&mut v, "from", from);
+    if let Some(to) = to {
+        check_day(&mut v, "to", to);
+        v.check(
+            to >= from,
+            "to",
+            "before_from",
+            "`to` must not be before `from`",
+        );
+    }
+    credit::check_shares(&mut v, "splits", &shares, RevenueTotal::AtMost100);
+    check_people(c, p.org_id, &mut v, "splits", &shares).await?;
+    v.finish()?;
+    require_sharing(c, p, account.owner_id, &shares).await?;
+    let rule = SplitRule {
+        id: Uuid::now_v7(),
+        from,
+        to,
+        hunter_share: false,
+        shares,
+    };
+    add_on(c, p, account.id, rule).await
 }
 
 /// `DELETE /v1/accounts/{id}/splits/{rule_id}`: the sales in its dates go back
