@@ -2,6 +2,7 @@
 //! another organisation's accounts and rules not found.
 
 use super::*;
+use rust_decimal::Decimal;
 
 #[actix_web::test]
 async fn a_rule_is_added_listed_in_day_order_and_removed_recrediting_its_sales() {
@@ -20,6 +21,54 @@ async fn a_rule_is_added_listed_in_day_order_and_removed_recrediting_its_sales()
         vec![credited(owner, "revenue", "100", "1000.00", "250.00")]
     );
     assert!(rules(&app, admin, s.a_north).await.is_empty());
+    // Sales in the same days that do not follow their account: one naming its
+    // salesperson, one with splits of its own, and one voided.
+    let named = pushed_sale(
+        &app,
+        &crm,
+        with(
+            sale("inv-2", s.a_north, "2026-11-03", "200.00", "50.00"),
+            json!({"salesperson_id": owner}),
+        ),
+    )
+    .await;
+    let own_splits = pushed_sale(
+        &app,
+        &crm,
+        with(
+            sale("inv-3", s.a_north, "2026-11-04", "100.00", "20.00"),
+            json!({"splits": [share(owner, "50", "revenue"), share(s.s_south.id, "50", "revenue")]}),
+        ),
+    )
+    .await;
+    let voided = pushed_sale(
+        &app,
+        &crm,
+        sale("inv-4", s.a_north, "2026-11-05", "80.00", "20.00"),
+    )
+    .await;
+    app.post(&format!("/v1/sales/{voided}/void"))
+        .token(&crm)
+        .send()
+        .await
+        .expect(200);
+    let untouched = [
+        (
+            named,
+            vec![credited(owner, "revenue", "100", "200.00", "50.00")],
+        ),
+        (
+            own_splits,
+            sorted(vec![
+                credited(owner, "revenue", "50", "50.00", "10.00"),
+                credited(s.s_south.id, "revenue", "50", "50.00", "10.00"),
+            ]),
+        ),
+        (
+            voided,
+            vec![credited(owner, "revenue", "100", "80.00", "20.00")],
+        ),
+    ];
 
     // Q4: North East's farmer takes 30% of the revenue, South's an overlay of
     // 50%; the owner keeps the 70% left.
@@ -63,6 +112,51 @@ async fn a_rule_is_added_listed_in_day_order_and_removed_recrediting_its_sales()
             credited(s.s_south.id, "overlay", "50", "500.00", "125.00"),
         ])
     );
+    for (id, credits) in &untouched {
+        assert_eq!(&credits_of(&app, admin, *id).await, credits);
+    }
+    // Announced: the owner's 30% moved to North East, and South's overlay
+    // (counted for South's salesperson alone).
+    let feed = app
+        .get("/v1/events?type=results.recorded&limit=200")
+        .token(admin)
+        .send()
+        .await
+        .expect(200);
+    let last = feed["data"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["data"]["sales"], 0, "{last}");
+    let mut changes: Vec<(Uuid, String, String, Decimal)> = last["data"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                uuid(&c["salesperson_id"]),
+                c["metric"].as_str().unwrap().to_string(),
+                c["day"].as_str().unwrap().to_string(),
+                dec(c["amount"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    changes.sort();
+    let change = |who: Uuid, metric: &str, amount: &str| {
+        (
+            who,
+            metric.to_string(),
+            "2026-11-02".to_string(),
+            dec(amount),
+        )
+    };
+    let mut expected = vec![
+        change(owner, "revenue", "-300.00"),
+        change(owner, "gross_profit", "-75.00"),
+        change(s.s_ne.id, "revenue", "300.00"),
+        change(s.s_ne.id, "gross_profit", "75.00"),
+        change(s.s_south.id, "overlay:revenue", "500.00"),
+        change(s.s_south.id, "overlay:gross_profit", "125.00"),
+    ];
+    expected.sort();
+    assert_eq!(changes, expected, "{last}");
 
     // One later (open-ended, a share as a JSON number) and one earlier.
     let later = added(
@@ -142,6 +236,9 @@ async fn a_rule_is_added_listed_in_day_order_and_removed_recrediting_its_sales()
         credits_of(&app, admin, sold).await,
         vec![credited(owner, "revenue", "100", "1000.00", "250.00")]
     );
+    for (id, credits) in &untouched {
+        assert_eq!(&credits_of(&app, admin, *id).await, credits);
+    }
     remove_rule(&app, admin, s.a_north, q4_id)
         .await
         .problem(404, "not_found");
