@@ -448,6 +448,28 @@ async fn another_organisations_accounts_and_rules_are_not_found() {
         field_error(&v),
         pair("splits[0].salesperson_id", "not_found")
     );
+    // Ids that are not UUIDs name nothing; no token is 401.
+    for path in [
+        "/v1/accounts/not-a-uuid/splits".to_string(),
+        format!("/v1/accounts/{}/splits/not-a-uuid", s.a_north),
+    ] {
+        let req = if path.ends_with("/splits") {
+            app.post(&path).json(&body)
+        } else {
+            app.delete(&path)
+        };
+        req.token(&s.org.admin)
+            .send()
+            .await
+            .problem(404, "not_found");
+    }
+    add_rule(&app, "", s.a_north, &body)
+        .await
+        .problem(401, "invalid_token");
+    app.get(&splits_path(s.a_north))
+        .send()
+        .await
+        .problem(401, "missing_token");
     // Theirs is untouched.
     let listed = rules(&app, &other.admin, account).await;
     assert_eq!(listed.len(), 1);
