@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sales-ingest benchmark: POST /v1/sales/batch against a raw multi-row
 # INSERT ... ON CONFLICT through psql (no rollup), on a database holding 900,000
-# sales before the first batch. See bench/README.md.
+# sales before the first batch; then the same with every sale shared 60/40
+# between two salespeople (the raw side inserting each sale's two credit rows
+# too). See bench/README.md.
 #
 #   bash bench/ingest.sh            # one run
 #   RUNS=3 bash bench/ingest.sh     # three runs and the medians
@@ -16,6 +18,7 @@ BENCH_NAME=bench/ingest.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROWS=${BENCH_ROWS:-100000}            # new sales per run and per path
+SPLITS=${BENCH_SPLITS:-both}          # plain, split or both
 BATCH=${BENCH_BATCH:-1000}            # items per request / rows per INSERT
 SEED_SALES=${BENCH_SEED_SALES:-900000}
 SELLERS=50
@@ -27,6 +30,8 @@ py() { python3 "$ROOT/bench/ingest.py" "$@"; }
 # ---------------------------------------------------------------- preconditions
 need_tools cargo psql curl python3
 need_positive ROWS BATCH SEED_SALES
+case "$SPLITS" in plain) MODES=plain ;; split) MODES=split ;; both) MODES="plain split" ;;
+  *) fail "BENCH_SPLITS must be plain, split or both, not '$SPLITS'" ;; esac
 [ "$SEED_SALES" -ge "$ACCOUNTS" ] || fail "BENCH_SEED_SALES must be at least $ACCOUNTS"
 bench_init
 
@@ -65,12 +70,15 @@ count_rows() {
 }
 
 # rollup_mismatches: (salesperson, day) pairs whose daily_rollup revenue or gross profit
-# differs from the sum of the ledger, leaving out the raw rows (which skip the rollup).
+# differs from the sum of the ledger's revenue credits, leaving out the raw rows (which
+# skip the rollup).
 rollup_mismatches() {
   pq -d "$DB" -At <<SQL
 WITH l AS (
-  SELECT salesperson_id, occurred_on AS day, sum(revenue) AS rev, sum(gross_profit) AS gp
-  FROM sales WHERE org_id = '$ORG' AND source <> 'raw' AND voided_at IS NULL
+  SELECT c.salesperson_id, s.occurred_on AS day, sum(c.revenue) AS rev, sum(c.gross_profit) AS gp
+  FROM sales s JOIN sale_credits c ON c.org_id = s.org_id AND c.sale_id = s.id
+  WHERE s.org_id = '$ORG' AND s.source <> 'raw' AND s.voided_at IS NULL
+    AND c.credit_type = 'revenue'
   GROUP BY 1, 2
 ), r AS (
   SELECT salesperson_id, day,
@@ -85,14 +93,16 @@ SQL
 }
 
 for run in $(seq 1 "$RUNS"); do
-  if [ "$RUNS" -gt 1 ]; then api_prefix=api-r$run-; raw_prefix=raw-r$run-; else api_prefix=api-; raw_prefix=raw-; fi
-  say "run $run/$RUNS: $ROWS new sales per path, in batches of $BATCH"
+for mode in $MODES; do
+  if [ "$mode" = split ]; then flag=--splits; tag=s; else flag=; tag=; fi
+  if [ "$RUNS" -gt 1 ]; then api_prefix=api$tag-r$run-; raw_prefix=raw$tag-r$run-; else api_prefix=api$tag-; raw_prefix=raw$tag-; fi
+  say "run $run/$RUNS ($mode): $ROWS new sales per path, in batches of $BATCH"
 
   if [ "$API_ROUTED" = 1 ]; then
     pq -d "$DB" -c CHECKPOINT >/dev/null 2>&1 || true  # start each timed part from a clean checkpoint
     rc=0
     py api --url "$BASE" --accounts "$WORK/accounts.tsv" --run "$run" --rows "$ROWS" \
-      --batch "$BATCH" --prefix "$api_prefix" --result "$RESULTS" || rc=$?
+      --batch "$BATCH" --prefix "$api_prefix" --result "$RESULTS" $flag || rc=$?
     if [ "$rc" = 3 ]; then
       API_ROUTED=0
       echo "  api: SKIPPED: POST /v1/sales/batch is not routed in this build (404/405); only the raw part runs"
@@ -101,26 +111,27 @@ for run in $(seq 1 "$RUNS"); do
     else
       IFS=$'\t' read -r n sources misowned <<<"$(count_rows "$api_prefix")"
       [ "$n" = "$ROWS" ] || fail "the API answered created for every item, but the sales table holds $n rows with external ids '$api_prefix*' (expected $ROWS)"
-      [ "$misowned" = 0 ] || fail "$misowned of the API's rows are not credited to their account's owner"
+      [ "$misowned" = 0 ] || fail "$misowned of the API's rows do not name their account's owner (the largest share under splits)"
       [ "$sources" = "$CLIENT_NAME" ] || echo "  note: API rows stored with source '$sources' (the spec's default is the client's name, '$CLIENT_NAME')"
       bad=$(rollup_mismatches)
       if [ "$bad" = 0 ]; then
-        echo "  api: checked: $n rows stored, each credited to its account's owner; daily_rollup matches the ledger"
+        echo "  api: checked: $n rows stored, each naming its account's owner; daily_rollup matches the ledger's credits"
       else
         echo "  api: WARNING: daily_rollup differs from the ledger on $bad (salesperson, day) pairs"
-        ROLLUP_WARNINGS+=("run $run: daily_rollup differs from the ledger on $bad (salesperson, day) pairs")
+        ROLLUP_WARNINGS+=("run $run ($mode): daily_rollup differs from the ledger on $bad (salesperson, day) pairs")
       fi
     fi
   fi
 
   pq -d "$DB" -c CHECKPOINT >/dev/null 2>&1 || true
   py raw --org "$ORG" --dbname "$DB" --sql "$WORK/raw-$run.sql" --accounts "$WORK/accounts.tsv" \
-    --run "$run" --rows "$ROWS" --batch "$BATCH" --prefix "$raw_prefix" --result "$RESULTS" \
+    --run "$run" --rows "$ROWS" --batch "$BATCH" --prefix "$raw_prefix" --result "$RESULTS" $flag \
     || fail "the raw run failed (see above)"
   echo "  raw: (does not maintain daily_rollup, resolve owners or validate anything: the API does all three)"
   rm -f "$WORK/raw-$run.sql"
   IFS=$'\t' read -r n _ _ <<<"$(count_rows "$raw_prefix")"
   [ "$n" = "$ROWS" ] || fail "the raw run left $n rows with external ids '$raw_prefix*' (expected $ROWS)"
+done
 done
 
 # ------------------------------------------------------------------ 6. summary
@@ -130,6 +141,7 @@ echo "machine: nproc $(nproc), $(pq -d "$DB" -Atc "SHOW server_version") Postgre
 py summary --result "$RESULTS"
 echo "service peak RSS (VmHWM): $(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status") MiB"
 echo "The API figure includes HTTP and JSON, validation, owner resolution and the daily_rollup"
-echo "upsert in the same transaction; the raw figure is the ledger INSERT alone."
+echo "upsert in the same transaction; the raw figure is the ledger INSERT alone (with the"
+echo "sale_credits INSERT of the same rows in the same transaction under splits)."
 [ "$API_ROUTED" = 1 ] || echo "API run skipped: POST /v1/sales/batch answered 404/405 (not routed in this build)."
 for w in "${ROLLUP_WARNINGS[@]+"${ROLLUP_WARNINGS[@]}"}"; do echo "WARNING: $w"; done
