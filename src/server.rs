@@ -77,6 +77,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(accounts::api::transfer)
                 .service(accounts::api::owner_history)
                 .service(accounts::api::split_rules)
+                .service(accounts::api::split_rule)
                 .service(accounts::api::add_split_rule)
                 .service(accounts::api::remove_split_rule)
                 .service(accounts::api::convert)

@@ -316,6 +316,21 @@ pub async fn add_split_rule(
     ))
 }
 
+/// One split rule of the account.
+#[utoipa::path(tag = "accounts", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The account's id"), ("rule_id" = Uuid, Path, description = "The rule's id")),
+    responses((status = 200, description = "The rule", body = AccountSplitRule)))]
+#[get("/{id}/splits/{rule_id}")]
+pub async fn split_rule(
+    p: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let (id, rule) = path.into_inner();
+    let found = service::split_rule(&state.pool, &p, id, rule).await?;
+    Ok(HttpResponse::Ok().json(AccountSplitRule::from(found)))
+}
+
 /// Remove a split rule; the sales in its dates go back to the owner of their day.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The account's id"), ("rule_id" = Uuid, Path, description = "The rule's id")),

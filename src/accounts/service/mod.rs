@@ -15,8 +15,8 @@ pub use conversion::{convert, convert_on, reject_conversion};
 pub use create::{create, create_on};
 pub use reads::{by_id, get, list, list_on, owner_history};
 pub use splits::{
-    add as add_split_rule, add_rule_on as add_split_rule_on, list as split_rules,
-    remove as remove_split_rule,
+    add as add_split_rule, add_rule_on as add_split_rule_on, get as split_rule,
+    list as split_rules, remove as remove_split_rule,
 };
 pub use sync::{batch, check_batch, put_external, ItemError, MAX_BATCH};
 pub use transfer::{request_transfer, request_transfer_on, transfer};

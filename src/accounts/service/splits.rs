@@ -31,6 +31,21 @@ pub async fn list(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<Vec<RuleR
     .await
 }
 
+/// `GET /v1/accounts/{id}/splits/{rule_id}`: one rule, for whoever sees the
+/// account; 404 for a rule of another account.
+pub async fn get(pool: &PgPool, p: &Principal, id: Uuid, rule: Uuid) -> AppResult<RuleRecord> {
+    require_reader(p)?;
+    db::run(pool, async |c| {
+        let account = get_visible(c, p, id, false).await?;
+        results::rules_of(c, p.org_id, account.id)
+            .await?
+            .into_iter()
+            .find(|r| r.rule.id == rule)
+            .ok_or_else(|| crate::error::AppError::not_found("split rule"))
+    })
+    .await
+}
+
 /// Shares as given.
 pub fn shares_of(items: &[SplitItem]) -> Vec<Share> {
     items

@@ -102,6 +102,14 @@ async fn a_rule_is_added_listed_in_day_order_and_removed_recrediting_its_sales()
     );
     assert_eq!(uuid(&v["created_by"]), s.org.admin_id);
     assert!(v["created_at"].is_string(), "{v}");
+    // Its Location answers it.
+    let one = app
+        .get(&format!("/v1/accounts/{}/splits/{q4_id}", s.a_north))
+        .token(admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(one, v);
     // The sale already in its dates is re-credited at once: 1000 x 70% = 700,
     // 250 x 70% = 175; 30%: 300 and 75; the overlay 50%: 500 and 125.
     assert_eq!(
@@ -117,13 +125,9 @@ async fn a_rule_is_added_listed_in_day_order_and_removed_recrediting_its_sales()
     }
     // Announced: the owner's 30% moved to North East, and South's overlay
     // (counted for South's salesperson alone).
-    let feed = app
-        .get("/v1/events?type=results.recorded&limit=200")
-        .token(admin)
-        .send()
-        .await
-        .expect(200);
-    let last = feed["data"].as_array().unwrap().last().unwrap().clone();
+    // Read once every event committed so far is in the feed.
+    let feed = crate::events::events(&app, admin, "type=results.recorded").await;
+    let last = feed.last().expect("a results.recorded event").clone();
     assert_eq!(last["data"]["sales"], 0, "{last}");
     let mut changes: Vec<(Uuid, String, String, Decimal)> = last["data"]["changes"]
         .as_array()
@@ -428,6 +432,16 @@ async fn another_organisations_accounts_and_rules_are_not_found() {
             .await
             .problem(404, "not_found");
         remove_rule(&app, token, account, their_rule)
+            .await
+            .problem(404, "not_found");
+        app.get(&format!("{}/{their_rule}", splits_path(account)))
+            .token(token)
+            .send()
+            .await
+            .problem(404, "not_found");
+        app.get(&format!("{}/{their_rule}", splits_path(s.a_north)))
+            .token(token)
+            .send()
             .await
             .problem(404, "not_found");
         // Their rule's id through one of ours.
