@@ -10,7 +10,7 @@ SELECT t.org_id, t.id, t.title, t.description, t.subject_type, t.subject_id,
        t.agreed_at, t.agreed_by, t.created_by, t.version, t.created_at, t.updated_at,
        CASE WHEN t.subject_type = 'user' AND t.account_id IS NULL THEN
          coalesce((SELECT sum(r.amount) FROM daily_rollup r
-                    WHERE r.org_id = t.org_id AND r.salesperson_id = t.subject_id
+                    WHERE r.org_id = :org AND r.salesperson_id = t.subject_id
                       AND r.metric = CASE WHEN t.metric = 'activities'
                                           THEN 'activity:' || t.activity_kind ELSE t.metric END
                       AND r.day BETWEEN t.starts_on AND least(:as_of, t.ends_on)
