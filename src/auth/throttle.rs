@@ -1,5 +1,9 @@
 //! The sign-in throttle, kept in PostgreSQL so that every instance sees the same
-//! counters (table `sign_in_throttle`).
+//! counters (table `sign_in_throttle`). Its queries carry no `org_id`: an
+//! attempt is counted before its organisation is known (or when there is none:
+//! an unknown address), so the counters are keyed by a digest of what they
+//! count alone, and a schema distributed by organisation makes the table a
+//! reference table.
 //!
 //! An attempt is counted under several keys, each with its own rule (`L` is
 //! `ONPACE_LOGIN_MAX_FAILURES`, `W` is `ONPACE_LOGIN_WINDOW_SECS`):
