@@ -32,7 +32,8 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PLAIN_URL_BASE=${PLAIN_URL_BASE:-postgres://postgres@127.0.0.1:5432}
 started_at=$(date +%s)
 
-say() { printf '\n==> %s\n' "$*"; }
+# A step's heading, with the seconds since the start.
+say() { printf '\n==> [%s s] %s\n' "$(($(date +%s) - started_at))" "$*"; }
 fail() {
   echo "citus-check: $*" >&2
   exit 1
@@ -196,7 +197,7 @@ coord -c "CREATE TABLE scale_probe (org_id uuid NOT NULL REFERENCES orgs (id), i
             PRIMARY KEY (org_id, id))"
 probe=$(DATABASE_URL=$CITUS_URL ONPACE_LOG=warn "$BIN" migrate)
 echo "$probe"
-grep -q '^citus: 1 table(s) distributed by org_id (scale_probe), 0 reference' <<<"$probe" ||
+grep -q '^citus: 1 table(s) distributed by org_id (scale_probe), 0 reference table(s),' <<<"$probe" ||
   fail "the new table was not distributed"
 coord -c "DROP TABLE scale_probe"
 

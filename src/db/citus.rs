@@ -55,13 +55,17 @@ impl std::fmt::Display for Placed {
         if self.is_empty() {
             return write!(f, "every table is distributed or a reference table already");
         }
+        let listed = |n: &[String]| match n {
+            [] => String::new(),
+            n => format!(" ({})", n.join(", ")),
+        };
         write!(
             f,
-            "{} table(s) distributed by org_id ({}), {} reference table(s) ({}), {} foreign key(s) dropped and added back",
+            "{} table(s) distributed by org_id{}, {} reference table(s){}, {} foreign key(s) dropped and added back",
             self.distributed.len(),
-            self.distributed.join(", "),
+            listed(&self.distributed),
             self.reference.len(),
-            self.reference.join(", "),
+            listed(&self.reference),
             self.foreign_keys
         )
     }
@@ -226,4 +230,26 @@ where
 /// `s` as an SQL string literal.
 fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Placed;
+
+    #[test]
+    fn what_was_placed_is_one_line() {
+        assert_eq!(
+            Placed::default().to_string(),
+            "every table is distributed or a reference table already"
+        );
+        let placed = Placed {
+            distributed: vec!["notes".into(), "sales".into()],
+            reference: vec![],
+            foreign_keys: 3,
+        };
+        assert_eq!(
+            placed.to_string(),
+            "2 table(s) distributed by org_id (notes, sales), 0 reference table(s), 3 foreign key(s) dropped and added back"
+        );
+    }
 }
