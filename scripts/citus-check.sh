@@ -67,11 +67,12 @@ to have it built and installed (as root), or install it yourself"
   pgv=$("$PG_BIN/pg_config" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-server-dev-$pgv" \
     liblz4-dev libzstd-dev libkrb5-dev libssl-dev >/dev/null
-  build=$(mktemp -d)
-  tar -xzf "$CITUS_SOURCE" -C "$build"
+  unpacked=$(mktemp -d)
+  tar -xzf "$CITUS_SOURCE" -C "$unpacked"
   # GitHub's archive holds one directory (citus-13.2.2/); other tarballs the tree itself.
+  build=$unpacked
   if [ ! -f "$build/configure" ]; then
-    build=$(find "$build" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+    build=$(find "$unpacked" -mindepth 1 -maxdepth 1 -type d | head -n 1)
     [ -f "$build/configure" ] || fail "no configure script in $CITUS_SOURCE"
   fi
   # PostgreSQL 15.20 declares have_createdb_privilege(), which Citus 13.2.2
@@ -89,6 +90,7 @@ PY
   (cd "$build" && PG_CONFIG="$PG_BIN/pg_config" ./configure --without-libcurl >/dev/null &&
     make -j"$(nproc)" >/dev/null 2>&1 && make install >/dev/null) ||
     fail "building Citus failed (in $build)"
+  rm -rf "$unpacked"
 fi
 echo "citus: $libdir/citus.so"
 
