@@ -13,9 +13,12 @@ pub use crate::org::service::bootstrap::create_org_with_admin;
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 fn prepare(config: &Config) -> Result<(), db::DbSetupError> {
-    let applied = db::prepare(&config.database_url)?;
-    if applied > 0 {
-        tracing::info!(applied, "migrations applied");
+    let done = db::prepare(&config.database_url)?;
+    if done.applied > 0 {
+        tracing::info!(applied = done.applied, "migrations applied");
+    }
+    if let Some(placed) = done.citus.filter(|p| !p.is_empty()) {
+        tracing::info!(%placed, "citus");
     }
     Ok(())
 }
@@ -124,8 +127,11 @@ async fn stopped() {
 }
 
 pub fn migrate(config: &Config) -> CliResult {
-    let applied = db::prepare(&config.database_url)?;
-    println!("database ready ({applied} migration(s) applied)");
+    let done = db::prepare(&config.database_url)?;
+    println!("database ready ({} migration(s) applied)", done.applied);
+    if let Some(placed) = done.citus {
+        println!("citus: {placed}");
+    }
     Ok(())
 }
 

@@ -10,9 +10,10 @@ SELECT t.org_id, t.id, t.title, t.description, t.subject_type, t.subject_id,
        t.agreed_at, t.agreed_by, t.created_by, t.version, t.created_at, t.updated_at,
        CASE WHEN t.subject_type = 'user' AND t.account_id IS NULL THEN
          coalesce((SELECT sum(r.amount) FROM daily_rollup r
-                    WHERE r.org_id = t.org_id AND r.salesperson_id = t.subject_id
-                      AND r.metric = CASE WHEN t.metric = 'activities'
-                                          THEN 'activity:' || t.activity_kind ELSE t.metric END
+                    WHERE r.org_id = :org AND r.salesperson_id = t.subject_id
+                      AND r.metric IN (CASE WHEN t.metric = 'activities'
+                                             THEN 'activity:' || t.activity_kind ELSE t.metric END,
+                                       'overlay:' || t.metric)
                       AND r.day BETWEEN t.starts_on AND least(:as_of, t.ends_on)
                       AND r.amount <> 0), 0) END AS own_actual
   FROM targets t WHERE t.org_id = :org AND t.id = :target;

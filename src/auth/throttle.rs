@@ -1,5 +1,9 @@
 //! The sign-in throttle, kept in PostgreSQL so that every instance sees the same
-//! counters (table `sign_in_throttle`).
+//! counters (table `sign_in_throttle`). Its queries carry no `org_id`: an
+//! attempt is counted before its organisation is known (or when there is none:
+//! an unknown address), so the counters are keyed by a digest of what they
+//! count alone, and a schema distributed by organisation makes the table a
+//! reference table.
 //!
 //! An attempt is counted under several keys, each with its own rule (`L` is
 //! `ONPACE_LOGIN_MAX_FAILURES`, `W` is `ONPACE_LOGIN_WINDOW_SECS`):
@@ -20,7 +24,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Bool, Bytea, Double, Timestamptz};
+use diesel::sql_types::{Array, Bytea, Double, Timestamptz};
 use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
 
@@ -287,23 +291,36 @@ async fn count(
     if keys.is_empty() {
         return Ok(());
     }
-    let digests = sorted(keys);
-    diesel::sql_query(
+    // The update reads the new row (`EXCLUDED`: `last_at` is `now`) rather
+    // than parameters, and `sliding` picks one of two statements: on Citus,
+    // where the throttle is a reference table, an `INSERT … SELECT` is sent to
+    // the nodes without the parameters its `SELECT` used, so its
+    // `ON CONFLICT` part must use none.
+    const SLIDING: &str =
         "INSERT INTO sign_in_throttle AS t (key, count, window_start, last_at, expires_at) \
          SELECT k, 1, $2, $2, $2 + make_interval(secs => $3) FROM unnest($1::bytea[]) AS k \
          ON CONFLICT (key) DO UPDATE SET \
-           count = CASE WHEN t.expires_at <= $2 THEN 1 ELSE t.count + 1 END, \
-           window_start = CASE WHEN t.expires_at <= $2 THEN $2 ELSE t.window_start END, \
-           last_at = $2, \
-           expires_at = CASE WHEN t.expires_at <= $2 OR $4 \
-             THEN EXCLUDED.expires_at ELSE t.expires_at END",
-    )
-    .bind::<Array<Bytea>, _>(digests)
-    .bind::<Timestamptz, _>(now)
-    .bind::<Double, _>(lifetime.as_secs_f64())
-    .bind::<Bool, _>(sliding)
-    .execute(c)
-    .await?;
+           count = CASE WHEN t.expires_at <= EXCLUDED.last_at THEN 1 ELSE t.count + 1 END, \
+           window_start = CASE WHEN t.expires_at <= EXCLUDED.last_at \
+             THEN EXCLUDED.last_at ELSE t.window_start END, \
+           last_at = EXCLUDED.last_at, \
+           expires_at = EXCLUDED.expires_at";
+    const FIXED: &str =
+        "INSERT INTO sign_in_throttle AS t (key, count, window_start, last_at, expires_at) \
+         SELECT k, 1, $2, $2, $2 + make_interval(secs => $3) FROM unnest($1::bytea[]) AS k \
+         ON CONFLICT (key) DO UPDATE SET \
+           count = CASE WHEN t.expires_at <= EXCLUDED.last_at THEN 1 ELSE t.count + 1 END, \
+           window_start = CASE WHEN t.expires_at <= EXCLUDED.last_at \
+             THEN EXCLUDED.last_at ELSE t.window_start END, \
+           last_at = EXCLUDED.last_at, \
+           expires_at = CASE WHEN t.expires_at <= EXCLUDED.last_at \
+             THEN EXCLUDED.expires_at ELSE t.expires_at END";
+    diesel::sql_query(if sliding { SLIDING } else { FIXED })
+        .bind::<Array<Bytea>, _>(sorted(keys))
+        .bind::<Timestamptz, _>(now)
+        .bind::<Double, _>(lifetime.as_secs_f64())
+        .execute(c)
+        .await?;
     Ok(())
 }
 

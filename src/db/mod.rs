@@ -1,5 +1,6 @@
 //! The connection pool, database creation and the embedded migrations.
 
+pub mod citus;
 pub mod connect;
 mod like;
 mod page;
@@ -45,6 +46,8 @@ pub enum DbSetupError {
     Create { name: String, cause: String },
     #[error("migrations failed: {0}")]
     Migrate(String),
+    #[error("distributing the schema on Citus failed: {0}")]
+    Distribute(String),
 }
 
 /// Whether `url` (parsed as `u`) names its server after `//`, as a connection
@@ -208,20 +211,32 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or_default().trim().to_string()
 }
 
-/// Applies every pending migration; returns how many ran.
-pub fn migrate(url: &str) -> Result<usize, DbSetupError> {
+/// What setting up the database did.
+#[derive(Debug)]
+pub struct SetUp {
+    /// How many migrations ran.
+    pub applied: usize,
+    /// On a database with the `citus` extension, the tables placed (see
+    /// [`citus`]); `None` without it.
+    pub citus: Option<citus::Placed>,
+}
+
+/// Applies every pending migration, then, on Citus, places the tables it does
+/// not know yet.
+pub fn migrate(url: &str) -> Result<SetUp, DbSetupError> {
     set_up(url, false)
 }
 
-/// Creates the database if needed and applies pending migrations.
-pub fn prepare(url: &str) -> Result<usize, DbSetupError> {
+/// Creates the database if needed, applies pending migrations and, on Citus,
+/// places the tables it does not know yet.
+pub fn prepare(url: &str) -> Result<SetUp, DbSetupError> {
     set_up(url, true)
 }
 
 /// Set-up runs before anything else, from the command line or a test, on a
 /// thread and runtime of its own: diesel's migrations are synchronous, and run
 /// on the async connection through [`AsyncConnectionWrapper`].
-fn set_up(url: &str, create: bool) -> Result<usize, DbSetupError> {
+fn set_up(url: &str, create: bool) -> Result<SetUp, DbSetupError> {
     let connector = Connector::new(url).map_err(DbSetupError::BadUrl)?;
     std::thread::scope(|s| {
         s.spawn(|| {
@@ -244,10 +259,13 @@ fn set_up(url: &str, create: bool) -> Result<usize, DbSetupError> {
             // connection's messages.
             let _entered = runtime.enter();
             let mut conn: AsyncConnectionWrapper<AsyncPgConnection> = conn.into();
-            let done = conn
+            let applied = conn
                 .run_pending_migrations(MIGRATIONS)
-                .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
-            Ok(done.len())
+                .map_err(|e| DbSetupError::Migrate(e.to_string()))?
+                .len();
+            let citus = citus::distribute(&mut conn)
+                .map_err(|e| DbSetupError::Distribute(first_line(&e.to_string())))?;
+            Ok(SetUp { applied, citus })
         })
         .join()
         .unwrap_or_else(|_| Err(DbSetupError::Migrate("the migrations panicked".into())))

@@ -207,10 +207,14 @@ struct SweepState {
 
 /// Every organisation with its time zone and the last day it was swept for
 /// (the day before it was created, for one never swept yet: its row is made
-/// here, outside any sweep's transaction).
+/// here, outside any sweep's transaction). The rows that exist already are
+/// left by `ON CONFLICT` rather than a correlated `NOT EXISTS`, which Citus
+/// does not run over the reference table `orgs`.
 pub async fn sweep_states(c: &mut AsyncPgConnection) -> AppResult<Vec<(Uuid, String, NaiveDate)>> {
     diesel::sql_query(
-        "INSERT INTO pace_sweeps (org_id, swept_on)          SELECT o.id, (o.created_at AT TIME ZONE 'UTC')::date - 1 FROM orgs o          WHERE NOT EXISTS (SELECT 1 FROM pace_sweeps s WHERE s.org_id = o.id)          ON CONFLICT (org_id) DO NOTHING",
+        "INSERT INTO pace_sweeps (org_id, swept_on) \
+         SELECT o.id, (o.created_at AT TIME ZONE 'UTC')::date - 1 FROM orgs o \
+         ON CONFLICT (org_id) DO NOTHING",
     )
     .execute(c)
     .await?;

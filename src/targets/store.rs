@@ -169,6 +169,9 @@ struct WithActual {
 }
 
 /// The one statement of [`get_with_own_actual`], for either kind of connection.
+/// The rollup's `org_id` is the parameter, not `t.org_id`: Citus routes a
+/// statement to one node only when every table in it, a subquery's included,
+/// is bound to the same organisation by a value.
 fn with_own_actual(
     org: Uuid,
     id: Uuid,
@@ -186,7 +189,7 @@ fn with_own_actual(
                 t.agreed_at, t.agreed_by, t.created_by, t.version, t.created_at, t.updated_at, \
                 CASE WHEN t.subject_type = 'user' AND t.account_id IS NULL THEN \
            coalesce((SELECT sum(r.amount) FROM daily_rollup r \
-              WHERE r.org_id = t.org_id AND r.salesperson_id = t.subject_id \
+              WHERE r.org_id = $1 AND r.salesperson_id = t.subject_id \
                 AND r.metric IN (CASE WHEN t.metric = 'activities' \
                                     THEN 'activity:' || t.activity_kind ELSE t.metric END, \
                                  'overlay:' || t.metric) \

@@ -21,7 +21,7 @@ pub async fn claim(
     lease_secs: f64,
     limit: usize,
 ) -> AppResult<Vec<Claimed>> {
-    // One statement: a transaction of its own.
+    // Statements of their own, each a transaction of its own.
     let mut c = db::conn(pool).await?;
     deliveries::claim(&mut c, at, lease_secs, limit as i64).await
 }
