@@ -55,6 +55,9 @@ pub struct Span {
     pub metric: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// Their overlay credits count too: true for the person's own targets,
+    /// false for their days in a team's.
+    pub overlay: bool,
 }
 
 /// The rollup's sum over each of `spans`, in one statement (none when there
@@ -70,7 +73,7 @@ async fn sums(
     let wanted: Vec<_> = unique
         .iter()
         .enumerate()
-        .map(|(i, s)| (key(i), s.who, s.metric.clone(), s.from, s.to))
+        .map(|(i, s)| (key(i), s.who, s.metric.clone(), s.from, s.to, s.overlay))
         .collect();
     let by_key = results::by_targets(c, org, &wanted).await?;
     Ok(unique
@@ -115,6 +118,7 @@ pub async fn measure_many_with(
             metric: rollup_metric(t),
             from: t.starts_on,
             to: day(t).min(t.ends_on),
+            overlay: true,
         })
     };
     let mut spans: Vec<Span> = all.iter().filter_map(own).collect();

@@ -51,6 +51,7 @@ pub async fn measure_write(
             metric: rollup_metric(t),
             from: t.starts_on,
             to: t.ends_on,
+            overlay: true,
         })
     };
     let also: Vec<Span> = all

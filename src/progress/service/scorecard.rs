@@ -159,6 +159,8 @@ fn team_spans(t: &TargetRow, memberships: &[Membership], as_of: NaiveDate) -> Ve
                 metric: metric.clone(),
                 from: m.from_on.max(from),
                 to: m.to_on.map_or(to, |end| end.min(to)),
+                // A team counts its members' revenue credits only.
+                overlay: false,
             };
             (span.from <= span.to).then_some(span)
         })

@@ -70,7 +70,11 @@ mod ledger_access;
 mod ledger_totals;
 mod lenient;
 mod random_mix;
+mod random_mix_checks;
 mod sales;
+mod splits;
+mod splits_changes;
+mod splits_rules;
 mod team_credit;
 mod voids;
 mod who_may_push;
@@ -111,16 +115,24 @@ async fn rollup(app: &TestApp, org: Uuid) -> Rollup {
     .await
 }
 
-/// The rollup recomputed from the ledger: non-voided sales, activities, and
-/// conversions (one new account for whoever won it, on its day).
+/// The rollup recomputed from the ledger: the credits of non-voided sales
+/// (revenue credits as `revenue` and `gross_profit`, overlay credits as
+/// `overlay:revenue` and `overlay:gross_profit`), activities, and conversions
+/// (one new account for whoever won it, on its day).
 async fn recomputed(app: &TestApp, org: Uuid) -> Rollup {
     load_rollup(
         app,
         "SELECT salesperson_id, metric, day, sum(amount)::numeric AS amount FROM ( \
-             SELECT salesperson_id, 'revenue' AS metric, occurred_on AS day, revenue AS amount \
-               FROM sales WHERE org_id = $1 AND voided_at IS NULL \
-             UNION ALL SELECT salesperson_id, 'gross_profit', occurred_on, gross_profit \
-               FROM sales WHERE org_id = $1 AND voided_at IS NULL \
+             SELECT c.salesperson_id, \
+                    CASE c.credit_type WHEN 'revenue' THEN 'revenue' ELSE 'overlay:revenue' END \
+                      AS metric, s.occurred_on AS day, c.revenue AS amount \
+               FROM sale_credits c JOIN sales s ON s.org_id = c.org_id AND s.id = c.sale_id \
+              WHERE c.org_id = $1 AND s.voided_at IS NULL \
+             UNION ALL SELECT c.salesperson_id, \
+                    CASE c.credit_type WHEN 'revenue' THEN 'gross_profit' \
+                      ELSE 'overlay:gross_profit' END, s.occurred_on, c.gross_profit \
+               FROM sale_credits c JOIN sales s ON s.org_id = c.org_id AND s.id = c.sale_id \
+              WHERE c.org_id = $1 AND s.voided_at IS NULL \
              UNION ALL SELECT salesperson_id, 'activity:' || kind, occurred_on, count::numeric \
                FROM activities WHERE org_id = $1 \
              UNION ALL SELECT won_by, 'new_accounts', converted_on, 1::numeric \

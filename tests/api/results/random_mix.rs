@@ -1,5 +1,6 @@
 //! A random mix of every ledger write, checked against the ledger throughout.
 
+use super::random_mix_checks::*;
 use super::*;
 
 /// SplitMix64: small, deterministic, good enough to shuffle a test.
@@ -41,100 +42,74 @@ struct Known {
     voided: bool,
 }
 
-#[derive(QueryableByName)]
-struct DayNet {
-    #[diesel(sql_type = SqlUuid)]
-    salesperson_id: Uuid,
-    #[diesel(sql_type = Date)]
-    day: NaiveDate,
-    #[diesel(sql_type = Numeric)]
-    amount: Decimal,
-}
-
-#[derive(QueryableByName)]
-struct Member {
-    #[diesel(sql_type = SqlUuid)]
-    team_id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    user_id: Uuid,
-    #[diesel(sql_type = Date)]
-    from_on: NaiveDate,
-    #[diesel(sql_type = Nullable<Date>)]
-    to_on: Option<NaiveDate>,
-}
-
-/// Ledger invariants besides the rollup: every sale and activity credited by
-/// the account's owner is credited to the owner on its day, and every activity's
-/// day is its instant in the organisation's time zone.
-async fn assert_credit_follows_ownership(app: &TestApp, org: Uuid) {
-    let owner_on = "(SELECT o.owner_id FROM account_owners o WHERE o.org_id = x.org_id \
-                    AND o.account_id = x.account_id AND o.from_on <= x.occurred_on \
-                    AND (o.to_on IS NULL OR o.to_on >= x.occurred_on))";
-    assert_eq!(
-        count(
-            app,
-            &format!(
-                "SELECT count(*) AS n FROM sales x WHERE x.org_id = $1 AND NOT x.salesperson_given \
-                 AND x.voided_at IS NULL AND x.salesperson_id IS DISTINCT FROM {owner_on}"
-            ),
-            org
-        )
-        .await,
-        0,
-        "sales credited to someone else than the owner on the day"
-    );
-    assert_eq!(
-        count(
-            app,
-            &format!(
-                "SELECT count(*) AS n FROM activities x WHERE x.org_id = $1 \
-                 AND NOT x.salesperson_given AND x.account_id IS NOT NULL \
-                 AND x.salesperson_id IS DISTINCT FROM {owner_on}"
-            ),
-            org
-        )
-        .await,
-        0,
-        "activities credited to someone else than the owner on the day"
-    );
-    assert_eq!(
-        count(
-            app,
-            "SELECT count(*) AS n FROM activities a JOIN orgs o ON o.id = a.org_id \
-             WHERE a.org_id = $1 AND a.occurred_on <> (a.occurred_at AT TIME ZONE o.timezone)::date",
-            org
-        )
-        .await,
-        0,
-        "activities on another day than the organisation's"
-    );
-}
-
-/// What a team (with its sub-teams) achieved in revenue over [from, to],
-/// computed from the ledger: `None` when no member had a day with results.
-fn team_revenue_from_ledger(
-    nets: &[DayNet],
-    members: &[Member],
-    teams: &[Uuid],
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Option<Decimal> {
-    let mut found = None;
-    for n in nets {
-        if n.day < from || n.day > to || n.amount.is_zero() {
-            continue;
-        }
-        let member = members.iter().any(|m| {
-            m.user_id == n.salesperson_id
-                && teams.contains(&m.team_id)
-                && m.from_on <= n.day
-                && m.to_on.is_none_or(|t| t >= n.day)
-        });
-        if member {
-            *found.get_or_insert(Decimal::ZERO) += n.amount;
+/// Distinct people, `n` of them, at random.
+fn some_of(rng: &mut Rng, people: &[Uuid], n: usize) -> Vec<Uuid> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        let p = people[rng.index(people.len())];
+        if !out.contains(&p) {
+            out.push(p);
         }
     }
-    found
+    out
+}
+
+fn share(who: Uuid, hundredths: i64, kind: &str) -> Value {
+    json!({"salesperson_id": who, "share_pct": Decimal::new(hundredths, 2).to_string(), "type": kind})
+}
+
+/// A sale's own splits: revenue 2 or 3 ways totalling 100 (to the hundredth),
+/// now and then an overlay share besides.
+fn random_splits(rng: &mut Rng, people: &[Uuid]) -> Value {
+    let k = 2 + rng.index(2);
+    let mut left = 10_000i64;
+    let mut out = Vec::new();
+    for (i, p) in some_of(rng, people, k).into_iter().enumerate() {
+        let later = (k - i - 1) as i64;
+        let pct = if later == 0 {
+            left
+        } else {
+            1 + rng.below((left - later) as u64) as i64
+        };
+        left -= pct;
+        out.push(share(p, pct, "revenue"));
+    }
+    if rng.chance(30) {
+        out.push(share(
+            people[rng.index(people.len())],
+            1 + rng.below(10_000) as i64,
+            "overlay",
+        ));
+    }
+    json!(out)
+}
+
+/// An account's split rule: one or two revenue shares of up to 50% each (now
+/// and then one of 100%, leaving the owner nothing), sometimes an overlay.
+fn random_rule(rng: &mut Rng, people: &[Uuid]) -> Vec<Value> {
+    let n = 1 + rng.index(2);
+    let mut out: Vec<Value> = some_of(rng, people, n)
+        .into_iter()
+        .map(|p| share(p, 1 + rng.below(5_000) as i64, "revenue"))
+        .collect();
+    if n == 1 && rng.chance(15) {
+        out[0]["share_pct"] = json!("100");
+    }
+    if rng.chance(30) {
+        out.push(share(
+            people[rng.index(people.len())],
+            1 + rng.below(10_000) as i64,
+            "overlay",
+        ));
+    }
+    out
+}
+
+/// Whether [from, to] meets a listed rule (`to`: `None` when open).
+fn meets(rule: &Value, from: NaiveDate, to: Option<NaiveDate>) -> bool {
+    let r_from = day(rule["from"].as_str().unwrap());
+    let r_to = rule["to"].as_str().map(day);
+    r_to.is_none_or(|t| t >= from) && to.is_none_or(|t| t >= r_from)
 }
 
 #[actix_web::test]
@@ -252,6 +227,8 @@ async fn the_rollup_equals_the_ledger_after_a_random_mix_of_every_write() {
                 }
                 if rng.chance(20) {
                     item["salesperson_id"] = json!(people[rng.index(4)]);
+                } else if rng.chance(20) {
+                    item["splits"] = random_splits(&mut rng, &people);
                 }
                 expect.push(match known {
                     _ if !valid => "rejected",
@@ -320,7 +297,7 @@ async fn the_rollup_equals_the_ledger_after_a_random_mix_of_every_write() {
             let acct = &mut accounts[a];
             let on = rng.day(acct.from, today);
             let mut body = json!({"converted_on": on.to_string()});
-            let handover = rng.chance(50);
+            let handover = rng.chance(70);
             if handover {
                 let to = loop {
                     let p = people[rng.index(4)];
@@ -329,6 +306,13 @@ async fn the_rollup_equals_the_ledger_after_a_random_mix_of_every_write() {
                     }
                 };
                 body["new_owner_id"] = json!(to);
+                if rng.chance(75) {
+                    let until = on + Duration::days(rng.below(60) as i64);
+                    body["hunter_share"] = json!({
+                        "share_pct": (1 + rng.below(99)).to_string(), "until": until.to_string()
+                    });
+                    *tally.entry("hunter shares").or_default() += 1;
+                }
                 acct.owner = to;
                 acct.from = on;
             }
@@ -340,7 +324,7 @@ async fn the_rollup_equals_the_ledger_after_a_random_mix_of_every_write() {
                 .expect(200);
             acct.prospect = false;
             *tally.entry("conversions").or_default() += 1;
-        } else if op < 85 {
+        } else if op < 80 {
             // A batch of activities.
             let n = 1 + rng.index(3);
             let mut items = Vec::new();
@@ -401,6 +385,46 @@ async fn the_rollup_equals_the_ledger_after_a_random_mix_of_every_write() {
                 }
             }
             *tally.entry("activities").or_default() += 1;
+        } else if op < 88 {
+            // A split rule added to a customer (refused when it meets another),
+            // or one removed.
+            let customers: Vec<Uuid> = accounts
+                .iter()
+                .filter(|a| !a.prospect)
+                .map(|a| a.id)
+                .collect();
+            let url = format!(
+                "/v1/accounts/{}/splits",
+                customers[rng.index(customers.len())]
+            );
+            let listed = app.get(&url).token(&org.admin).send().await.expect(200);
+            let current = listed["data"].as_array().unwrap();
+            if !current.is_empty() && rng.chance(40) {
+                let rule = current[rng.index(current.len())]["id"].as_str().unwrap();
+                app.delete(&format!("{url}/{rule}"))
+                    .token(&org.admin)
+                    .send()
+                    .await
+                    .expect(204);
+                *tally.entry("split rules removed").or_default() += 1;
+                continue;
+            }
+            let from = rng.day(start, today);
+            let to = rng
+                .chance(60)
+                .then(|| from + Duration::days(rng.below(90) as i64));
+            let mut body =
+                json!({"from": from.to_string(), "splits": random_rule(&mut rng, &people)});
+            if let Some(t) = to {
+                body["to"] = json!(t.to_string());
+            }
+            let r = app.post(&url).token(&org.admin).json(&body).send().await;
+            if current.iter().any(|c| meets(c, from, to)) {
+                r.problem(409, "split_rules_overlap");
+            } else {
+                r.expect(201);
+                *tally.entry("split rules added").or_default() += 1;
+            }
         } else {
             // Someone moves to another team, from a day in the past.
             let p = rng.index(people.len());
@@ -432,8 +456,11 @@ async fn the_rollup_equals_the_ledger_after_a_random_mix_of_every_write() {
         ("voids", 15),
         ("transfers", 15),
         ("conversions", 3),
-        ("activities", 60),
+        ("activities", 50),
         ("team moves", 15),
+        ("split rules added", 5),
+        ("split rules removed", 2),
+        ("hunter shares", 1),
     ] {
         assert!(
             tally.get(what).copied().unwrap_or(0) >= at_least,
@@ -441,6 +468,19 @@ async fn the_rollup_equals_the_ledger_after_a_random_mix_of_every_write() {
         );
     }
     assert!(r.keys().any(|k| k.1 == "new_accounts"));
+    assert!(
+        r.keys().any(|k| k.1 == "overlay:revenue"),
+        "overlay credits"
+    );
+    assert!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM sales WHERE org_id = $1 AND splits_given",
+            org.id
+        )
+        .await
+            > 0
+    );
     assert!(
         r.values().any(|v| v.is_sign_negative()),
         "credit notes count negative"
@@ -457,14 +497,7 @@ async fn the_rollup_equals_the_ledger_after_a_random_mix_of_every_write() {
 
     // Team figures, read through the attainability of Q4 targets, match the
     // ledger counted through dated membership.
-    let nets: Vec<DayNet> = diesel::sql_query(
-        "SELECT salesperson_id, occurred_on AS day, sum(revenue) AS amount FROM sales \
-         WHERE org_id = $1 AND voided_at IS NULL GROUP BY 1, 2",
-    )
-    .bind::<SqlUuid, _>(org.id)
-    .load(&mut app.conn().await)
-    .await
-    .unwrap();
+    let nets = revenue_nets(&app, org.id).await;
     let members: Vec<Member> = diesel::sql_query(
         "SELECT team_id, user_id, from_on, to_on FROM team_members WHERE org_id = $1",
     )
