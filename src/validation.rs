@@ -65,6 +65,17 @@ impl Validator {
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }
+    /// A day between the years 1000 and 9998 (kept clear of the ends of what
+    /// PostgreSQL and clients store).
+    pub fn day(&mut self, field: &str, day: chrono::NaiveDate) {
+        use chrono::Datelike;
+        self.check(
+            (1000..=9998).contains(&day.year()),
+            field,
+            "out_of_range",
+            "a date between the years 1000 and 9998",
+        );
+    }
     /// A required, trimmed text of at most `max` characters.
     /// (The length counts the text as sent, as the OpenAPI `maxLength` does.)
     pub fn text(&mut self, field: &str, value: &str, max: usize) {

@@ -296,25 +296,27 @@ async fn count(
     // where the throttle is a reference table, an `INSERT … SELECT` is sent to
     // the nodes without the parameters its `SELECT` used, so its
     // `ON CONFLICT` part must use none.
-    const SLIDING: &str =
-        "INSERT INTO sign_in_throttle AS t (key, count, window_start, last_at, expires_at) \
-         SELECT k, 1, $2, $2, $2 + make_interval(secs => $3) FROM unnest($1::bytea[]) AS k \
-         ON CONFLICT (key) DO UPDATE SET \
-           count = CASE WHEN t.expires_at <= EXCLUDED.last_at THEN 1 ELSE t.count + 1 END, \
-           window_start = CASE WHEN t.expires_at <= EXCLUDED.last_at \
-             THEN EXCLUDED.last_at ELSE t.window_start END, \
-           last_at = EXCLUDED.last_at, \
-           expires_at = EXCLUDED.expires_at";
-    const FIXED: &str =
-        "INSERT INTO sign_in_throttle AS t (key, count, window_start, last_at, expires_at) \
-         SELECT k, 1, $2, $2, $2 + make_interval(secs => $3) FROM unnest($1::bytea[]) AS k \
-         ON CONFLICT (key) DO UPDATE SET \
-           count = CASE WHEN t.expires_at <= EXCLUDED.last_at THEN 1 ELSE t.count + 1 END, \
-           window_start = CASE WHEN t.expires_at <= EXCLUDED.last_at \
-             THEN EXCLUDED.last_at ELSE t.window_start END, \
-           last_at = EXCLUDED.last_at, \
-           expires_at = CASE WHEN t.expires_at <= EXCLUDED.last_at \
-             THEN EXCLUDED.expires_at ELSE t.expires_at END";
+    macro_rules! upsert {
+        ($expires:literal) => {
+            concat!(
+                "INSERT INTO sign_in_throttle AS t (key, count, window_start, last_at, expires_at) \
+                 SELECT k, 1, $2, $2, $2 + make_interval(secs => $3) FROM unnest($1::bytea[]) AS k \
+                 ON CONFLICT (key) DO UPDATE SET \
+                   count = CASE WHEN t.expires_at <= EXCLUDED.last_at THEN 1 ELSE t.count + 1 END, \
+                   window_start = CASE WHEN t.expires_at <= EXCLUDED.last_at \
+                     THEN EXCLUDED.last_at ELSE t.window_start END, \
+                   last_at = EXCLUDED.last_at, \
+                   expires_at = ",
+                $expires
+            )
+        };
+    }
+    // A sliding lock ends `lifetime` after the last attempt; a fixed one when
+    // its window began.
+    const SLIDING: &str = upsert!("EXCLUDED.expires_at");
+    const FIXED: &str = upsert!(
+        "CASE WHEN t.expires_at <= EXCLUDED.last_at THEN EXCLUDED.expires_at ELSE t.expires_at END"
+    );
     diesel::sql_query(if sliding { SLIDING } else { FIXED })
         .bind::<Array<Bytea>, _>(sorted(keys))
         .bind::<Timestamptz, _>(now)

@@ -37,6 +37,18 @@ pub struct SplitItem {
     pub credit_type: CreditType,
 }
 
+/// Shares as given.
+pub fn shares(items: &[SplitItem]) -> Vec<crate::results::rules::credit::Share> {
+    items
+        .iter()
+        .map(|s| crate::results::rules::credit::Share {
+            salesperson_id: s.salesperson_id,
+            credit_type: s.credit_type,
+            share_pct: s.share_pct.0,
+        })
+        .collect()
+}
+
 /// A sale as a CRM sends it. Upserted by `(source, external_id)`. Amounts,
 /// lengths and references are checked item by item: an item that breaks a rule is
 /// rejected alone, with its errors.

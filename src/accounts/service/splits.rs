@@ -4,7 +4,6 @@
 //! and managers of the owner and of everyone the rule names (nobody credits
 //! themselves with results: salespeople are refused).
 
-use chrono::{Datelike, NaiveDate};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -16,7 +15,6 @@ use crate::db::{self, PgPool};
 use crate::error::AppResult;
 use crate::events::dispatch::publish;
 use crate::events::Outbox;
-use crate::results::dto::SplitItem;
 use crate::results::rules::credit::{self, RevenueTotal, Share, SplitRule};
 use crate::results::service::splits::{self as results, RuleRecord};
 use crate::validation::{FieldError, Validator};
@@ -44,27 +42,6 @@ pub async fn get(pool: &PgPool, p: &Principal, id: Uuid, rule: Uuid) -> AppResul
             .ok_or_else(|| crate::error::AppError::not_found("split rule"))
     })
     .await
-}
-
-/// Shares as given.
-pub fn shares_of(items: &[SplitItem]) -> Vec<Share> {
-    items
-        .iter()
-        .map(|s| Share {
-            salesperson_id: s.salesperson_id,
-            credit_type: s.credit_type,
-            share_pct: s.share_pct.0,
-        })
-        .collect()
-}
-
-fn check_day(v: &mut Validator, field: &str, day: NaiveDate) {
-    v.check(
-        (1000..=9998).contains(&day.year()),
-        field,
-        "out_of_range",
-        "a date between the years 1000 and 9998",
-    );
 }
 
 /// Checks that everyone named in `shares` is an active salesperson.
@@ -137,12 +114,12 @@ pub async fn add_rule_on(
     require_writer(p)?;
     let account = get_visible(c, p, id, true).await?;
     require_transfer(c, p, account.owner_id, account.owner_id).await?;
-    let shares = shares_of(&b.splits);
+    let shares = crate::results::dto::shares(&b.splits);
     let (from, to) = (b.from.0, b.to.map(|t| t.0));
     let mut v = Validator::new();
-    check_day(&mut v, "from", from);
+    v.day("from", from);
     if let Some(to) = to {
-        check_day(&mut v, "to", to);
+        v.day("to", to);
         v.check(
             to >= from,
             "to",

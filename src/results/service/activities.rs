@@ -6,7 +6,7 @@ use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{check_day, default_source, record, require_scope, source_of, stored, Written};
+use super::{default_source, record, require_scope, source_of, stored, Written};
 use crate::accounts::rules::owner_on;
 use crate::auth::{Principal, Scope};
 use crate::error::{AppError, AppResult, FieldError, Validator};
@@ -70,7 +70,7 @@ pub async fn push_activities(
             "1 to 100000",
         );
         let day = item.occurred_at.with_timezone(&tz).date_naive();
-        check_day(&mut v, "occurred_at", day);
+        v.day("occurred_at", day);
         let key = (source, item.external_id.trim().to_string());
         if v.is_empty() && !seen.insert(key.clone()) {
             v.push(FieldError::new(

@@ -11,7 +11,7 @@ pub mod splits;
 pub use activities::push_activities;
 pub use sales::{check_void_reason, push_sale, push_sales, void};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -124,15 +124,6 @@ async fn default_source(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<O
         )),
         Actor::User { .. } => Ok(None),
     }
-}
-
-fn check_day(v: &mut Validator, field: &str, day: NaiveDate) {
-    v.check(
-        (1000..=9998).contains(&day.year()),
-        field,
-        "out_of_range",
-        "a date between the years 1000 and 9998",
-    );
 }
 
 fn source_of(v: &mut Validator, given: Option<&str>, default: Option<&str>) -> String {

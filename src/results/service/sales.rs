@@ -7,7 +7,7 @@ use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{check_day, default_source, record, require_scope, source_of, stored, Written};
+use super::{default_source, record, require_scope, source_of, stored, Written};
 use crate::accounts::rules::owner_on;
 use crate::auth::{Principal, Scope};
 use crate::error::{AppError, AppResult, FieldError, Validator};
@@ -46,7 +46,7 @@ fn check_sale(
     let mut v = Validator::new();
     v.text("external_id", &item.external_id, 200);
     let source = source_of(&mut v, item.source.as_deref(), default_source);
-    check_day(&mut v, "occurred_on", item.occurred_on.0);
+    v.day("occurred_on", item.occurred_on.0);
     let account = match (item.account_id, item.account_external_id.as_deref()) {
         (Some(id), None) => Some(AccountRef::Id(id)),
         (None, Some(ext)) => {
@@ -76,16 +76,7 @@ fn check_sale(
             None
         }
     };
-    let splits: Option<Vec<Share>> = item.splits.as_ref().map(|given| {
-        given
-            .iter()
-            .map(|s| Share {
-                salesperson_id: s.salesperson_id,
-                credit_type: s.credit_type,
-                share_pct: s.share_pct.0,
-            })
-            .collect()
-    });
+    let splits: Option<Vec<Share>> = item.splits.as_deref().map(crate::results::dto::shares);
     if let Some(shares) = &splits {
         if item.salesperson_id.is_some() {
             v.push(FieldError::new(

@@ -172,6 +172,22 @@ pub(super) fn credits(
 }
 
 /// A sale as `GET /v1/sales/{id}` answers it.
+/// The credits of the sale `external_id` among the sales `filter` lists
+/// (`&salesperson_id=…`), read as the admin.
+pub(super) async fn listed_credits(
+    app: &TestApp,
+    b: &Built,
+    filter: &str,
+    external_id: &str,
+) -> Vec<(String, String, Decimal, Decimal, Decimal)> {
+    let (rows, _) = app.pages(&b.org.admin, "/v1/sales", filter, 10).await;
+    let sale = rows
+        .iter()
+        .find(|r| r["external_id"] == external_id)
+        .unwrap_or_else(|| panic!("{external_id} is not listed with {filter}"));
+    credits_of(b, sale)
+}
+
 pub(super) async fn sale_detail(app: &TestApp, b: &Built, id: Uuid) -> Value {
     app.get(&format!("/v1/sales/{id}"))
         .token(&b.org.admin)
@@ -441,17 +457,8 @@ async fn an_overlay_share_counts_for_the_specialist_alone_never_for_a_team() {
         &["created", "created"],
     )
     .await;
-    let (rows, _) = app
-        .pages(
-            &b.org.admin,
-            "/v1/sales",
-            &format!("&salesperson_id={}", b.id("Spec")),
-            10,
-        )
-        .await;
-    let o1 = rows.iter().find(|r| r["external_id"] == "O1").unwrap();
     assert_eq!(
-        credits_of(&b, o1),
+        listed_credits(&app, &b, &format!("&salesperson_id={}", b.id("Spec")), "O1").await,
         credits(&[
             ("Ann", "revenue", "100", "1000.00", "200.00"),
             // 200.00 x 50% = 100.00

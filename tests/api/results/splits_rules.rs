@@ -232,17 +232,8 @@ async fn a_handover_with_a_hunters_share_splits_the_sales_until_its_day() {
     )
     .await;
     // I1 re-credited: Cara 300.00 (gross profit 120.00), Ann 700.00 (280.00).
-    let (rows, _) = app
-        .pages(
-            &b.org.admin,
-            "/v1/sales",
-            &format!("&account_id={}", b.id("Initech")),
-            10,
-        )
-        .await;
-    let i1 = rows.iter().find(|r| r["external_id"] == "I1").unwrap();
     assert_eq!(
-        credits_of(&b, i1),
+        listed_credits(&app, &b, &format!("&account_id={}", b.id("Initech")), "I1").await,
         credits(&[
             ("Ann", "revenue", "70", "700.00", "280.00"),
             ("Cara", "revenue", "30", "300.00", "120.00"),
@@ -324,17 +315,8 @@ async fn a_transfer_inside_a_rules_dates_gives_the_new_owner_what_is_left() {
     // Bob himself owns it from 10 November: his 40% and the 60% left, one
     // credit of 100% (1000.00) on T2.
     transfer(&app, &b.org, b.id("Contoso"), b.id("Bob"), "2026-11-10").await;
-    let (rows, _) = app
-        .pages(
-            &b.org.admin,
-            "/v1/sales",
-            &format!("&account_id={}", b.id("Contoso")),
-            10,
-        )
-        .await;
-    let t2 = rows.iter().find(|r| r["external_id"] == "T2").unwrap();
     assert_eq!(
-        credits_of(&b, t2),
+        listed_credits(&app, &b, &format!("&account_id={}", b.id("Contoso")), "T2").await,
         credits(&[("Bob", "revenue", "100", "1000.00", "100.00")])
     );
     check(
