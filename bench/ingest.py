@@ -13,7 +13,7 @@ Both runs draw the same rows for a given --run: the same accounts, days and
 amounts, only the external ids (and, for the raw run, the source) differ.
 With --splits every sale is shared 60/40 between its account's owner and
 another salesperson: the API is sent `splits`, and the raw run inserts the two
-credit rows of each sale (amounts to the cent, the odd cent to the 60% share)
+share rows of each sale (`sale_shares`) (amounts to the cent, the odd cent to the 60% share)
 in the same transaction as the sales.
 Each writes one line "mode<TAB>run<TAB>rows<TAB>seconds" to --result (mode
 api, raw, api-split or raw-split).
@@ -214,7 +214,7 @@ def check_answer(b, total, count, resp, data):
 
 COLUMNS = (
     "org_id, id, source, external_id, account_id, salesperson_id, occurred_on, kind, "
-    "currency, fx_rate, amount_revenue, amount_gross_profit, revenue, gross_profit"
+    "currency, fx_rate, amount_revenue, amount_gross_profit, revenue, gross_profit, split"
 )
 CREDIT_COLUMNS = "org_id, sale_id, salesperson_id, credit_type, share_pct, revenue, gross_profit"
 ON_CONFLICT = (
@@ -256,9 +256,10 @@ def write_sql(path, org, prefix, source, rows, batch, accounts, splits):
         f.write("\\set ON_ERROR_STOP on\n")
         for i in range(0, len(rows), batch):
             chunk = [(uuid7(), *r) for r in rows[i : i + batch]]
+            split = "true" if splits else "false"
             values = ",\n".join(
                 f"('{org}','{sid}','{source}','{prefix}{n}','{account_id}','{owner_id}',"
-                f"'{day}','invoice','EUR',1,{cents(rev)},{cents(gp)},{cents(rev)},{cents(gp)})"
+                f"'{day}','invoice','EUR',1,{cents(rev)},{cents(gp)},{cents(rev)},{cents(gp)},{split})"
                 for (sid, n, account_id, owner_id, day, rev, gp) in chunk
             )
             f.write(f"BEGIN;\nINSERT INTO sales ({COLUMNS}) VALUES\n{values}\n{ON_CONFLICT};\n")
@@ -268,7 +269,7 @@ def write_sql(path, org, prefix, source, rows, batch, accounts, splits):
                     for (sid, _n, _a, owner, _d, rev, gp) in chunk
                     for (who, pct, r, g) in credits_for(owner, partner(owner, accounts), rev, gp)
                 )
-                f.write(f"INSERT INTO sale_credits ({CREDIT_COLUMNS}) VALUES\n{credits};\n")
+                f.write(f"INSERT INTO sale_shares ({CREDIT_COLUMNS}) VALUES\n{credits};\n")
             f.write("COMMIT;\n")
 
 

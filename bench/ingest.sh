@@ -142,6 +142,6 @@ py summary --result "$RESULTS"
 echo "service peak RSS (VmHWM): $(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status") MiB"
 echo "The API figure includes HTTP and JSON, validation, owner resolution and the daily_rollup"
 echo "upsert in the same transaction; the raw figure is the ledger INSERT alone (with the"
-echo "sale_credits INSERT of the same rows in the same transaction under splits)."
+echo "sale_shares INSERT of the same rows in the same transaction under splits)."
 [ "$API_ROUTED" = 1 ] || echo "API run skipped: POST /v1/sales/batch answered 404/405 (not routed in this build)."
 for w in "${ROLLUP_WARNINGS[@]+"${ROLLUP_WARNINGS[@]}"}"; do echo "WARNING: $w"; done

@@ -73,12 +73,6 @@ FROM (
 ) x
 JOIN bench_accounts a ON a.n = x.acc;
 
--- Each credited whole to the account's owner.
-INSERT INTO sale_credits (org_id, sale_id, salesperson_id, credit_type, share_pct, revenue,
-                          gross_profit)
-SELECT org_id, id, salesperson_id, 'revenue', 100, revenue, gross_profit
-FROM sales WHERE org_id = :'org';
-
 INSERT INTO daily_rollup (org_id, salesperson_id, metric, day, amount)
 SELECT org_id, salesperson_id, 'revenue', occurred_on, sum(revenue)
 FROM sales WHERE org_id = :'org' GROUP BY org_id, salesperson_id, occurred_on

@@ -1,4 +1,5 @@
+DROP VIEW sale_credits;
 DROP TABLE account_split_shares;
 DROP TABLE account_split_rules;
-DROP TABLE sale_credits;
-ALTER TABLE sales DROP COLUMN splits_given;
+DROP TABLE sale_shares;
+ALTER TABLE sales DROP COLUMN split, DROP COLUMN splits_given;

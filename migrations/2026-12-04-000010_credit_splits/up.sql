@@ -2,15 +2,22 @@
 -- credit), and the dated split rules of accounts, hand-overs' hunter shares
 -- among them.
 
--- Whether the push named the sale's splits (they are kept as sent; transfers
--- and split rules re-credit only sales that follow their account).
-ALTER TABLE sales ADD COLUMN splits_given boolean NOT NULL DEFAULT false;
+-- `splits_given`: the push named the sale's splits (they are kept as sent;
+-- transfers and split rules re-credit only sales that follow their account).
+-- `split`: the sale is shared, and its shares are in `sale_shares`; a sale
+-- credited whole to one person keeps its one credit on its own row
+-- (`salesperson_id`, `revenue`, `gross_profit`), so that most writes store one
+-- row per sale.
+ALTER TABLE sales
+    ADD COLUMN splits_given boolean NOT NULL DEFAULT false,
+    ADD COLUMN split boolean NOT NULL DEFAULT false;
 
--- A revenue credit counts for the person and, through dated membership, their
--- teams; an overlay credit only for the person's own targets. Amounts are in
--- the organisation's currency, negative for a credit note; a sale's revenue
--- credits add up exactly to its counted amounts.
-CREATE TABLE sale_credits (
+-- The shares of shared sales. A revenue credit counts for the person and,
+-- through dated membership, their teams; an overlay credit only for the
+-- person's own targets. Amounts are in the organisation's currency, negative
+-- for a credit note; a sale's revenue credits add up exactly to its counted
+-- amounts.
+CREATE TABLE sale_shares (
     org_id uuid NOT NULL REFERENCES orgs(id),
     sale_id uuid NOT NULL,
     salesperson_id uuid NOT NULL,
@@ -22,12 +29,16 @@ CREATE TABLE sale_credits (
     FOREIGN KEY (org_id, sale_id) REFERENCES sales (org_id, id) ON DELETE CASCADE,
     FOREIGN KEY (org_id, salesperson_id) REFERENCES users (org_id, id)
 );
-CREATE INDEX sale_credits_person_idx ON sale_credits (org_id, salesperson_id, sale_id);
+CREATE INDEX sale_shares_person_idx ON sale_shares (org_id, salesperson_id, sale_id);
 
--- Every sale so far was credited whole to its salesperson.
-INSERT INTO sale_credits (org_id, sale_id, salesperson_id, credit_type, share_pct,
-                          revenue, gross_profit)
-SELECT org_id, id, salesperson_id, 'revenue', 100, revenue, gross_profit FROM sales;
+-- Every sale's credits, one row per person and type: the shares of shared
+-- sales, and the whole credit of every other sale.
+CREATE VIEW sale_credits AS
+SELECT org_id, sale_id, salesperson_id, credit_type, share_pct, revenue, gross_profit
+  FROM sale_shares
+UNION ALL
+SELECT org_id, id, salesperson_id, 'revenue', 100::numeric(5, 2), revenue, gross_profit
+  FROM sales WHERE NOT split;
 
 -- The people who share an account's sales besides its owner, from one day to
 -- another (`to_on` is the last day; NULL: open). Rules of one account never

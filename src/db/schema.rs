@@ -244,10 +244,25 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         splits_given -> Bool,
+        split -> Bool,
     }
 }
 
 diesel::table! {
+    sale_shares (org_id, sale_id, credit_type, salesperson_id) {
+        org_id -> Uuid,
+        sale_id -> Uuid,
+        salesperson_id -> Uuid,
+        credit_type -> Text,
+        share_pct -> Numeric,
+        revenue -> Numeric,
+        gross_profit -> Numeric,
+    }
+}
+
+diesel::table! {
+    /// A view: every sale's credits (`sale_shares`, and the whole credit of
+    /// every sale that is not split).
     sale_credits (org_id, sale_id, credit_type, salesperson_id) {
         org_id -> Uuid,
         sale_id -> Uuid,
@@ -326,6 +341,7 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     sales,
     sale_credits,
+    sale_shares,
     activities,
     daily_rollup,
     team_members,

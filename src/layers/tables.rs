@@ -25,6 +25,7 @@ const OWNERS: &[(&str, &[&str])] = &[
             "sales",
             "activities",
             "daily_rollup",
+            "sale_shares",
             "sale_credits",
             "account_split_rules",
             "account_split_shares",

@@ -60,7 +60,7 @@ async fn demo_org(app: &TestApp) -> Uuid {
 }
 
 /// The tables an organisation has rows in.
-const TENANT_TABLES: [&str; 27] = [
+const TENANT_TABLES: [&str; 28] = [
     "users",
     "teams",
     "team_members",
@@ -72,6 +72,7 @@ const TENANT_TABLES: [&str; 27] = [
     "target_events",
     "bonus_plans",
     "sales",
+    "sale_shares",
     "sale_credits",
     "account_split_rules",
     "account_split_shares",

@@ -235,6 +235,12 @@ pub fn primary(credits: &[Credit]) -> Option<Uuid> {
         .map(|c| c.salesperson_id)
 }
 
+/// Whether credits are one revenue share of 100%: the sale is credited whole
+/// to one person, who is all a sale row needs to name.
+pub fn is_whole(credits: &[Credit]) -> bool {
+    matches!(credits, [c] if c.credit_type == CreditType::Revenue && c.share_pct == Decimal::ONE_HUNDRED)
+}
+
 /// A sale's credits by person and type, for comparing two creditings.
 pub fn keyed(credits: &[Credit]) -> BTreeMap<(CreditType, Uuid), (Decimal, Decimal, Decimal)> {
     credits
@@ -341,6 +347,10 @@ mod tests {
             ]
         );
         assert_eq!(primary(&c), Some(id(1)));
+        assert!(!is_whole(&c));
+        assert!(is_whole(&credit(&whole(id(3)), dec("5.00"), dec("1.00"))));
+        let with_overlay = [share(3, Revenue, "100"), share(4, Overlay, "10")];
+        assert!(!is_whole(&credit(&with_overlay, dec("5.00"), dec("1.00"))));
     }
 
     #[test]

@@ -288,6 +288,7 @@ pub async fn push_sales(
             revenue: ch.amounts.revenue,
             gross_profit: ch.amounts.gross_profit,
             splits_given,
+            split: !credit::is_whole(&credits),
         };
         ready.push((ch.index, ch.key, values, credits));
     }
@@ -339,8 +340,12 @@ pub async fn push_sales(
                     let old = before.remove(&row.id).unwrap_or_default();
                     deltas.credits(&old, row.occurred_on, Decimal::NEGATIVE_ONE);
                     deltas.credits(&credits, values.occurred_on, Decimal::ONE);
-                    replaced.push(row.id);
-                    new_credits.extend(credits.into_iter().map(|cr| (row.id, cr)));
+                    if row.split {
+                        replaced.push(row.id);
+                    }
+                    if values.split {
+                        new_credits.extend(credits.into_iter().map(|cr| (row.id, cr)));
+                    }
                     results[index] = Some(ItemResult {
                         index,
                         status: ItemStatus::Updated,
@@ -365,7 +370,9 @@ pub async fn push_sales(
                 pending.push((index, key, values, credits));
             } else {
                 deltas.credits(&credits, values.occurred_on, Decimal::ONE);
-                new_credits.extend(credits.into_iter().map(|cr| (id, cr)));
+                if values.split {
+                    new_credits.extend(credits.into_iter().map(|cr| (id, cr)));
+                }
                 results[index] = Some(ItemResult {
                     index,
                     status: ItemStatus::Created,

@@ -10,7 +10,7 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::db::schema::{account_split_rules, account_split_shares, sale_credits};
+use crate::db::schema::{account_split_rules, account_split_shares, sale_credits, sale_shares};
 use crate::error::AppResult;
 use crate::results::rules::credit::{Credit, CreditType, Share, SplitRule};
 
@@ -19,7 +19,8 @@ crate::db::text_enum!(CreditType);
 /// Rows written in one statement, at most.
 const CHUNK: usize = 2000;
 
-/// The credits of these sales, by sale, each list ordered by type and person.
+/// The credits of these sales (their shares, or the whole credit of a sale
+/// that is not split), by sale, each list ordered by type and person.
 pub async fn credits_of(
     c: &mut AsyncPgConnection,
     org: Uuid,
@@ -59,7 +60,8 @@ pub async fn credits_of(
     Ok(out)
 }
 
-/// Stores the credits of sales: `(sale, credit)` pairs.
+/// Stores the shares of shared sales: `(sale, credit)` pairs (a sale credited
+/// whole has none: its row is its credit).
 pub async fn insert_credits(
     c: &mut AsyncPgConnection,
     org: Uuid,
@@ -70,17 +72,17 @@ pub async fn insert_credits(
             .iter()
             .map(|(sale, cr)| {
                 (
-                    sale_credits::org_id.eq(org),
-                    sale_credits::sale_id.eq(*sale),
-                    sale_credits::salesperson_id.eq(cr.salesperson_id),
-                    sale_credits::credit_type.eq(cr.credit_type),
-                    sale_credits::share_pct.eq(cr.share_pct),
-                    sale_credits::revenue.eq(cr.revenue),
-                    sale_credits::gross_profit.eq(cr.gross_profit),
+                    sale_shares::org_id.eq(org),
+                    sale_shares::sale_id.eq(*sale),
+                    sale_shares::salesperson_id.eq(cr.salesperson_id),
+                    sale_shares::credit_type.eq(cr.credit_type),
+                    sale_shares::share_pct.eq(cr.share_pct),
+                    sale_shares::revenue.eq(cr.revenue),
+                    sale_shares::gross_profit.eq(cr.gross_profit),
                 )
             })
             .collect();
-        diesel::insert_into(sale_credits::table)
+        diesel::insert_into(sale_shares::table)
             .values(rows)
             .execute(c)
             .await?;
@@ -88,7 +90,7 @@ pub async fn insert_credits(
     Ok(())
 }
 
-/// Replaces the credits of these sales with `credits`.
+/// Replaces the shares of these sales with `credits`.
 pub async fn replace_credits(
     c: &mut AsyncPgConnection,
     org: Uuid,
@@ -99,9 +101,9 @@ pub async fn replace_credits(
         return Ok(());
     }
     diesel::delete(
-        sale_credits::table
-            .filter(sale_credits::org_id.eq(org))
-            .filter(sale_credits::sale_id.eq_any(sales)),
+        sale_shares::table
+            .filter(sale_shares::org_id.eq(org))
+            .filter(sale_shares::sale_id.eq_any(sales)),
     )
     .execute(c)
     .await?;

@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::SaleRow;
-use crate::db::schema::{activities, sale_credits, sales, team_members};
+use crate::db::schema::{activities, sale_shares, sales, team_members};
 use crate::error::AppResult;
 use crate::results::rules::credit::CreditType;
 use crate::results::rules::SaleKind;
@@ -112,17 +112,26 @@ macro_rules! member_on {
     };
 }
 
-/// The sale has a credit (of `$types`) that meets `$cond`.
+/// The sale has a share (of `$types`) that meets `$cond`, or the person it
+/// names meets it: the holder of its largest revenue share, or of the whole.
 macro_rules! credited {
-    ($org:expr, $types:expr, $cond:expr) => {
-        diesel::dsl::exists(
-            sale_credits::table
-                .filter(sale_credits::org_id.eq($org))
-                .filter(sale_credits::sale_id.eq(sales::id))
-                .filter(sale_credits::credit_type.eq_any($types))
-                .filter($cond),
-        )
-    };
+    ($org:expr, $types:expr, |$who:ident| $cond:expr) => {{
+        let named = {
+            let $who = sales::salesperson_id;
+            $cond
+        };
+        let shared = {
+            let $who = sale_shares::salesperson_id;
+            diesel::dsl::exists(
+                sale_shares::table
+                    .filter(sale_shares::org_id.eq($org))
+                    .filter(sale_shares::sale_id.eq(sales::id))
+                    .filter(sale_shares::credit_type.eq_any($types))
+                    .filter($cond),
+            )
+        };
+        named.or(shared)
+    }};
 }
 
 /// Up to `n` sales after `after` in `(occurred_on, id)` order.
@@ -146,33 +155,20 @@ pub async fn sales_page(
     // held a revenue share of (overlay credit never counts for a team).
     let any = [CreditType::Revenue, CreditType::Overlay];
     if let Some(seen) = &f.seen {
-        q = q.filter(credited!(
-            org,
-            any,
-            sale_credits::salesperson_id
-                .eq_any(seen.people.clone())
-                .or(member_on!(
-                    org,
-                    sale_credits::salesperson_id,
-                    sales::occurred_on,
-                    seen.teams.clone()
-                ))
-        ));
+        q = q.filter(credited!(org, any, |who| who
+            .eq_any(seen.people.clone())
+            .or(member_on!(org, who, sales::occurred_on, seen.teams.clone()))));
     }
     if let Some(team) = &f.team {
-        q = q.filter(credited!(
+        q = q.filter(credited!(org, [CreditType::Revenue], |who| member_on!(
             org,
-            [CreditType::Revenue],
-            member_on!(
-                org,
-                sale_credits::salesperson_id,
-                sales::occurred_on,
-                team.clone()
-            )
-        ));
+            who,
+            sales::occurred_on,
+            team.clone()
+        )));
     }
     if let Some(who) = f.salesperson_id {
-        q = q.filter(credited!(org, any, sale_credits::salesperson_id.eq(who)));
+        q = q.filter(credited!(org, any, |p| p.eq(who)));
     }
     if let Some(kind) = f.sale_kind {
         q = q.filter(sales::kind.eq(kind));

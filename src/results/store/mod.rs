@@ -55,6 +55,7 @@ pub struct SaleRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub splits_given: bool,
+    pub split: bool,
 }
 
 /// The fields of a sale that a push sets.
@@ -73,6 +74,8 @@ pub struct SaleValues {
     pub revenue: Decimal,
     pub gross_profit: Decimal,
     pub splits_given: bool,
+    /// Shared: its credits are in `sale_shares`.
+    pub split: bool,
 }
 
 impl SaleValues {
@@ -90,6 +93,7 @@ impl SaleValues {
             && self.revenue == row.revenue
             && self.gross_profit == row.gross_profit
             && self.splits_given == row.splits_given
+            && self.split == row.split
     }
 }
 
@@ -473,8 +477,8 @@ pub async fn update_activity(
 /// accounts' split rules and `daily_rollup`, for dropping the
 /// whole organisation (in the caller's transaction).
 pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
-    use crate::db::schema::{account_split_rules, account_split_shares, sale_credits};
-    diesel::delete(sale_credits::table.filter(sale_credits::org_id.eq(org)))
+    use crate::db::schema::{account_split_rules, account_split_shares, sale_shares};
+    diesel::delete(sale_shares::table.filter(sale_shares::org_id.eq(org)))
         .execute(c)
         .await?;
     diesel::delete(account_split_shares::table.filter(account_split_shares::org_id.eq(org)))

@@ -61,7 +61,7 @@ pub async fn recredit_sales(
     let mut old = credits::credits_of(c, org, &ids).await?;
     let mut changed = Vec::new();
     let mut fresh: Vec<(Uuid, Credit)> = Vec::new();
-    let mut by_primary: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut by_primary: HashMap<(Uuid, bool), Vec<Uuid>> = HashMap::new();
     for (id, day, revenue, gross_profit) in found {
         let Some(owner) = owner_on(&owners, day) else {
             continue;
@@ -74,17 +74,21 @@ pub async fn recredit_sales(
         }
         deltas.credits(&before, day, Decimal::NEGATIVE_ONE);
         deltas.credits(&now, day, Decimal::ONE);
+        let split = !credit::is_whole(&now);
         by_primary
-            .entry(credit::primary(&now).unwrap_or(owner))
+            .entry((credit::primary(&now).unwrap_or(owner), split))
             .or_default()
             .push(id);
         changed.push(id);
-        fresh.extend(now.into_iter().map(|cr| (id, cr)));
+        if split {
+            fresh.extend(now.into_iter().map(|cr| (id, cr)));
+        }
     }
-    for (primary, ids) in &by_primary {
+    for ((primary, split), ids) in &by_primary {
         diesel::update(sales::table.filter(sales::org_id.eq(org).and(sales::id.eq_any(ids))))
             .set((
                 sales::salesperson_id.eq(primary),
+                sales::split.eq(split),
                 sales::version.eq(sales::version + 1),
                 sales::updated_at.eq(diesel::dsl::now),
             ))
