@@ -174,7 +174,11 @@ pub async fn push_sales(
     );
     named.sort();
     named.dedup();
-    let people = crate::users::service::read::people(c, p.org_id, &named).await?;
+    let people = if named.is_empty() {
+        Vec::new()
+    } else {
+        crate::users::service::read::people(c, p.org_id, &named).await?
+    };
     let is_seller =
         |role: &crate::auth::rules::Role| *role == crate::auth::rules::Role::Salesperson;
     let sellers: HashSet<Uuid> = people
