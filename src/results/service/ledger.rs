@@ -156,14 +156,14 @@ pub async fn activities_filter(
 }
 
 /// A sale with its credits.
-pub type Credited = (SaleRow, Vec<Credit>);
+pub type SaleWithCredits = (SaleRow, Vec<Credit>);
 
 /// The credits of each of `rows`, in one statement.
 async fn with_credits(
     c: &mut AsyncPgConnection,
     org: Uuid,
     rows: Vec<SaleRow>,
-) -> AppResult<Vec<Credited>> {
+) -> AppResult<Vec<SaleWithCredits>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut credits = store::credits_of(c, org, &ids).await?;
     Ok(rows
@@ -182,7 +182,7 @@ pub async fn sales_page(
     org: Uuid,
     f: &LedgerFilter,
     page: &Page<LedgerKey>,
-) -> AppResult<Vec<Credited>> {
+) -> AppResult<Vec<SaleWithCredits>> {
     db::run(pool, async |c| {
         let rows = store::sales_page(c, org, f, page.after, page.limit + 1).await?;
         with_credits(c, org, rows).await
@@ -205,7 +205,7 @@ pub async fn activities_page(
 
 /// One sale the caller sees, voided or not, else 404: read through the same
 /// query as the list, so that the list and the single read never disagree.
-pub async fn sale(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<Credited> {
+pub async fn sale(pool: &PgPool, p: &Principal, id: Uuid) -> AppResult<SaleWithCredits> {
     p.require_reader()?;
     db::run(pool, async |c| {
         let f = LedgerFilter {
