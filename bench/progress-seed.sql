@@ -22,6 +22,8 @@ SELECT :'org', pg_temp.uuid7(now()), format('manager%s@bench.example.com', t),
        format('manager%s@bench.example.com', t), format('Manager %s', t),
        'manager', (SELECT password_hash FROM bench_admin)
 FROM generate_series(1, :teams) t;
+INSERT INTO logins (email_key, org_id, user_id)
+SELECT email_key, org_id, id FROM users WHERE org_id = :'org' AND role = 'manager';
 
 UPDATE users SET password_hash = (SELECT password_hash FROM bench_admin)
 WHERE org_id = :'org' AND role = 'salesperson';

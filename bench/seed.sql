@@ -34,6 +34,10 @@ SELECT :'org', pg_temp.bench_id('8', n), format('seller%s@bench.example.com', n)
        format('seller%s@bench.example.com', n), format('Seller %s', n),
        'salesperson', 'farmer', NULL
 FROM generate_series(1, :sellers) n;
+-- Signing in by email finds the organisation through `logins`, which the users
+-- service writes with each user.
+INSERT INTO logins (email_key, org_id, user_id)
+SELECT email_key, org_id, id FROM users WHERE org_id = :'org' AND role = 'salesperson';
 
 CREATE TEMP TABLE bench_sellers AS
 SELECT pg_temp.bench_id('8', n) AS id, (n - 1)::int AS k FROM generate_series(1, :sellers) n;
