@@ -16,7 +16,8 @@ Driven by bench/progress.sh; the subcommands can also be run by hand:
         the progress's actual against bench/sql/least-progress.sql's sum, and
         the minimal endpoint's answers against it
   progress.py check-least-scorecard API.json SQL.tsv
-        the scorecard's revenue actuals against bench/sql/least-scorecard.sql's rows
+        the scorecard's actuals against bench/sql/least-scorecard.sql's rows
+        (revenue) or least-scorecard-targets.sql's (revenue and gross profit)
   progress.py summary RESULTS
         the tables: each run, the medians and the ratios against the goals
 
@@ -65,9 +66,11 @@ SECTIONS = {
             ("scorecard-api", "service", "req/s"),
             ("scorecard-sql", "pgbench: the service's statement", "tps"),
             ("scorecard-least", "pgbench: the least SQL (GROUP BY person)", "tps"),
+            ("scorecard-least-targets", "pgbench: the same for both metrics", "tps"),
         ],
         [
             ("service / least SQL", "scorecard-api", "scorecard-least", Decimal("0.7")),
+            ("service / the same for both metrics", "scorecard-api", "scorecard-least-targets", None),
             ("service / service's statement", "scorecard-api", "scorecard-sql", Decimal("0.6")),
         ],
     ),
@@ -165,20 +168,24 @@ def cmd_check_least(actual, sql_path, *minimal_paths):
 
 
 def cmd_check_least_scorecard(api_path, sql_path):
+    """The rows are (person, sum) for revenue alone, or (person, metric, sum)."""
     with open(api_path, encoding="utf-8") as f:
         api = json.load(f)
-    sql = {person: two(dec(total)) for person, total in read_tsv(sql_path)}
+    rows = read_tsv(sql_path)
+    sql = {(r[0], r[1] if len(r) == 3 else "revenue"): two(dec(r[-1])) for r in rows}
+    metrics = sorted({metric for _, metric in sql})
     got = {}
     for m in api["members"]:
         for t in m["targets"]:
-            if t["metric"] == "revenue" and t.get("account_id") is None:
-                got[m["subject_id"]] = two(dec(t["actual"]))
-    if len(sql) != len(api["members"]) or set(got) != set(sql):
-        die(f"least scorecard SQL: {len(sql)} people, the API {len(api['members'])} members, {len(got)} revenue targets")
-    bad = [p for p in sql if got[p] != sql[p]]
+            if t["metric"] in metrics and t.get("account_id") is None:
+                got[(m["subject_id"], t["metric"])] = two(dec(t["actual"]))
+    people = {person for person, _ in sql}
+    if len(people) != len(api["members"]) or set(got) != set(sql):
+        die(f"least scorecard SQL: {len(people)} people, the API {len(api['members'])} members, {len(got)} targets in {metrics}")
+    bad = [k for k in sql if got[k] != sql[k]]
     if bad:
-        die(f"least scorecard SQL: {len(bad)} revenue actuals differ, e.g. {bad[0]}: API {got[bad[0]]}, SQL {sql[bad[0]]}")
-    print(f"  checked: least scorecard SQL, {len(sql)} people: their revenue agrees with the API's")
+        die(f"least scorecard SQL: {len(bad)} actuals differ, e.g. {bad[0]}: API {got[bad[0]]}, SQL {sql[bad[0]]}")
+    print(f"  checked: least scorecard SQL, {len(people)} people: their {' and '.join(metrics)} actuals agree with the API's")
 
 
 def cmd_tokens(url, password, people_path, out_path):

@@ -169,6 +169,8 @@ sqlq "$ROOT/bench/sql/scorecard.sql" >"$WORK/scorecard.tsv"
 py check-scorecard "$WORK/scorecard.json" "$WORK/scorecard.tsv"
 sqlq "$ROOT/bench/sql/least-scorecard.sql" >"$WORK/least-scorecard.tsv"
 py check-least-scorecard "$WORK/scorecard.json" "$WORK/least-scorecard.tsv"
+sqlq "$ROOT/bench/sql/least-scorecard-targets.sql" >"$WORK/least-scorecard-targets.tsv"
+py check-least-scorecard "$WORK/scorecard.json" "$WORK/least-scorecard-targets.tsv"
 echo "  answer sizes: progress $(wc -c <"$WORK/progress.json") bytes, scorecard $(wc -c <"$WORK/scorecard.json") bytes"
 
 # Round trips to the database per API request: the transactions it commits (each
@@ -248,6 +250,7 @@ for run in $(seq 1 "$RUNS"); do
   load scorecard-api "$BASE" "$WORK/scorecard-paths.txt" "$SERVER_PID"
   sql scorecard-sql "$ROOT/bench/sql/scorecard.sql"
   sql scorecard-least "$ROOT/bench/sql/least-scorecard.sql"
+  sql scorecard-least-targets "$ROOT/bench/sql/least-scorecard-targets.sql"
 done
 
 # ------------------------------------------------- 5. profile (BENCH_PERF=1)

@@ -1,13 +1,15 @@
 -- What GET /v1/scorecards?period=&team_id=&as_of= reads, in one statement: the
--- team's members on as_of, each with their agreed targets lying in the period
--- and what each achieved up to as_of (members without targets on a row of their
--- own), then the team's agreed targets with what the team achieved, each day
--- counting for the people who were members on that day: as the service does it,
--- one range of the rollup per membership span that overlaps the target's days
--- (not the rollup joined day by day to the memberships). Run by pgbench in
--- bench/progress.sh, and by psql to check its figures against the API's.
+-- team's members on as_of, their agreed targets lying in the period and the
+-- team's, then the rollup's sums as the service reads them
+-- (src/progress/service/measure.rs, `sums`): each person's own target counts
+-- its metric and the person's overlay credits in it (`overlay:<metric>`), the
+-- team's target its metric on each member's days in the team; each sum of one
+-- person, metric and range of days is read once, so a member's revenue from
+-- the first day to as_of serves their own target and the team's. Run by pgbench
+-- in bench/progress.sh, and by psql to check its figures against the API's.
 -- Variables: org, team, as_of, from_on and to_on (the period's first and last day).
--- The benchmark's teams have no sub-teams, so the team alone stands for its tree.
+-- The benchmark's teams have no sub-teams and their members stay the whole
+-- period, so every sum runs from the period's first day to as_of.
 WITH m AS (
   SELECT tm.user_id, u.name
     FROM team_members tm
@@ -20,23 +22,25 @@ WITH m AS (
    WHERE org_id = :org AND status = 'agreed' AND starts_on >= :from_on AND ends_on <= :to_on
      AND ((subject_type = 'user' AND subject_id IN (SELECT user_id FROM m))
           OR (subject_type = 'team' AND subject_id = :team))
+), pieces AS (
+  SELECT t.subject_id AS who, x.metric
+    FROM t CROSS JOIN LATERAL (VALUES (t.metric), ('overlay:' || t.metric)) AS x(metric)
+   WHERE t.subject_type = 'user'
+  UNION
+  SELECT m.user_id, t.metric FROM t CROSS JOIN m WHERE t.subject_type = 'team'
+), sums AS (
+  SELECT p.who, p.metric,
+         coalesce((SELECT sum(r.amount) FROM daily_rollup r
+                    WHERE r.org_id = :org AND r.salesperson_id = p.who AND r.metric = p.metric
+                      AND r.day BETWEEN :from_on AND :as_of), 0) AS total
+    FROM pieces p
 )
 SELECT 'user' AS subject_type, m.user_id AS subject_id, t.id AS target_id, t.value,
-       (SELECT sum(r.amount)
-          FROM daily_rollup r
-         WHERE r.org_id = :org AND r.salesperson_id = m.user_id AND r.metric = t.metric
-           AND r.day BETWEEN t.starts_on AND least(:as_of, t.ends_on)) AS actual
+       (SELECT sum(s.total) FROM sums s
+         WHERE s.who = m.user_id AND s.metric IN (t.metric, 'overlay:' || t.metric)) AS actual
   FROM m LEFT JOIN t ON t.subject_type = 'user' AND t.subject_id = m.user_id
 UNION ALL
 SELECT 'team', t.subject_id, t.id, t.value,
-       (SELECT sum(r.amount)
-          FROM team_members tm
-          JOIN daily_rollup r
-            ON r.org_id = tm.org_id AND r.salesperson_id = tm.user_id AND r.metric = t.metric
-           AND r.day BETWEEN greatest(t.starts_on, tm.from_on)
-                         AND least(:as_of, t.ends_on, coalesce(tm.to_on, t.ends_on))
-         WHERE tm.org_id = :org AND tm.team_id = :team
-           AND tm.from_on <= least(:as_of, t.ends_on)
-           AND (tm.to_on IS NULL OR tm.to_on >= t.starts_on))
+       (SELECT sum(s.total) FROM sums s JOIN m ON m.user_id = s.who WHERE s.metric = t.metric)
   FROM t
  WHERE t.subject_type = 'team';

@@ -14,6 +14,7 @@ use crate::error::AppResult;
 use crate::org::context::OrgContext;
 use crate::progress::dto::Progress;
 use crate::progress::rules;
+use crate::results::rules::overlay_metric;
 use crate::results::service::achieved as results;
 use crate::targets::service::{self as targets, TargetRow};
 
@@ -61,27 +62,46 @@ pub struct Span {
 }
 
 /// The rollup's sum over each of `spans`, in one statement (none when there
-/// are no spans); a span asked twice is read once.
+/// are no spans). Each span is read as the rollup metrics it counts (its
+/// metric, and `overlay:<metric>` when overlay credits count too), and each of
+/// those is read once: a member's days in a team's target that match the days
+/// of their own target in the same metric are not read twice.
 async fn sums(
     c: &mut AsyncPgConnection,
     org: Uuid,
     spans: &[Span],
 ) -> AppResult<HashMap<Span, Decimal>> {
+    type Piece = (Uuid, String, NaiveDate, NaiveDate);
+    let pieces = |s: &Span| -> Vec<Piece> {
+        let mut p = vec![(s.who, s.metric.clone(), s.from, s.to)];
+        if s.overlay {
+            p.push((s.who, overlay_metric(&s.metric), s.from, s.to));
+        }
+        p
+    };
     let mut seen = HashSet::new();
-    let unique: Vec<&Span> = spans.iter().filter(|s| seen.insert(*s)).collect();
+    let unique: Vec<Piece> = spans
+        .iter()
+        .flat_map(pieces)
+        .filter(|p| seen.insert(p.clone()))
+        .collect();
     let key = |i: usize| Uuid::from_u128(i as u128);
     let wanted: Vec<_> = unique
         .iter()
         .enumerate()
-        .map(|(i, s)| (key(i), s.who, s.metric.clone(), s.from, s.to, s.overlay))
+        .map(|(i, (who, metric, from, to))| (key(i), *who, metric.clone(), *from, *to))
         .collect();
     let by_key = results::by_targets(c, org, &wanted).await?;
-    Ok(unique
-        .into_iter()
+    let total: HashMap<&Piece, Decimal> = unique
+        .iter()
         .enumerate()
-        .map(|(i, s)| {
-            let total = by_key.get(&key(i)).copied().unwrap_or(Decimal::ZERO);
-            (s.clone(), total)
+        .map(|(i, p)| (p, by_key.get(&key(i)).copied().unwrap_or(Decimal::ZERO)))
+        .collect();
+    Ok(spans
+        .iter()
+        .map(|s| {
+            let sum = pieces(s).iter().filter_map(|p| total.get(p)).sum();
+            (s.clone(), sum)
         })
         .collect())
 }

@@ -220,6 +220,11 @@ pub fn activity_metric(kind: &str) -> String {
     format!("activity:{kind}")
 }
 
+/// The rollup metric of a person's overlay credits in `metric`.
+pub fn overlay_metric(metric: &str) -> String {
+    format!("{OVERLAY}{metric}")
+}
+
 /// Changes to the daily rollup, summed per salesperson, metric and day.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Deltas(pub BTreeMap<(Uuid, String, NaiveDate), Decimal>);
@@ -435,5 +440,10 @@ mod tests {
         assert!(got.contains(&(b, "revenue".into(), dec("100"))));
         assert!(got.contains(&(b, "new_accounts".into(), dec("1"))));
         assert_eq!(activity_metric("call"), "activity:call");
+        assert_eq!(overlay_metric("revenue"), OVERLAY_REVENUE);
+        assert_eq!(
+            counted_as(&overlay_metric("gross_profit")),
+            ("gross_profit", true)
+        );
     }
 }

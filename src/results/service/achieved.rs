@@ -50,12 +50,11 @@ pub async fn daily_by_team(
 }
 
 /// What each of these people's spans achieved, in one statement: for every
-/// `(key, salesperson, rollup metric, from, to, overlay credits count too)`
-/// the rollup's sum, by key.
+/// `(key, salesperson, rollup metric, from, to)` the rollup's sum, by key.
 pub async fn by_targets(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    wanted: &[(Uuid, Uuid, String, NaiveDate, NaiveDate, bool)],
+    wanted: &[(Uuid, Uuid, String, NaiveDate, NaiveDate)],
 ) -> AppResult<HashMap<Uuid, Decimal>> {
     store::achieved_many(c, org, wanted).await
 }

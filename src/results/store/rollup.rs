@@ -100,16 +100,14 @@ pub async fn daily_by_team(
         .collect())
 }
 
-/// What each of these people's targets achieved, in one statement: for every
-/// `(target, salesperson, rollup metric, from, to, overlay)` the rollup's sum,
-/// counting the person's overlay credits too when `overlay` (their own
-/// targets; not their days in a team's).
+/// What each of these people's spans achieved, in one statement: for every
+/// `(key, salesperson, rollup metric, from, to)` the rollup's sum, by key.
 pub async fn achieved_many(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    wanted: &[(Uuid, Uuid, String, NaiveDate, NaiveDate, bool)],
+    wanted: &[(Uuid, Uuid, String, NaiveDate, NaiveDate)],
 ) -> AppResult<HashMap<Uuid, Decimal>> {
-    use diesel::sql_types::{Array, Bool, Date, Nullable, Numeric, Text, Uuid as SqlUuid};
+    use diesel::sql_types::{Array, Date, Nullable, Numeric, Text, Uuid as SqlUuid};
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = SqlUuid)]
@@ -122,10 +120,9 @@ pub async fn achieved_many(
     }
     let rows: Vec<Row> = diesel::sql_query(
         "SELECT w.id, (SELECT sum(r.amount) FROM daily_rollup r \
-           WHERE r.org_id = $1 AND r.salesperson_id = w.who \
-             AND (r.metric = w.metric OR (w.overlay AND r.metric = 'overlay:' || w.metric)) \
+           WHERE r.org_id = $1 AND r.salesperson_id = w.who AND r.metric = w.metric \
              AND r.day BETWEEN w.from_on AND w.to_on) AS total \
-         FROM unnest($2, $3, $4, $5, $6, $7) AS w(id, who, metric, from_on, to_on, overlay)",
+         FROM unnest($2, $3, $4, $5, $6) AS w(id, who, metric, from_on, to_on)",
     )
     .bind::<SqlUuid, _>(org)
     .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.0).collect::<Vec<_>>())
@@ -133,7 +130,6 @@ pub async fn achieved_many(
     .bind::<Array<Text>, _>(wanted.iter().map(|w| w.2.clone()).collect::<Vec<_>>())
     .bind::<Array<Date>, _>(wanted.iter().map(|w| w.3).collect::<Vec<_>>())
     .bind::<Array<Date>, _>(wanted.iter().map(|w| w.4).collect::<Vec<_>>())
-    .bind::<Array<Bool>, _>(wanted.iter().map(|w| w.5).collect::<Vec<_>>())
     .keep_prepared()
     .load(c)
     .await?;
