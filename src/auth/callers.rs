@@ -4,6 +4,13 @@
 //! forgets everything it remembered before (a deactivation, a new role, new
 //! settings take effect at once there); another instance's writes are seen
 //! within [`TTL`].
+//!
+//! An entry past half its life is looked up again in the background while
+//! its caller goes on with it. Those lookups are gathered: one task per
+//! instance waits [`GATHER`] for the callers that fall due meanwhile, and
+//! looks them all up in one go (a few statements per organisation), so that
+//! many callers signed in together are never looked up one by one, all at
+//! the same moment, in a burst that holds up the requests around it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +24,9 @@ use crate::org::rules::OrgRow;
 
 /// How long an entry is trusted.
 pub const TTL: Duration = Duration::from_secs(1);
+/// How long the background lookup waits for more callers falling due before
+/// it looks them all up: well within the half of [`TTL`] left to an entry.
+pub const GATHER: Duration = Duration::from_millis(50);
 const MAX_ENTRIES: usize = 10_000;
 
 /// (organisation, is a client, id, sign-in).
@@ -32,6 +42,9 @@ type Map = HashMap<Key, (Instant, u64, Entry, bool)>;
 pub struct Callers {
     generation: AtomicU64,
     entries: Mutex<Map>,
+    /// The callers waiting to be looked up again, and whether a task is
+    /// looking them up.
+    due: Mutex<(Vec<Key>, bool)>,
 }
 
 /// Whether a remembered entry should be looked up again now.
@@ -73,6 +86,28 @@ impl Callers {
             Freshness::Fresh
         };
         Some((entry.clone(), fresh))
+    }
+
+    /// Puts `key` among the callers to look up again; true when no task is
+    /// looking them up yet, and the caller should start one.
+    pub fn queue(&self, key: Key) -> bool {
+        let Ok(mut due) = self.due.lock() else {
+            return false;
+        };
+        due.0.push(key);
+        !std::mem::replace(&mut due.1, true)
+    }
+
+    /// For the task that looks callers up again: the callers due now, or
+    /// `None` when there are none left (the task then ends, and the next
+    /// caller falling due starts another).
+    pub fn take_due(&self) -> Option<Vec<Key>> {
+        let mut due = self.due.lock().ok()?;
+        if due.0.is_empty() {
+            due.1 = false;
+            return None;
+        }
+        Some(std::mem::take(&mut due.0))
     }
 
     /// Forgets one caller (found no longer active).
@@ -178,5 +213,22 @@ mod tests {
         assert_eq!(at(1900), None);
         callers.forget(&key);
         assert_eq!(at(950), None);
+    }
+
+    #[test]
+    fn callers_falling_due_are_gathered_for_one_task() {
+        let callers = Callers::default();
+        let key = |n: u128| (Uuid::nil(), false, Uuid::from_u128(n), None);
+        // The first starts the task; those falling due while it runs join it.
+        assert!(callers.queue(key(1)));
+        assert!(!callers.queue(key(2)));
+        assert_eq!(callers.take_due(), Some(vec![key(1), key(2)]));
+        assert!(!callers.queue(key(3)));
+        assert_eq!(callers.take_due(), Some(vec![key(3)]));
+        // None left: the task ends, and the next caller starts another.
+        assert_eq!(callers.take_due(), None);
+        assert!(callers.queue(key(4)));
+        assert_eq!(callers.take_due(), Some(vec![key(4)]));
+        assert_eq!(callers.take_due(), None);
     }
 }

@@ -130,7 +130,7 @@ impl FromRequest for Principal {
             let (actor, org, cut) = match state.callers.get(&key) {
                 Some((hit, fresh)) => {
                     if fresh == cache::Freshness::Refresh {
-                        refresh(state.clone(), key, kind);
+                        refresh(state.clone(), key);
                     }
                     hit
                 }
@@ -185,18 +185,57 @@ async fn load(state: &AppState, key: cache::Key, kind: String) -> AppResult<cach
 
 /// Looks the caller up again in the background, so that a caller who keeps
 /// calling never waits for it: their requests go on with what was remembered,
-/// which is never older than [`cache::TTL`]. A caller who is no longer active
-/// is forgotten at once.
-fn refresh(state: web::Data<AppState>, key: cache::Key, kind: String) {
+/// which is never older than [`cache::TTL`]. The callers falling due are
+/// gathered and looked up together (see [`super::callers`]); a caller who is
+/// no longer active is forgotten at once.
+fn refresh(state: web::Data<AppState>, key: cache::Key) {
+    if !state.callers.queue(key) {
+        return;
+    }
     actix_web::rt::spawn(async move {
-        match load(&state, key, kind).await {
-            Ok(_) => {}
-            Err(e) if e.status == actix_web::http::StatusCode::UNAUTHORIZED => {
-                state.callers.forget(&key)
-            }
-            Err(_) => state.callers.refresh_failed(&key),
+        loop {
+            tokio::time::sleep(cache::GATHER).await;
+            let Some(keys) = state.callers.take_due() else {
+                break;
+            };
+            refresh_all(&state, keys).await;
         }
     });
+}
+
+/// Looks `keys` up again, per organisation in one go.
+async fn refresh_all(state: &AppState, keys: Vec<cache::Key>) {
+    let generation = state.callers.generation();
+    let mut by_org: std::collections::BTreeMap<Uuid, Vec<store::CallerKey>> = Default::default();
+    for (org, client, id, sid) in keys {
+        by_org.entry(org).or_default().push((client, id, sid));
+    }
+    for (org, keys) in by_org {
+        let wanted = &keys;
+        let found = crate::db::run(&state.pool, async move |c| {
+            store::load_actors(c, org, wanted).await
+        })
+        .await;
+        let full = |(client, id, sid): store::CallerKey| (org, client, id, sid);
+        match found {
+            Ok(found) => {
+                let mut found: std::collections::HashMap<_, _> = found.into_iter().collect();
+                for key in keys {
+                    match found.remove(&key) {
+                        Some((actor, row, cut)) => state.callers.put(
+                            full(key),
+                            generation,
+                            (actor, std::sync::Arc::new(row), cut),
+                        ),
+                        None => state.callers.forget(&full(key)),
+                    }
+                }
+            }
+            Err(_) => keys
+                .into_iter()
+                .for_each(|key| state.callers.refresh_failed(&full(key))),
+        }
+    }
 }
 
 fn no_longer_active() -> AppError {

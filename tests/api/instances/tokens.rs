@@ -125,3 +125,45 @@ async fn a_refresh_token_rotated_through_one_instance_and_presented_again_to_the
         .await
         .problem(400, "invalid_grant");
 }
+
+#[actix_web::test]
+async fn callers_looked_up_again_together_each_get_their_own_answer() {
+    // Two clients and two people first seen together by B fall due together,
+    // and B looks them up again in one go: the one client deactivated through
+    // A is refused within the bound, the others are let through all along.
+    let (a, b) = two(|c| c).await;
+    let org = a.org("Acme").await;
+    let (gone, gone_token) = a.client_token(&org, &["read"]).await;
+    let (_, kept_client) = a.client_token(&org, &["read"]).await;
+    let p = a.person(&org, "salesperson", Some("farmer")).await;
+    let q = a.person(&org, "manager", None).await;
+    let kept = [&kept_client, &p.token, &q.token];
+    for token in kept.iter().copied().chain([&gone_token]) {
+        assert_eq!(me(&b, token).await, 200);
+    }
+    a.delete(&format!("/v1/clients/{gone}"))
+        .token(&org.admin)
+        .send()
+        .await
+        .expect(200);
+    let deactivated = Instant::now();
+    loop {
+        for token in kept {
+            assert_eq!(me(&b, token).await, 200, "a caller kept is let through");
+        }
+        if me(&b, &gone_token).await == 401 {
+            break;
+        }
+        assert!(
+            deactivated.elapsed() <= BOUND,
+            "the deactivated client still let through after {:?}",
+            deactivated.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Past the life of every entry B had: the others still go on.
+    tokio::time::sleep(cache::TTL).await;
+    for token in kept {
+        assert_eq!(me(&b, token).await, 200);
+    }
+}
