@@ -296,12 +296,13 @@ pub async fn push_sales(
         };
         ready.push((ch.index, ch.key, values, credits));
     }
-    // Upsert: update what exists, insert the rest. The keys are locked first, in
+    // Upsert: insert first (a new sale needs no read), then read, lock and
+    // update or leave the keys that were taken. The keys are locked first, in
     // one order for every push, then the rollup rows in theirs (`Deltas` is
     // sorted), so overlapping pushes wait for each other instead of each holding
     // rows the other needs. (Locking the rows that exist and then inserting the
     // others did not: a row inserted meanwhile by a third push was locked out of
-    // order.) A key taken meanwhile all the same is updated in a second round.
+    // order.) A key taken that cannot be read is tried again in a second round.
     ready.sort_by(|a, b| a.1.cmp(&b.1));
     let keys: Vec<(String, String)> = ready.iter().map(|r| r.1.clone()).collect();
     crate::results::order::lock_keys(c, p.org_id, &keys).await?;
@@ -310,13 +311,44 @@ pub async fn push_sales(
     let mut deltas = Deltas::default();
     let mut pending = ready;
     for _round in 0..2 {
-        let keys: Vec<(String, String)> = pending.iter().map(|r| r.1.clone()).collect();
+        let fresh: Vec<_> = pending
+            .into_iter()
+            .map(|(index, key, values, credits)| (index, key, values, credits, Uuid::now_v7()))
+            .collect();
+        let inserts: Vec<_> = fresh
+            .iter()
+            .map(|(_, key, values, _, id)| (*id, key.0.clone(), key.1.clone(), values.clone()))
+            .collect();
+        let taken: HashSet<(String, String)> = store::insert_sales(c, p.org_id, &inserts)
+            .await?
+            .into_iter()
+            .collect();
+        let mut known = Vec::new();
+        for (index, key, values, credits, id) in fresh {
+            if taken.contains(&key) {
+                known.push((index, key, values, credits));
+                continue;
+            }
+            deltas.credits(&credits, values.occurred_on, Decimal::ONE);
+            if values.split {
+                new_credits.extend(credits.into_iter().map(|cr| (id, cr)));
+            }
+            results[index] = Some(ItemResult {
+                index,
+                status: ItemStatus::Created,
+                id: Some(id),
+                errors: vec![],
+            });
+        }
+        pending = Vec::new();
+        if known.is_empty() {
+            break;
+        }
+        let keys: Vec<(String, String)> = known.iter().map(|r| r.1.clone()).collect();
         let existing = store::sales_by_keys(c, p.org_id, &keys).await?;
         let ids: Vec<Uuid> = existing.values().map(|r| r.id).collect();
         let mut before = store::credits_of(c, p.org_id, &ids).await?;
-        let mut inserts = Vec::new();
-        let mut fresh = Vec::new();
-        for (index, key, values, credits) in pending {
+        for (index, key, values, credits) in known {
             match existing.get(&key) {
                 Some(row) if row.voided_at.is_some() => reject(
                     &mut results,
@@ -357,32 +389,7 @@ pub async fn push_sales(
                         errors: vec![],
                     });
                 }
-                None => {
-                    let id = Uuid::now_v7();
-                    inserts.push((id, key.0.clone(), key.1.clone(), values.clone()));
-                    fresh.push((index, key, values, credits, id));
-                }
-            }
-        }
-        let taken: HashSet<(String, String)> = store::insert_sales(c, p.org_id, &inserts)
-            .await?
-            .into_iter()
-            .collect();
-        pending = Vec::new();
-        for (index, key, values, credits, id) in fresh {
-            if taken.contains(&key) {
-                pending.push((index, key, values, credits));
-            } else {
-                deltas.credits(&credits, values.occurred_on, Decimal::ONE);
-                if values.split {
-                    new_credits.extend(credits.into_iter().map(|cr| (id, cr)));
-                }
-                results[index] = Some(ItemResult {
-                    index,
-                    status: ItemStatus::Created,
-                    id: Some(id),
-                    errors: vec![],
-                });
+                None => pending.push((index, key, values, credits)),
             }
         }
         if pending.is_empty() {
