@@ -19,6 +19,7 @@ mod org;
 mod pace;
 mod periods;
 mod progress;
+mod progress_months;
 mod replica;
 mod results;
 mod reviews;

@@ -132,16 +132,18 @@ impl Replicated {
             .expect(201)
     }
 
-    /// When the app last finished a read of `targets` on the replica, in
-    /// microseconds (0: never): from the replica's own `pg_stat_activity`,
-    /// where nothing of the primary's shows. (A standby keeps no table
-    /// statistics of the reads it serves.)
+    /// When the app last finished the progress read (the statement of a target
+    /// with its actual) on the replica, in microseconds (0: never): from the
+    /// replica's own `pg_stat_activity`, where nothing of the primary's shows.
+    /// (A standby keeps no table statistics of the reads it serves; the
+    /// statement is told by its start, as `pg_stat_activity` keeps only the
+    /// first kilobyte of a query.)
     async fn replica_reads(&self) -> i64 {
         let mut c = connect(&self.replica_url).await;
         let q = "SELECT coalesce(max((extract(epoch FROM state_change) * 1e6)::bigint), 0) AS n \
                  FROM pg_stat_activity WHERE datname = current_database() \
                  AND application_name IN ('onpace replica reads', 'onpace shared reads') \
-                 AND query ILIKE '%targets%' AND state = 'idle'";
+                 AND query LIKE 'SELECT t.org_id, t.id, t.title, %' AND state = 'idle'";
         diesel::sql_query(q)
             .get_result::<Count>(&mut c)
             .await
