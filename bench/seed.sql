@@ -4,8 +4,7 @@
 -- Creates `sellers` salespeople (farmers, seller<N>@bench.example.com, no
 -- password, id pg_temp.bench_id('8', N)), `accounts` customer accounts owned by them in turn (with their first
 -- account_owners row), `seed_sales` sales spread over the accounts and the days of
--- 2025-2026, and the matching daily_rollup rows (revenue, gross_profit) and
--- their sums by month in monthly_rollup.
+-- 2025-2026, and the matching daily_rollup rows (revenue, gross_profit).
 --
 -- Leaves for a script run in the same session: the temporary tables
 -- bench_sellers (id, k: N - 1) and bench_accounts (n, id, owner_id), and the
@@ -84,9 +83,5 @@ FROM sales WHERE org_id = :'org' GROUP BY org_id, salesperson_id, occurred_on
 UNION ALL
 SELECT org_id, salesperson_id, 'gross_profit', occurred_on, sum(gross_profit)
 FROM sales WHERE org_id = :'org' GROUP BY org_id, salesperson_id, occurred_on;
-
-INSERT INTO monthly_rollup (org_id, salesperson_id, metric, month, amount)
-SELECT org_id, salesperson_id, metric, date_trunc('month', day)::date, sum(amount)
-FROM daily_rollup WHERE org_id = :'org' GROUP BY 1, 2, 3, 4;
 
 COMMIT;

@@ -262,12 +262,6 @@ INSERT INTO daily_rollup (org_id, salesperson_id, metric, day, amount)
 VALUES (:org, :who, 'revenue', :as_of, 30), (:org, :who, 'gross_profit', :as_of, 0)
 ON CONFLICT (org_id, salesperson_id, metric, day) DO UPDATE SET amount = daily_rollup.amount + excluded.amount;
 SQL
-explain "a batch push's monthly rollup upsert (rows of one organisation)" <<'SQL'
-EXPLAIN (COSTS OFF)
-INSERT INTO monthly_rollup (org_id, salesperson_id, metric, month, amount)
-VALUES (:org, :who, 'revenue', date_trunc('month', :as_of::date)::date, 30)
-ON CONFLICT (org_id, salesperson_id, metric, month) DO UPDATE SET amount = monthly_rollup.amount + excluded.amount;
-SQL
 
 say "the scenario against one PostgreSQL (database $PLAIN_DB on 127.0.0.1:5432)"
 run_scenario "$PLAIN_URL" postgresql

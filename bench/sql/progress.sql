@@ -1,8 +1,7 @@
 -- What GET /v1/targets/{id}/progress?as_of= reads, in one statement: the
--- statement the service runs (src/targets/store.rs, get_with_own_actual, with
--- the sum that src/db/rollup.rs builds), word for word but for its parameters:
--- the target and what its salesperson achieved from its first day up to as_of,
--- the whole months from the monthly rollup and the partial ones day by day.
+-- statement the service runs (src/targets/store.rs, get_with_own_actual), word
+-- for word but for its parameters: the target and what its salesperson achieved
+-- from its first day up to as_of (the daily rollup of the target's metric).
 -- Run by pgbench in bench/progress.sh, and by psql to check its figures against
 -- the API's. Variables: org, target, as_of.
 SELECT t.org_id, t.id, t.title, t.description, t.subject_type, t.subject_id,
@@ -10,28 +9,11 @@ SELECT t.org_id, t.id, t.title, t.description, t.subject_type, t.subject_id,
        t.starts_on, t.ends_on, t.parent_id, t.status, t.revision, t.revision_of,
        t.agreed_at, t.agreed_by, t.created_by, t.version, t.created_at, t.updated_at,
        CASE WHEN t.subject_type = 'user' AND t.account_id IS NULL THEN
-         (coalesce((SELECT sum(m.amount) FROM monthly_rollup m
-                     WHERE m.org_id = :org AND m.salesperson_id = t.subject_id
-                       AND m.metric IN (CASE WHEN t.metric = 'activities'
-                                              THEN 'activity:' || t.activity_kind ELSE t.metric END,
-                                        'overlay:' || t.metric)
-                       AND m.month >= (date_trunc('month', ((t.starts_on)::date - 1)::timestamp) + interval '1 month')::date
-                       AND m.month < date_trunc('month', ((least(:as_of, t.ends_on))::date + 1)::timestamp)::date), 0)
-          + coalesce((SELECT sum(d.amount) FROM daily_rollup d
-                       WHERE d.org_id = :org AND d.salesperson_id = t.subject_id
-                         AND d.metric IN (CASE WHEN t.metric = 'activities'
-                                                THEN 'activity:' || t.activity_kind ELSE t.metric END,
-                                          'overlay:' || t.metric)
-                         AND d.day BETWEEN t.starts_on
-                             AND least((date_trunc('month', ((t.starts_on)::date - 1)::timestamp) + interval '1 month')::date - 1,
-                                       least(:as_of, t.ends_on))), 0)
-          + coalesce((SELECT sum(d.amount) FROM daily_rollup d
-                       WHERE d.org_id = :org AND d.salesperson_id = t.subject_id
-                         AND d.metric IN (CASE WHEN t.metric = 'activities'
-                                                THEN 'activity:' || t.activity_kind ELSE t.metric END,
-                                          'overlay:' || t.metric)
-                         AND d.day BETWEEN greatest(date_trunc('month', ((least(:as_of, t.ends_on))::date + 1)::timestamp)::date,
-                                                    (date_trunc('month', ((t.starts_on)::date - 1)::timestamp) + interval '1 month')::date)
-                             AND least(:as_of, t.ends_on)), 0))
-       END AS own_actual
+         coalesce((SELECT sum(r.amount) FROM daily_rollup r
+                    WHERE r.org_id = :org AND r.salesperson_id = t.subject_id
+                      AND r.metric IN (CASE WHEN t.metric = 'activities'
+                                             THEN 'activity:' || t.activity_kind ELSE t.metric END,
+                                       'overlay:' || t.metric)
+                      AND r.day BETWEEN t.starts_on AND least(:as_of, t.ends_on)
+                      AND r.amount <> 0), 0) END AS own_actual
   FROM targets t WHERE t.org_id = :org AND t.id = :target;

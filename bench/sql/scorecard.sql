@@ -1,8 +1,7 @@
 -- What GET /v1/scorecards?period=&team_id=&as_of= reads, in one statement: the
 -- team's members on as_of, their agreed targets lying in the period and the
 -- team's, then the rollup's sums as the service reads them
--- (src/progress/service/measure.rs, `sums`, each sum built by src/db/rollup.rs:
--- the whole months from the monthly rollup, the partial ones day by day): each person's own target counts
+-- (src/progress/service/measure.rs, `sums`): each person's own target counts
 -- its metric and the person's overlay credits in it (`overlay:<metric>`), the
 -- team's target its metric on each member's days in the team; each sum of one
 -- person, metric and range of days is read once, so a member's revenue from
@@ -31,20 +30,9 @@ WITH m AS (
   SELECT m.user_id, t.metric FROM t CROSS JOIN m WHERE t.subject_type = 'team'
 ), sums AS (
   SELECT p.who, p.metric,
-         coalesce((SELECT sum(m.amount) FROM monthly_rollup m
-                    WHERE m.org_id = :org AND m.salesperson_id = p.who AND m.metric = p.metric
-                      AND m.month >= (date_trunc('month', (:from_on::date - 1)::timestamp) + interval '1 month')::date
-                      AND m.month < date_trunc('month', (:as_of::date + 1)::timestamp)::date), 0)
-         + coalesce((SELECT sum(d.amount) FROM daily_rollup d
-                      WHERE d.org_id = :org AND d.salesperson_id = p.who AND d.metric = p.metric
-                        AND d.day BETWEEN :from_on
-                            AND least((date_trunc('month', (:from_on::date - 1)::timestamp) + interval '1 month')::date - 1,
-                                      :as_of)), 0)
-         + coalesce((SELECT sum(d.amount) FROM daily_rollup d
-                      WHERE d.org_id = :org AND d.salesperson_id = p.who AND d.metric = p.metric
-                        AND d.day BETWEEN greatest(date_trunc('month', (:as_of::date + 1)::timestamp)::date,
-                                                   (date_trunc('month', (:from_on::date - 1)::timestamp) + interval '1 month')::date)
-                            AND :as_of), 0) AS total
+         coalesce((SELECT sum(r.amount) FROM daily_rollup r
+                    WHERE r.org_id = :org AND r.salesperson_id = p.who AND r.metric = p.metric
+                      AND r.day BETWEEN :from_on AND :as_of), 0) AS total
     FROM pieces p
 )
 SELECT 'user' AS subject_type, m.user_id AS subject_id, t.id AS target_id, t.value,

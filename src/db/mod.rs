@@ -7,7 +7,6 @@ mod page;
 pub mod pool;
 pub mod replica;
 pub mod retry;
-pub mod rollup;
 pub mod schema;
 pub mod shared;
 pub mod text_enum;

@@ -327,16 +327,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    monthly_rollup (org_id, salesperson_id, metric, month) {
-        org_id -> Uuid,
-        salesperson_id -> Uuid,
-        metric -> Text,
-        month -> Date,
-        amount -> Numeric,
-    }
-}
-
-diesel::table! {
     idempotency_keys (org_id, actor_id, key) {
         org_id -> Uuid,
         actor_id -> Uuid,
@@ -354,7 +344,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sale_shares,
     activities,
     daily_rollup,
-    monthly_rollup,
     team_members,
     accounts,
     account_split_rules,

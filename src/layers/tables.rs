@@ -25,7 +25,6 @@ const OWNERS: &[(&str, &[&str])] = &[
             "sales",
             "activities",
             "daily_rollup",
-            "monthly_rollup",
             "sale_shares",
             "sale_credits",
             "account_split_rules",
@@ -133,10 +132,6 @@ const READS: &[(&str, &str)] = &[
         "a target with its actual in one statement",
     ),
     (
-        "targets/store.rs: monthly_rollup",
-        "a target with its actual in one statement",
-    ),
-    (
         "progress/store.rs: targets",
         "agreed targets a write may have taken to their value",
     ),
@@ -204,11 +199,6 @@ fn named(code: &str) -> BTreeSet<String> {
                 found.insert(name.to_string());
             }
         }
-    }
-    // `db::rollup` builds the SQL of a sum over both rollups for the statement
-    // that calls it.
-    if code.contains("rollup::person_range_sum") {
-        found.extend(["daily_rollup", "monthly_rollup"].map(String::from));
     }
     let w = words(code);
     for pair in w.windows(2) {
@@ -279,14 +269,12 @@ fn the_table_rules_catch_what_they_are_for() {
         diesel::insert_into(sales::table).values(v);\n\
         sql_query(\"UPDATE daily_rollup SET amount = 0 FROM team_members m \
         WHERE true ON CONFLICT DO UPDATE SET amount = 1\");\n\
-        sql_query(\"DELETE FROM milestones WHERE org_id = $1\");\n\
-        let sum = crate::db::rollup::person_range_sum(\"$1\", \"w.who\", m, f, t);";
+        sql_query(\"DELETE FROM milestones WHERE org_id = $1\");";
     let n = named(code);
     for t in [
         "accounts",
         "users",
         "daily_rollup",
-        "monthly_rollup",
         "team_members",
         "milestones",
     ] {

@@ -1,9 +1,8 @@
 //! The order in which pushes take their locks, the same for every push, so that
 //! overlapping ones wait for each other rather than deadlock. A sales push locks
-//! its keys first ([`lock_keys`]), then its ledger rows, then the rollup rows:
-//! the days, then the months, each in their order (`Deltas` and its months are
-//! sorted); an activities push stores its items key by key in key order, then
-//! the rollup rows.
+//! its keys first ([`lock_keys`]), then its ledger rows, then the rollup rows
+//! (`Deltas` is sorted); an activities push stores its items key by key in key
+//! order, then the rollup rows.
 
 use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;

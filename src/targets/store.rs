@@ -182,30 +182,25 @@ fn with_own_actual(
        + Send
        + 'static {
     use diesel::sql_types::{Date, Uuid as SqlUuid};
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let actual = crate::db::rollup::person_range_sum(
-            "$1",
-            "t.subject_id",
-            "IN (CASE WHEN t.metric = 'activities' THEN 'activity:' || t.activity_kind \
-                 ELSE t.metric END, 'overlay:' || t.metric)",
-            "t.starts_on",
-            "least($3, t.ends_on)",
-        );
-        format!(
-            "SELECT t.org_id, t.id, t.title, t.description, t.subject_type, t.subject_id, \
-                    t.account_id, t.metric, t.activity_kind, t.value, t.currency, t.period, \
-                    t.starts_on, t.ends_on, t.parent_id, t.status, t.revision, t.revision_of, \
-                    t.agreed_at, t.agreed_by, t.created_by, t.version, t.created_at, t.updated_at, \
-                    CASE WHEN t.subject_type = 'user' AND t.account_id IS NULL \
-                         THEN {actual} END AS own_actual \
-             FROM targets t WHERE t.org_id = $1 AND t.id = $2"
-        )
-    });
-    diesel::sql_query(SQL.as_str())
-        .bind::<SqlUuid, _>(org)
-        .bind::<SqlUuid, _>(id)
-        .bind::<Date, _>(as_of)
-        .keep_prepared()
+    diesel::sql_query(
+        "SELECT t.org_id, t.id, t.title, t.description, t.subject_type, t.subject_id, \
+                t.account_id, t.metric, t.activity_kind, t.value, t.currency, t.period, \
+                t.starts_on, t.ends_on, t.parent_id, t.status, t.revision, t.revision_of, \
+                t.agreed_at, t.agreed_by, t.created_by, t.version, t.created_at, t.updated_at, \
+                CASE WHEN t.subject_type = 'user' AND t.account_id IS NULL THEN \
+           coalesce((SELECT sum(r.amount) FROM daily_rollup r \
+              WHERE r.org_id = $1 AND r.salesperson_id = t.subject_id \
+                AND r.metric IN (CASE WHEN t.metric = 'activities' \
+                                    THEN 'activity:' || t.activity_kind ELSE t.metric END, \
+                                 'overlay:' || t.metric) \
+                AND r.day BETWEEN t.starts_on AND least($3, t.ends_on) \
+                AND r.amount <> 0), 0) END AS own_actual \
+         FROM targets t WHERE t.org_id = $1 AND t.id = $2",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<SqlUuid, _>(id)
+    .bind::<Date, _>(as_of)
+    .keep_prepared()
 }
 
 fn found(row: Option<WithActual>) -> AppResult<(TargetRow, Option<Decimal>)> {

@@ -60,7 +60,7 @@ async fn demo_org(app: &TestApp) -> Uuid {
 }
 
 /// The tables an organisation has rows in.
-const TENANT_TABLES: [&str; 29] = [
+const TENANT_TABLES: [&str; 28] = [
     "users",
     "teams",
     "team_members",
@@ -78,7 +78,6 @@ const TENANT_TABLES: [&str; 29] = [
     "account_split_shares",
     "activities",
     "daily_rollup",
-    "monthly_rollup",
     "idempotency_keys",
     "milestones",
     "reviews",

@@ -1,7 +1,7 @@
-//! Sums over ranges of days that start, end and cross month boundaries: what a
-//! target's progress and the scorecards' sums read (whole months from the
-//! monthly rollup, the partial ones day by day) must equal the days' own sum.
-//! Every figure is worked out by hand from the sales below.
+//! Sums over ranges of days that start, end and cross month boundaries, as a
+//! target's progress and the scorecards' sums read them, after a sale moves to
+//! another month and another is voided. Every figure is worked out by hand from
+//! the sales below.
 
 use chrono::NaiveDate;
 use serde_json::{json, Value};

@@ -5,7 +5,7 @@ pub mod credit;
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -272,19 +272,6 @@ impl Deltas {
     pub fn changes(&self) -> impl Iterator<Item = (&(Uuid, String, NaiveDate), &Decimal)> {
         self.0.iter().filter(|(_, v)| !v.is_zero())
     }
-
-    /// The changes summed per salesperson, metric and month (keyed by the
-    /// month's first day), in that order; months whose days cancel out are
-    /// left out.
-    pub fn by_month(&self) -> BTreeMap<(Uuid, String, NaiveDate), Decimal> {
-        let mut months: BTreeMap<(Uuid, String, NaiveDate), Decimal> = BTreeMap::new();
-        for ((who, metric, day), amount) in self.changes() {
-            let first = day.with_day(1).unwrap_or(*day);
-            *months.entry((*who, metric.clone(), first)).or_default() += *amount;
-        }
-        months.retain(|_, v| !v.is_zero());
-        months
-    }
 }
 
 #[cfg(test)]
@@ -433,33 +420,6 @@ mod tests {
         assert_eq!(
             refused("5", Some("6"), None, None, None),
             vec![("gross_profit".into(), "exceeds_revenue".into())]
-        );
-    }
-
-    #[test]
-    fn deltas_by_month_sum_the_days_of_each_month() {
-        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let day = |s: &str| -> NaiveDate { s.parse().unwrap() };
-        let mut x = Deltas::default();
-        // a: 100 on Oct 31, 20 on Oct 1, 7 on Nov 1; b: +50 and -50 in December.
-        x.add(a, REVENUE, day("2026-10-31"), dec("100"));
-        x.add(a, REVENUE, day("2026-10-01"), dec("20"));
-        x.add(a, REVENUE, day("2026-11-01"), dec("7"));
-        x.add(a, GROSS_PROFIT, day("2026-10-15"), dec("-3.5"));
-        x.add(b, REVENUE, day("2026-12-02"), dec("50"));
-        x.add(b, REVENUE, day("2026-12-30"), dec("-50"));
-        let got: Vec<_> = x
-            .by_month()
-            .into_iter()
-            .map(|((w, m, first), v)| (w, m, first.to_string(), v))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (a, "gross_profit".into(), "2026-10-01".into(), dec("-3.5")),
-                (a, "revenue".into(), "2026-10-01".into(), dec("120")),
-                (a, "revenue".into(), "2026-11-01".into(), dec("7")),
-            ]
         );
     }
 

@@ -26,9 +26,7 @@ use uuid::Uuid;
 use super::rules::credit::SplitRule;
 use super::rules::{Deltas, SaleKind};
 use crate::accounts::rules::Ownership;
-use crate::db::schema::{
-    account_owners, accounts, activities, daily_rollup, monthly_rollup, sales,
-};
+use crate::db::schema::{account_owners, accounts, activities, daily_rollup, sales};
 use crate::error::{AppError, AppResult};
 
 crate::db::text_enum!(SaleKind);
@@ -327,7 +325,7 @@ pub(super) async fn owners_of(
     Ok(owners)
 }
 
-/// Adds the deltas to the daily rollup and the monthly one.
+/// Adds the deltas to the daily rollup.
 pub async fn apply(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
     let rows: Vec<_> = deltas
         .changes()
@@ -352,38 +350,6 @@ pub async fn apply(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> App
             ))
             .do_update()
             .set(daily_rollup::amount.eq(daily_rollup::amount + excluded(daily_rollup::amount)))
-            .execute(c)
-            .await?;
-    }
-    // The same changes by month, after the days: every writer locks the rows
-    // of both tables in one order.
-    let months: Vec<_> = deltas
-        .by_month()
-        .into_iter()
-        .map(|((who, metric, month), amount)| {
-            (
-                monthly_rollup::org_id.eq(org),
-                monthly_rollup::salesperson_id.eq(who),
-                monthly_rollup::metric.eq(metric),
-                monthly_rollup::month.eq(month),
-                monthly_rollup::amount.eq(amount),
-            )
-        })
-        .collect();
-    for chunk in months.chunks(5000) {
-        diesel::insert_into(monthly_rollup::table)
-            .values(chunk)
-            .on_conflict((
-                monthly_rollup::org_id,
-                monthly_rollup::salesperson_id,
-                monthly_rollup::metric,
-                monthly_rollup::month,
-            ))
-            .do_update()
-            .set(
-                monthly_rollup::amount
-                    .eq(monthly_rollup::amount + excluded(monthly_rollup::amount)),
-            )
             .execute(c)
             .await?;
     }
@@ -508,7 +474,7 @@ pub async fn update_activity(
 }
 
 /// Deletes every row of organisation `org` from the ledger, its credits, the
-/// accounts' split rules and both rollups, for dropping the
+/// accounts' split rules and `daily_rollup`, for dropping the
 /// whole organisation (in the caller's transaction).
 pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
     use crate::db::schema::{account_split_rules, account_split_shares, sale_shares};
@@ -528,9 +494,6 @@ pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
         .execute(c)
         .await?;
     diesel::delete(daily_rollup::table.filter(daily_rollup::org_id.eq(org)))
-        .execute(c)
-        .await?;
-    diesel::delete(monthly_rollup::table.filter(monthly_rollup::org_id.eq(org)))
         .execute(c)
         .await?;
     Ok(())

@@ -11,9 +11,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::db::schema::{accounts, activities, daily_rollup, sales, team_members};
-use crate::db::{rollup, KeepPrepared};
+use crate::db::KeepPrepared;
 use crate::error::AppResult;
-
 /// The rollup rows of `metric` over `[from, to]` of the people who were members
 /// of one of `teams` on the row's day.
 #[diesel::dsl::auto_type]
@@ -119,23 +118,21 @@ pub async fn achieved_many(
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let total = rollup::person_range_sum("$1", "w.who", "= w.metric", "w.from_on", "w.to_on");
-        format!(
-            "SELECT w.id, {total} AS total \
-             FROM unnest($2, $3, $4, $5, $6) AS w(id, who, metric, from_on, to_on)"
-        )
-    });
-    let rows: Vec<Row> = diesel::sql_query(SQL.as_str())
-        .bind::<SqlUuid, _>(org)
-        .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.0).collect::<Vec<_>>())
-        .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.1).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(wanted.iter().map(|w| w.2.clone()).collect::<Vec<_>>())
-        .bind::<Array<Date>, _>(wanted.iter().map(|w| w.3).collect::<Vec<_>>())
-        .bind::<Array<Date>, _>(wanted.iter().map(|w| w.4).collect::<Vec<_>>())
-        .keep_prepared()
-        .load(c)
-        .await?;
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT w.id, (SELECT sum(r.amount) FROM daily_rollup r \
+           WHERE r.org_id = $1 AND r.salesperson_id = w.who AND r.metric = w.metric \
+             AND r.day BETWEEN w.from_on AND w.to_on) AS total \
+         FROM unnest($2, $3, $4, $5, $6) AS w(id, who, metric, from_on, to_on)",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.0).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.1).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(wanted.iter().map(|w| w.2.clone()).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(wanted.iter().map(|w| w.3).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(wanted.iter().map(|w| w.4).collect::<Vec<_>>())
+    .keep_prepared()
+    .load(c)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| (r.id, r.total.unwrap_or(Decimal::ZERO)))
