@@ -17,7 +17,6 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
@@ -27,6 +26,7 @@ use super::rules::credit::SplitRule;
 use super::rules::{Deltas, SaleKind};
 use crate::accounts::rules::Ownership;
 use crate::db::schema::{account_owners, accounts, activities, daily_rollup, sales};
+use crate::db::KeepPrepared;
 use crate::error::{AppError, AppResult};
 
 crate::db::text_enum!(SaleKind);
@@ -152,30 +152,56 @@ async fn insert_new<V>(
 }
 
 /// Inserts new sales; returns the keys that were taken meanwhile (not inserted).
+/// One statement per chunk whose rows come as one array per column (`unnest`):
+/// its text and plan do not grow with the rows, so it is prepared once per
+/// connection, and its parameters are 17 arrays, not 15 values per row.
 pub async fn insert_sales(
     c: &mut AsyncPgConnection,
     org: Uuid,
     rows: &[NewEntry<SaleValues>],
 ) -> AppResult<Vec<(String, String)>> {
+    use diesel::sql_types::{Array, Bool, Date, Numeric, Text, Uuid as SqlUuid};
+    #[derive(QueryableByName)]
+    struct Inserted {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
     insert_new(c, rows, async |c, chunk| {
-        let values: Vec<_> = chunk
-            .iter()
-            .map(|(id, source, ext, v)| {
-                (
-                    sales::org_id.eq(org),
-                    sales::id.eq(*id),
-                    sales::source.eq(source),
-                    sales::external_id.eq(ext),
-                    v.clone(),
-                )
-            })
-            .collect();
-        Ok(diesel::insert_into(sales::table)
-            .values(&values)
-            .on_conflict_do_nothing()
-            .returning(sales::id)
-            .get_results(c)
-            .await?)
+        fn col<'a, T>(
+            chunk: &'a [NewEntry<SaleValues>],
+            f: impl Fn(&'a NewEntry<SaleValues>) -> T,
+        ) -> Vec<T> {
+            chunk.iter().map(f).collect()
+        }
+        let inserted: Vec<Inserted> = diesel::sql_query(
+            "INSERT INTO sales (org_id, id, source, external_id, account_id, salesperson_id, \
+                 salesperson_given, occurred_on, kind, currency, fx_rate, amount_revenue, \
+                 amount_gross_profit, revenue, gross_profit, splits_given, split) \
+             SELECT $1, * FROM unnest($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+                 $15, $16, $17) \
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind::<SqlUuid, _>(org)
+        .bind::<Array<SqlUuid>, _>(col(chunk, |r| r.0))
+        .bind::<Array<Text>, _>(col(chunk, |r| r.1.as_str()))
+        .bind::<Array<Text>, _>(col(chunk, |r| r.2.as_str()))
+        .bind::<Array<SqlUuid>, _>(col(chunk, |r| r.3.account_id))
+        .bind::<Array<SqlUuid>, _>(col(chunk, |r| r.3.salesperson_id))
+        .bind::<Array<Bool>, _>(col(chunk, |r| r.3.salesperson_given))
+        .bind::<Array<Date>, _>(col(chunk, |r| r.3.occurred_on))
+        .bind::<Array<Text>, _>(col(chunk, |r| r.3.kind.as_str()))
+        .bind::<Array<Text>, _>(col(chunk, |r| r.3.currency.as_str()))
+        .bind::<Array<Numeric>, _>(col(chunk, |r| r.3.fx_rate))
+        .bind::<Array<Numeric>, _>(col(chunk, |r| r.3.amount_revenue))
+        .bind::<Array<Numeric>, _>(col(chunk, |r| r.3.amount_gross_profit))
+        .bind::<Array<Numeric>, _>(col(chunk, |r| r.3.revenue))
+        .bind::<Array<Numeric>, _>(col(chunk, |r| r.3.gross_profit))
+        .bind::<Array<Bool>, _>(col(chunk, |r| r.3.splits_given))
+        .bind::<Array<Bool>, _>(col(chunk, |r| r.3.split))
+        .keep_prepared()
+        .load(c)
+        .await?;
+        Ok(inserted.into_iter().map(|r| r.id).collect())
     })
     .await
 }
@@ -325,34 +351,33 @@ pub(super) async fn owners_of(
     Ok(owners)
 }
 
-/// Adds the deltas to the daily rollup.
+/// Adds the deltas to the daily rollup, in one statement whose rows come as one
+/// array per column (`unnest`), prepared once per connection; the rows are
+/// locked in the deltas' order, the same for every writer.
 pub async fn apply(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
-    let rows: Vec<_> = deltas
-        .changes()
-        .map(|((who, metric, day), amount)| {
-            (
-                daily_rollup::org_id.eq(org),
-                daily_rollup::salesperson_id.eq(*who),
-                daily_rollup::metric.eq(metric.clone()),
-                daily_rollup::day.eq(*day),
-                daily_rollup::amount.eq(*amount),
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(5000) {
-        diesel::insert_into(daily_rollup::table)
-            .values(chunk)
-            .on_conflict((
-                daily_rollup::org_id,
-                daily_rollup::salesperson_id,
-                daily_rollup::metric,
-                daily_rollup::day,
-            ))
-            .do_update()
-            .set(daily_rollup::amount.eq(daily_rollup::amount + excluded(daily_rollup::amount)))
-            .execute(c)
-            .await?;
+    use diesel::sql_types::{Array, Date, Numeric, Text, Uuid as SqlUuid};
+    let rows: Vec<_> = deltas.changes().collect();
+    if rows.is_empty() {
+        return Ok(());
     }
+    diesel::sql_query(
+        "INSERT INTO daily_rollup (org_id, salesperson_id, metric, day, amount) \
+         SELECT $1, * FROM unnest($2, $3, $4, $5) \
+         ON CONFLICT (org_id, salesperson_id, metric, day) \
+         DO UPDATE SET amount = daily_rollup.amount + excluded.amount",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<Array<SqlUuid>, _>(rows.iter().map(|((w, _, _), _)| *w).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        rows.iter()
+            .map(|((_, m, _), _)| m.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Date>, _>(rows.iter().map(|((_, _, d), _)| *d).collect::<Vec<_>>())
+    .bind::<Array<Numeric>, _>(rows.iter().map(|(_, a)| **a).collect::<Vec<_>>())
+    .keep_prepared()
+    .execute(c)
+    .await?;
     Ok(())
 }
 
