@@ -7,10 +7,12 @@
 # the demo organisation from the coordinator with the release binary and runs
 # scripts/scale-scenario.py against it (a push of 1,000 sales, a transfer, a
 # team move, progress and scorecards, with figures worked out by hand). Prints
-# EXPLAIN of the progress read and of a batch push's statements for one
-# organisation, each routed to a single worker ("Task Count: 1"), and the
-# scenario's timings beside the same scenario on one PostgreSQL (a scratch
-# database on 127.0.0.1:5432).
+# EXPLAIN of the progress read for one organisation, routed to a single worker
+# ("Task Count: 1"), and of a batch push's two statements, whose rows come from
+# their own arrays ("pull to coordinator" over "Function Scan on unnest": the
+# coordinator sends each row to the shard of its org_id), and the scenario's
+# timings beside the same scenario on one PostgreSQL (a scratch database on
+# 127.0.0.1:5432).
 #
 #   scripts/citus-check.sh
 #   CITUS_SOURCE=/path/to/citus-13.2.2.tar.gz scripts/citus-check.sh
@@ -248,18 +250,35 @@ explain() {
   echo "EXPLAIN (COSTS OFF)"
   cat bench/sql/progress.sql
 } | explain "the progress read (bench/sql/progress.sql, the service's statement)"
-explain "a batch push's insert of its sales (rows of one organisation)" <<'SQL'
+# A push's statements take their rows as arrays (unnest): the coordinator reads
+# them and sends each row to the shard of its org_id, all of one organisation's
+# to one worker; nothing is read from the other shards.
+explain_push() {
+  local what=$1 plan
+  plan=$(coord -v org="'$org'" -v as_of="'$(timing as_of)'" -v account="'$(timing account_id)'" \
+    -v who="'$(timing salesperson_id)'" -f -)
+  echo "-- $what"
+  echo "$plan"
+  grep -q 'INSERT/SELECT method: pull to coordinator' <<<"$plan" && grep -q 'Function Scan on unnest' <<<"$plan" ||
+    fail "$what does not take its rows from its own arrays"
+}
+explain_push "a batch push's insert of its sales (src/results/store/mod.rs, insert_sales)" <<'SQL'
 EXPLAIN (COSTS OFF)
-INSERT INTO sales (org_id, id, source, external_id, account_id, salesperson_id, occurred_on,
-                   kind, currency, fx_rate, amount_revenue, amount_gross_profit, revenue, gross_profit)
-VALUES (:org, gen_random_uuid(), 'explain', 'e-1', :account, :who, :as_of, 'invoice', 'EUR', 1, 10, 0, 10, 0),
-       (:org, gen_random_uuid(), 'explain', 'e-2', :account, :who, :as_of, 'invoice', 'EUR', 1, 20, 0, 20, 0)
+INSERT INTO sales (org_id, id, source, external_id, account_id, salesperson_id, salesperson_given,
+                   occurred_on, kind, currency, fx_rate, amount_revenue, amount_gross_profit,
+                   revenue, gross_profit, splits_given, split)
+SELECT :org::uuid, * FROM unnest(ARRAY[gen_random_uuid(), gen_random_uuid()], ARRAY['explain', 'explain'],
+       ARRAY['e-1', 'e-2'], ARRAY[:account, :account]::uuid[], ARRAY[:who, :who]::uuid[],
+       ARRAY[false, false], ARRAY[:as_of, :as_of]::date[], ARRAY['invoice', 'invoice'],
+       ARRAY['EUR', 'EUR'], ARRAY[1, 1]::numeric[], ARRAY[10, 20]::numeric[], ARRAY[0, 0]::numeric[],
+       ARRAY[10, 20]::numeric[], ARRAY[0, 0]::numeric[], ARRAY[false, false], ARRAY[false, false])
 ON CONFLICT DO NOTHING RETURNING id;
 SQL
-explain "a batch push's rollup upsert (rows of one organisation)" <<'SQL'
+explain_push "a batch push's rollup upsert (src/results/store/mod.rs, apply)" <<'SQL'
 EXPLAIN (COSTS OFF)
 INSERT INTO daily_rollup (org_id, salesperson_id, metric, day, amount)
-VALUES (:org, :who, 'revenue', :as_of, 30), (:org, :who, 'gross_profit', :as_of, 0)
+SELECT :org::uuid, * FROM unnest(ARRAY[:who, :who]::uuid[], ARRAY['revenue', 'gross_profit'],
+       ARRAY[:as_of, :as_of]::date[], ARRAY[30, 0]::numeric[])
 ON CONFLICT (org_id, salesperson_id, metric, day) DO UPDATE SET amount = daily_rollup.amount + excluded.amount;
 SQL
 
