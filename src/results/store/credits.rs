@@ -11,13 +11,11 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::db::schema::{account_split_rules, account_split_shares, sale_credits, sale_shares};
+use crate::db::KeepPrepared;
 use crate::error::AppResult;
 use crate::results::rules::credit::{Credit, CreditType, Share, SplitRule};
 
 crate::db::text_enum!(CreditType);
-
-/// Rows written in one statement, at most.
-const CHUNK: usize = 2000;
 
 /// The credits of these sales (their shares, or the whole credit of a sale
 /// that is not split), by sale, each list ordered by type and person.
@@ -61,32 +59,43 @@ pub async fn credits_of(
 }
 
 /// Stores the shares of shared sales: `(sale, credit)` pairs (a sale credited
-/// whole has none: its row is its credit).
+/// whole has none: its row is its credit), in one statement whose rows come as
+/// one array per column.
 pub async fn insert_credits(
     c: &mut AsyncPgConnection,
     org: Uuid,
     credits: &[(Uuid, Credit)],
 ) -> AppResult<()> {
-    for chunk in credits.chunks(CHUNK) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|(sale, cr)| {
-                (
-                    sale_shares::org_id.eq(org),
-                    sale_shares::sale_id.eq(*sale),
-                    sale_shares::salesperson_id.eq(cr.salesperson_id),
-                    sale_shares::credit_type.eq(cr.credit_type),
-                    sale_shares::share_pct.eq(cr.share_pct),
-                    sale_shares::revenue.eq(cr.revenue),
-                    sale_shares::gross_profit.eq(cr.gross_profit),
-                )
-            })
-            .collect();
-        diesel::insert_into(sale_shares::table)
-            .values(rows)
-            .execute(c)
-            .await?;
+    use diesel::sql_types::{Array, Numeric, Text, Uuid as SqlUuid};
+    if credits.is_empty() {
+        return Ok(());
     }
+    let col = |f: fn(&(Uuid, Credit)) -> Decimal| credits.iter().map(f).collect::<Vec<_>>();
+    diesel::sql_query(
+        "INSERT INTO sale_shares (org_id, sale_id, salesperson_id, credit_type, share_pct, \
+             revenue, gross_profit) \
+         SELECT $1, * FROM unnest($2, $3, $4, $5, $6, $7)",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<Array<SqlUuid>, _>(credits.iter().map(|(s, _)| *s).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(
+        credits
+            .iter()
+            .map(|(_, cr)| cr.salesperson_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Text>, _>(
+        credits
+            .iter()
+            .map(|(_, cr)| cr.credit_type.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Numeric>, _>(col(|(_, cr)| cr.share_pct))
+    .bind::<Array<Numeric>, _>(col(|(_, cr)| cr.revenue))
+    .bind::<Array<Numeric>, _>(col(|(_, cr)| cr.gross_profit))
+    .keep_prepared()
+    .execute(c)
+    .await?;
     Ok(())
 }
 

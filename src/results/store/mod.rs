@@ -151,6 +151,18 @@ async fn insert_new<V>(
     Ok(taken)
 }
 
+/// One column of `rows`, as an array parameter of an `unnest`.
+fn col<'a, R, T>(rows: &'a [R], f: impl Fn(&'a R) -> T) -> Vec<T> {
+    rows.iter().map(f).collect()
+}
+
+/// The id of a row an insert stored.
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+}
+
 /// Inserts new sales; returns the keys that were taken meanwhile (not inserted).
 /// One statement per chunk whose rows come as one array per column (`unnest`):
 /// its text and plan do not grow with the rows, so it is prepared once per
@@ -161,18 +173,7 @@ pub async fn insert_sales(
     rows: &[NewEntry<SaleValues>],
 ) -> AppResult<Vec<(String, String)>> {
     use diesel::sql_types::{Array, Bool, Date, Numeric, Text, Uuid as SqlUuid};
-    #[derive(QueryableByName)]
-    struct Inserted {
-        #[diesel(sql_type = SqlUuid)]
-        id: Uuid,
-    }
     insert_new(c, rows, async |c, chunk| {
-        fn col<'a, T>(
-            chunk: &'a [NewEntry<SaleValues>],
-            f: impl Fn(&'a NewEntry<SaleValues>) -> T,
-        ) -> Vec<T> {
-            chunk.iter().map(f).collect()
-        }
         let inserted: Vec<Inserted> = diesel::sql_query(
             "INSERT INTO sales (org_id, id, source, external_id, account_id, salesperson_id, \
                  salesperson_given, occurred_on, kind, currency, fx_rate, amount_revenue, \
@@ -452,31 +453,36 @@ pub async fn activities_by_keys(
 }
 
 /// Inserts new activities `(id, source, external_id, values)`; returns the keys
-/// that were taken meanwhile (not inserted).
+/// that were taken meanwhile (not inserted). Rows as arrays, as for sales.
 pub async fn insert_activities(
     c: &mut AsyncPgConnection,
     org: Uuid,
     rows: &[NewEntry<ActivityValues>],
 ) -> AppResult<Vec<(String, String)>> {
+    use diesel::sql_types::Uuid as SqlUuid;
+    use diesel::sql_types::{Array, Bool, Date, Integer, Nullable, Text, Timestamptz};
     insert_new(c, rows, async |c, chunk| {
-        let values: Vec<_> = chunk
-            .iter()
-            .map(|(id, source, ext, v)| {
-                (
-                    activities::org_id.eq(org),
-                    activities::id.eq(*id),
-                    activities::source.eq(source),
-                    activities::external_id.eq(ext),
-                    v.clone(),
-                )
-            })
-            .collect();
-        Ok(diesel::insert_into(activities::table)
-            .values(&values)
-            .on_conflict_do_nothing()
-            .returning(activities::id)
-            .get_results(c)
-            .await?)
+        let inserted: Vec<Inserted> = diesel::sql_query(
+            "INSERT INTO activities (org_id, id, source, external_id, kind, salesperson_id, \
+                 salesperson_given, account_id, occurred_at, occurred_on, count) \
+             SELECT $1, * FROM unnest($2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind::<SqlUuid, _>(org)
+        .bind::<Array<SqlUuid>, _>(col(chunk, |r| r.0))
+        .bind::<Array<Text>, _>(col(chunk, |r| r.1.as_str()))
+        .bind::<Array<Text>, _>(col(chunk, |r| r.2.as_str()))
+        .bind::<Array<Text>, _>(col(chunk, |r| r.3.kind.as_str()))
+        .bind::<Array<SqlUuid>, _>(col(chunk, |r| r.3.salesperson_id))
+        .bind::<Array<Bool>, _>(col(chunk, |r| r.3.salesperson_given))
+        .bind::<Array<Nullable<SqlUuid>>, _>(col(chunk, |r| r.3.account_id))
+        .bind::<Array<Timestamptz>, _>(col(chunk, |r| r.3.occurred_at))
+        .bind::<Array<Date>, _>(col(chunk, |r| r.3.occurred_on))
+        .bind::<Array<Integer>, _>(col(chunk, |r| r.3.count))
+        .keep_prepared()
+        .load(c)
+        .await?;
+        Ok(inserted.into_iter().map(|r| r.id).collect())
     })
     .await
 }
