@@ -10,6 +10,7 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::col;
 use crate::db::schema::{account_split_rules, account_split_shares, sale_credits, sale_shares};
 use crate::db::KeepPrepared;
 use crate::error::AppResult;
@@ -70,29 +71,18 @@ pub async fn insert_credits(
     if credits.is_empty() {
         return Ok(());
     }
-    let col = |f: fn(&(Uuid, Credit)) -> Decimal| credits.iter().map(f).collect::<Vec<_>>();
     diesel::sql_query(
         "INSERT INTO sale_shares (org_id, sale_id, salesperson_id, credit_type, share_pct, \
              revenue, gross_profit) \
          SELECT $1, * FROM unnest($2, $3, $4, $5, $6, $7)",
     )
     .bind::<SqlUuid, _>(org)
-    .bind::<Array<SqlUuid>, _>(credits.iter().map(|(s, _)| *s).collect::<Vec<_>>())
-    .bind::<Array<SqlUuid>, _>(
-        credits
-            .iter()
-            .map(|(_, cr)| cr.salesperson_id)
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Text>, _>(
-        credits
-            .iter()
-            .map(|(_, cr)| cr.credit_type.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Numeric>, _>(col(|(_, cr)| cr.share_pct))
-    .bind::<Array<Numeric>, _>(col(|(_, cr)| cr.revenue))
-    .bind::<Array<Numeric>, _>(col(|(_, cr)| cr.gross_profit))
+    .bind::<Array<SqlUuid>, _>(col(credits, |(s, _)| *s))
+    .bind::<Array<SqlUuid>, _>(col(credits, |(_, cr)| cr.salesperson_id))
+    .bind::<Array<Text>, _>(col(credits, |(_, cr)| cr.credit_type.as_str()))
+    .bind::<Array<Numeric>, _>(col(credits, |(_, cr)| cr.share_pct))
+    .bind::<Array<Numeric>, _>(col(credits, |(_, cr)| cr.revenue))
+    .bind::<Array<Numeric>, _>(col(credits, |(_, cr)| cr.gross_profit))
     .keep_prepared()
     .execute(c)
     .await?;

@@ -152,7 +152,7 @@ async fn insert_new<V>(
 }
 
 /// One column of `rows`, as an array parameter of an `unnest`.
-fn col<'a, R, T>(rows: &'a [R], f: impl Fn(&'a R) -> T) -> Vec<T> {
+pub(super) fn col<'a, R, T>(rows: &'a [R], f: impl Fn(&'a R) -> T) -> Vec<T> {
     rows.iter().map(f).collect()
 }
 
@@ -368,14 +368,10 @@ pub async fn apply(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> App
          DO UPDATE SET amount = daily_rollup.amount + excluded.amount",
     )
     .bind::<SqlUuid, _>(org)
-    .bind::<Array<SqlUuid>, _>(rows.iter().map(|((w, _, _), _)| *w).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(
-        rows.iter()
-            .map(|((_, m, _), _)| m.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Date>, _>(rows.iter().map(|((_, _, d), _)| *d).collect::<Vec<_>>())
-    .bind::<Array<Numeric>, _>(rows.iter().map(|(_, a)| **a).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(col(&rows, |((w, _, _), _)| *w))
+    .bind::<Array<Text>, _>(col(&rows, |((_, m, _), _)| m.as_str()))
+    .bind::<Array<Date>, _>(col(&rows, |((_, _, d), _)| *d))
+    .bind::<Array<Numeric>, _>(col(&rows, |(_, a)| **a))
     .keep_prepared()
     .execute(c)
     .await?;
