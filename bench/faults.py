@@ -248,8 +248,8 @@ def cmd_kill_batch(a):
         ["psql", "-X", "-q", "-d", a.db], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True, env={**os.environ, "PGAPPNAME": LOCK_APP},
     )
-    lock.stdin.write(f"BEGIN;\nSELECT amount FROM daily_rollup WHERE org_id = '{org}' AND salesperson_id = "
-                     f"'{owner}' AND metric = 'revenue' AND day = '{day}' FOR UPDATE;\n")
+    lock.stdin.write(f"BEGIN;\nSELECT revenue FROM daily_sales WHERE org_id = '{org}' AND salesperson_id = "
+                     f"'{owner}' AND day = '{day}' FOR UPDATE;\n")
     lock.stdin.flush()
     t0 = time.monotonic()
     while backends(a.db, f"application_name = '{LOCK_APP}' AND state = 'idle in transaction'") != "1":

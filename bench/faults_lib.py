@@ -122,7 +122,7 @@ def load_state(a):
 
 def ledger_check(db, org, people, prefix):
     """(rows with external ids PREFIX*, duplicated (source, external_id) among them,
-    (salesperson, day) pairs of PEOPLE whose daily_rollup differs from the ledger)."""
+    (salesperson, day) pairs of PEOPLE whose daily_sales row differs from the ledger)."""
     ids = ",".join(f"'{p}'" for p in people)
     out = psql(db, f"""
 SELECT (SELECT count(*) FROM sales WHERE org_id = '{org}' AND external_id LIKE '{prefix}%'),
@@ -133,12 +133,8 @@ SELECT (SELECT count(*) FROM sales WHERE org_id = '{org}' AND external_id LIKE '
           FROM sales WHERE org_id = '{org}' AND voided_at IS NULL AND salesperson_id IN ({ids})
           GROUP BY 1, 2
         ), r AS (
-          SELECT salesperson_id, day,
-                 sum(amount) FILTER (WHERE metric = 'revenue') AS rev,
-                 sum(amount) FILTER (WHERE metric = 'gross_profit') AS gp
-          FROM daily_rollup WHERE org_id = '{org}' AND metric IN ('revenue', 'gross_profit')
-            AND salesperson_id IN ({ids})
-          GROUP BY 1, 2
+          SELECT salesperson_id, day, revenue AS rev, gross_profit AS gp
+          FROM daily_sales WHERE org_id = '{org}' AND salesperson_id IN ({ids})
         )
         SELECT count(*) FROM l FULL JOIN r USING (salesperson_id, day)
         WHERE coalesce(l.rev, 0) <> coalesce(r.rev, 0) OR coalesce(l.gp, 0) <> coalesce(r.gp, 0));

@@ -69,7 +69,7 @@ count_rows() {
   pq -d "$DB" -At -F $'\t' -c "SELECT count(*), coalesce(string_agg(DISTINCT s.source, ','), ''), count(*) FILTER (WHERE s.salesperson_id <> a.owner_id) FROM sales s JOIN accounts a ON a.org_id = s.org_id AND a.id = s.account_id WHERE s.org_id = '$ORG' AND s.external_id LIKE '$1%'"
 }
 
-# rollup_mismatches: (salesperson, day) pairs whose daily_rollup revenue or gross profit
+# rollup_mismatches: (salesperson, day) pairs whose daily_sales revenue or gross profit
 # differs from the sum of the ledger's revenue credits, leaving out the raw rows (which
 # skip the rollup).
 rollup_mismatches() {
@@ -81,11 +81,8 @@ WITH l AS (
     AND c.credit_type = 'revenue'
   GROUP BY 1, 2
 ), r AS (
-  SELECT salesperson_id, day,
-         sum(amount) FILTER (WHERE metric = 'revenue') AS rev,
-         sum(amount) FILTER (WHERE metric = 'gross_profit') AS gp
-  FROM daily_rollup WHERE org_id = '$ORG' AND metric IN ('revenue', 'gross_profit')
-  GROUP BY 1, 2
+  SELECT salesperson_id, day, revenue AS rev, gross_profit AS gp
+  FROM daily_sales WHERE org_id = '$ORG'
 )
 SELECT count(*) FROM l FULL JOIN r USING (salesperson_id, day)
 WHERE coalesce(l.rev, 0) <> coalesce(r.rev, 0) OR coalesce(l.gp, 0) <> coalesce(r.gp, 0);

@@ -125,8 +125,8 @@ create_db() {
   pq -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
   DB_CREATED=1
   ONPACE_LOG=warn "$BIN" migrate || fail "onpace migrate failed (see above)"
-  [ "$(pq -d "$DB" -Atc "SELECT to_regclass('public.sales') IS NOT NULL AND to_regclass('public.daily_rollup') IS NOT NULL")" = t ] \
-    || fail "tables sales and daily_rollup are missing after migrate: the results migration is not in this build"
+  [ "$(pq -d "$DB" -Atc "SELECT to_regclass('public.sales') IS NOT NULL AND to_regclass('public.daily_sales') IS NOT NULL")" = t ] \
+    || fail "tables sales and daily_sales are missing after migrate: the migrations of this build are older than the benchmark"
   ORG=$(ONPACE_LOG=warn ONPACE_ADMIN_PASSWORD=$ADMIN_PASSWORD "$BIN" bootstrap \
     --org Bench --currency EUR --admin-email "$ADMIN_EMAIL" | tail -n 1) || fail "onpace bootstrap failed (see above)"
   [[ $ORG =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] \
@@ -135,7 +135,7 @@ create_db() {
 }
 
 # seed_db SELLERS ACCOUNTS SALES [EXTRA.sql [psql -v options...]]: runs bench/seed.sql
-# (salespeople, accounts, sales, daily_rollup), then EXTRA.sql in the same session
+# (salespeople, accounts, sales, daily_sales), then EXTRA.sql in the same session
 # (it may use seed.sql's temporary tables and functions), then VACUUM (ANALYZE)
 # and CHECKPOINT.
 seed_db() {
@@ -153,7 +153,7 @@ seed_db() {
   # cause does not run (for minutes, spread out) under the timed runs.
   pq -d "$DB" -c 'CHECKPOINT' >/dev/null 2>&1 \
     || echo "warning: CHECKPOINT refused (needs superuser or pg_checkpoint); the seed's checkpoint may overlap the runs" >&2
-  say "seeded in $(since "$t0") s: $(pq -d "$DB" -Atc "SELECT format('%s sales, %s rollup rows, %s', (SELECT count(*) FROM sales), (SELECT count(*) FROM daily_rollup), pg_size_pretty(pg_database_size(current_database())))")"
+  say "seeded in $(since "$t0") s: $(pq -d "$DB" -Atc "SELECT format('%s sales, %s rollup rows, %s', (SELECT count(*) FROM sales), (SELECT count(*) FROM daily_sales), pg_size_pretty(pg_database_size(current_database())))")"
 }
 
 # start_service [VAR=value...]: starts `onpace serve` on BASE (extra environment

@@ -168,11 +168,14 @@ def cmd_check_least(actual, sql_path, *minimal_paths):
 
 
 def cmd_check_least_scorecard(api_path, sql_path):
-    """The rows are (person, sum) for revenue alone, or (person, metric, sum)."""
+    """The rows are (person, revenue) for revenue alone, or (person, revenue, gross profit)."""
     with open(api_path, encoding="utf-8") as f:
         api = json.load(f)
     rows = read_tsv(sql_path)
-    sql = {(r[0], r[1] if len(r) == 3 else "revenue"): two(dec(r[-1])) for r in rows}
+    sql = {}
+    for r in rows:
+        for metric, value in zip(("revenue", "gross_profit"), r[1:]):
+            sql[(r[0], metric)] = two(dec(value))
     metrics = sorted({metric for _, metric in sql})
     got = {}
     for m in api["members"]:

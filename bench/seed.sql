@@ -4,7 +4,8 @@
 -- Creates `sellers` salespeople (farmers, seller<N>@bench.example.com, no
 -- password, id pg_temp.bench_id('8', N)), `accounts` customer accounts owned by them in turn (with their first
 -- account_owners row), `seed_sales` sales spread over the accounts and the days of
--- 2025-2026, and the matching daily_rollup rows (revenue, gross_profit).
+-- 2025-2026, and the matching daily_sales rows (revenue, gross_profit: the
+-- rollup of money, a row per salesperson and day).
 --
 -- Leaves for a script run in the same session: the temporary tables
 -- bench_sellers (id, k: N - 1) and bench_accounts (n, id, owner_id), and the
@@ -77,11 +78,8 @@ FROM (
 ) x
 JOIN bench_accounts a ON a.n = x.acc;
 
-INSERT INTO daily_rollup (org_id, salesperson_id, metric, day, amount)
-SELECT org_id, salesperson_id, 'revenue', occurred_on, sum(revenue)
-FROM sales WHERE org_id = :'org' GROUP BY org_id, salesperson_id, occurred_on
-UNION ALL
-SELECT org_id, salesperson_id, 'gross_profit', occurred_on, sum(gross_profit)
+INSERT INTO daily_sales (org_id, salesperson_id, day, revenue, gross_profit)
+SELECT org_id, salesperson_id, occurred_on, sum(revenue), sum(gross_profit)
 FROM sales WHERE org_id = :'org' GROUP BY org_id, salesperson_id, occurred_on;
 
 COMMIT;

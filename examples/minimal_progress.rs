@@ -37,7 +37,7 @@ use clap::{Parser, ValueEnum};
 use diesel::dsl::sum;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use onpace::db::schema::daily_rollup;
+use onpace::db::schema::daily_sales;
 use onpace::db::{Connector, PgPool};
 use rust_decimal::Decimal;
 use tokio::sync::OnceCell;
@@ -97,13 +97,12 @@ type Failure = Box<dyn std::error::Error>;
 /// The person's revenue between the two days, on the worker's connection or a
 /// pooled one.
 async fn revenue(read: &Read, person: Uuid) -> Result<Option<Decimal>, Failure> {
-    use daily_rollup::dsl as r;
-    let query = r::daily_rollup
+    use daily_sales::dsl as r;
+    let query = r::daily_sales
         .filter(r::org_id.eq(read.org))
         .filter(r::salesperson_id.eq(person))
-        .filter(r::metric.eq("revenue"))
         .filter(r::day.between(read.from, read.to))
-        .select(sum(r::amount));
+        .select(sum(r::revenue));
     match &read.pool {
         Some(pool) => {
             let mut conn = pool.get().await?;

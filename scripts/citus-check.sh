@@ -274,11 +274,24 @@ SELECT :org::uuid, * FROM unnest(ARRAY[gen_random_uuid(), gen_random_uuid()], AR
        ARRAY[10, 20]::numeric[], ARRAY[0, 0]::numeric[], ARRAY[false, false], ARRAY[false, false])
 ON CONFLICT DO NOTHING RETURNING id;
 SQL
-explain_push "a batch push's rollup upsert (src/results/store/mod.rs, apply)" <<'SQL'
+explain_push "a batch push's money upsert (src/results/store/apply.rs)" <<'SQL'
+EXPLAIN (COSTS OFF)
+INSERT INTO daily_sales AS d (org_id, salesperson_id, day, revenue, gross_profit,
+                              overlay_revenue, overlay_gross_profit)
+SELECT :org::uuid, * FROM unnest(ARRAY[:who]::uuid[], ARRAY[:as_of]::date[], ARRAY[30]::numeric[],
+       ARRAY[10]::numeric[], ARRAY[NULL]::numeric[], ARRAY[5]::numeric[])
+ON CONFLICT (org_id, salesperson_id, day) DO UPDATE SET
+  revenue = d.revenue + excluded.revenue,
+  gross_profit = d.gross_profit + excluded.gross_profit,
+  overlay_revenue = nullif(coalesce(d.overlay_revenue, 0) + coalesce(excluded.overlay_revenue, 0), 0),
+  overlay_gross_profit = nullif(coalesce(d.overlay_gross_profit, 0) + coalesce(excluded.overlay_gross_profit, 0), 0);
+SQL
+
+explain_push "a push's counted-metric upsert (src/results/store/apply.rs)" <<'SQL'
 EXPLAIN (COSTS OFF)
 INSERT INTO daily_rollup (org_id, salesperson_id, metric, day, amount)
-SELECT :org::uuid, * FROM unnest(ARRAY[:who, :who]::uuid[], ARRAY['revenue', 'gross_profit'],
-       ARRAY[:as_of, :as_of]::date[], ARRAY[30, 0]::numeric[])
+SELECT :org::uuid, * FROM unnest(ARRAY[:who, :who]::uuid[], ARRAY['activity:call', 'new_accounts'],
+       ARRAY[:as_of, :as_of]::date[], ARRAY[3, 1]::numeric[])
 ON CONFLICT (org_id, salesperson_id, metric, day) DO UPDATE SET amount = daily_rollup.amount + excluded.amount;
 SQL
 

@@ -3,9 +3,10 @@
 -- team's, then the rollup's sums as the service reads them
 -- (src/progress/service/measure.rs, `sums`): each person's own target counts
 -- its metric and the person's overlay credits in it (`overlay:<metric>`), the
--- team's target its metric on each member's days in the team; each sum of one
--- person, metric and range of days is read once, so a member's revenue from
--- the first day to as_of serves their own target and the team's. Run by pgbench
+-- team's target its metric on each member's days in the team; each person's
+-- days of a range are read once for all the money metrics (daily_sales: a row
+-- per person and day), so a member's revenue and gross profit from the first
+-- day to as_of serve their own targets and the team's. Run by pgbench
 -- in bench/progress.sh, and by psql to check its figures against the API's.
 -- Variables: org, team, as_of, from_on and to_on (the period's first and last day).
 -- The benchmark's teams have no sub-teams and their members stay the whole
@@ -28,12 +29,23 @@ WITH m AS (
    WHERE t.subject_type = 'user'
   UNION
   SELECT m.user_id, t.metric FROM t CROSS JOIN m WHERE t.subject_type = 'team'
+), ranges AS (
+  SELECT DISTINCT who FROM pieces
+), money AS (
+  SELECT r.who, x.*
+    FROM ranges r
+   CROSS JOIN LATERAL (
+     SELECT sum(d.revenue) AS revenue, sum(d.gross_profit) AS gross_profit,
+            sum(d.overlay_revenue) AS overlay_revenue,
+            sum(d.overlay_gross_profit) AS overlay_gross_profit
+       FROM daily_sales d
+      WHERE d.org_id = :org AND d.salesperson_id = r.who AND d.day BETWEEN :from_on AND :as_of) x
 ), sums AS (
   SELECT p.who, p.metric,
-         coalesce((SELECT sum(r.amount) FROM daily_rollup r
-                    WHERE r.org_id = :org AND r.salesperson_id = p.who AND r.metric = p.metric
-                      AND r.day BETWEEN :from_on AND :as_of), 0) AS total
-    FROM pieces p
+         coalesce(CASE p.metric WHEN 'revenue' THEN m.revenue WHEN 'gross_profit' THEN m.gross_profit
+                                WHEN 'overlay:revenue' THEN m.overlay_revenue
+                                WHEN 'overlay:gross_profit' THEN m.overlay_gross_profit END, 0) AS total
+    FROM pieces p JOIN money m ON m.who = p.who
 )
 SELECT 'user' AS subject_type, m.user_id AS subject_id, t.id AS target_id, t.value,
        (SELECT sum(s.total) FROM sums s

@@ -327,6 +327,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    daily_sales (org_id, salesperson_id, day) {
+        org_id -> Uuid,
+        salesperson_id -> Uuid,
+        day -> Date,
+        revenue -> Numeric,
+        gross_profit -> Numeric,
+        overlay_revenue -> Nullable<Numeric>,
+        overlay_gross_profit -> Nullable<Numeric>,
+    }
+}
+
+diesel::table! {
     idempotency_keys (org_id, actor_id, key) {
         org_id -> Uuid,
         actor_id -> Uuid,
@@ -344,6 +356,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sale_shares,
     activities,
     daily_rollup,
+    daily_sales,
     team_members,
     accounts,
     account_split_rules,

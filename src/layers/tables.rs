@@ -25,6 +25,7 @@ const OWNERS: &[(&str, &[&str])] = &[
             "sales",
             "activities",
             "daily_rollup",
+            "daily_sales",
             "sale_shares",
             "sale_credits",
             "account_split_rules",
@@ -129,6 +130,10 @@ const READS: &[(&str, &str)] = &[
     // The hot progress read: a target and its own actual in one statement.
     (
         "targets/store.rs: daily_rollup",
+        "a target with its actual in one statement",
+    ),
+    (
+        "targets/store.rs: daily_sales",
         "a target with its actual in one statement",
     ),
     (

@@ -187,14 +187,21 @@ fn with_own_actual(
                 t.account_id, t.metric, t.activity_kind, t.value, t.currency, t.period, \
                 t.starts_on, t.ends_on, t.parent_id, t.status, t.revision, t.revision_of, \
                 t.agreed_at, t.agreed_by, t.created_by, t.version, t.created_at, t.updated_at, \
-                CASE WHEN t.subject_type = 'user' AND t.account_id IS NULL THEN \
+                CASE WHEN t.subject_type <> 'user' OR t.account_id IS NOT NULL THEN NULL \
+                WHEN t.metric IN ('revenue', 'gross_profit') THEN \
+           coalesce((SELECT sum(CASE WHEN t.metric = 'revenue' THEN d.revenue \
+                                     ELSE d.gross_profit END) \
+                            + coalesce(sum(CASE WHEN t.metric = 'revenue' THEN d.overlay_revenue \
+                                                ELSE d.overlay_gross_profit END), 0) \
+                       FROM daily_sales d \
+                      WHERE d.org_id = $1 AND d.salesperson_id = t.subject_id \
+                        AND d.day BETWEEN t.starts_on AND least($3, t.ends_on)), 0) \
+                ELSE \
            coalesce((SELECT sum(r.amount) FROM daily_rollup r \
               WHERE r.org_id = $1 AND r.salesperson_id = t.subject_id \
-                AND r.metric IN (CASE WHEN t.metric = 'activities' \
-                                    THEN 'activity:' || t.activity_kind ELSE t.metric END, \
-                                 'overlay:' || t.metric) \
-                AND r.day BETWEEN t.starts_on AND least($3, t.ends_on) \
-                AND r.amount <> 0), 0) END AS own_actual \
+                AND r.metric = CASE WHEN t.metric = 'activities' \
+                                    THEN 'activity:' || t.activity_kind ELSE t.metric END \
+                AND r.day BETWEEN t.starts_on AND least($3, t.ends_on)), 0) END AS own_actual \
          FROM targets t WHERE t.org_id = $1 AND t.id = $2",
     )
     .bind::<SqlUuid, _>(org)

@@ -60,7 +60,7 @@ async fn demo_org(app: &TestApp) -> Uuid {
 }
 
 /// The tables an organisation has rows in.
-const TENANT_TABLES: [&str; 28] = [
+const TENANT_TABLES: [&str; 29] = [
     "users",
     "teams",
     "team_members",
@@ -78,6 +78,7 @@ const TENANT_TABLES: [&str; 28] = [
     "account_split_shares",
     "activities",
     "daily_rollup",
+    "daily_sales",
     "idempotency_keys",
     "milestones",
     "reviews",

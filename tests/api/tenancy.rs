@@ -88,6 +88,7 @@ async fn every_key_of_a_tenant_table_leads_with_org_id() {
         "targets",
         "sales",
         "daily_rollup",
+        "daily_sales",
         "reviews",
     ] {
         assert!(tenant_tables.contains(t), "{t}: {tenant_tables:?}");

@@ -272,6 +272,70 @@ impl Deltas {
     pub fn changes(&self) -> impl Iterator<Item = (&(Uuid, String, NaiveDate), &Decimal)> {
         self.0.iter().filter(|(_, v)| !v.is_zero())
     }
+
+    /// The non-zero changes to counted metrics (`new_accounts`,
+    /// `activity:<kind>`): everything but money.
+    pub fn counted(&self) -> impl Iterator<Item = (&(Uuid, String, NaiveDate), &Decimal)> {
+        self.changes()
+            .filter(|((_, m, _), _)| MoneyDay::column(m).is_none())
+    }
+
+    /// The non-zero changes to money metrics, one per person and day (in that
+    /// order).
+    pub fn money(&self) -> BTreeMap<(Uuid, NaiveDate), MoneyDay> {
+        let mut out: BTreeMap<(Uuid, NaiveDate), MoneyDay> = BTreeMap::new();
+        for ((who, metric, day), amount) in self.changes() {
+            if let Some(column) = MoneyDay::column(metric) {
+                out.entry((*who, *day)).or_default().add(column, *amount);
+            }
+        }
+        out
+    }
+}
+
+/// A person's money on one day: their revenue and gross-profit credits, and
+/// their overlay credits (`None`: none).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MoneyDay {
+    pub revenue: Decimal,
+    pub gross_profit: Decimal,
+    pub overlay_revenue: Option<Decimal>,
+    pub overlay_gross_profit: Option<Decimal>,
+}
+
+/// Which of a [`MoneyDay`]'s amounts a money metric is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoneyColumn {
+    Revenue,
+    GrossProfit,
+    OverlayRevenue,
+    OverlayGrossProfit,
+}
+
+impl MoneyDay {
+    /// The amount a rollup metric is kept in; `None` for a counted metric.
+    pub fn column(metric: &str) -> Option<MoneyColumn> {
+        match metric {
+            REVENUE => Some(MoneyColumn::Revenue),
+            GROSS_PROFIT => Some(MoneyColumn::GrossProfit),
+            OVERLAY_REVENUE => Some(MoneyColumn::OverlayRevenue),
+            OVERLAY_GROSS_PROFIT => Some(MoneyColumn::OverlayGrossProfit),
+            _ => None,
+        }
+    }
+
+    fn add(&mut self, column: MoneyColumn, amount: Decimal) {
+        let overlay = |o: &mut Option<Decimal>| {
+            let sum = o.unwrap_or_default() + amount;
+            *o = (!sum.is_zero()).then_some(sum);
+        };
+        match column {
+            MoneyColumn::Revenue => self.revenue += amount,
+            MoneyColumn::GrossProfit => self.gross_profit += amount,
+            MoneyColumn::OverlayRevenue => overlay(&mut self.overlay_revenue),
+            MoneyColumn::OverlayGrossProfit => overlay(&mut self.overlay_gross_profit),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -445,5 +509,55 @@ mod tests {
             counted_as(&overlay_metric("gross_profit")),
             ("gross_profit", true)
         );
+    }
+
+    #[test]
+    fn money_is_kept_a_row_a_person_and_day_and_counts_apart() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let d1: NaiveDate = "2026-11-26".parse().unwrap();
+        let d2: NaiveDate = "2026-11-27".parse().unwrap();
+        let mut x = Deltas::default();
+        x.sale(a, d1, dec("100"), dec("30"), Decimal::ONE);
+        x.add(a, OVERLAY_REVENUE, d1, dec("40"));
+        x.add(a, OVERLAY_REVENUE, d1, dec("-40"));
+        x.add(b, OVERLAY_GROSS_PROFIT, d2, dec("7.5"));
+        x.add(b, NEW_ACCOUNTS, d2, Decimal::ONE);
+        x.add(a, &activity_metric("call"), d1, dec("3"));
+        let money: Vec<_> = x.money().into_iter().collect();
+        assert_eq!(
+            money,
+            vec![
+                (
+                    (a, d1),
+                    MoneyDay {
+                        revenue: dec("100"),
+                        gross_profit: dec("30"),
+                        overlay_revenue: None,
+                        overlay_gross_profit: None,
+                    }
+                ),
+                (
+                    (b, d2),
+                    MoneyDay {
+                        revenue: Decimal::ZERO,
+                        gross_profit: Decimal::ZERO,
+                        overlay_revenue: None,
+                        overlay_gross_profit: Some(dec("7.5")),
+                    }
+                ),
+            ]
+        );
+        let counted: Vec<_> = x
+            .counted()
+            .map(|((w, m, _), v)| (*w, m.as_str(), *v))
+            .collect();
+        assert_eq!(
+            counted,
+            vec![
+                (a, "activity:call", dec("3")),
+                (b, "new_accounts", dec("1"))
+            ]
+        );
+        assert_eq!(MoneyDay::column("activity:revenue"), None);
     }
 }

@@ -70,17 +70,40 @@ pub async fn achieved_each(
              UNION SELECT sub.i, c.id FROM teams c JOIN sub ON c.parent_team_id = sub.id \
               WHERE c.org_id = $1 \
          ) \
-         SELECT w.i, CASE w.kind \
-           WHEN 'person' THEN (SELECT sum(r.amount) FROM daily_rollup r \
-              WHERE r.org_id = $1 AND r.salesperson_id = w.who \
-                AND r.metric IN (w.metric, 'overlay:' || w.metric) \
+         SELECT w.i, CASE \
+           WHEN w.kind = 'person' AND w.metric = 'revenue' THEN ( \
+             SELECT sum(d.revenue) + coalesce(sum(d.overlay_revenue), 0) FROM daily_sales d \
+              WHERE d.org_id = $1 AND d.salesperson_id = w.who \
+                AND d.day BETWEEN w.from_on AND w.to_on \
+                AND (d.revenue <> 0 OR d.overlay_revenue <> 0)) \
+           WHEN w.kind = 'person' AND w.metric = 'gross_profit' THEN ( \
+             SELECT sum(d.gross_profit) + coalesce(sum(d.overlay_gross_profit), 0) \
+               FROM daily_sales d \
+              WHERE d.org_id = $1 AND d.salesperson_id = w.who \
+                AND d.day BETWEEN w.from_on AND w.to_on \
+                AND (d.gross_profit <> 0 OR d.overlay_gross_profit <> 0)) \
+           WHEN w.kind = 'person' THEN (SELECT sum(r.amount) FROM daily_rollup r \
+              WHERE r.org_id = $1 AND r.salesperson_id = w.who AND r.metric = w.metric \
                 AND r.day BETWEEN w.from_on AND w.to_on AND r.amount <> 0) \
-           WHEN 'team' THEN (SELECT sum(r.amount) FROM daily_rollup r \
+           WHEN w.kind = 'team' AND w.metric IN ('revenue', 'gross_profit') THEN ( \
+             SELECT sum(CASE w.metric WHEN 'revenue' THEN d.revenue ELSE d.gross_profit END) \
+               FROM daily_sales d \
+               JOIN team_members m ON m.org_id = d.org_id AND m.user_id = d.salesperson_id \
+                AND m.from_on <= d.day AND (m.to_on IS NULL OR m.to_on >= d.day) \
+              WHERE d.org_id = $1 AND m.team_id IN (SELECT sub.id FROM sub WHERE sub.i = w.i) \
+                AND d.day BETWEEN w.from_on AND w.to_on \
+                AND CASE w.metric WHEN 'revenue' THEN d.revenue ELSE d.gross_profit END <> 0) \
+           WHEN w.kind = 'team' THEN (SELECT sum(r.amount) FROM daily_rollup r \
               JOIN team_members m ON m.org_id = r.org_id AND m.user_id = r.salesperson_id \
                AND m.from_on <= r.day AND (m.to_on IS NULL OR m.to_on >= r.day) \
               WHERE r.org_id = $1 AND m.team_id IN (SELECT sub.id FROM sub WHERE sub.i = w.i) \
                 AND r.metric = w.metric AND r.day BETWEEN w.from_on AND w.to_on \
                 AND r.amount <> 0) \
+           WHEN w.metric IN ('revenue', 'gross_profit') THEN ( \
+             SELECT sum(CASE w.metric WHEN 'revenue' THEN d.revenue ELSE d.gross_profit END) \
+               FROM daily_sales d \
+              WHERE d.org_id = $1 AND d.day BETWEEN w.from_on AND w.to_on \
+                AND CASE w.metric WHEN 'revenue' THEN d.revenue ELSE d.gross_profit END <> 0) \
            ELSE (SELECT sum(r.amount) FROM daily_rollup r \
               WHERE r.org_id = $1 AND r.metric = w.metric \
                 AND r.day BETWEEN w.from_on AND w.to_on AND r.amount <> 0) \

@@ -2,12 +2,14 @@
 //! the rollup in [`rollup`].
 
 mod achieved;
+mod apply;
 mod credits;
 mod ledger;
 mod recredit;
 mod rollup;
 
 pub use achieved::{achieved_each, Wanted, Whose};
+pub use apply::apply;
 pub use credits::*;
 pub use ledger::*;
 pub use recredit::*;
@@ -23,9 +25,9 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::rules::credit::SplitRule;
-use super::rules::{Deltas, SaleKind};
+use super::rules::SaleKind;
 use crate::accounts::rules::Ownership;
-use crate::db::schema::{account_owners, accounts, activities, daily_rollup, sales};
+use crate::db::schema::{account_owners, accounts, activities, daily_rollup, daily_sales, sales};
 use crate::db::KeepPrepared;
 use crate::error::{AppError, AppResult};
 
@@ -352,32 +354,6 @@ pub(super) async fn owners_of(
     Ok(owners)
 }
 
-/// Adds the deltas to the daily rollup, in one statement whose rows come as one
-/// array per column (`unnest`), prepared once per connection; the rows are
-/// locked in the deltas' order, the same for every writer.
-pub async fn apply(c: &mut AsyncPgConnection, org: Uuid, deltas: &Deltas) -> AppResult<()> {
-    use diesel::sql_types::{Array, Date, Numeric, Text, Uuid as SqlUuid};
-    let rows: Vec<_> = deltas.changes().collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    diesel::sql_query(
-        "INSERT INTO daily_rollup (org_id, salesperson_id, metric, day, amount) \
-         SELECT $1, * FROM unnest($2, $3, $4, $5) \
-         ON CONFLICT (org_id, salesperson_id, metric, day) \
-         DO UPDATE SET amount = daily_rollup.amount + excluded.amount",
-    )
-    .bind::<SqlUuid, _>(org)
-    .bind::<Array<SqlUuid>, _>(col(&rows, |((w, _, _), _)| *w))
-    .bind::<Array<Text>, _>(col(&rows, |((_, m, _), _)| m.as_str()))
-    .bind::<Array<Date>, _>(col(&rows, |((_, _, d), _)| *d))
-    .bind::<Array<Numeric>, _>(col(&rows, |(_, a)| **a))
-    .keep_prepared()
-    .execute(c)
-    .await?;
-    Ok(())
-}
-
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = activities)]
 pub struct ActivityRow {
@@ -521,6 +497,9 @@ pub async fn purge_org(c: &mut AsyncPgConnection, org: Uuid) -> AppResult<()> {
         .execute(c)
         .await?;
     diesel::delete(daily_rollup::table.filter(daily_rollup::org_id.eq(org)))
+        .execute(c)
+        .await?;
+    diesel::delete(daily_sales::table.filter(daily_sales::org_id.eq(org)))
         .execute(c)
         .await?;
     Ok(())

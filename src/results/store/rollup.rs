@@ -13,6 +13,34 @@ use uuid::Uuid;
 use crate::db::schema::{accounts, activities, daily_rollup, sales, team_members};
 use crate::db::KeepPrepared;
 use crate::error::AppResult;
+use crate::results::rules::{GROSS_PROFIT, REVENUE};
+
+/// The `daily_sales` columns of a money metric: its own, and that of the
+/// person's overlay credits in it; `None` for a counted metric (kept as rows of
+/// `daily_rollup`).
+fn money_columns(metric: &str) -> Option<(&'static str, &'static str)> {
+    match metric {
+        REVENUE => Some(("revenue", "overlay_revenue")),
+        GROSS_PROFIT => Some(("gross_profit", "overlay_gross_profit")),
+        _ => None,
+    }
+}
+
+/// A day's sum.
+#[derive(QueryableByName)]
+struct DayAmount {
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    day: NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Numeric>)]
+    amount: Option<Decimal>,
+}
+
+fn by_day(rows: Vec<DayAmount>) -> Vec<(NaiveDate, Decimal)> {
+    rows.into_iter()
+        .map(|r| (r.day, r.amount.unwrap_or(Decimal::ZERO)))
+        .collect()
+}
+
 /// The rollup rows of `metric` over `[from, to]` of the people who were members
 /// of one of `teams` on the row's day.
 #[diesel::dsl::auto_type]
@@ -55,6 +83,39 @@ pub async fn daily(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Vec<(NaiveDate, Decimal)>> {
+    use diesel::sql_types::{Array, Date, Uuid as SqlUuid};
+    if let Some((col, overlay)) = money_columns(metric) {
+        let rows: Vec<DayAmount> = match people {
+            Some(ids) => {
+                diesel::sql_query(format!(
+                    "SELECT day, sum({col}) + coalesce(sum({overlay}), 0) AS amount \
+                       FROM daily_sales \
+                      WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND salesperson_id = ANY ($4) \
+                        AND ({col} <> 0 OR {overlay} <> 0) \
+                      GROUP BY day ORDER BY day"
+                ))
+                .bind::<SqlUuid, _>(org)
+                .bind::<Date, _>(from)
+                .bind::<Date, _>(to)
+                .bind::<Array<SqlUuid>, _>(ids)
+                .load(c)
+                .await?
+            }
+            None => {
+                diesel::sql_query(format!(
+                    "SELECT day, sum({col}) AS amount FROM daily_sales \
+                      WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND {col} <> 0 \
+                      GROUP BY day ORDER BY day"
+                ))
+                .bind::<SqlUuid, _>(org)
+                .bind::<Date, _>(from)
+                .bind::<Date, _>(to)
+                .load(c)
+                .await?
+            }
+        };
+        return Ok(by_day(rows));
+    }
     let mut metrics = vec![metric.to_string()];
     if people.is_some() {
         metrics.push(format!("overlay:{metric}"));
@@ -88,6 +149,24 @@ pub async fn daily_by_team(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Vec<(NaiveDate, Decimal)>> {
+    use diesel::sql_types::{Array, Date, Uuid as SqlUuid};
+    if let Some((col, _)) = money_columns(metric) {
+        let rows: Vec<DayAmount> = diesel::sql_query(format!(
+            "SELECT d.day, sum(d.{col}) AS amount FROM daily_sales d \
+               JOIN team_members m ON m.org_id = d.org_id AND m.user_id = d.salesperson_id \
+                AND m.from_on <= d.day AND (m.to_on IS NULL OR m.to_on >= d.day) \
+              WHERE d.org_id = $1 AND m.team_id = ANY ($2) AND d.day BETWEEN $3 AND $4 \
+                AND d.{col} <> 0 \
+              GROUP BY d.day ORDER BY d.day"
+        ))
+        .bind::<SqlUuid, _>(org)
+        .bind::<Array<SqlUuid>, _>(teams)
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .load(c)
+        .await?;
+        return Ok(by_day(rows));
+    }
     let rows: Vec<(NaiveDate, Option<Decimal>)> = team_rollup(org, teams, metric, from, to)
         .group_by(daily_rollup::day)
         .select((daily_rollup::day, diesel::dsl::sum(daily_rollup::amount)))
@@ -101,7 +180,9 @@ pub async fn daily_by_team(
 }
 
 /// What each of these people's spans achieved, in one statement: for every
-/// `(key, salesperson, rollup metric, from, to)` the rollup's sum, by key.
+/// `(key, salesperson, rollup metric, from, to)` the rollup's sum, by key. The
+/// money metrics of one person and range (`revenue`, `gross_profit` and their
+/// overlays) are read together, once: one scan of the person's days.
 pub async fn achieved_many(
     c: &mut AsyncPgConnection,
     org: Uuid,
@@ -119,10 +200,32 @@ pub async fn achieved_many(
         return Ok(HashMap::new());
     }
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT w.id, (SELECT sum(r.amount) FROM daily_rollup r \
-           WHERE r.org_id = $1 AND r.salesperson_id = w.who AND r.metric = w.metric \
-             AND r.day BETWEEN w.from_on AND w.to_on) AS total \
-         FROM unnest($2, $3, $4, $5, $6) AS w(id, who, metric, from_on, to_on)",
+        "WITH w AS ( \
+             SELECT * FROM unnest($2, $3, $4, $5, $6) AS w(id, who, metric, from_on, to_on) \
+         ), money AS ( \
+             SELECT s.who, s.from_on, s.to_on, x.* \
+               FROM (SELECT DISTINCT who, from_on, to_on FROM w \
+                      WHERE metric IN ('revenue', 'gross_profit', \
+                                       'overlay:revenue', 'overlay:gross_profit')) s \
+              CROSS JOIN LATERAL ( \
+                SELECT sum(d.revenue) AS revenue, sum(d.gross_profit) AS gross_profit, \
+                       sum(d.overlay_revenue) AS overlay_revenue, \
+                       sum(d.overlay_gross_profit) AS overlay_gross_profit \
+                  FROM daily_sales d \
+                 WHERE d.org_id = $1 AND d.salesperson_id = s.who \
+                   AND d.day BETWEEN s.from_on AND s.to_on) x \
+         ) \
+         SELECT w.id, CASE w.metric \
+             WHEN 'revenue' THEN m.revenue \
+             WHEN 'gross_profit' THEN m.gross_profit \
+             WHEN 'overlay:revenue' THEN m.overlay_revenue \
+             WHEN 'overlay:gross_profit' THEN m.overlay_gross_profit \
+             ELSE (SELECT sum(r.amount) FROM daily_rollup r \
+                    WHERE r.org_id = $1 AND r.salesperson_id = w.who AND r.metric = w.metric \
+                      AND r.day BETWEEN w.from_on AND w.to_on) \
+           END AS total \
+           FROM w LEFT JOIN money m \
+             ON m.who = w.who AND m.from_on = w.from_on AND m.to_on = w.to_on",
     )
     .bind::<SqlUuid, _>(org)
     .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.0).collect::<Vec<_>>())

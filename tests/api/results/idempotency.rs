@@ -3,7 +3,7 @@
 use super::*;
 use diesel_async::SimpleAsyncConnection;
 
-/// Another transaction that locks `salesperson`'s rollup rows, holds them for
+/// Another transaction that locks `salesperson`'s rollup rows of money, holds them for
 /// `hold_ms`, then locks the sale `then` too (when given) and commits. Returns
 /// once the rollup rows are locked; the handle ends with the transaction.
 async fn lock_rollup(
@@ -16,7 +16,7 @@ async fn lock_rollup(
     let (locked, on_lock) = tokio::sync::oneshot::channel();
     let blocker = actix_rt::spawn(async move {
         c.batch_execute("BEGIN").await?;
-        diesel::sql_query("SELECT 1 FROM daily_rollup WHERE salesperson_id = $1 FOR UPDATE")
+        diesel::sql_query("SELECT 1 FROM daily_sales WHERE salesperson_id = $1 FOR UPDATE")
             .bind::<SqlUuid, _>(salesperson)
             .execute(&mut c)
             .await?;

@@ -104,12 +104,21 @@ async fn load_rollup(app: &TestApp, sql: &str, org: Uuid) -> Rollup {
         .collect()
 }
 
-/// What the daily rollup holds (rows that net to zero are left out).
+/// What the daily rollup holds, a row per person, metric and day (amounts that
+/// net to zero are left out): the counted metrics' rows, and each of the
+/// money columns of a person's day.
 async fn rollup(app: &TestApp, org: Uuid) -> Rollup {
     load_rollup(
         app,
         "SELECT salesperson_id, metric, day, amount FROM daily_rollup \
-         WHERE org_id = $1 AND amount <> 0",
+          WHERE org_id = $1 AND amount <> 0 \
+         UNION ALL \
+         SELECT d.salesperson_id, m.metric, d.day, m.amount FROM daily_sales d \
+          CROSS JOIN LATERAL (VALUES ('revenue', d.revenue), ('gross_profit', d.gross_profit), \
+                                     ('overlay:revenue', d.overlay_revenue), \
+                                     ('overlay:gross_profit', d.overlay_gross_profit)) \
+                             AS m(metric, amount) \
+          WHERE d.org_id = $1 AND m.amount <> 0",
         org,
     )
     .await
