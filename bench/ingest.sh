@@ -112,10 +112,10 @@ for mode in $MODES; do
       [ "$sources" = "$CLIENT_NAME" ] || echo "  note: API rows stored with source '$sources' (the spec's default is the client's name, '$CLIENT_NAME')"
       bad=$(rollup_mismatches)
       if [ "$bad" = 0 ]; then
-        echo "  api: checked: $n rows stored, each naming its account's owner; daily_rollup matches the ledger's credits"
+        echo "  api: checked: $n rows stored, each naming its account's owner; the rollup (daily_sales) matches the ledger's credits"
       else
-        echo "  api: WARNING: daily_rollup differs from the ledger on $bad (salesperson, day) pairs"
-        ROLLUP_WARNINGS+=("run $run ($mode): daily_rollup differs from the ledger on $bad (salesperson, day) pairs")
+        echo "  api: WARNING: the rollup (daily_sales) differs from the ledger on $bad (salesperson, day) pairs"
+        ROLLUP_WARNINGS+=("run $run ($mode): the rollup (daily_sales) differs from the ledger on $bad (salesperson, day) pairs")
       fi
     fi
   fi
@@ -124,7 +124,7 @@ for mode in $MODES; do
   py raw --org "$ORG" --dbname "$DB" --sql "$WORK/raw-$run.sql" --accounts "$WORK/accounts.tsv" \
     --run "$run" --rows "$ROWS" --batch "$BATCH" --prefix "$raw_prefix" --result "$RESULTS" $flag \
     || fail "the raw run failed (see above)"
-  echo "  raw: (does not maintain daily_rollup, resolve owners or validate anything: the API does all three)"
+  echo "  raw: (does not maintain the rollup (daily_sales), resolve owners or validate anything: the API does all three)"
   rm -f "$WORK/raw-$run.sql"
   IFS=$'\t' read -r n _ _ <<<"$(count_rows "$raw_prefix")"
   [ "$n" = "$ROWS" ] || fail "the raw run left $n rows with external ids '$raw_prefix*' (expected $ROWS)"
@@ -137,7 +137,7 @@ say "summary: $ROWS sales per run in batches of $BATCH into $SEED_SALES existing
 echo "machine: nproc $(nproc), $(pq -d "$DB" -Atc "SHOW server_version") PostgreSQL at $PGHOST:$PGPORT, service and client on the same machine"
 py summary --result "$RESULTS"
 echo "service peak RSS (VmHWM): $(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status") MiB"
-echo "The API figure includes HTTP and JSON, validation, owner resolution and the daily_rollup"
+echo "The API figure includes HTTP and JSON, validation, owner resolution and the rollup (daily_sales)"
 echo "upsert in the same transaction; the raw figure is the ledger INSERT alone (with the"
 echo "sale_shares INSERT of the same rows in the same transaction under splits)."
 [ "$API_ROUTED" = 1 ] || echo "API run skipped: POST /v1/sales/batch answered 404/405 (not routed in this build)."

@@ -23,36 +23,33 @@ WITH m AS (
    WHERE org_id = :org AND status = 'agreed' AND starts_on >= :from_on AND ends_on <= :to_on
      AND ((subject_type = 'user' AND subject_id IN (SELECT user_id FROM m))
           OR (subject_type = 'team' AND subject_id = :team))
-), pieces AS (
-  SELECT t.subject_id AS who, x.metric
-    FROM t CROSS JOIN LATERAL (VALUES (t.metric), ('overlay:' || t.metric)) AS x(metric)
-   WHERE t.subject_type = 'user'
+), people AS (
+  -- everyone a sum is read for: the members (the team's target counts them)
+  -- and the people of the targets
+  SELECT user_id AS who FROM m
   UNION
-  SELECT m.user_id, t.metric FROM t CROSS JOIN m WHERE t.subject_type = 'team'
-), ranges AS (
-  SELECT DISTINCT who FROM pieces
+  SELECT subject_id FROM t WHERE subject_type = 'user'
 ), money AS (
-  SELECT r.who, x.*
-    FROM ranges r
+  -- each person's days from the period's first day to as_of, read once for
+  -- the four money sums
+  SELECT p.who, x.*
+    FROM people p
    CROSS JOIN LATERAL (
-     SELECT sum(d.revenue) AS revenue, sum(d.gross_profit) AS gross_profit,
-            sum(d.overlay_revenue) AS overlay_revenue,
-            sum(d.overlay_gross_profit) AS overlay_gross_profit
+     SELECT coalesce(sum(d.revenue), 0) AS revenue, coalesce(sum(d.gross_profit), 0) AS gross_profit,
+            coalesce(sum(d.overlay_revenue), 0) AS overlay_revenue,
+            coalesce(sum(d.overlay_gross_profit), 0) AS overlay_gross_profit
        FROM daily_sales d
-      WHERE d.org_id = :org AND d.salesperson_id = r.who AND d.day BETWEEN :from_on AND :as_of) x
-), sums AS (
-  SELECT p.who, p.metric,
-         coalesce(CASE p.metric WHEN 'revenue' THEN m.revenue WHEN 'gross_profit' THEN m.gross_profit
-                                WHEN 'overlay:revenue' THEN m.overlay_revenue
-                                WHEN 'overlay:gross_profit' THEN m.overlay_gross_profit END, 0) AS total
-    FROM pieces p JOIN money m ON m.who = p.who
+      WHERE d.org_id = :org AND d.salesperson_id = p.who AND d.day BETWEEN :from_on AND :as_of) x
 )
+-- a person's own target counts their overlay credits; the team's does not
 SELECT 'user' AS subject_type, m.user_id AS subject_id, t.id AS target_id, t.value,
-       (SELECT sum(s.total) FROM sums s
-         WHERE s.who = m.user_id AND s.metric IN (t.metric, 'overlay:' || t.metric)) AS actual
+       CASE t.metric WHEN 'revenue' THEN x.revenue + x.overlay_revenue
+                     ELSE x.gross_profit + x.overlay_gross_profit END AS actual
   FROM m LEFT JOIN t ON t.subject_type = 'user' AND t.subject_id = m.user_id
+  LEFT JOIN money x ON x.who = m.user_id
 UNION ALL
 SELECT 'team', t.subject_id, t.id, t.value,
-       (SELECT sum(s.total) FROM sums s JOIN m ON m.user_id = s.who WHERE s.metric = t.metric)
+       (SELECT sum(CASE t.metric WHEN 'revenue' THEN x.revenue ELSE x.gross_profit END)
+          FROM money x JOIN m ON m.user_id = x.who)
   FROM t
  WHERE t.subject_type = 'team';
