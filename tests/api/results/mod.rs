@@ -71,6 +71,7 @@ mod ledger_totals;
 mod lenient;
 mod random_mix;
 mod random_mix_checks;
+mod rollup_upgrade;
 mod sales;
 mod splits;
 mod splits_changes;

@@ -130,6 +130,16 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// An empty database, with no migration applied.
+    pub async fn empty() -> Self {
+        let name = format!("onpace_t_{}", Uuid::new_v4().simple());
+        run(&mut admin().await, &format!("CREATE DATABASE {name}")).await;
+        TestDb {
+            url: url_for(&name),
+            name,
+        }
+    }
+
     pub async fn new() -> Self {
         let tmpl = template().await;
         let name = format!("onpace_t_{}", Uuid::new_v4().simple());
