@@ -71,17 +71,16 @@ pub async fn achieved_each(
               WHERE c.org_id = $1 \
          ) \
          SELECT w.i, CASE \
-           WHEN w.kind = 'person' AND w.metric = 'revenue' THEN ( \
-             SELECT sum(d.revenue) + coalesce(sum(d.overlay_revenue), 0) FROM daily_sales d \
-              WHERE d.org_id = $1 AND d.salesperson_id = w.who \
-                AND d.day BETWEEN w.from_on AND w.to_on \
-                AND (d.revenue <> 0 OR d.overlay_revenue <> 0)) \
-           WHEN w.kind = 'person' AND w.metric = 'gross_profit' THEN ( \
-             SELECT sum(d.gross_profit) + coalesce(sum(d.overlay_gross_profit), 0) \
+           WHEN w.kind = 'person' AND w.metric IN ('revenue', 'gross_profit') THEN ( \
+             SELECT sum(x.own) + coalesce(sum(x.overlay), 0) \
                FROM daily_sales d \
+              CROSS JOIN LATERAL (SELECT \
+                CASE w.metric WHEN 'revenue' THEN d.revenue ELSE d.gross_profit END, \
+                CASE w.metric WHEN 'revenue' THEN d.overlay_revenue \
+                                             ELSE d.overlay_gross_profit END) AS x(own, overlay) \
               WHERE d.org_id = $1 AND d.salesperson_id = w.who \
                 AND d.day BETWEEN w.from_on AND w.to_on \
-                AND (d.gross_profit <> 0 OR d.overlay_gross_profit <> 0)) \
+                AND (x.own <> 0 OR x.overlay <> 0)) \
            WHEN w.kind = 'person' THEN (SELECT sum(r.amount) FROM daily_rollup r \
               WHERE r.org_id = $1 AND r.salesperson_id = w.who AND r.metric = w.metric \
                 AND r.day BETWEEN w.from_on AND w.to_on AND r.amount <> 0) \

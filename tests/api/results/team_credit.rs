@@ -160,3 +160,43 @@ async fn attainability_is_judged_on_the_pushed_history_of_the_person_and_the_tea
     rated(&attainable(&app, &w.org, t1).await, "stretch", "1.33", 2);
     assert_rollup_is_ledger(&app, w.org.id).await;
 }
+
+#[actix_web::test]
+async fn a_persons_history_counts_their_overlay_credits_the_organisations_each_sale_once() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let (sp1, sp2) = (w.sp1.id, w.sp2.id);
+    let splits = |shares: Value| json!({ "splits": shares });
+    // Q3: a sale of Acme (sp1's) with all its revenue credit to sp1 and a
+    // 50% overlay to sp2: sp1 10000 / 2000, sp2's overlay 5000 / 1000.
+    let v = pushed(
+        &app,
+        &w.hubspot,
+        json!([with(
+            sale("Q3-1", w.acme, "2026-08-01", "10000", "2000"),
+            splits(json!([
+                {"salesperson_id": sp1, "share_pct": "100", "type": "revenue"},
+                {"salesperson_id": sp2, "share_pct": "50", "type": "overlay"}
+            ]))
+        )]),
+    )
+    .await;
+    assert_eq!(v["created"], 1);
+    // sp2: 6000 / 5000 and 1200 / 1000, from the overlay alone.
+    let t = target(&app, &w.org, q4("user", sp2, "revenue", "6000")).await;
+    rated(&attainable(&app, &w.org, t).await, "realistic", "1.2", 1);
+    let t = target(&app, &w.org, q4("user", sp2, "gross_profit", "1200")).await;
+    rated(&attainable(&app, &w.org, t).await, "realistic", "1.2", 1);
+    // sp1: 12000 / 10000, the revenue share.
+    let t = target(&app, &w.org, q4("user", sp1, "revenue", "12000")).await;
+    rated(&attainable(&app, &w.org, t).await, "realistic", "1.2", 1);
+    // The organisation counts the sale once: 12000 / 10000, not 15000.
+    let t = target(
+        &app,
+        &w.org,
+        json!({"title": "Q4", "subject_type": "org", "metric": "revenue",
+               "value": "12000", "period": "2026-Q4"}),
+    )
+    .await;
+    rated(&attainable(&app, &w.org, t).await, "realistic", "1.2", 1);
+}
