@@ -101,6 +101,10 @@ const READS: &[(&str, &str)] = &[
         "a scorecard's members over its period",
     ),
     (
+        "progress/store.rs: teams",
+        "a scorecard's team and sub-teams with their members, in one statement",
+    ),
+    (
         "reviews/store/feed.rs: team_members",
         "the successes of a team's members",
     ),

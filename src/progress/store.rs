@@ -7,11 +7,12 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::db::schema::{milestones, pace_sweeps, target_pace, targets, team_members, users};
+use crate::db::schema::{milestones, pace_sweeps, target_pace, targets};
+use crate::db::KeepPrepared;
 use crate::error::AppResult;
 
 /// A membership of a team (or of one of its sub-teams), with the member's name.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone)]
 pub struct Membership {
     pub user_id: Uuid,
     pub name: String,
@@ -27,39 +28,68 @@ impl Membership {
     }
 }
 
-/// The memberships of these teams that overlap `[from, to]`, by the member's
-/// name.
-pub async fn memberships_within(
+/// A team's name and the memberships of it and of all its sub-teams that
+/// overlap `[from, to]`, in one statement; `None` when the organisation has no
+/// such team. Memberships in no particular order.
+pub async fn team_memberships_within(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    teams: &[Uuid],
+    team: Uuid,
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<Vec<Membership>> {
-    Ok(team_members::table
-        .inner_join(
-            users::table.on(users::org_id
-                .eq(team_members::org_id)
-                .and(users::id.eq(team_members::user_id))),
-        )
-        .filter(team_members::org_id.eq(org))
-        .filter(team_members::team_id.eq_any(teams))
-        .filter(team_members::from_on.le(to))
-        .filter(
-            team_members::to_on
-                .is_null()
-                .or(team_members::to_on.ge(from)),
-        )
-        .select((
-            team_members::user_id,
-            users::name,
-            team_members::team_id,
-            team_members::from_on,
-            team_members::to_on,
-        ))
-        .order((users::name, team_members::user_id, team_members::from_on))
-        .load(c)
-        .await?)
+) -> AppResult<Option<(String, Vec<Membership>)>> {
+    use diesel::sql_types::{Date, Nullable, Text, Uuid as SqlUuid};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        team_name: String,
+        #[diesel(sql_type = Nullable<SqlUuid>)]
+        user_id: Option<Uuid>,
+        #[diesel(sql_type = Nullable<Text>)]
+        name: Option<String>,
+        #[diesel(sql_type = Nullable<SqlUuid>)]
+        team_id: Option<Uuid>,
+        #[diesel(sql_type = Nullable<Date>)]
+        from_on: Option<NaiveDate>,
+        #[diesel(sql_type = Nullable<Date>)]
+        to_on: Option<NaiveDate>,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "WITH RECURSIVE tree(id) AS ( \
+             SELECT id FROM teams WHERE org_id = $1 AND id = $2 \
+             UNION SELECT c.id FROM teams c JOIN tree ON c.parent_team_id = tree.id WHERE c.org_id = $1 \
+         ) \
+         SELECT t.name AS team_name, m.user_id, u.name, m.team_id, m.from_on, m.to_on \
+           FROM teams t \
+           LEFT JOIN (team_members m JOIN users u ON u.org_id = m.org_id AND u.id = m.user_id) \
+             ON m.org_id = $1 AND m.team_id IN (SELECT id FROM tree) \
+            AND m.from_on <= $4 AND (m.to_on IS NULL OR m.to_on >= $3) \
+          WHERE t.org_id = $1 AND t.id = $2",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<SqlUuid, _>(team)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .keep_prepared()
+    .load(c)
+    .await?;
+    let Some(first) = <[Row]>::first(&rows) else {
+        return Ok(None);
+    };
+    let name = first.team_name.clone();
+    let members = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Membership {
+                user_id: r.user_id?,
+                name: r.name?,
+                team_id: r.team_id?,
+                from_on: r.from_on?,
+                to_on: r.to_on,
+            })
+        })
+        .collect();
+    Ok(Some((name, members)))
 }
 
 /// An agreed target that a write touched, with what is known of it so far.

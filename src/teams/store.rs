@@ -60,6 +60,33 @@ pub async fn managed_team_ids(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// The teams `user` belongs to on `day` and, when `managed`, those they manage
+/// with all their sub-teams: one statement.
+pub async fn visible_team_ids(
+    c: &mut AsyncPgConnection,
+    org: Uuid,
+    user: Uuid,
+    day: NaiveDate,
+    managed: bool,
+) -> AppResult<Vec<Uuid>> {
+    let rows: Vec<IdRow> = diesel::sql_query(
+        "WITH RECURSIVE t(id) AS ( \
+             SELECT id FROM teams WHERE org_id = $1 AND manager_id = $2 AND $4 \
+             UNION SELECT c.id FROM teams c JOIN t ON c.parent_team_id = t.id WHERE c.org_id = $1 \
+         ) SELECT id FROM t \
+         UNION SELECT team_id FROM team_members \
+          WHERE org_id = $1 AND user_id = $2 AND from_on <= $3 AND (to_on IS NULL OR to_on >= $3)",
+    )
+    .bind::<sql_types::Uuid, _>(org)
+    .bind::<sql_types::Uuid, _>(user)
+    .bind::<sql_types::Date, _>(day)
+    .bind::<sql_types::Bool, _>(managed)
+    .keep_prepared()
+    .load(c)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 /// `team` and all its sub-teams.
 pub async fn subtree_ids(c: &mut AsyncPgConnection, org: Uuid, team: Uuid) -> AppResult<Vec<Uuid>> {
     let rows: Vec<IdRow> = diesel::sql_query(

@@ -1,6 +1,6 @@
 //! Where a target stands: one, many at once, and the read of a target's progress.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
@@ -14,7 +14,7 @@ use crate::error::AppResult;
 use crate::org::context::OrgContext;
 use crate::progress::dto::Progress;
 use crate::progress::rules;
-use crate::results::rules::overlay_metric;
+use crate::results::rules::{overlay_metric, GROSS_PROFIT, REVENUE};
 use crate::results::service::achieved as results;
 use crate::targets::service::{self as targets, TargetRow};
 
@@ -71,39 +71,51 @@ async fn sums(
     org: Uuid,
     spans: &[Span],
 ) -> AppResult<HashMap<Span, Decimal>> {
-    type Piece = (Uuid, String, NaiveDate, NaiveDate);
-    let pieces = |s: &Span| -> Vec<Piece> {
-        let mut p = vec![(s.who, s.metric.clone(), s.from, s.to)];
-        if s.overlay {
-            p.push((s.who, overlay_metric(&s.metric), s.from, s.to));
+    type Range = (Uuid, NaiveDate, NaiveDate);
+    type Counted = (Uuid, String, NaiveDate, NaiveDate);
+    let mut ranges: HashMap<Range, usize> = HashMap::new();
+    let mut counted: HashMap<Counted, usize> = HashMap::new();
+    let is_money = |metric: &str| matches!(metric, REVENUE | GROSS_PROFIT);
+    let mut place = |s: &Span, metric: String| -> usize {
+        if is_money(&metric) {
+            let n = ranges.len();
+            *ranges.entry((s.who, s.from, s.to)).or_insert(n)
+        } else {
+            let n = counted.len();
+            *counted.entry((s.who, metric, s.from, s.to)).or_insert(n)
         }
-        p
     };
-    let mut seen = HashSet::new();
-    let unique: Vec<Piece> = spans
-        .iter()
-        .flat_map(pieces)
-        .filter(|p| seen.insert(p.clone()))
-        .collect();
-    let key = |i: usize| Uuid::from_u128(i as u128);
-    let wanted: Vec<_> = unique
-        .iter()
-        .enumerate()
-        .map(|(i, (who, metric, from, to))| (key(i), *who, metric.clone(), *from, *to))
-        .collect();
-    let by_key = results::by_targets(c, org, &wanted).await?;
-    let total: HashMap<&Piece, Decimal> = unique
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p, by_key.get(&key(i)).copied().unwrap_or(Decimal::ZERO)))
-        .collect();
-    Ok(spans
+    // Where each span's sums will be: a money metric's range, or the counted
+    // metric (and its overlay) as pieces.
+    let places: Vec<(usize, Option<usize>)> = spans
         .iter()
         .map(|s| {
-            let sum = pieces(s).iter().filter_map(|p| total.get(p)).sum();
+            let own = place(s, s.metric.clone());
+            let overlay =
+                (s.overlay && !is_money(&s.metric)).then(|| place(s, overlay_metric(&s.metric)));
+            (own, overlay)
+        })
+        .collect();
+    let (money, counts) =
+        results::sums_many(c, org, &in_place(&ranges), &in_place(&counted)).await?;
+    Ok(spans
+        .iter()
+        .zip(places)
+        .map(|(s, (own, overlay))| {
+            let sum = match money.get(own).filter(|_| is_money(&s.metric)) {
+                Some(m) => m.metric(&s.metric, s.overlay).unwrap_or_default(),
+                None => counts[own] + overlay.map_or(Decimal::ZERO, |o| counts[o]),
+            };
             (s.clone(), sum)
         })
         .collect())
+}
+
+/// The keys of `m` in the order of their places.
+fn in_place<K: Clone>(m: &HashMap<K, usize>) -> Vec<K> {
+    let mut v: Vec<(usize, &K)> = m.iter().map(|(k, i)| (*i, k)).collect();
+    v.sort_unstable_by_key(|(i, _)| *i);
+    v.into_iter().map(|(_, k)| k.clone()).collect()
 }
 
 /// The progress of many targets at once, on `as_of` (`None`: each on its own

@@ -59,20 +59,26 @@ async fn build_scorecard(
             }
         }
     };
-    let team = teams::get_visible(c, p, team_id).await?;
-    let tree = teams::subtree_ids(c, p.org_id, team.id).await?;
-    // Every membership of the tree from the period's first day to `as_of`: the
-    // members on `as_of` are the rows, and the team's own targets count each
-    // member's results on the days of their membership.
-    let memberships =
-        store::memberships_within(c, p.org_id, &tree, period.starts_on.min(as_of), as_of).await?;
+    if let Some(visible) = teams::visible_ids(c, p).await? {
+        if !visible.contains(&team_id) {
+            return Err(AppError::not_found("team"));
+        }
+    }
+    // The team, its sub-teams and every membership of them from the period's
+    // first day to `as_of`, in one statement: the members on `as_of` are the
+    // rows, and the team's own targets count each member's results on the days
+    // of their membership.
+    let (team_name, memberships) =
+        store::team_memberships_within(c, p.org_id, team_id, period.starts_on.min(as_of), as_of)
+            .await?
+            .ok_or_else(|| AppError::not_found("team"))?;
     let members: Vec<&Membership> = memberships.iter().filter(|m| m.on(as_of)).collect();
     let people: Vec<Uuid> = members.iter().map(|m| m.user_id).collect();
     let mut all = crate::targets::service::agreed_within(
         c,
         p.org_id,
         &people,
-        team.id,
+        team_id,
         period.starts_on,
         period.ends_on,
     )
@@ -126,14 +132,14 @@ async fn build_scorecard(
             targets,
         }
     };
-    let team_row = row_of("team", team.id, team.name.clone(), team.id);
+    let team_row = row_of("team", team_id, team_name.clone(), team_id);
     let mut rows: Vec<ScorecardRow> = members
         .into_iter()
         .map(|m| row_of("user", m.user_id, m.name.clone(), m.team_id))
         .collect();
     sort_rows(&mut rows, q.sort.unwrap_or(ScorecardSort::Name));
     Ok(Scorecard {
-        team_id: team.id,
+        team_id,
         period: period.key,
         starts_on: period.starts_on,
         ends_on: period.ends_on,

@@ -2,8 +2,6 @@
 //! assessment, progress): in total over ranges of days, many at once, or day by
 //! day; for people, teams and single accounts.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
@@ -49,14 +47,18 @@ pub async fn daily_by_team(
     store::daily_by_team(c, org, teams, metric, from, to).await
 }
 
-/// What each of these people's spans achieved, in one statement: for every
-/// `(key, salesperson, rollup metric, from, to)` the rollup's sum, by key.
-pub async fn by_targets(
+pub use crate::results::store::Money;
+
+/// Sums over people's days, in one statement: each `(salesperson, from, to)`
+/// of `money` as its [`store::Money`], each `(salesperson, counted metric,
+/// from, to)` of `counted` as one sum; answers in the order of the questions.
+pub async fn sums_many(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    wanted: &[(Uuid, Uuid, String, NaiveDate, NaiveDate)],
-) -> AppResult<HashMap<Uuid, Decimal>> {
-    store::achieved_many(c, org, wanted).await
+    money: &[(Uuid, NaiveDate, NaiveDate)],
+    counted: &[(Uuid, String, NaiveDate, NaiveDate)],
+) -> AppResult<(Vec<store::Money>, Vec<Decimal>)> {
+    store::sums_many(c, org, money, counted).await
 }
 
 /// Per day, what one account brought in a rollup metric over `[from, to]`,

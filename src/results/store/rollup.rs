@@ -1,8 +1,6 @@
 //! Reads of the daily rollup (and of the ledger, for account targets): what
 //! people, teams and accounts achieved, in total or day by day.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::AsyncPgConnection;
@@ -179,67 +177,107 @@ pub async fn daily_by_team(
         .collect())
 }
 
-/// What each of these people's spans achieved, in one statement: for every
-/// `(key, salesperson, rollup metric, from, to)` the rollup's sum, by key. The
-/// money metrics of one person and range (`revenue`, `gross_profit` and their
-/// overlays) are read together, once: one scan of the person's days.
-pub async fn achieved_many(
+/// A person's money over a range of days: revenue, gross profit, and their
+/// overlay credits in each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Money {
+    pub revenue: Decimal,
+    pub gross_profit: Decimal,
+    pub overlay_revenue: Decimal,
+    pub overlay_gross_profit: Decimal,
+}
+
+impl Money {
+    /// A money metric's sum, with the person's overlay credits in it when
+    /// `overlay`; `None` for a counted metric.
+    pub fn metric(&self, metric: &str, overlay: bool) -> Option<Decimal> {
+        let (own, credits) = match metric {
+            REVENUE => (self.revenue, self.overlay_revenue),
+            GROSS_PROFIT => (self.gross_profit, self.overlay_gross_profit),
+            _ => return None,
+        };
+        Some(if overlay { own + credits } else { own })
+    }
+}
+
+/// Sums over people's days, in one statement: for each `(salesperson, from,
+/// to)` of `money` its [`Money`] (one scan of the person's days for all four),
+/// and for each `(salesperson, counted metric, from, to)` of `counted` the
+/// rollup's sum; each answer at the place of its question.
+pub async fn sums_many(
     c: &mut AsyncPgConnection,
     org: Uuid,
-    wanted: &[(Uuid, Uuid, String, NaiveDate, NaiveDate)],
-) -> AppResult<HashMap<Uuid, Decimal>> {
-    use diesel::sql_types::{Array, Date, Nullable, Numeric, Text, Uuid as SqlUuid};
+    money: &[(Uuid, NaiveDate, NaiveDate)],
+    counted: &[(Uuid, String, NaiveDate, NaiveDate)],
+) -> AppResult<(Vec<Money>, Vec<Decimal>)> {
+    use diesel::sql_types::{Array, BigInt, Date, Nullable, Numeric, Text, Uuid as SqlUuid};
     #[derive(QueryableByName)]
     struct Row {
-        #[diesel(sql_type = SqlUuid)]
-        id: Uuid,
+        /// 1-based place in `money`, or minus the place in `counted`.
+        #[diesel(sql_type = BigInt)]
+        i: i64,
         #[diesel(sql_type = Nullable<Numeric>)]
-        total: Option<Decimal>,
+        a: Option<Decimal>,
+        #[diesel(sql_type = Nullable<Numeric>)]
+        b: Option<Decimal>,
+        #[diesel(sql_type = Nullable<Numeric>)]
+        c: Option<Decimal>,
+        #[diesel(sql_type = Nullable<Numeric>)]
+        d: Option<Decimal>,
     }
-    if wanted.is_empty() {
-        return Ok(HashMap::new());
+    let mut sums = (
+        vec![Money::default(); money.len()],
+        vec![Decimal::ZERO; counted.len()],
+    );
+    if money.is_empty() && counted.is_empty() {
+        return Ok(sums);
     }
     let rows: Vec<Row> = diesel::sql_query(
-        "WITH w AS ( \
-             SELECT * FROM unnest($2, $3, $4, $5, $6) AS w(id, who, metric, from_on, to_on) \
-         ), money AS ( \
-             SELECT s.who, s.from_on, s.to_on, x.* \
-               FROM (SELECT DISTINCT who, from_on, to_on FROM w \
-                      WHERE metric IN ('revenue', 'gross_profit', \
-                                       'overlay:revenue', 'overlay:gross_profit')) s \
-              CROSS JOIN LATERAL ( \
-                SELECT sum(d.revenue) AS revenue, sum(d.gross_profit) AS gross_profit, \
-                       sum(d.overlay_revenue) AS overlay_revenue, \
-                       sum(d.overlay_gross_profit) AS overlay_gross_profit \
-                  FROM daily_sales d \
-                 WHERE d.org_id = $1 AND d.salesperson_id = s.who \
-                   AND d.day BETWEEN s.from_on AND s.to_on) x \
-         ) \
-         SELECT w.id, CASE w.metric \
-             WHEN 'revenue' THEN m.revenue \
-             WHEN 'gross_profit' THEN m.gross_profit \
-             WHEN 'overlay:revenue' THEN m.overlay_revenue \
-             WHEN 'overlay:gross_profit' THEN m.overlay_gross_profit \
-             ELSE (SELECT sum(r.amount) FROM daily_rollup r \
-                    WHERE r.org_id = $1 AND r.salesperson_id = w.who AND r.metric = w.metric \
-                      AND r.day BETWEEN w.from_on AND w.to_on) \
-           END AS total \
-           FROM w LEFT JOIN money m \
-             ON m.who = w.who AND m.from_on = w.from_on AND m.to_on = w.to_on",
+        "SELECT r.i, x.* \
+           FROM unnest($2::uuid[], $3::date[], $4::date[]) WITH ORDINALITY AS r(who, from_on, to_on, i) \
+          CROSS JOIN LATERAL ( \
+            SELECT sum(d.revenue) AS a, sum(d.gross_profit) AS b, \
+                   sum(d.overlay_revenue) AS c, sum(d.overlay_gross_profit) AS d \
+              FROM daily_sales d \
+             WHERE d.org_id = $1 AND d.salesperson_id = r.who \
+               AND d.day BETWEEN r.from_on AND r.to_on) x \
+         UNION ALL \
+         SELECT -k.i, (SELECT sum(r.amount) FROM daily_rollup r \
+                        WHERE r.org_id = $1 AND r.salesperson_id = k.who AND r.metric = k.metric \
+                          AND r.day BETWEEN k.from_on AND k.to_on), NULL, NULL, NULL \
+           FROM unnest($5::uuid[], $6::text[], $7::date[], $8::date[]) \
+                WITH ORDINALITY AS k(who, metric, from_on, to_on, i)",
     )
     .bind::<SqlUuid, _>(org)
-    .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.0).collect::<Vec<_>>())
-    .bind::<Array<SqlUuid>, _>(wanted.iter().map(|w| w.1).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(wanted.iter().map(|w| w.2.clone()).collect::<Vec<_>>())
-    .bind::<Array<Date>, _>(wanted.iter().map(|w| w.3).collect::<Vec<_>>())
-    .bind::<Array<Date>, _>(wanted.iter().map(|w| w.4).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(money.iter().map(|m| m.0).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(money.iter().map(|m| m.1).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(money.iter().map(|m| m.2).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(counted.iter().map(|k| k.0).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(counted.iter().map(|k| k.1.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(counted.iter().map(|k| k.2).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(counted.iter().map(|k| k.3).collect::<Vec<_>>())
     .keep_prepared()
     .load(c)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.id, r.total.unwrap_or(Decimal::ZERO)))
-        .collect())
+    let zero = |x: Option<Decimal>| x.unwrap_or(Decimal::ZERO);
+    for r in rows {
+        let place = usize::try_from(r.i.unsigned_abs())
+            .ok()
+            .and_then(|n| n.checked_sub(1));
+        match (r.i > 0, place) {
+            (true, Some(n)) if n < sums.0.len() => {
+                sums.0[n] = Money {
+                    revenue: zero(r.a),
+                    gross_profit: zero(r.b),
+                    overlay_revenue: zero(r.c),
+                    overlay_gross_profit: zero(r.d),
+                }
+            }
+            (false, Some(n)) if n < sums.1.len() => sums.1[n] = zero(r.a),
+            _ => {}
+        }
+    }
+    Ok(sums)
 }
 
 /// Per day, what one account brought in a rollup metric over `[from, to]`, from

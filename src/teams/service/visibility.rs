@@ -65,11 +65,10 @@ pub async fn visible_ids(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<
         return Ok(Some(Vec::new()));
     };
     let today = crate::org::service::today::today_for(c, p).await?;
-    let mut ids = member_team_ids(c, p.org_id, me, today).await?;
-    if p.role() == Some(Role::Manager) {
-        ids.extend(managed_team_ids(c, p.org_id, me).await?);
-    }
-    Ok(Some(ids))
+    let managed = p.role() == Some(Role::Manager);
+    Ok(Some(
+        store::visible_team_ids(c, p.org_id, me, today, managed).await?,
+    ))
 }
 
 /// Whether the caller may change the membership of `team`: admins, and managers of
