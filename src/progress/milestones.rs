@@ -15,7 +15,7 @@ use crate::error::AppResult;
 use crate::events::{Event, Outbox};
 use crate::org::context::OrgContext;
 use crate::results::rules::{counted_as, Deltas};
-use crate::targets::service::{self as targets, TargetRow};
+use crate::targets::service::{self as targets, Aim, TargetRow};
 
 /// Records the milestones that `event` brings about.
 /// A target that reaches its value appends `target.achieved` to `follow`, and
@@ -132,11 +132,12 @@ async fn check(
     if t.status != crate::targets::rules::Status::Agreed {
         return Ok(());
     }
-    let p = super::service::measure(c, ctx, t, t.ends_on).await?;
+    let aim = Aim::from(t);
+    let p = super::service::measure(c, ctx, &aim, t.ends_on).await?;
     reached(c, ctx, t, p.actual, follow).await?;
     // Over, its whole period is what counts today.
     let today =
-        (t.ends_on <= ctx.today).then(|| super::service::assemble(ctx, t, p.actual, ctx.today));
+        (t.ends_on <= ctx.today).then(|| super::service::assemble(ctx, &aim, p.actual, ctx.today));
     pace::agreed(c, ctx, t, today).await
 }
 

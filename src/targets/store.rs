@@ -44,6 +44,43 @@ pub struct TargetRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What measuring a target reads of it, and what a scorecard shows beside
+/// its figures: the columns of [`TargetRow`] that say what counts, for whom,
+/// over which days, against which value.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = targets)]
+pub struct Aim {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub title: String,
+    pub subject_type: SubjectType,
+    pub subject_id: Option<Uuid>,
+    pub account_id: Option<Uuid>,
+    pub metric: Metric,
+    pub activity_kind: Option<String>,
+    pub value: Decimal,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+impl From<&TargetRow> for Aim {
+    fn from(t: &TargetRow) -> Self {
+        Aim {
+            org_id: t.org_id,
+            id: t.id,
+            title: t.title.clone(),
+            subject_type: t.subject_type,
+            subject_id: t.subject_id,
+            account_id: t.account_id,
+            metric: t.metric,
+            activity_kind: t.activity_kind.clone(),
+            value: t.value,
+            starts_on: t.starts_on,
+            ends_on: t.ends_on,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = targets)]
 pub struct NewTarget {
@@ -281,8 +318,8 @@ pub async fn agreed_within(
     team: Uuid,
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<Vec<TargetRow>> {
-    let mut rows: Vec<TargetRow> = targets::table
+) -> AppResult<Vec<Aim>> {
+    let mut rows: Vec<Aim> = targets::table
         .filter(targets::org_id.eq(org))
         .filter(targets::status.eq("agreed"))
         .filter(targets::starts_on.ge(from).and(targets::ends_on.le(to)))
@@ -294,7 +331,7 @@ pub async fn agreed_within(
                     .eq("team")
                     .and(targets::subject_id.eq(team))),
         )
-        .select(TargetRow::as_select())
+        .select(Aim::as_select())
         .load(c)
         .await?;
     rows.sort_unstable_by(|a, b| {

@@ -53,12 +53,12 @@ pub async fn payout(
         let ctx = OrgContext::for_read(c, p).await?;
         let as_of = as_of.unwrap_or(ctx.today);
         let tiers = &plan.tiers.0;
-        let now = crate::progress::service::measure(c, &ctx, &target, as_of).await?;
+        let now = crate::progress::service::measure(c, &ctx, &(&target).into(), as_of).await?;
         let projected_pct = pct2(now.projected, target.value);
         let gate = match (plan.gate_target_id, plan.gate_attainment_pct) {
             (Some(gid), Some(required)) => {
                 let g = targets::get(c, p.org_id, gid).await?;
-                let gp = crate::progress::service::measure(c, &ctx, &g, as_of).await?;
+                let gp = crate::progress::service::measure(c, &ctx, &(&g).into(), as_of).await?;
                 Some((
                     gid,
                     required,

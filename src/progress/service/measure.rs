@@ -16,14 +16,14 @@ use crate::progress::dto::Progress;
 use crate::progress::rules;
 use crate::results::rules::{overlay_metric, GROSS_PROFIT, REVENUE};
 use crate::results::service::achieved as results;
-use crate::targets::service::{self as targets, TargetRow};
+use crate::targets::service::{self as targets, Aim};
 
 /// A target's progress on `as_of`: what counts from its first day up to and
 /// including `as_of`, against its pace.
 pub async fn measure(
     c: &mut AsyncPgConnection,
     ctx: &OrgContext,
-    t: &TargetRow,
+    t: &Aim,
     as_of: NaiveDate,
 ) -> AppResult<Progress> {
     let metric = rollup_metric(t);
@@ -124,7 +124,7 @@ fn in_place<K: Clone>(m: &HashMap<K, usize>) -> Vec<K> {
 pub async fn measure_many(
     c: &mut AsyncPgConnection,
     ctx: &OrgContext,
-    all: &[TargetRow],
+    all: &[Aim],
     as_of: Option<NaiveDate>,
 ) -> AppResult<HashMap<Uuid, Progress>> {
     Ok(measure_many_with(c, ctx, all, as_of, &[]).await?.0)
@@ -135,15 +135,15 @@ pub async fn measure_many(
 pub async fn measure_many_with(
     c: &mut AsyncPgConnection,
     ctx: &OrgContext,
-    all: &[TargetRow],
+    all: &[Aim],
     as_of: Option<NaiveDate>,
     also: &[Span],
 ) -> AppResult<(HashMap<Uuid, Progress>, HashMap<Span, Decimal>)> {
-    let day = |t: &TargetRow| as_of.unwrap_or(t.ends_on);
-    let bulk = |t: &TargetRow| {
+    let day = |t: &Aim| as_of.unwrap_or(t.ends_on);
+    let bulk = |t: &Aim| {
         t.subject_type == crate::targets::rules::SubjectType::User && t.account_id.is_none()
     };
-    let own = |t: &TargetRow| {
+    let own = |t: &Aim| {
         let who = t.subject_id.filter(|_| bulk(t) && day(t) >= t.starts_on)?;
         Some(Span {
             who,
@@ -172,7 +172,7 @@ pub async fn measure_many_with(
 }
 
 /// The progress of `t` with `actual` achieved by the end of `as_of`.
-pub fn assemble(ctx: &OrgContext, t: &TargetRow, actual: Decimal, as_of: NaiveDate) -> Progress {
+pub fn assemble(ctx: &OrgContext, t: &Aim, actual: Decimal, as_of: NaiveDate) -> Progress {
     let pace = rules::pace(
         t.value,
         actual,
@@ -219,7 +219,7 @@ pub async fn target_progress(
         let as_of = as_of.unwrap_or(ctx.today);
         let (t, own) = targets::get_with_own_actual_shared(reader, p.org_id, id, as_of).await?;
         if let (Some(actual), true) = (own, targets::seen_by_everyone_or_self(&p, &t)) {
-            return Ok(assemble(&ctx, &t, actual, as_of));
+            return Ok(assemble(&ctx, &Aim::from(&t), actual, as_of));
         }
         read = Some((ctx, as_of, t, own));
     }
@@ -235,7 +235,7 @@ pub async fn target_progress(
                 (ctx, as_of, t, own)
             }
         };
-        let t = targets::check_visible(c, &p, t).await?;
+        let t = Aim::from(&targets::check_visible(c, &p, t).await?);
         match own {
             Some(actual) => Ok(assemble(&ctx, &t, actual, as_of)),
             None => measure(c, &ctx, &t, as_of).await,

@@ -14,17 +14,11 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::error::{AppError, AppResult};
-use crate::results::rules::activity_metric;
-use crate::targets::service::TargetRow;
+use crate::targets::service::Aim;
 
 /// The rollup metric a target counts: its metric, or `activity:<kind>`.
-fn rollup_metric(t: &TargetRow) -> String {
-    match t.activity_kind.as_deref() {
-        Some(kind) if t.metric == crate::targets::rules::Metric::Activities => {
-            activity_metric(kind)
-        }
-        _ => t.metric.as_str().to_string(),
-    }
+fn rollup_metric(t: &Aim) -> String {
+    crate::targets::service::counted_as(t.metric, t.activity_kind.as_deref())
 }
 
 /// Every figure with two decimals, like money elsewhere ("12500.00").

@@ -22,7 +22,7 @@ use crate::progress::dto::Progress;
 use crate::progress::rules::{day_to_sweep, moved};
 use crate::progress::store::{self, PaceRow};
 use crate::targets::rules::SubjectType;
-use crate::targets::service::{self as targets, TargetRow};
+use crate::targets::service::{self as targets, Aim, TargetRow};
 
 /// What a write's targets measure: each one's progress today (its pace), and
 /// the actual over the whole period of those asked for (whether it reached
@@ -42,10 +42,11 @@ pub async fn measure_write(
     all: &[TargetRow],
     whole_of: &HashSet<Uuid>,
 ) -> AppResult<WriteMeasures> {
-    let bulk = |t: &TargetRow| t.subject_type == SubjectType::User && t.account_id.is_none();
+    let aims: Vec<Aim> = all.iter().map(Aim::from).collect();
+    let bulk = |t: &Aim| t.subject_type == SubjectType::User && t.account_id.is_none();
     // Until its end, a period's whole actual is not what counts today.
-    let later = |t: &&TargetRow| whole_of.contains(&t.id) && t.ends_on > ctx.today;
-    let span = |t: &TargetRow| {
+    let later = |t: &&Aim| whole_of.contains(&t.id) && t.ends_on > ctx.today;
+    let span = |t: &Aim| {
         t.subject_id.map(|who| Span {
             who,
             metric: rollup_metric(t),
@@ -54,15 +55,15 @@ pub async fn measure_write(
             overlay: true,
         })
     };
-    let also: Vec<Span> = all
+    let also: Vec<Span> = aims
         .iter()
         .filter(later)
         .filter(|t| bulk(t))
         .filter_map(span)
         .collect();
-    let (today, sums) = measure_many_with(c, ctx, all, Some(ctx.today), &also).await?;
+    let (today, sums) = measure_many_with(c, ctx, &aims, Some(ctx.today), &also).await?;
     let mut whole = HashMap::new();
-    for t in all.iter().filter(|t| whole_of.contains(&t.id)) {
+    for t in aims.iter().filter(|t| whole_of.contains(&t.id)) {
         let actual = if !later(&t) {
             today.get(&t.id).map(|p| p.actual)
         } else if bulk(t) {
@@ -159,7 +160,7 @@ pub async fn agreed(
 ) -> AppResult<()> {
     let p = match today {
         Some(p) => p,
-        None => measure(c, ctx, t, ctx.today).await?,
+        None => measure(c, ctx, &t.into(), ctx.today).await?,
     };
     store::record_pace(
         c,
@@ -226,7 +227,8 @@ async fn sweep_org(c: &mut AsyncPgConnection, org: Uuid, day: NaiveDate) -> AppR
         let all = targets::by_ids(c, org, &ids).await?;
         let mut ctx = OrgContext::load(c, org).await?;
         ctx.today = day;
-        let measured = measure_many(c, &ctx, &all, Some(day)).await?;
+        let aims: Vec<Aim> = all.iter().map(Aim::from).collect();
+        let measured = measure_many(c, &ctx, &aims, Some(day)).await?;
         let mut outbox = Outbox::default();
         announce(c, &all, &recorded, &measured, &mut outbox).await?;
         dispatch::publish(c, &mut outbox).await?;

@@ -16,7 +16,7 @@ use crate::progress::dto::{
 };
 use crate::progress::rules;
 use crate::progress::store::{self, Membership};
-use crate::targets::service::TargetRow;
+use crate::targets::service::Aim;
 
 /// The scorecard asked for by `q`, for a caller who may see the team.
 pub async fn scorecard(pool: &PgPool, p: Principal, q: ScorecardQuery) -> AppResult<Scorecard> {
@@ -86,10 +86,9 @@ async fn build_scorecard(
     if let Some(m) = q.metric {
         all.retain(|t| t.metric == m);
     }
-    let (own, people_targets): (Vec<TargetRow>, Vec<TargetRow>) =
-        all.iter().cloned().partition(|t| {
-            t.subject_type == crate::targets::rules::SubjectType::Team && t.account_id.is_none()
-        });
+    let (own, people_targets): (Vec<Aim>, Vec<Aim>) = all.iter().cloned().partition(|t| {
+        t.subject_type == crate::targets::rules::SubjectType::Team && t.account_id.is_none()
+    });
     // The team's own targets are read with the people's, in one statement: a
     // member's days in the team that match their own target's are read once.
     let team_spans: Vec<(Uuid, Vec<Span>)> = own
@@ -151,7 +150,7 @@ async fn build_scorecard(
 
 /// What team target `t` counts on `as_of`: each member's results in its
 /// metric on the days of their membership within the target's days so far.
-fn team_spans(t: &TargetRow, memberships: &[Membership], as_of: NaiveDate) -> Vec<Span> {
+fn team_spans(t: &Aim, memberships: &[Membership], as_of: NaiveDate) -> Vec<Span> {
     if as_of < t.starts_on {
         return Vec::new();
     }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::{check_as_of, rollup_metric, two};
+use super::{check_as_of, two};
 use crate::auth::Principal;
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
@@ -60,7 +60,7 @@ pub async fn series(
         if points > MAX_POINTS {
             return Err(too_many_points(id, span, granularity));
         }
-        let metric = rollup_metric(&t);
+        let metric = crate::targets::service::rollup_metric(&t);
         let to = as_of.min(t.ends_on);
         let daily = if as_of < t.starts_on {
             Vec::new()

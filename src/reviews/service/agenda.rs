@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::org::context::OrgContext;
 use crate::progress::service as progress;
 use crate::targets::service::for_reviews as targets;
+use crate::targets::service::Aim;
 
 /// The frozen part of a completed review's agenda.
 #[derive(Serialize, Deserialize)]
@@ -98,7 +99,8 @@ async fn participants(
     // Every participant's agreed targets in one statement, measured together.
     let team = (kind == SubjectType::Team).then_some(own);
     let agreed = targets::agreed_of(c, r.org_id, &people, team, r.starts_on, r.ends_on).await?;
-    let mut measured = progress::measure_many(c, ctx, &agreed, Some(as_of)).await?;
+    let aims: Vec<Aim> = agreed.iter().map(Aim::from).collect();
+    let mut measured = progress::measure_many(c, ctx, &aims, Some(as_of)).await?;
     let mut out = Vec::with_capacity(subjects.len());
     for (st, id) in &subjects {
         let name = match st {

@@ -31,7 +31,12 @@ pub struct Assessed {
 
 /// The rollup metric a target counts (`activity:<kind>` for activities).
 pub fn rollup_metric(t: &TargetRow) -> String {
-    match (t.metric, t.activity_kind.as_deref()) {
+    counted_as(t.metric, t.activity_kind.as_deref())
+}
+
+/// The rollup metric of `metric` (with its activity kind).
+pub fn counted_as(metric: Metric, activity_kind: Option<&str>) -> String {
+    match (metric, activity_kind) {
         (Metric::Activities, Some(kind)) => crate::results::rules::activity_metric(kind),
         (m, _) => m.as_str().to_string(),
     }

@@ -13,7 +13,7 @@ mod steps;
 mod visibility;
 
 pub use achieved::{achieved, achieved_daily};
-pub use assess::{rollup_metric, Assessed};
+pub use assess::{counted_as, rollup_metric, Assessed};
 pub use change::change;
 pub use create::{create, create_on};
 pub use duties::{may_set, not_accountable, require_setter};
@@ -25,7 +25,7 @@ pub use visibility::{can_set, check_visible, get_visible, seen_by_everyone_or_se
 pub use crate::targets::store::agreed_within;
 /// Reads of stored targets for other resources' services.
 pub use crate::targets::store::{
-    by_ids, get, get_with_own_actual, get_with_own_actual_shared, TargetRow,
+    by_ids, get, get_with_own_actual, get_with_own_actual_shared, Aim, TargetRow,
 };
 pub mod announce;
 pub mod for_bonus;
