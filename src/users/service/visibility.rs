@@ -4,7 +4,6 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::super::store::{self, UserRow};
-use crate::auth::rules::Role;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::teams::service::visibility as teams;
@@ -22,15 +21,9 @@ pub async fn visible_ids(c: &mut AsyncPgConnection, p: &Principal) -> AppResult<
     let Some(me) = p.user_id() else {
         return Ok(Some(Vec::new()));
     };
-    let today = crate::org::service::today::today_for(c, p).await?;
-    let team_ids = match p.role() {
-        Some(Role::Manager) => {
-            let mut t = teams::managed_team_ids(c, p.org_id, me).await?;
-            t.extend(teams::member_team_ids(c, p.org_id, me, today).await?);
-            t
-        }
-        _ => teams::member_team_ids(c, p.org_id, me, today).await?,
-    };
+    // The teams the caller sees: for a manager those they manage (with
+    // sub-teams) and their own of today, for a salesperson their own.
+    let team_ids = teams::visible_ids(c, p).await?.unwrap_or_default();
     let mut ids = teams::member_ids(c, p.org_id, &team_ids).await?;
     ids.push(me);
     Ok(Some(ids))
