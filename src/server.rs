@@ -353,15 +353,17 @@ async fn conventions(
             | actix_web::http::Method::HEAD
             | actix_web::http::Method::OPTIONS
     );
-    let callers = req
+    let remembered = req
         .app_data::<actix_web::web::Data<crate::state::AppState>>()
-        .map(|state| state.callers.clone());
+        .map(|state| (state.callers.clone(), state.aims.clone()));
     let answered = next.call(req).await;
     if writes {
-        // Whatever it changed (a role, a deactivation, the settings) is seen by
-        // the next request this instance answers, not a remembered caller.
-        if let Some(callers) = callers {
+        // Whatever it changed (a role, a deactivation, the settings, a target)
+        // is seen by the next request this instance answers, not a remembered
+        // caller or target.
+        if let Some((callers, aims)) = remembered {
             callers.forget_all();
+            aims.forget_all();
         }
     }
     let mut res = match answered {

@@ -28,6 +28,9 @@ pub struct AppState {
     /// Who is behind the tokens this instance was shown lately (each
     /// instance remembers its own; see [`crate::auth::callers`]).
     pub callers: Arc<crate::auth::callers::Callers>,
+    /// The targets whose progress this instance was asked for lately (each
+    /// instance remembers its own; see [`crate::targets::service::Aims`]).
+    pub aims: Arc<crate::targets::service::Aims>,
 }
 
 impl AppState {
@@ -65,6 +68,7 @@ impl AppState {
             hashing: Arc::new(Hashing::for_this_machine()),
             sealer: Arc::new(Sealer::new(config_secrets_key)),
             callers: Arc::default(),
+            aims: Arc::default(),
         }
     }
 }

@@ -40,7 +40,7 @@ pub async fn progress(
         .reads
         .read(async |pool, side| {
             let reader = replica_reader.on(side).unwrap_or(&reader);
-            service::target_progress(pool, reader, p.clone(), id, as_of).await
+            service::target_progress(pool, reader, &state.aims, p.clone(), id, as_of).await
         })
         .await?;
     crate::http::conditional_json(&req, &out)

@@ -1,6 +1,7 @@
 //! Where a target stands: one, many at once, and the read of a target's progress.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
@@ -206,6 +207,7 @@ pub fn assemble(ctx: &OrgContext, t: &Aim, actual: Decimal, as_of: NaiveDate) ->
 pub async fn target_progress(
     pool: &PgPool,
     reader: &db::Reader,
+    aims: &targets::Aims,
     p: Principal,
     id: Uuid,
     as_of: Option<NaiveDate>,
@@ -214,12 +216,27 @@ pub async fn target_progress(
     check_as_of(as_of)?;
     // The target and its salesperson's actual, on the worker's shared
     // connection; one's own target, or the organisation's, needs nothing else.
+    // One's own target, read lately, is remembered: only the results are read.
     let mut read = None;
     if let Some(ctx) = OrgContext::with_caller(&p).transpose()? {
         let as_of = as_of.unwrap_or(ctx.today);
+        let generation = aims.generation();
+        if let Some(aim) = aims.get(p.org_id, id) {
+            if let Some(who) = targets::own_target(&p, &aim) {
+                let (metric, to) = (rollup_metric(&aim), as_of.min(aim.ends_on));
+                let actual =
+                    results::own_total_shared(reader, p.org_id, who, &metric, aim.starts_on, to)
+                        .await?;
+                return Ok(assemble(&ctx, &aim, actual, as_of));
+            }
+        }
         let (t, own) = targets::get_with_own_actual_shared(reader, p.org_id, id, as_of).await?;
         if let (Some(actual), true) = (own, targets::seen_by_everyone_or_self(&p, &t)) {
-            return Ok(assemble(&ctx, &Aim::from(&t), actual, as_of));
+            let aim = Arc::new(Aim::from(&t));
+            if targets::own_target(&p, &aim).is_some() {
+                aims.put(generation, aim.clone());
+            }
+            return Ok(assemble(&ctx, &aim, actual, as_of));
         }
         read = Some((ctx, as_of, t, own));
     }

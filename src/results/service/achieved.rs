@@ -86,3 +86,17 @@ pub async fn account_total(
 ) -> AppResult<Decimal> {
     store::account_total(c, org, account, metric, from, to).await
 }
+
+/// What one person achieved in a rollup metric over `[from, to]`, their
+/// overlay credits in it, on the worker's shared connection (see
+/// [`crate::db::Reader`]).
+pub async fn own_total_shared(
+    reader: &crate::db::Reader,
+    org: Uuid,
+    who: Uuid,
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Decimal> {
+    store::own_total_shared(reader, org, who, metric, from, to).await
+}

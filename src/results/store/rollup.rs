@@ -8,8 +8,8 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::db::schema::{accounts, activities, daily_rollup, sales, team_members};
-use crate::db::KeepPrepared;
+use crate::db::schema::{accounts, activities, daily_rollup, daily_sales, sales, team_members};
+use crate::db::{KeepPrepared, Reader};
 use crate::error::AppResult;
 use crate::results::rules::{GROSS_PROFIT, REVENUE};
 
@@ -278,6 +278,57 @@ pub async fn sums_many(
         }
     }
     Ok(sums)
+}
+
+/// What one person achieved in a rollup metric over `[from, to]`, their overlay
+/// credits in it, read on the worker's shared connection: the progress of
+/// their own target, once the target is known, in one statement that reads
+/// nothing but their days.
+pub async fn own_total_shared(
+    reader: &Reader,
+    org: Uuid,
+    who: Uuid,
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Decimal> {
+    use diesel::dsl::sum;
+    let days = || {
+        daily_sales::table
+            .filter(daily_sales::org_id.eq(org))
+            .filter(daily_sales::salesperson_id.eq(who))
+            .filter(daily_sales::day.between(from, to))
+    };
+    let (own, credits): (Option<Decimal>, Option<Decimal>) = match metric {
+        REVENUE => {
+            let q = days().select((sum(daily_sales::revenue), sum(daily_sales::overlay_revenue)));
+            reader
+                .read(async |mut c| q.get_result(&mut c).await)
+                .await?
+        }
+        GROSS_PROFIT => {
+            let q = days().select((
+                sum(daily_sales::gross_profit),
+                sum(daily_sales::overlay_gross_profit),
+            ));
+            reader
+                .read(async |mut c| q.get_result(&mut c).await)
+                .await?
+        }
+        _ => {
+            let q = daily_rollup::table
+                .filter(daily_rollup::org_id.eq(org))
+                .filter(daily_rollup::salesperson_id.eq(who))
+                .filter(daily_rollup::metric.eq(metric.to_string()))
+                .filter(daily_rollup::day.between(from, to))
+                .select(sum(daily_rollup::amount));
+            let own = reader
+                .read(async |mut c| q.clone().get_result(&mut c).await)
+                .await?;
+            (own, None)
+        }
+    };
+    Ok(own.unwrap_or(Decimal::ZERO) + credits.unwrap_or(Decimal::ZERO))
 }
 
 /// Per day, what one account brought in a rollup metric over `[from, to]`, from

@@ -9,6 +9,7 @@ mod checks;
 mod create;
 mod duties;
 mod reads;
+pub mod remembered;
 mod steps;
 mod visibility;
 
@@ -18,8 +19,11 @@ pub use change::change;
 pub use create::{create, create_on};
 pub use duties::{may_set, not_accountable, require_setter};
 pub use reads::{allocation, get_one, history, list, Allocated, AllocatedChild, HistoryItem};
+pub use remembered::Aims;
 pub use steps::{agree, agree_on, cancel, propose, propose_on, revise, Stepped};
-pub use visibility::{can_set, check_visible, get_visible, seen_by_everyone_or_self, visible};
+pub use visibility::{
+    can_set, check_visible, get_visible, own_target, seen_by_everyone_or_self, visible,
+};
 
 /// The agreed targets a team's scorecard shows.
 pub use crate::targets::store::agreed_within;

@@ -85,6 +85,14 @@ pub fn seen_by_everyone_or_self(p: &Principal, row: &TargetRow) -> bool {
             && row.subject_id == p.user_id())
 }
 
+/// The caller, when `aim` is their own target as a person (not one of their
+/// accounts'): visible to them, and measured on their own results.
+pub fn own_target(p: &Principal, aim: &crate::targets::store::Aim) -> Option<Uuid> {
+    let own = aim.subject_type == SubjectType::User && aim.account_id.is_none();
+    aim.subject_id
+        .filter(|who| own && Some(*who) == p.user_id())
+}
+
 /// `row` if the caller may see it, else 404. The organisation's targets and
 /// one's own are always visible: no need to work out the caller's teams for those.
 pub async fn check_visible(

@@ -1,11 +1,12 @@
 //! Many instances: two `onpace serve` processes on one database behave as one
 //! service. Each test runs two instances of the application (each with its own
-//! state: its pool, its memory of callers) on one database and one signing
+//! state: its pool, its memory of callers and targets) on one database and one signing
 //! key, as two replicas of one deployment, and asks one what it wrote through
 //! the other.
 
 mod background;
 mod shared;
+mod targets;
 mod tokens;
 
 use std::time::{Duration, Instant};
