@@ -84,7 +84,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(accounts::api::reject_conversion),
         )
         .service(
+            // The most frequent read first: a request is matched against
+            // the scope's routes in this order.
             scope("/v1/targets")
+                .service(progress::api::progress)
                 .service(targets::api::list)
                 .service(targets::api::create)
                 .service(targets::api::get_one)
@@ -95,7 +98,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(targets::api::cancel)
                 .service(targets::api::history)
                 .service(targets::api::allocation)
-                .service(progress::api::progress)
                 .service(progress::api::series),
         )
         .service(
