@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod org;
 pub mod progress;
+pub mod remembered;
 pub mod results;
 pub mod reviews;
 pub mod server;

@@ -357,15 +357,22 @@ async fn conventions(
     );
     let remembered = req
         .app_data::<actix_web::web::Data<crate::state::AppState>>()
-        .map(|state| (state.callers.clone(), state.aims.clone()));
+        .map(|state| {
+            (
+                state.callers.clone(),
+                state.aims.clone(),
+                state.scorecards.clone(),
+            )
+        });
     let answered = next.call(req).await;
     if writes {
-        // Whatever it changed (a role, a deactivation, the settings, a target)
-        // is seen by the next request this instance answers, not a remembered
-        // caller or target.
-        if let Some((callers, aims)) = remembered {
+        // Whatever it changed (a role, a deactivation, the settings, a target,
+        // a membership) is seen by the next request this instance answers, not
+        // a remembered caller, target or scorecard.
+        if let Some((callers, aims, scorecards)) = remembered {
             callers.forget_all();
             aims.forget_all();
+            scorecards.forget_all();
         }
     }
     let mut res = match answered {

@@ -31,6 +31,9 @@ pub struct AppState {
     /// The targets whose progress this instance was asked for lately (each
     /// instance remembers its own; see [`crate::targets::service::Aims`]).
     pub aims: Arc<crate::targets::service::Aims>,
+    /// What the scorecards this instance was asked for lately show besides
+    /// the results (see [`crate::progress::service::Frames`]).
+    pub scorecards: Arc<crate::progress::service::Frames>,
 }
 
 impl AppState {
@@ -69,6 +72,7 @@ impl AppState {
             sealer: Arc::new(Sealer::new(config_secrets_key)),
             callers: Arc::default(),
             aims: Arc::default(),
+            scorecards: Arc::default(),
         }
     }
 }

@@ -104,7 +104,9 @@ pub async fn scorecard(
     let q = q.into_inner();
     let card = state
         .reads
-        .read(async |pool, _| service::scorecard(pool, p.clone(), q.clone()).await)
+        .read(async |pool, _| {
+            service::scorecard(pool, &state.scorecards, p.clone(), q.clone()).await
+        })
         .await?;
     if csv {
         let body = scorecard_csv(&card)?;

@@ -221,7 +221,7 @@ pub async fn target_progress(
     if let Some(ctx) = OrgContext::with_caller(&p).transpose()? {
         let as_of = as_of.unwrap_or(ctx.today);
         let generation = aims.generation();
-        if let Some(aim) = aims.get(p.org_id, id) {
+        if let Some(aim) = aims.get(&(p.org_id, id)) {
             if let Some(who) = targets::own_target(&p, &aim) {
                 let (metric, to) = (rollup_metric(&aim), as_of.min(aim.ends_on));
                 let actual =
@@ -234,7 +234,7 @@ pub async fn target_progress(
         if let (Some(actual), true) = (own, targets::seen_by_everyone_or_self(&p, &t)) {
             let aim = Arc::new(Aim::from(&t));
             if targets::own_target(&p, &aim).is_some() {
-                aims.put(generation, aim.clone());
+                aims.put(generation, (aim.org_id, aim.id), aim.clone());
             }
             return Ok(assemble(&ctx, &aim, actual, as_of));
         }

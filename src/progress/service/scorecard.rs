@@ -1,6 +1,8 @@
 //! A team's scorecard: every member's and the team's agreed targets in a
 //! period, with progress.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
@@ -16,17 +18,44 @@ use crate::progress::dto::{
 };
 use crate::progress::rules;
 use crate::progress::store::{self, Membership};
+use crate::remembered::Remembered;
 use crate::targets::service::Aim;
 
+/// What a scorecard shows besides the results, for a caller who may see the
+/// team: its name, the memberships of it and of its sub-teams from the
+/// period's first day to `as_of`, and the agreed targets.
+pub struct Frame {
+    team_name: String,
+    memberships: Vec<Membership>,
+    targets: Vec<Aim>,
+}
+
+/// (organisation, the caller, whether they read the whole organisation, the
+/// team, the period, `as_of`).
+pub type FrameKey = (Uuid, Option<Uuid>, bool, Uuid, String, NaiveDate);
+
+/// The frames of the scorecards one instance was asked for lately (see
+/// [`crate::remembered`]): read again, a scorecard reads only the results.
+pub type Frames = Remembered<FrameKey, Frame>;
+
 /// The scorecard asked for by `q`, for a caller who may see the team.
-pub async fn scorecard(pool: &PgPool, p: Principal, q: ScorecardQuery) -> AppResult<Scorecard> {
+pub async fn scorecard(
+    pool: &PgPool,
+    frames: &Frames,
+    p: Principal,
+    q: ScorecardQuery,
+) -> AppResult<Scorecard> {
     p.require_reader()?;
     check_as_of(q.as_of.map(NaiveDate::from))?;
-    db::run(pool, async move |c| build_scorecard(c, &p, &q).await).await
+    db::run(pool, async move |c| {
+        build_scorecard(c, frames, &p, &q).await
+    })
+    .await
 }
 
 async fn build_scorecard(
     c: &mut AsyncPgConnection,
+    frames: &Frames,
     p: &Principal,
     q: &ScorecardQuery,
 ) -> AppResult<Scorecard> {
@@ -59,30 +88,27 @@ async fn build_scorecard(
             }
         }
     };
-    if let Some(visible) = teams::visible_ids(c, p).await? {
-        if !visible.contains(&team_id) {
-            return Err(AppError::not_found("team"));
-        }
-    }
-    // The team, its sub-teams and every membership of them from the period's
-    // first day to `as_of`, in one statement: the members on `as_of` are the
-    // rows, and the team's own targets count each member's results on the days
-    // of their membership.
-    let (team_name, memberships) =
-        store::team_memberships_within(c, p.org_id, team_id, period.starts_on.min(as_of), as_of)
-            .await?
-            .ok_or_else(|| AppError::not_found("team"))?;
-    let members: Vec<&Membership> = memberships.iter().filter(|m| m.on(as_of)).collect();
-    let people: Vec<Uuid> = members.iter().map(|m| m.user_id).collect();
-    let mut all = crate::targets::service::agreed_within(
-        c,
+    let key = (
         p.org_id,
-        &people,
+        p.user_id(),
+        p.reads_org_wide(),
         team_id,
-        period.starts_on,
-        period.ends_on,
-    )
-    .await?;
+        period.key.clone(),
+        as_of,
+    );
+    let generation = frames.generation();
+    let frame = match frames.get(&key) {
+        Some(frame) => frame,
+        None => {
+            let frame =
+                Arc::new(frame(c, p, team_id, period.starts_on, period.ends_on, as_of).await?);
+            frames.put(generation, key, frame.clone());
+            frame
+        }
+    };
+    let (team_name, memberships) = (&frame.team_name, &frame.memberships);
+    let members: Vec<&Membership> = memberships.iter().filter(|m| m.on(as_of)).collect();
+    let mut all = frame.targets.clone();
     if let Some(m) = q.metric {
         all.retain(|t| t.metric == m);
     }
@@ -93,7 +119,7 @@ async fn build_scorecard(
     // member's days in the team that match their own target's are read once.
     let team_spans: Vec<(Uuid, Vec<Span>)> = own
         .iter()
-        .map(|t| (t.id, team_spans(t, &memberships, as_of)))
+        .map(|t| (t.id, team_spans(t, memberships, as_of)))
         .collect();
     let also: Vec<Span> = team_spans
         .iter()
@@ -145,6 +171,45 @@ async fn build_scorecard(
         as_of,
         team: team_row,
         members: rows,
+    })
+}
+
+/// The frame of team `team_id`'s scorecard for a period from `starts_on` to
+/// `ends_on` on `as_of`, if the caller may see the team (else 404).
+async fn frame(
+    c: &mut AsyncPgConnection,
+    p: &Principal,
+    team_id: Uuid,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    as_of: NaiveDate,
+) -> AppResult<Frame> {
+    use crate::teams::service::visibility as teams;
+    if let Some(visible) = teams::visible_ids(c, p).await? {
+        if !visible.contains(&team_id) {
+            return Err(AppError::not_found("team"));
+        }
+    }
+    // The team, its sub-teams and every membership of them from the period's
+    // first day to `as_of`, in one statement: the members on `as_of` are the
+    // rows, and the team's own targets count each member's results on the days
+    // of their membership.
+    let (team_name, memberships) =
+        store::team_memberships_within(c, p.org_id, team_id, starts_on.min(as_of), as_of)
+            .await?
+            .ok_or_else(|| AppError::not_found("team"))?;
+    let people: Vec<Uuid> = memberships
+        .iter()
+        .filter(|m| m.on(as_of))
+        .map(|m| m.user_id)
+        .collect();
+    let targets =
+        crate::targets::service::agreed_within(c, p.org_id, &people, team_id, starts_on, ends_on)
+            .await?;
+    Ok(Frame {
+        team_name,
+        memberships,
+        targets,
     })
 }
 

@@ -5,8 +5,8 @@
 //! the other.
 
 mod background;
+mod remembered;
 mod shared;
-mod targets;
 mod tokens;
 
 use std::time::{Duration, Instant};

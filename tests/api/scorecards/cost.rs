@@ -2,6 +2,7 @@
 //! members, people's targets and team targets it shows.
 
 use super::*;
+use onpace::progress::service::Frames;
 
 #[actix_web::test]
 async fn a_scorecard_costs_the_same_statements_for_more_members_and_targets() {
@@ -12,9 +13,11 @@ async fn a_scorecard_costs_the_same_statements_for_more_members_and_targets() {
     .await;
     let w = world(&app).await;
     let query = json!({"period": "2026-Q4", "team_id": w.north, "as_of": "2026-11-26"});
+    let pool = &app.state.pool;
+    let (org, admin) = (w.org.id, w.org.admin_id);
+    let fresh = Frames::default;
     let (first, v) =
-        internals::scorecard_statements(&app.state.pool, w.org.id, w.org.admin_id, query.clone())
-            .await;
+        internals::scorecard_statements(pool, &fresh(), org, admin, query.clone()).await;
     // The team's 62,000 as the scorecard's own test works it out.
     assert_eq!(v["team"]["targets"][0]["actual"], "62000.00");
 
@@ -29,8 +32,8 @@ async fn a_scorecard_costs_the_same_statements_for_more_members_and_targets() {
         &q4("Eve Q4", "user", w.eve.id, "20000"),
     )
     .await;
-    let (then, v) =
-        internals::scorecard_statements(&app.state.pool, w.org.id, w.org.admin_id, query).await;
+    let frames = fresh();
+    let (then, v) = internals::scorecard_statements(pool, &frames, org, admin, query.clone()).await;
     let team: Vec<(&str, &str)> = v["team"]["targets"]
         .as_array()
         .unwrap()
@@ -49,4 +52,10 @@ async fn a_scorecard_costs_the_same_statements_for_more_members_and_targets() {
     // every person's and the team's figures in one sum (1).
     assert_eq!(first, 4);
     assert_eq!(then, first, "more targets, the same statements");
+
+    // Read again within the second: the organisation (1) and the figures (1);
+    // the team, its memberships and the targets are remembered.
+    let (again, same) = internals::scorecard_statements(pool, &frames, org, admin, query).await;
+    assert_eq!(same, v);
+    assert_eq!(again, 2);
 }

@@ -242,17 +242,19 @@ pub async fn agenda_statements(
 }
 
 /// The statements a scorecard costs (asked as the admin, straight of the
-/// service, so that no sign-in or caller check counts), and the scorecard.
+/// service, so that no sign-in or caller check counts), and the scorecard;
+/// `frames`: what the instance remembers of the scorecards read lately.
 /// `pool` must hold one connection, so that the counter sees them all.
 pub async fn scorecard_statements(
     pool: &onpace::db::PgPool,
+    frames: &onpace::progress::service::Frames,
     org: Uuid,
     admin: Uuid,
     query: serde_json::Value,
 ) -> (usize, serde_json::Value) {
     let n = count_statements(pool).await;
     let q: onpace::progress::dto::ScorecardQuery = serde_json::from_value(query).unwrap();
-    let card = onpace::progress::service::scorecard(pool, admin_caller(org, admin), q)
+    let card = onpace::progress::service::scorecard(pool, frames, admin_caller(org, admin), q)
         .await
         .unwrap();
     (

@@ -1,12 +1,12 @@
-//! Targets across instances: an instance remembers, for a second, what
-//! measuring a salesperson's own target needs of it (`Aims`). A change
-//! through one instance is measured by that instance at once and by the other
-//! within the second; results are never remembered: a sale pushed through one
-//! counts in the next read of either.
+//! What an instance remembers for a second (`onpace::remembered`): what
+//! measuring a salesperson's own target needs of it, what a scorecard shows
+//! besides the results. A change through one instance is seen by that
+//! instance at once and by the other within the second; results are never
+//! remembered: a sale pushed through one counts in the next read of either.
 
 use serde_json::json;
 
-use onpace::targets::service::remembered;
+use onpace::remembered;
 
 use super::*;
 use crate::events::amount;
@@ -73,7 +73,7 @@ async fn a_target_changed_through_one_instance_is_measured_so_by_it_at_once_and_
             measured(app, sp, target).await,
             ("3000.00".into(), "1200.00".into())
         );
-        assert!(app.state.aims.get(w.org.id, target).is_some());
+        assert!(app.state.aims.get(&(w.org.id, target)).is_some());
     }
     let remembered = b.state.aims.generation();
 
@@ -137,7 +137,7 @@ async fn a_sale_pushed_through_one_instance_counts_at_once_in_what_the_other_rem
     )
     .await;
     for target in [revenue, gp] {
-        assert!(b.state.aims.get(w.org.id, target).is_some());
+        assert!(b.state.aims.get(&(w.org.id, target)).is_some());
     }
     assert_eq!(
         measured(&b, sp, revenue).await,
@@ -148,4 +148,95 @@ async fn a_sale_pushed_through_one_instance_counts_at_once_in_what_the_other_rem
         ("500.00".into(), "450.00".into())
     );
     assert_eq!(b.state.aims.generation(), remembered, "B answered no write");
+}
+
+/// North's scorecard for the first quarter of 2036 as of Thursday 7 February,
+/// read through `app` by `token`: (member, their gross profit actual or "-").
+async fn card(app: &TestApp, token: &str, w: &Built) -> Vec<(String, String)> {
+    let v = app
+        .get(&format!(
+            "/v1/scorecards?period=2036-Q1&team_id={}&as_of=2036-02-07",
+            w.id("North")
+        ))
+        .token(token)
+        .send()
+        .await
+        .expect(200);
+    v["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let gp = m["targets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["metric"] == "gross_profit");
+            let actual = gp.map_or("-".to_string(), |t| amount(&t["actual"]).to_string());
+            (uuid(&m["subject_id"]).to_string(), actual)
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_scorecard_read_again_counts_sales_at_once_and_a_new_member_within_a_second() {
+    let (a, b) = two(|c| c).await;
+    let w = world(&a).await;
+    let mgr = w.token("mgr");
+    let (sp, mate, other) = (w.id("sp"), w.id("mate"), w.id("other"));
+    let mut before = vec![
+        (sp.to_string(), "300.00".to_string()),
+        (mate.to_string(), "-".into()),
+    ];
+    before.sort();
+    let sorted = |mut v: Vec<(String, String)>| {
+        v.sort();
+        v
+    };
+    for app in [&a, &b] {
+        assert_eq!(sorted(card(app, mgr, &w).await), before);
+    }
+    let remembered = b.state.scorecards.generation();
+
+    // 150 more gross profit through A: B counts it at once.
+    a.push_sales(
+        &w.org.admin,
+        &json!([with(
+            sale("s2", w.id("Contoso"), "2036-02-01", "800", "invoice"),
+            json!({"gross_profit": "150"})
+        )]),
+    )
+    .await;
+    let mut after = vec![
+        (sp.to_string(), "450.00".to_string()),
+        (mate.to_string(), "-".into()),
+    ];
+    after.sort();
+    assert_eq!(sorted(card(&b, mgr, &w).await), after);
+    assert_eq!(
+        b.state.scorecards.generation(),
+        remembered,
+        "B answered no write"
+    );
+
+    // `other` moves to North through A: A shows them at once, B within the bound.
+    a.join(&w.org, w.id("North"), other, "2036-01-01").await;
+    let moved = Instant::now();
+    let mut with_other = after.clone();
+    with_other.push((other.to_string(), "-".into()));
+    with_other.sort();
+    assert_eq!(sorted(card(&a, mgr, &w).await), with_other);
+    loop {
+        let got = sorted(card(&b, mgr, &w).await);
+        if got == with_other {
+            break;
+        }
+        assert_eq!(got, after);
+        assert!(
+            moved.elapsed() <= BOUND,
+            "B still left them out after {:?}",
+            moved.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
