@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 /// How long a remembered read is trusted.
 pub const TTL: Duration = Duration::from_secs(1);
+/// How many reads of a kind an instance remembers at most, unless told otherwise.
 const MAX_ENTRIES: usize = 10_000;
 
 /// When a read was made, in which generation, and what was read.
@@ -24,13 +25,25 @@ type Entry<V> = (Instant, u64, Arc<V>);
 pub struct Remembered<K, V> {
     generation: AtomicU64,
     entries: Mutex<HashMap<K, Entry<V>>>,
+    /// At most this many entries: when full, the expired and stale go, and
+    /// all of them if that frees nothing.
+    max: usize,
 }
 
 impl<K, V> Default for Remembered<K, V> {
     fn default() -> Self {
+        Self::bounded(MAX_ENTRIES)
+    }
+}
+
+impl<K, V> Remembered<K, V> {
+    /// Remembering at most `max` reads: a bound on the memory it takes, for
+    /// reads that are large or whose keys a caller chooses freely.
+    pub fn bounded(max: usize) -> Self {
         Remembered {
             generation: AtomicU64::new(0),
             entries: Mutex::new(HashMap::new()),
+            max: max.max(1),
         }
     }
 }
@@ -72,7 +85,7 @@ impl<K: Hash + Eq, V> Remembered<K, V> {
         if let Ok(mut map) = self.entries.lock() {
             crate::auth::rules::insert_bounded(
                 &mut map,
-                MAX_ENTRIES,
+                self.max,
                 key,
                 (now, generation, value),
                 |_, (at, g, _)| *g == current && now.saturating_duration_since(*at) < TTL,
@@ -99,6 +112,16 @@ mod tests {
         assert_eq!(at((1, 1), 999), Some("Q4"));
         assert_eq!(at((1, 1), 1000), None);
         assert_eq!(at((2, 1), 10), None);
+    }
+
+    #[test]
+    fn it_never_holds_more_than_its_bound() {
+        let remembered: Remembered<u8, &str> = Remembered::bounded(3);
+        for key in 0..10 {
+            remembered.put(remembered.generation(), key, Arc::new("frame"));
+            assert!(remembered.entries.lock().unwrap().len() <= 3);
+        }
+        assert!(remembered.get(&9).is_some(), "the last read is kept");
     }
 
     #[test]

@@ -72,7 +72,9 @@ impl AppState {
             sealer: Arc::new(Sealer::new(config_secrets_key)),
             callers: Arc::default(),
             aims: Arc::default(),
-            scorecards: Arc::default(),
+            scorecards: Arc::new(crate::progress::service::Frames::bounded(
+                crate::progress::service::FRAMES_KEPT,
+            )),
         }
     }
 }

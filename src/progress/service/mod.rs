@@ -7,7 +7,7 @@ mod scorecard;
 mod series;
 
 pub use measure::{assemble, measure, measure_many, measure_many_with, target_progress, Span};
-pub use scorecard::{scorecard, Frames};
+pub use scorecard::{scorecard, Frames, FRAMES_KEPT};
 pub use series::series;
 
 use chrono::{Datelike, NaiveDate};

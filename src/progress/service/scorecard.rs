@@ -38,6 +38,11 @@ pub type FrameKey = (Uuid, Option<Uuid>, bool, Uuid, String, NaiveDate);
 /// [`crate::remembered`]): read again, a scorecard reads only the results.
 pub type Frames = Remembered<FrameKey, Frame>;
 
+/// How many scorecards' frames an instance remembers at most: a frame holds a
+/// team's memberships and targets, and a caller picks the key (`as_of`), so
+/// far fewer than the default.
+pub const FRAMES_KEPT: usize = 64;
+
 /// The scorecard asked for by `q`, for a caller who may see the team.
 pub async fn scorecard(
     pool: &PgPool,
