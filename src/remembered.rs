@@ -5,6 +5,11 @@
 //! write the instance answers forgets all it remembered before (the
 //! application's conventions call [`Remembered::forget_all`]); another
 //! instance's writes are seen within [`TTL`]. Each instance remembers its own.
+//!
+//! A kind of read that should never keep its callers waiting once remembered
+//! (who is behind a token, in the authentication's callers) reads with
+//! [`Remembered::get_or_due`]: past half its life, an entry is served on while
+//! one caller is told to read it again.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -17,8 +22,18 @@ pub const TTL: Duration = Duration::from_secs(1);
 /// How many reads of a kind an instance remembers at most, unless told otherwise.
 const MAX_ENTRIES: usize = 10_000;
 
-/// When a read was made, in which generation, and what was read.
-type Entry<V> = (Instant, u64, Arc<V>);
+/// When a read was made, in which generation, what was read, and whether it
+/// is being read again.
+type Entry<V> = (Instant, u64, Arc<V>, bool);
+
+/// Whether a remembered read should be made again now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    Fresh,
+    /// Past half its life and nobody is reading it again yet: the caller that
+    /// is told so reads it again (in the background).
+    Refresh,
+}
 
 /// What one instance remembers of one kind of read, and the generation of
 /// its writes.
@@ -67,9 +82,50 @@ impl<K: Hash + Eq, V> Remembered<K, V> {
     fn get_at(&self, key: &K, now: Instant) -> Option<Arc<V>> {
         let current = self.generation();
         let map = self.entries.lock().ok()?;
-        let (at, generation, value) = map.get(key)?;
+        let (at, generation, value, _) = map.get(key)?;
         let fresh = *generation == current && now.saturating_duration_since(*at) < TTL;
         fresh.then(|| value.clone())
+    }
+
+    /// What was read for `key`, if remembered and still trusted, and whether
+    /// the caller should read it again now: the first to ask past half its
+    /// life is told so, the others go on with it meanwhile.
+    pub fn get_or_due(&self, key: &K) -> Option<(Arc<V>, Freshness)> {
+        self.get_or_due_at(key, Instant::now())
+    }
+
+    fn get_or_due_at(&self, key: &K, now: Instant) -> Option<(Arc<V>, Freshness)> {
+        let current = self.generation();
+        let mut map = self.entries.lock().ok()?;
+        let (at, generation, value, reading) = map.get_mut(key)?;
+        let age = now.saturating_duration_since(*at);
+        if *generation != current || age >= TTL {
+            return None;
+        }
+        let fresh = if age >= TTL / 2 && !*reading {
+            *reading = true;
+            Freshness::Refresh
+        } else {
+            Freshness::Fresh
+        };
+        Some((value.clone(), fresh))
+    }
+
+    /// Reading `key` again failed (the database, say): the next caller may
+    /// try again; the entry still expires at its time.
+    pub fn refresh_failed(&self, key: &K) {
+        if let Ok(mut map) = self.entries.lock() {
+            if let Some(entry) = map.get_mut(key) {
+                entry.3 = false;
+            }
+        }
+    }
+
+    /// Forgets what was read for `key` (found gone when read again).
+    pub fn forget(&self, key: &K) {
+        if let Ok(mut map) = self.entries.lock() {
+            map.remove(key);
+        }
     }
 
     /// Remembers what was read for `key` in `generation` (unless a write came since).
@@ -83,15 +139,33 @@ impl<K: Hash + Eq, V> Remembered<K, V> {
             return;
         }
         if let Ok(mut map) = self.entries.lock() {
-            crate::auth::rules::insert_bounded(
+            insert_bounded(
                 &mut map,
                 self.max,
                 key,
-                (now, generation, value),
-                |_, (at, g, _)| *g == current && now.saturating_duration_since(*at) < TTL,
+                (now, generation, value, false),
+                |_, (at, g, _, _)| *g == current && now.saturating_duration_since(*at) < TTL,
             );
         }
     }
+}
+
+/// Inserts into a cache of at most `max` entries. When it is full, the entries
+/// `keep` rejects (expired, stale) go first, and everything if that freed nothing.
+pub fn insert_bounded<K: Hash + Eq, V>(
+    map: &mut HashMap<K, V>,
+    max: usize,
+    key: K,
+    value: V,
+    keep: impl FnMut(&K, &mut V) -> bool,
+) {
+    if map.len() >= max {
+        map.retain(keep);
+        if map.len() >= max {
+            map.clear();
+        }
+    }
+    map.insert(key, value);
 }
 
 #[cfg(test)]
@@ -112,6 +186,35 @@ mod tests {
         assert_eq!(at((1, 1), 999), Some("Q4"));
         assert_eq!(at((1, 1), 1000), None);
         assert_eq!(at((2, 1), 10), None);
+    }
+
+    #[test]
+    fn an_entry_is_read_again_once_past_half_its_life_and_never_served_past_it() {
+        let remembered: Remembered<u8, &str> = Remembered::default();
+        let t0 = Instant::now();
+        remembered.put_at(remembered.generation(), 1, Arc::new("caller"), t0);
+        let at = |ms: u64| {
+            remembered
+                .get_or_due_at(&1, t0 + Duration::from_millis(ms))
+                .map(|(_, f)| f)
+        };
+        assert_eq!(at(100), Some(Freshness::Fresh));
+        // Past half of the second: one caller is told to read it again, the
+        // others go on with it meanwhile.
+        assert_eq!(at(600), Some(Freshness::Refresh));
+        assert_eq!(at(700), Some(Freshness::Fresh));
+        // Reading it again failed: the next one may try again.
+        remembered.refresh_failed(&1);
+        assert_eq!(at(800), Some(Freshness::Refresh));
+        // Never past its life, whether or not it is being read again.
+        assert_eq!(at(1000), None);
+        // Read again: fresh from then on.
+        let t1 = t0 + Duration::from_millis(900);
+        remembered.put_at(remembered.generation(), 1, Arc::new("caller"), t1);
+        assert_eq!(at(1000), Some(Freshness::Fresh));
+        assert_eq!(at(1900), None);
+        remembered.forget(&1);
+        assert_eq!(at(950), None);
     }
 
     #[test]
@@ -136,5 +239,23 @@ mod tests {
         assert!(remembered.get(&2).is_none());
         remembered.put(remembered.generation(), 2, Arc::new("late"));
         assert_eq!(remembered.get(&2).as_deref(), Some(&"late"));
+    }
+
+    #[test]
+    fn a_bounded_cache_drops_what_is_stale_then_everything() {
+        let mut m: HashMap<u32, u32> = HashMap::new();
+        for k in 0..3 {
+            insert_bounded(&mut m, 3, k, k, |_, v| *v > 0);
+        }
+        assert_eq!(m.len(), 3);
+        // Full: the entry rejected (value 0) goes, the rest stay.
+        insert_bounded(&mut m, 3, 3, 3, |_, v| *v > 0);
+        let mut keys: Vec<_> = m.keys().copied().collect();
+        keys.sort();
+        assert_eq!(keys, [1, 2, 3]);
+        // Full and nothing stale: everything goes but the new entry.
+        insert_bounded(&mut m, 3, 9, 9, |_, _| true);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.get(&9), Some(&9));
     }
 }

@@ -370,7 +370,7 @@ async fn conventions(
         // a membership) is seen by the next request this instance answers, not
         // a remembered caller, target or scorecard.
         if let Some((callers, aims, scorecards)) = remembered {
-            callers.forget_all();
+            callers.found.forget_all();
             aims.forget_all();
             scorecards.forget_all();
         }

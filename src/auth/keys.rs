@@ -181,7 +181,7 @@ impl Keys {
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?.claims;
         if let Ok(mut map) = self.verified.lock() {
             let leeway = self.validation.leeway as i64;
-            super::rules::insert_bounded(
+            crate::remembered::insert_bounded(
                 &mut map,
                 MAX_VERIFIED,
                 token.to_string(),

@@ -127,12 +127,12 @@ impl FromRequest for Principal {
                 ));
             }
             let key = (org_id, kind == "client", sub, sid);
-            let (actor, org, cut) = match state.callers.get(&key) {
+            let (actor, org, cut) = match state.callers.found.get_or_due(&key) {
                 Some((hit, fresh)) => {
                     if fresh == cache::Freshness::Refresh {
                         refresh(state.clone(), key);
                     }
-                    hit
+                    std::sync::Arc::unwrap_or_clone(hit)
                 }
                 None => load(&state, key, kind).await?,
             };
@@ -170,7 +170,7 @@ impl FromRequest for Principal {
 /// Looks the caller up and remembers them.
 async fn load(state: &AppState, key: cache::Key, kind: String) -> AppResult<cache::Entry> {
     let (org_id, _, sub, sid) = key;
-    let generation = state.callers.generation();
+    let generation = state.callers.found.generation();
     let found = crate::db::run(&state.pool, async move |c| {
         store::load_actor(c, org_id, &kind, sub, sid).await
     })
@@ -179,7 +179,8 @@ async fn load(state: &AppState, key: cache::Key, kind: String) -> AppResult<cach
         return Err(no_longer_active());
     };
     let hit = (actor, std::sync::Arc::new(org), cut);
-    state.callers.put(key, generation, hit.clone());
+    let remembered = std::sync::Arc::new(hit.clone());
+    state.callers.found.put(generation, key, remembered);
     Ok(hit)
 }
 
@@ -205,7 +206,7 @@ fn refresh(state: web::Data<AppState>, key: cache::Key) {
 
 /// Looks `keys` up again, per organisation in one go.
 async fn refresh_all(state: &AppState, keys: Vec<cache::Key>) {
-    let generation = state.callers.generation();
+    let generation = state.callers.found.generation();
     let mut by_org: std::collections::BTreeMap<Uuid, Vec<store::CallerKey>> = Default::default();
     for (org, client, id, sid) in keys {
         by_org.entry(org).or_default().push((client, id, sid));
@@ -222,18 +223,18 @@ async fn refresh_all(state: &AppState, keys: Vec<cache::Key>) {
                 let mut found: std::collections::HashMap<_, _> = found.into_iter().collect();
                 for key in keys {
                     match found.remove(&key) {
-                        Some((actor, row, cut)) => state.callers.put(
-                            full(key),
+                        Some((actor, row, cut)) => state.callers.found.put(
                             generation,
-                            (actor, std::sync::Arc::new(row), cut),
+                            full(key),
+                            std::sync::Arc::new((actor, std::sync::Arc::new(row), cut)),
                         ),
-                        None => state.callers.forget(&full(key)),
+                        None => state.callers.found.forget(&full(key)),
                     }
                 }
             }
             Err(_) => keys
                 .into_iter()
-                .for_each(|key| state.callers.refresh_failed(&full(key))),
+                .for_each(|key| state.callers.found.refresh_failed(&full(key))),
         }
     }
 }

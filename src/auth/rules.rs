@@ -1,6 +1,4 @@
-//! Pure rules of authentication: scopes, refresh token hashing, bounded caches.
-
-use std::collections::HashMap;
+//! Pure rules of authentication: scopes, refresh token hashing.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -155,24 +153,6 @@ pub fn new_secret() -> String {
     super::keys::base64_url(&b)
 }
 
-/// Inserts into a cache of at most `max` entries. When it is full, the entries
-/// `keep` rejects (expired, stale) go first, and everything if that freed nothing.
-pub fn insert_bounded<K: std::hash::Hash + Eq, V>(
-    map: &mut HashMap<K, V>,
-    max: usize,
-    key: K,
-    value: V,
-    keep: impl FnMut(&K, &mut V) -> bool,
-) {
-    if map.len() >= max {
-        map.retain(keep);
-        if map.len() >= max {
-            map.clear();
-        }
-    }
-    map.insert(key, value);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,23 +193,5 @@ mod tests {
         assert_eq!(refresh_token_org("AAECAwQFBgcICQoLDA0ODw."), None);
         assert_eq!(refresh_token_org("AAECAwQFBgcICQoLDA0OD.x"), None);
         assert_eq!(refresh_token_org("AAECAwQFBgcICQoLDA0OD!.x"), None);
-    }
-
-    #[test]
-    fn a_bounded_cache_drops_what_is_stale_then_everything() {
-        let mut m: HashMap<u32, u32> = HashMap::new();
-        for k in 0..3 {
-            insert_bounded(&mut m, 3, k, k, |_, v| *v > 0);
-        }
-        assert_eq!(m.len(), 3);
-        // Full: the entry rejected (value 0) goes, the rest stay.
-        insert_bounded(&mut m, 3, 3, 3, |_, v| *v > 0);
-        let mut keys: Vec<_> = m.keys().copied().collect();
-        keys.sort();
-        assert_eq!(keys, [1, 2, 3]);
-        // Full and nothing stale: everything goes but the new entry.
-        insert_bounded(&mut m, 3, 9, 9, |_, _| true);
-        assert_eq!(m.len(), 1);
-        assert_eq!(m.get(&9), Some(&9));
     }
 }

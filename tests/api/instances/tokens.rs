@@ -38,7 +38,7 @@ async fn a_token_from_one_instance_works_on_the_other_and_a_deactivation_reaches
     // remembers who is behind them.
     assert_eq!(me(&b, &signed_in).await, 200);
     assert_eq!(me(&b, &p.token).await, 200);
-    let remembered = b.state.callers.generation();
+    let remembered = b.state.callers.found.generation();
 
     a.delete(&format!("/v1/users/{}", p.id))
         .token(&org.admin)
@@ -50,7 +50,7 @@ async fn a_token_from_one_instance_works_on_the_other_and_a_deactivation_reaches
     assert_eq!(me(&a, &signed_in).await, 401);
     assert_eq!(me(&a, &p.token).await, 401);
     // B's memory is its own: A's write did not reach it...
-    assert_eq!(b.state.callers.generation(), remembered);
+    assert_eq!(b.state.callers.found.generation(), remembered);
     // ...and B refuses within the bound all the same.
     for token in [&signed_in, &p.token] {
         let after = refused_after(&b, token, deactivated, BOUND + BOUND).await;
