@@ -67,7 +67,7 @@ const READS: &[(&str, &str)] = &[
         "each owner's name in the owner history",
     ),
     (
-        "teams/store.rs: users",
+        "teams/store/members.rs: users",
         "each member's name in the members list",
     ),
     (
@@ -154,7 +154,7 @@ const READS: &[(&str, &str)] = &[
     ),
     // Lower resources that others build on ask nothing of those above them.
     (
-        "teams/store.rs: targets",
+        "teams/store/mod.rs: targets",
         "a team with targets is not deleted (targets build on teams)",
     ),
     (
