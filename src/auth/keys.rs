@@ -130,7 +130,10 @@ impl Keys {
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
+        // Expired means expired: no grace past `exp` (the instances that sign
+        // and check share a clock through NTP; a client renews ahead of
+        // `expires_in`).
+        validation.leeway = 0;
         Keys {
             kid,
             encoding,
@@ -166,7 +169,7 @@ impl Keys {
             .ok()
             .and_then(|m| m.get(token).cloned());
         if let Some(claims) = seen {
-            // The rule jsonwebtoken applies: expired once `exp` is over `leeway` seconds past.
+            // The rule jsonwebtoken applies: expired once `exp` is over `leeway` seconds past (none).
             return if claims.exp < now - self.validation.leeway as i64 {
                 Err(jsonwebtoken::errors::ErrorKind::ExpiredSignature.into())
             } else {
@@ -274,15 +277,23 @@ mod tests {
     }
 
     #[test]
+    fn a_token_past_its_expiry_is_refused_to_the_second() {
+        let k = keys();
+        assert!(k.verify(&k.sign(&claims(5))).is_ok());
+        // One second past `exp`, seen for the first time.
+        assert!(k.verify(&k.sign(&claims(-1))).is_err());
+    }
+
+    #[test]
     fn a_verified_token_is_remembered_until_it_expires() {
         let k = keys();
         let c = claims(60);
         let token = k.sign(&c);
         assert_eq!(k.verify(&token).unwrap(), c);
-        // Remembered: the same claims without the signature check, until `exp`
-        // is more than the leeway (30 s) past.
-        assert_eq!(k.verify_at(&token, c.exp + 30).unwrap(), c);
-        assert!(k.verify_at(&token, c.exp + 31).is_err());
+        // Remembered: the same claims without the signature check, until its
+        // `exp` second is past (no leeway).
+        assert_eq!(k.verify_at(&token, c.exp).unwrap(), c);
+        assert!(k.verify_at(&token, c.exp + 1).is_err());
         // Only the exact text hits: the token with another signature is checked anew.
         let (body, _) = token.rsplit_once('.').unwrap();
         let forged = format!("{body}.{}", base64_url(&[0u8; 64]));

@@ -242,7 +242,7 @@ async fn refresh_all(state: &AppState, keys: Vec<cache::Key>) {
 fn no_longer_active() -> AppError {
     AppError::unauthorized(
         "invalid_token",
-        "the access token's user or client is no longer active",
+        "the access token no longer stands: its sign-in was ended (signed out, a new password, or a refresh token used twice) or its user or client is no longer active",
     )
 }
 

@@ -18,9 +18,14 @@ pub enum AccountRefusal {
     SyncIsForIntegrations,
     #[error("only admins and clients with accounts:write sync accounts")]
     SyncNotAllowed,
-    #[error("a manager transfers only between people of the teams they manage")]
+    /// A transfer, a conversion's hand-over or a split rule that reaches
+    /// beyond the manager's people.
+    #[error(
+        "a manager moves or shares an account's credit only among the people of the teams they manage"
+    )]
     TransferOutsideTeams,
-    #[error("only managers and admins transfer accounts")]
+    /// Transfers, hand-overs and split rules are for managers and admins.
+    #[error("only managers and admins move or share an account's credit")]
     TransferNotAllowed,
     #[error("salespeople create accounts for themselves")]
     OthersAccount,

@@ -275,10 +275,13 @@ async fn every_bad_token_is_refused() {
         )
         .unwrap(),
     ));
-    // Expired beyond the leeway.
+    // Expired, long ago and a moment ago (there is no grace past `exp`).
     let mut c = claims(org.id, sp.id);
     c.exp = chrono::Utc::now().timestamp() - 120;
     bad.push(("expired", app.state.keys.sign(&c)));
+    let mut c = claims(org.id, sp.id);
+    c.exp = chrono::Utc::now().timestamp() - 2;
+    bad.push(("expired two seconds ago", app.state.keys.sign(&c)));
     // Wrong audience and issuer.
     let mut c = claims(org.id, sp.id);
     c.aud = "another-api".into();
