@@ -71,11 +71,7 @@ pub struct AccountChanges {
     pub conversion_reason: Option<Option<String>>,
 }
 
-impl AccountChanges {
-    pub fn is_empty(&self) -> bool {
-        *self == AccountChanges::default()
-    }
-}
+impl crate::db::Changes for AccountChanges {}
 
 pub struct ListFilter {
     pub owner_id: Option<Uuid>,

@@ -45,7 +45,7 @@ pub struct PlanRow {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Default, PartialEq, AsChangeset)]
 #[diesel(table_name = bonus_plans)]
 pub struct PlanChanges {
     pub name: Option<String>,
@@ -53,6 +53,8 @@ pub struct PlanChanges {
     pub gate_target_id: Option<Option<Uuid>>,
     pub gate_attainment_pct: Option<Option<Decimal>>,
 }
+
+impl crate::db::Changes for PlanChanges {}
 
 pub async fn get(
     c: &mut AsyncPgConnection,

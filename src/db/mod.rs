@@ -1,5 +1,6 @@
 //! The connection pool, database creation and the embedded migrations.
 
+mod changes;
 pub mod citus;
 pub mod connect;
 mod like;
@@ -11,6 +12,7 @@ pub mod schema;
 pub mod shared;
 pub mod text_enum;
 
+pub use changes::Changes;
 pub use connect::Connector;
 pub use like::escape_like;
 pub use page::Page;

@@ -129,7 +129,7 @@ where
     }
 }
 
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Default, PartialEq, AsChangeset)]
 #[diesel(table_name = orgs)]
 pub struct OrgChanges {
     pub name: Option<String>,
@@ -145,6 +145,8 @@ pub struct OrgChanges {
     pub pace_on_track_pct: Option<Decimal>,
     pub pace_behind_pct: Option<Decimal>,
 }
+
+impl crate::db::Changes for OrgChanges {}
 
 pub async fn get(c: &mut AsyncPgConnection, id: Uuid) -> AppResult<OrgRow> {
     orgs::table

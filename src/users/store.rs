@@ -42,7 +42,7 @@ pub struct NewUser {
     pub password_hash: Option<String>,
 }
 
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Default, PartialEq, AsChangeset)]
 #[diesel(table_name = users)]
 pub struct UserChanges {
     pub email: Option<String>,
@@ -51,6 +51,8 @@ pub struct UserChanges {
     pub selling_style: Option<Option<SellingStyle>>,
     pub active: Option<bool>,
 }
+
+impl crate::db::Changes for UserChanges {}
 
 pub struct ListFilter {
     pub role: Option<Role>,

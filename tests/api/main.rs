@@ -9,6 +9,7 @@ mod bonus_plans;
 mod cli;
 mod clients;
 mod demo;
+mod empty_patches;
 mod events;
 mod harness;
 mod instances;

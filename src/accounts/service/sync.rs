@@ -15,7 +15,7 @@ use crate::accounts::rules::{self, Kind, Status};
 use crate::accounts::store::{self, AccountChanges, AccountRow, NewAccount};
 use crate::auth::rules::Role;
 use crate::auth::Principal;
-use crate::db::{self, PgPool};
+use crate::db::{self, Changes, PgPool};
 use crate::error::{AppError, AppResult};
 use crate::http::{ItemResult, ItemStatus};
 use crate::metrics::{self, Ingested};

@@ -9,7 +9,7 @@ use crate::accounts::dto::PatchAccount;
 use crate::accounts::rules;
 use crate::accounts::store::{self, AccountChanges, AccountRow};
 use crate::auth::Principal;
-use crate::db::{self, PgPool};
+use crate::db::{self, Changes, PgPool};
 use crate::error::AppResult;
 use crate::events::data::AccountConvertedData;
 use crate::events::dispatch::publish;

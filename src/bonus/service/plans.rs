@@ -8,7 +8,7 @@ use super::super::dto::{CreateBonusPlan, Gate, PatchBonusPlan};
 use super::super::rules::{self, BonusError, Tier};
 use super::super::store::{self, PlanChanges, PlanRow};
 use crate::auth::Principal;
-use crate::db::{self, PgPool};
+use crate::db::{self, Changes, PgPool};
 use crate::error::{AppError, AppResult, FieldError, Validator};
 use crate::http::{check_if_match, PageParams};
 use crate::targets::service::for_bonus::{self as targets, TargetRow};
@@ -192,6 +192,10 @@ pub async fn patch(
                 .as_ref()
                 .map(|g| g.as_ref().map(|g| g.attainment_pct)),
         };
+        if changes.is_empty() {
+            // The version moves only when something changed.
+            return Ok(plan);
+        }
         store::update(c, p.org_id, id, &changes).await
     })
     .await

@@ -8,7 +8,7 @@ use super::super::rules;
 use super::super::rules::OrgRow;
 use super::super::store::{self, OrgChanges};
 use crate::auth::Principal;
-use crate::db::{self, PgPool};
+use crate::db::{self, Changes, PgPool};
 use crate::error::{AppResult, Validator};
 use crate::http::check_if_match;
 
@@ -116,6 +116,10 @@ async fn change(
 ) -> AppResult<OrgRow> {
     let current = store::lock(c, p.org_id).await?;
     check_if_match(expected, current.version)?;
+    if changes.is_empty() {
+        // The version moves only when something changed: other clients' ETags stay good.
+        return Ok(current);
+    }
     let new_currency = changes.currency.as_deref();
     if new_currency.is_some_and(|n| n != current.currency) {
         let has_money = store::has_money(c, p.org_id).await?;

@@ -10,7 +10,7 @@ use super::super::rules::{self, Capacity, ItemStatus, ItemType};
 use super::super::store::{self, ItemChanges, ItemRow, NewItem, ReviewRow};
 use super::{capacity, check_links, check_owner, owners, status_changes, visible_review};
 use crate::auth::Principal;
-use crate::db::{self, PgPool};
+use crate::db::{self, Changes, PgPool};
 use crate::error::{AppError, AppResult};
 use crate::http::check_if_match;
 use crate::validation::Validator;
@@ -170,6 +170,10 @@ pub async fn change(
         changes.size = b.size.map(Some);
         changes.target_id = b.target_id;
         changes.account_id = b.account_id;
+        if changes.is_empty() {
+            // The version moves only when something changed.
+            return Ok(i);
+        }
         store::update_item(c, p.org_id, i.id, &changes).await
     })
     .await

@@ -10,7 +10,7 @@ use super::super::rules::{self, Kind, Status, SubjectType};
 use super::super::store::{self, ListFilter, NewReview, ReviewChanges, ReviewRow};
 use super::{capacity, check_facilitator, period_of, seen, visible_review};
 use crate::auth::{Principal, Role};
-use crate::db::{self, Page, PgPool};
+use crate::db::{self, Changes, Page, PgPool};
 use crate::error::{AppError, AppResult};
 use crate::events::data::ReviewData;
 use crate::events::dispatch::publish;
@@ -264,6 +264,10 @@ async fn step_on(
     rules::may_step(cap)?;
     rules::require_scheduled(r.status)?;
     let changes = run(c, p, me, &r).await?;
+    if changes.is_empty() {
+        // A reschedule with nothing in it: the version stays.
+        return Ok(r);
+    }
     store::update_review(c, p.org_id, r.id, &changes).await
 }
 

@@ -86,7 +86,7 @@ pub struct NewReview {
     pub created_by: Option<Uuid>,
 }
 
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Default, PartialEq, AsChangeset)]
 #[diesel(table_name = reviews)]
 pub struct ReviewChanges {
     pub scheduled_for: Option<DateTime<Utc>>,
@@ -101,6 +101,8 @@ pub struct ReviewChanges {
     pub cancelled_at: Option<Option<DateTime<Utc>>>,
     pub cancelled_by: Option<Option<Uuid>>,
 }
+
+impl crate::db::Changes for ReviewChanges {}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = review_items)]
@@ -142,7 +144,7 @@ pub struct NewItem {
     pub created_by: Option<Uuid>,
 }
 
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Default, PartialEq, AsChangeset)]
 #[diesel(table_name = review_items)]
 pub struct ItemChanges {
     pub text: Option<String>,
@@ -156,6 +158,8 @@ pub struct ItemChanges {
     pub closed_by: Option<Option<Uuid>>,
     pub closed_in_review_id: Option<Option<Uuid>>,
 }
+
+impl crate::db::Changes for ItemChanges {}
 
 pub async fn insert_review(c: &mut AsyncPgConnection, new: &NewReview) -> AppResult<ReviewRow> {
     Ok(diesel::insert_into(reviews::table)

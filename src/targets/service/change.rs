@@ -21,6 +21,7 @@ use crate::values::Amount;
 
 /// Changes a draft or proposed target (a proposed one returns to draft): its
 /// setter only, never the one who answers for it; `expected` is the If-Match.
+/// A `PATCH` with nothing in it changes nothing (no version, no history).
 pub async fn change(
     pool: &PgPool,
     p: Principal,
@@ -29,12 +30,23 @@ pub async fn change(
     b: PatchTarget,
 ) -> AppResult<Assessed> {
     let (me, _) = p.require_user()?;
+    let nothing = b.title.is_none()
+        && b.description.is_none()
+        && b.value.is_none()
+        && b.period.is_none()
+        && b.starts_on.is_none()
+        && b.ends_on.is_none()
+        && b.parent_id.is_none()
+        && b.account_id.is_none();
     db::tx(pool, async move |c| {
         let ctx = OrgContext::load(c, p.org_id).await?;
         let current = get_visible(c, &p, id, true).await?;
         require_setter(c, &p, &current).await?;
         check_if_match(expected.as_deref(), current.version)?;
         let status = step(&current, Action::Edit)?;
+        if nothing {
+            return assess(c, &ctx, current).await;
+        }
         let metric = current.metric;
         let mut v = Validator::new();
         if let Some(t) = &b.title {

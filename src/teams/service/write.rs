@@ -7,7 +7,7 @@ use super::super::dto::{CreateTeam, PatchTeam};
 use super::super::rules::{self, Links, TeamError};
 use super::super::store::{self, TeamChanges, TeamRow};
 use crate::auth::Principal;
-use crate::db::{self, PgPool};
+use crate::db::{self, Changes, PgPool};
 use crate::error::{AppError, AppResult, Validator};
 use crate::http::check_if_match;
 
@@ -112,6 +112,10 @@ pub async fn patch(
             manager_id: b.manager_id,
             parent_team_id: b.parent_team_id,
         };
+        if changes.is_empty() {
+            // The version moves only when something changed.
+            return Ok(current);
+        }
         store::update(c, p.org_id, id, &changes).await
     })
     .await

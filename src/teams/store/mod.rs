@@ -43,13 +43,15 @@ pub struct TeamRow {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Default, PartialEq, AsChangeset)]
 #[diesel(table_name = teams)]
 pub struct TeamChanges {
     pub name: Option<String>,
     pub manager_id: Option<Option<Uuid>>,
     pub parent_team_id: Option<Option<Uuid>>,
 }
+
+impl crate::db::Changes for TeamChanges {}
 
 /// Serialises changes to the shape of an organisation's team tree (a new parent,
 /// a deleted team) for the rest of the transaction. Call it first, before any row

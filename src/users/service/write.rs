@@ -9,7 +9,7 @@ use super::super::rules::{self, Current, Requested, UserError};
 use super::super::store::{self, NewUser, UserChanges, UserRow};
 use super::visibility::get_visible;
 use crate::auth::{passwords, Principal, Role};
-use crate::db::{self, PgPool};
+use crate::db::{self, Changes, PgPool};
 use crate::error::{AppError, AppResult, FieldError, Validator};
 use crate::events::data::UserData;
 use crate::events::dispatch::publish;
@@ -166,6 +166,10 @@ pub async fn patch(
             selling_style: planned.selling_style,
             active: None,
         };
+        if changes.is_empty() {
+            // The version moves only when something changed.
+            return Ok(current);
+        }
         store::update(c, p.org_id, id, &changes).await
     })
     .await

@@ -42,12 +42,13 @@ async fn patch_with_if_match() {
     patch(&app, &w.org.admin, id, json!({"name": "Four"}), Some("*"))
         .await
         .expect(200);
+    // Nothing in it: nothing changes, the version stays.
     let v = patch(&app, &w.org.admin, id, json!({}), None)
         .await
         .expect(200);
     assert_eq!(
         (v["name"].as_str(), v["version"].as_i64()),
-        (Some("Four"), Some(5))
+        (Some("Four"), Some(4))
     );
     assert_eq!(v["tiers"], tiers(), "untouched");
     // A salesperson's stale If-Match is still refused as admins_only first.

@@ -335,11 +335,12 @@ async fn patch_edits_drafts_with_if_match() {
     )
     .await
     .expect(200);
-    // Without If-Match there is no condition.
+    // Without If-Match there is no condition; with nothing in it, nothing
+    // changes and the version stays.
     let v = patch(&app, &w.mgr.token, id, json!({}), None)
         .await
         .expect(200);
-    assert_eq!(v["version"], 6);
+    assert_eq!(v["version"], 5);
 
     // Refusals name their rule.
     let r = patch(&app, &w.mgr.token, id, json!({"value": 0}), None).await;
@@ -359,16 +360,24 @@ async fn patch_edits_drafts_with_if_match() {
     broke(&r, "period_ends_before_start", "ends_on");
     let r = patch(&app, &w.mgr.token, id, json!({"title": ""}), None).await;
     refused(&r, "validation_failed", "title", "required");
-    assert_eq!(state(&app, &w.org.admin, id).await, ("draft".into(), 6));
+    assert_eq!(state(&app, &w.org.admin, id).await, ("draft".into(), 5));
 
-    // A proposed target that is edited goes back to draft.
+    // A proposed target that is edited goes back to draft; a PATCH with
+    // nothing in it is no edit.
     propose(&app, &w.mgr.token, id).await;
+    let v = patch(&app, &w.mgr.token, id, json!({}), Some("\"6\""))
+        .await
+        .expect(200);
+    assert_eq!(
+        (v["status"].as_str(), v["version"].as_i64()),
+        (Some("proposed"), Some(6))
+    );
     let v = patch(
         &app,
         &w.mgr.token,
         id,
         json!({"value": "2000"}),
-        Some("\"7\""),
+        Some("\"6\""),
     )
     .await
     .expect(200);
