@@ -26,13 +26,26 @@ pub async fn member_ids(
         .await?)
 }
 
-#[derive(Debug, Clone, Queryable)]
+/// A membership with the person's name (read from [`named`]).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = team_members)]
 pub struct MemberRow {
     pub team_id: Uuid,
     pub user_id: Uuid,
+    #[diesel(select_expression = users::name)]
     pub name: String,
     pub from_on: NaiveDate,
     pub to_on: Option<NaiveDate>,
+}
+
+/// Memberships joined to the people they are of.
+#[diesel::dsl::auto_type]
+fn named() -> _ {
+    team_members::table.inner_join(
+        users::table.on(users::org_id
+            .eq(team_members::org_id)
+            .and(users::id.eq(team_members::user_id))),
+    )
 }
 
 /// Memberships of a team, by start day then person; `as_of` keeps those covering that day.
@@ -43,24 +56,13 @@ pub async fn members(
     as_of: Option<NaiveDate>,
     page: &Page<(NaiveDate, Uuid)>,
 ) -> AppResult<Vec<MemberRow>> {
-    let mut q = team_members::table
-        .inner_join(
-            users::table.on(users::org_id
-                .eq(team_members::org_id)
-                .and(users::id.eq(team_members::user_id))),
-        )
+    let mut q = named()
         .filter(
             team_members::org_id
                 .eq(org)
                 .and(team_members::team_id.eq(team)),
         )
-        .select((
-            team_members::team_id,
-            team_members::user_id,
-            users::name,
-            team_members::from_on,
-            team_members::to_on,
-        ))
+        .select(MemberRow::as_select())
         .order((team_members::from_on, team_members::user_id))
         .limit(page.limit + 1)
         .into_boxed();
@@ -85,20 +87,15 @@ pub async fn membership(
     user: Uuid,
     from: NaiveDate,
 ) -> AppResult<Option<MemberRow>> {
-    Ok(team_members::table
-        .find((org, team, user, from))
-        .inner_join(
-            users::table.on(users::org_id
-                .eq(team_members::org_id)
-                .and(users::id.eq(team_members::user_id))),
+    Ok(named()
+        .filter(
+            team_members::org_id
+                .eq(org)
+                .and(team_members::team_id.eq(team))
+                .and(team_members::user_id.eq(user))
+                .and(team_members::from_on.eq(from)),
         )
-        .select((
-            team_members::team_id,
-            team_members::user_id,
-            users::name,
-            team_members::from_on,
-            team_members::to_on,
-        ))
+        .select(MemberRow::as_select())
         .first(c)
         .await
         .optional()?)
