@@ -83,8 +83,7 @@ impl<K: Hash + Eq, V> Remembered<K, V> {
         let current = self.generation();
         let map = self.entries.lock().ok()?;
         let (at, generation, value, _) = map.get(key)?;
-        let fresh = *generation == current && now.saturating_duration_since(*at) < TTL;
-        fresh.then(|| value.clone())
+        trusted(*at, *generation, current, now).then(|| value.clone())
     }
 
     /// What was read for `key`, if remembered and still trusted, and whether
@@ -98,11 +97,10 @@ impl<K: Hash + Eq, V> Remembered<K, V> {
         let current = self.generation();
         let mut map = self.entries.lock().ok()?;
         let (at, generation, value, reading) = map.get_mut(key)?;
-        let age = now.saturating_duration_since(*at);
-        if *generation != current || age >= TTL {
+        if !trusted(*at, *generation, current, now) {
             return None;
         }
-        let fresh = if age >= TTL / 2 && !*reading {
+        let fresh = if now.saturating_duration_since(*at) >= TTL / 2 && !*reading {
             *reading = true;
             Freshness::Refresh
         } else {
@@ -144,10 +142,16 @@ impl<K: Hash + Eq, V> Remembered<K, V> {
                 self.max,
                 key,
                 (now, generation, value, false),
-                |_, (at, g, _, _)| *g == current && now.saturating_duration_since(*at) < TTL,
+                |_, (at, g, _, _)| trusted(*at, *g, current, now),
             );
         }
     }
+}
+
+/// A read made at `at` in `generation` is trusted at `now` if no write came
+/// since (the generation is still `current`) and it is younger than [`TTL`].
+fn trusted(at: Instant, generation: u64, current: u64, now: Instant) -> bool {
+    generation == current && now.saturating_duration_since(at) < TTL
 }
 
 /// Inserts into a cache of at most `max` entries. When it is full, the entries

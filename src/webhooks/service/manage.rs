@@ -13,7 +13,7 @@ use super::super::rules::{self, WebhookError};
 use super::super::store::endpoints::{self as store, NewWebhook, WebhookChanges, WebhookRow};
 use super::access::require_manager;
 use crate::auth::Principal;
-use crate::db;
+use crate::db::{self, Changes};
 use crate::error::{AppResult, Validator};
 use crate::http::{check_if_match, PageParams};
 use crate::state::AppState;
@@ -141,14 +141,11 @@ pub async fn patch(
     if b.enabled == Some(true) {
         changes.failing_since = Some(None);
     }
-    let nothing = b.url.is_none()
-        && b.event_types.is_none()
-        && b.description.is_none()
-        && b.enabled.is_none();
     db::tx(&state.pool, async |c| {
         let current = store::get(c, p.org_id, id, true).await?;
         check_if_match(expected.as_deref(), current.version)?;
-        if nothing {
+        if changes.is_empty() {
+            // The version moves only when something changed.
             return Ok(current);
         }
         store::update(c, p.org_id, id, &changes).await

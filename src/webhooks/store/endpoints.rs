@@ -37,7 +37,7 @@ pub struct NewWebhook<'a> {
 }
 
 /// What a change sets; `None` leaves a column as it is.
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Default, PartialEq, AsChangeset)]
 #[diesel(table_name = webhooks)]
 pub struct WebhookChanges {
     pub url: Option<String>,
@@ -47,6 +47,8 @@ pub struct WebhookChanges {
     pub disabled_reason: Option<Option<String>>,
     pub failing_since: Option<Option<DateTime<Utc>>>,
 }
+
+impl crate::db::Changes for WebhookChanges {}
 
 fn not_found() -> AppError {
     AppError::not_found("webhook")
